@@ -1,0 +1,30 @@
+#pragma once
+// The HTTP seam every role plugs its endpoints into: the gateway's server routes requests by
+// path prefix to handlers; a handler answers exactly once, from any thread (the server posts
+// the response back to the connection's executor). Handlers that touch a database run that
+// work off the event loop and call `respond` when done.
+#include <boost/beast/http.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace pulseboard::http {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+using Respond = std::function<void(Response)>;
+using Handler = std::function<void(Request&&, Respond)>;
+
+// A JSON response with the request's HTTP version and keep-alive.
+Response json_response(const Request& req, beast_http::status status, std::string body);
+// `{"error":{"code":code,"message":message}}` plus optional extra fields already JSON-encoded
+// (e.g. R"("field":"amount")").
+Response error_response(const Request& req, beast_http::status status, std::string_view code,
+                        std::string_view message, std::string_view extra_json_fields = {});
+
+// The bearer token of an `Authorization: Bearer <token>` header, or empty.
+std::string_view bearer_token(const Request& req);
+
+}  // namespace pulseboard::http
