@@ -1,0 +1,29 @@
+// One reducer for everything the live socket changes, so a single dispatch per event keeps
+// metrics, latency and connection status consistent with each other.
+import { applySnapshot, applyUpdate, initialState } from './metrics.js';
+import { connectionReducer, initialConnection } from './connectionState.js';
+import { commitToScreenMs, initialLatency, recordLatency } from './latency.js';
+
+export function initialDashboard() {
+  return { metrics: initialState(), connection: initialConnection(), latency: initialLatency() };
+}
+
+export function dashboardReducer(state, action) {
+  switch (action.type) {
+    case 'metrics-update': {
+      const metrics = applyUpdate(state.metrics, action.update);
+      // Only orders seen for the first time are timed: a replayed one would measure the replay.
+      if (metrics === state.metrics) return state;
+      const ms = commitToScreenMs(action.update, action.receivedAt);
+      return { ...state, metrics, latency: ms === null ? state.latency : recordLatency(state.latency, ms) };
+    }
+    case 'metrics-snapshot': {
+      const metrics = applySnapshot(state.metrics, action.snapshot);
+      return metrics === state.metrics ? state : { ...state, metrics };
+    }
+    default: {
+      const connection = connectionReducer(state.connection, action);
+      return connection === state.connection ? state : { ...state, connection };
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { dashboardReducer, initialDashboard } from './dashboardReducer.js';
+
+const update = { id: 'a', revenue: 12.5, category: 'books', time: 1000, committedAt: 1000 };
+
+describe('dashboardReducer', () => {
+  it('applies an update and times it from commit to receipt', () => {
+    const state = dashboardReducer(initialDashboard(), {
+      type: 'metrics-update',
+      update,
+      receivedAt: 1080,
+    });
+    expect(state.metrics.totals.orders).toBe(1);
+    expect(state.latency).toMatchObject({ last: 80, p50: 80 });
+  });
+
+  it('does not time an update it ignored as a duplicate', () => {
+    const once = dashboardReducer(initialDashboard(), {
+      type: 'metrics-update',
+      update,
+      receivedAt: 1080,
+    });
+    const again = dashboardReducer(once, { type: 'metrics-update', update, receivedAt: 9000 });
+    expect(again).toBe(once);
+  });
+
+  it('replaces metrics from a snapshot and leaves the connection alone', () => {
+    const connected = dashboardReducer(initialDashboard(), { type: 'connect' });
+    const state = dashboardReducer(connected, {
+      type: 'metrics-snapshot',
+      snapshot: { generatedAt: 5, totals: { revenue: 10, orders: 2, avgOrderValue: 5 } },
+    });
+    expect(state.metrics.totals).toEqual({ revenue: 10, orders: 2, avgOrderValue: 5 });
+    expect(state.connection.status).toBe('connected');
+  });
+
+  it('routes connection events to the connection state', () => {
+    const state = dashboardReducer(initialDashboard(), { type: 'reconnect_attempt', attempt: 3 });
+    expect(state.connection).toMatchObject({ status: 'reconnecting', attempt: 3 });
+  });
+});

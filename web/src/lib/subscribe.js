@@ -1,0 +1,26 @@
+// Wires a socket.io-client socket to a dispatch function. Every handler added here is removed
+// by the returned function, by reference, so a remount never leaves a ghost listener behind
+// (the article's cleanup removed only `metrics-update`).
+
+export function subscribe(socket, dispatch, now = Date.now) {
+  const socketHandlers = {
+    connect: () => dispatch({ type: 'connect' }),
+    disconnect: (reason) => dispatch({ type: 'disconnect', reason, willRetry: socket.active }),
+    connect_error: (error) => dispatch({ type: 'connect_error', error, willRetry: socket.active }),
+    'metrics-update': (update) => dispatch({ type: 'metrics-update', update, receivedAt: now() }),
+    'metrics-snapshot': (snapshot) => dispatch({ type: 'metrics-snapshot', snapshot }),
+  };
+  const managerHandlers = {
+    reconnect_attempt: (attempt) => dispatch({ type: 'reconnect_attempt', attempt }),
+    reconnect: () => dispatch({ type: 'reconnect' }),
+    reconnect_failed: () => dispatch({ type: 'reconnect_failed' }),
+  };
+
+  for (const [event, handler] of Object.entries(socketHandlers)) socket.on(event, handler);
+  for (const [event, handler] of Object.entries(managerHandlers)) socket.io.on(event, handler);
+
+  return function unsubscribe() {
+    for (const [event, handler] of Object.entries(socketHandlers)) socket.off(event, handler);
+    for (const [event, handler] of Object.entries(managerHandlers)) socket.io.off(event, handler);
+  };
+}

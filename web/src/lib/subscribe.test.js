@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { subscribe } from './subscribe.js';
+import { createFakeSocket } from '../test/fakeSocket.js';
+
+describe('subscribe', () => {
+  it('turns socket and manager events into actions', () => {
+    const socket = createFakeSocket();
+    const actions = [];
+    subscribe(socket, (action) => actions.push(action), () => 777);
+
+    socket.emit('connect');
+    socket.emit('metrics-update', { id: 'a', revenue: 1 });
+    socket.emit('metrics-snapshot', { generatedAt: 1 });
+    socket.io.emit('reconnect_attempt', 2);
+    socket.io.emit('reconnect', 2);
+    socket.io.emit('reconnect_failed');
+    socket.active = false;
+    socket.emit('connect_error', new Error('Authentication error'));
+    socket.emit('disconnect', 'io server disconnect');
+
+    expect(actions).toEqual([
+      { type: 'connect' },
+      { type: 'metrics-update', update: { id: 'a', revenue: 1 }, receivedAt: 777 },
+      { type: 'metrics-snapshot', snapshot: { generatedAt: 1 } },
+      { type: 'reconnect_attempt', attempt: 2 },
+      { type: 'reconnect' },
+      { type: 'reconnect_failed' },
+      { type: 'connect_error', error: new Error('Authentication error'), willRetry: false },
+      { type: 'disconnect', reason: 'io server disconnect', willRetry: false },
+    ]);
+  });
+
+  it('removes every listener it added, on the socket and on the manager', () => {
+    const socket = createFakeSocket();
+    const other = () => {};
+    socket.on('metrics-update', other);
+    const unsubscribe = subscribe(socket, () => {});
+    expect(socket.listenerCount()).toBe(6);
+    expect(socket.io.listenerCount()).toBe(3);
+
+    unsubscribe();
+    expect(socket.listenerCount()).toBe(1);
+    expect(socket.listeners.get('metrics-update')).toEqual([other]);
+    expect(socket.io.listenerCount()).toBe(0);
+  });
+});
