@@ -1,0 +1,37 @@
+import { useLiveMetrics } from '../hooks/useLiveMetrics.js';
+import { OFFLINE } from '../lib/connectionState.js';
+import CategoryBreakdown from './CategoryBreakdown.jsx';
+import ConnectionBadge from './ConnectionBadge.jsx';
+import KpiTiles from './KpiTiles.jsx';
+import RecentOrders from './RecentOrders.jsx';
+import RevenueChart from './RevenueChart.jsx';
+
+const MAX_RECONNECT_ATTEMPTS = 10;
+
+/** The article's dashboard: status in the header, KPIs, charts and the recent orders. */
+export default function Dashboard({ token, onChangeToken, connect }) {
+  const { state, connection, latencyMs } = useLiveMetrics(token, connect ? { connect } : undefined);
+  return (
+    <div className="page">
+      <header className="header">
+        <h2>Live System Metrics</h2>
+        <div className="header-side">
+          <ConnectionBadge connection={connection} maxAttempts={MAX_RECONNECT_ATTEMPTS} />
+          {connection.status === OFFLINE && onChangeToken && (
+            <button type="button" className="link" onClick={onChangeToken}>
+              Change token
+            </button>
+          )}
+        </div>
+      </header>
+      <main className="main">
+        <KpiTiles totals={state.totals} latency={latencyMs} />
+        <div className="grid">
+          <RevenueChart series={state.series} recent={state.recent} intervalMs={state.intervalMs} />
+          <CategoryBreakdown categories={state.categories} />
+        </div>
+        <RecentOrders recent={state.recent} />
+      </main>
+    </div>
+  );
+}

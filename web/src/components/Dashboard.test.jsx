@@ -1,0 +1,128 @@
+// @vitest-environment jsdom
+import { act, cleanup, render, screen } from '@testing-library/react';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import Dashboard from './Dashboard.jsx';
+import { createFakeSocket } from '../test/fakeSocket.js';
+
+// jsdom has no layout; Recharts' ResponsiveContainer needs a ResizeObserver and a size.
+beforeAll(() => {
+  globalThis.ResizeObserver = class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  };
+  HTMLElement.prototype.getBoundingClientRect = () => ({
+    width: 800,
+    height: 350,
+    top: 0,
+    left: 0,
+    right: 800,
+    bottom: 350,
+    x: 0,
+    y: 0,
+  });
+});
+
+afterEach(cleanup);
+
+const T0 = Date.parse('2025-01-01T12:00:00.000Z');
+
+function renderDashboard() {
+  const sockets = [];
+  const connect = () => {
+    const socket = createFakeSocket();
+    sockets.push(socket);
+    return socket;
+  };
+  render(<Dashboard token="tok" connect={connect} />);
+  return sockets[0];
+}
+
+const snapshot = {
+  generatedAt: T0,
+  intervalMs: 5000,
+  windowMs: 300000,
+  totals: { revenue: 1234.5, orders: 3, avgOrderValue: 411.5 },
+  series: [
+    { start: T0 - 10000, revenue: 1000, orders: 1 },
+    { start: T0 - 5000, revenue: 234.5, orders: 2 },
+  ],
+  categories: [
+    { category: 'books', revenue: 200, orders: 2 },
+    { category: 'electronics', revenue: 1034.5, orders: 1 },
+  ],
+  recent: [
+    { id: 'o-1', revenue: 1000, category: 'electronics', time: T0 - 9000 },
+    { id: 'o-2', revenue: 100, category: 'books', time: new Date(T0 - 4000).toISOString() },
+  ],
+};
+
+describe('Dashboard', () => {
+  it('shows the snapshot in tiles, tables and chart data', () => {
+    const socket = renderDashboard();
+    act(() => {
+      socket.emit('connect');
+      socket.emit('metrics-snapshot', snapshot);
+    });
+
+    expect(screen.getByTestId('connection-state').dataset.state).toBe('connected');
+    expect(screen.getByTestId('kpi-revenue').textContent).toBe('$1,234.50');
+    expect(screen.getByTestId('kpi-revenue').dataset.value).toBe('1234.5');
+    expect(screen.getByTestId('kpi-orders').textContent).toBe('3');
+    expect(screen.getByTestId('kpi-aov').dataset.value).toBe('411.5');
+    expect(screen.getByTestId('kpi-latency').textContent).toBe('—');
+
+    const books = screen.getByTestId('category-row-books');
+    expect(books.dataset).toMatchObject({ revenue: '200', orders: '2' });
+    expect(screen.getByTestId('revenue-chart').dataset.points).toBe('2');
+    expect(screen.getAllByTestId('revenue-point')).toHaveLength(2);
+    expect(screen.getAllByTestId('recent-revenue-point')).toHaveLength(2);
+    expect(screen.getAllByTestId('recent-order').map((row) => row.dataset.id)).toEqual([
+      'o-2',
+      'o-1',
+    ]);
+  });
+
+  it('moves the numbers with each live order', () => {
+    const socket = renderDashboard();
+    act(() => {
+      socket.emit('connect');
+      socket.emit('metrics-snapshot', snapshot);
+      socket.emit('metrics-update', {
+        id: 'o-3',
+        revenue: 65.5,
+        category: 'toys',
+        time: T0 + 1000,
+        committedAt: Date.now() - 30,
+        publishedAt: T0 + 1001,
+      });
+    });
+
+    expect(screen.getByTestId('kpi-revenue').textContent).toBe('$1,300.00');
+    expect(screen.getByTestId('kpi-orders').dataset.value).toBe('4');
+    expect(screen.getByTestId('kpi-aov').textContent).toBe('$325.00');
+    expect(Number(screen.getByTestId('kpi-latency').dataset.value)).toBeGreaterThanOrEqual(30);
+    expect(screen.getByTestId('category-row-toys').dataset).toMatchObject({
+      revenue: '65.5',
+      orders: '1',
+    });
+    expect(screen.getByTestId('revenue-chart').dataset.points).toBe('3');
+    expect(screen.getAllByTestId('revenue-point')).toHaveLength(3);
+    expect(screen.getAllByTestId('recent-order')[0].dataset.id).toBe('o-3');
+  });
+
+  it('shows reconnect attempts and then offline', () => {
+    const socket = renderDashboard();
+    act(() => {
+      socket.emit('connect');
+      socket.emit('disconnect', 'transport close');
+      socket.io.emit('reconnect_attempt', 3);
+    });
+    const badge = screen.getByTestId('connection-state');
+    expect(badge.dataset.state).toBe('reconnecting');
+    expect(badge.textContent).toContain('attempt 3/10');
+
+    act(() => socket.io.emit('reconnect_failed'));
+    expect(badge.dataset.state).toBe('offline');
+  });
+});
