@@ -1,0 +1,24 @@
+#pragma once
+// Where a Redis server is and how to log in to it, parsed from REDIS_URL.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pulseboard::redis {
+
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::string password;  // empty: no AUTH
+  std::string username;  // empty: AUTH <password> (the "default" user)
+  int db = 0;            // SELECT on every connect when not 0
+
+  bool operator==(const Endpoint&) const = default;
+};
+
+// redis://[[user]:password@]host[:port][/db]. Userinfo is percent-decoded; IPv6 hosts are
+// written in brackets. nullopt on anything else (other schemes such as rediss://, a query,
+// a non-numeric or out-of-range port or db).
+std::optional<Endpoint> parse_url(std::string_view url);
+
+}  // namespace pulseboard::redis

@@ -1,0 +1,164 @@
+#include "redis/connection.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstdlib>
+
+#include "run_until.hpp"
+
+namespace pulseboard::redis {
+namespace {
+
+using testing::run_until;
+
+std::optional<Endpoint> live_endpoint() {
+  const char* url = std::getenv("PULSEBOARD_REDIS_URL");
+  if (!url) return std::nullopt;
+  return parse_url(url);
+}
+
+// Nothing listens on port 1, so commands wait for a connection that never comes.
+Endpoint unreachable() {
+  Endpoint ep;
+  ep.port = 1;
+  return ep;
+}
+
+#define REQUIRE_REDIS(ep)                                                          \
+  auto ep = live_endpoint();                                                       \
+  if (!ep)                                                                         \
+  GTEST_SKIP() << "set PULSEBOARD_REDIS_URL=redis://127.0.0.1:<port> to run (see " \
+                  "scripts/lib/redis.sh)"
+
+TEST(Connection, PendingBoundFailsNewCommandsAtOnce) {
+  boost::asio::io_context io;
+  auto conn = Connection::create(io.get_executor(), unreachable(), "bound", 2);
+  std::vector<Reply> replies;
+  for (int i = 0; i < 3; ++i)
+    conn->command({"PING"}, [&](const Reply& r) { replies.push_back(r); });
+  ASSERT_TRUE(run_until(io, [&] { return !replies.empty(); }));
+  ASSERT_TRUE(replies[0].error());
+  EXPECT_EQ(replies[0].error()->kind, ErrorKind::overloaded);
+  conn->stop();
+  ASSERT_TRUE(run_until(io, [&] { return replies.size() == 3; }));
+  EXPECT_EQ(replies[1].error()->kind, ErrorKind::connection);
+  EXPECT_EQ(replies[2].error()->kind, ErrorKind::connection);
+}
+
+TEST(Connection, RefusesSubscriptionCommandsWithSeveralChannels) {
+  boost::asio::io_context io;
+  auto conn = Connection::create(io.get_executor(), unreachable(), "refuse");
+  std::optional<Reply> reply;
+  conn->command({"SUBSCRIBE", "a", "b"}, [&](const Reply& r) { reply = r; });
+  ASSERT_TRUE(run_until(io, [&] { return reply.has_value(); }));
+  ASSERT_TRUE(reply->error());
+  EXPECT_EQ(reply->error()->kind, ErrorKind::protocol);
+}
+
+TEST(Connection, FailedConnectFailsWaitingCommandsAndRetries) {
+  boost::asio::io_context io;
+  auto conn = Connection::create(io.get_executor(), unreachable(), "refused");
+  std::optional<Reply> reply;
+  conn->start();
+  conn->command({"PING"}, [&](const Reply& r) { reply = r; });
+  ASSERT_TRUE(run_until(io, [&] { return reply.has_value(); }));
+  ASSERT_TRUE(reply->error());
+  EXPECT_EQ(reply->error()->kind, ErrorKind::connection);
+  EXPECT_FALSE(conn->connected());
+  conn->stop();
+  io.run_for(std::chrono::milliseconds(20));
+}
+
+TEST(Connection, BinarySafeCommandsInOrder) {
+  REQUIRE_REDIS(ep);
+  boost::asio::io_context io;
+  auto conn = Connection::create(io.get_executor(), *ep, "order");
+  conn->start();
+  std::string key = "pulseboard:test:bin";
+  std::string value("a\0b\r\n\xff", 6);
+  std::vector<Reply> replies;
+  conn->command({"DEL", key}, [&](const Reply& r) { replies.push_back(r); });
+  conn->command({"SET", key, value}, [&](const Reply& r) { replies.push_back(r); });
+  conn->command({"GET", key}, [&](const Reply& r) { replies.push_back(r); });
+  conn->command({"GET", key + ":missing"}, [&](const Reply& r) { replies.push_back(r); });
+  conn->command({"NOSUCHCOMMAND"}, [&](const Reply& r) { replies.push_back(r); });
+  conn->command({"RPUSH", key + ":l", "x", "y"}, [&](const Reply&) {});
+  conn->command({"LRANGE", key + ":l", "0", "-1"}, [&](const Reply& r) { replies.push_back(r); });
+  conn->command({"DEL", key, key + ":l"}, [&](const Reply& r) { replies.push_back(r); });
+  ASSERT_TRUE(run_until(io, [&] { return replies.size() == 7; }));
+  EXPECT_TRUE(conn->connected());
+  ASSERT_TRUE(replies[1].string());
+  EXPECT_EQ(*replies[1].string(), "OK");
+  ASSERT_TRUE(replies[2].string());
+  EXPECT_EQ(*replies[2].string(), value);
+  EXPECT_TRUE(replies[3].is_nil());
+  ASSERT_TRUE(replies[4].error());
+  EXPECT_EQ(replies[4].error()->kind, ErrorKind::server);
+  ASSERT_TRUE(replies[5].array());
+  ASSERT_EQ(replies[5].array()->size(), 2u);
+  EXPECT_EQ(*(*replies[5].array())[1].string(), "y");
+  EXPECT_EQ(replies[6].integer(), 2);
+  conn->stop();
+  io.run_for(std::chrono::milliseconds(20));
+}
+
+TEST(Connection, SubscribeConfirmsAndPushesMessages) {
+  REQUIRE_REDIS(ep);
+  boost::asio::io_context io;
+  auto sub = Connection::create(io.get_executor(), *ep, "sub");
+  auto pub = Connection::create(io.get_executor(), *ep, "pub");
+  std::vector<std::string> got;
+  sub->on_push([&](const Reply& r) {
+    auto& a = *r.array();
+    if (*a[0].string() == "message") got.push_back(*a[2].string());
+  });
+  sub->start();
+  pub->start();
+  std::optional<Reply> confirm;
+  sub->command({"SUBSCRIBE", "pulseboard:test:ch"}, [&](const Reply& r) { confirm = r; });
+  ASSERT_TRUE(run_until(io, [&] { return confirm.has_value(); }));
+  ASSERT_TRUE(confirm->array());
+  EXPECT_EQ(*(*confirm->array())[0].string(), "subscribe");
+  std::optional<Reply> pong;
+  sub->command({"PING"}, [&](const Reply& r) { pong = r; });
+  pub->command({"PUBLISH", "pulseboard:test:ch", "one"}, nullptr);
+  pub->command({"PUBLISH", "pulseboard:test:ch", "two"}, nullptr);
+  ASSERT_TRUE(run_until(io, [&] { return got.size() == 2 && pong; }));
+  EXPECT_EQ(got, (std::vector<std::string>{"one", "two"}));
+  EXPECT_FALSE(pong->is_error());
+  sub->stop();
+  pub->stop();
+  io.run_for(std::chrono::milliseconds(20));
+}
+
+TEST(Connection, ReconnectsAfterServerDropsIt) {
+  REQUIRE_REDIS(ep);
+  boost::asio::io_context io;
+  auto victim = Connection::create(io.get_executor(), *ep, "victim");
+  auto admin = Connection::create(io.get_executor(), *ep, "admin");
+  int connects = 0, disconnects = 0;
+  victim->on_connect([&] { ++connects; });
+  victim->on_disconnect([&] { ++disconnects; });
+  victim->start();
+  admin->start();
+  std::optional<Reply> named;
+  victim->command({"CLIENT", "SETNAME", "pulseboard-victim"}, [&](const Reply& r) { named = r; });
+  ASSERT_TRUE(run_until(io, [&] { return named.has_value() && connects == 1; }));
+  std::optional<Reply> id;
+  victim->command({"CLIENT", "ID"}, [&](const Reply& r) { id = r; });
+  ASSERT_TRUE(run_until(io, [&] { return id.has_value(); }));
+  admin->command({"CLIENT", "KILL", "ID", std::to_string(*id->integer())}, nullptr);
+  ASSERT_TRUE(run_until(io, [&] { return disconnects == 1; }));
+  ASSERT_TRUE(run_until(io, [&] { return connects == 2 && victim->connected(); }));
+  std::optional<Reply> pong;
+  victim->command({"PING"}, [&](const Reply& r) { pong = r; });
+  ASSERT_TRUE(run_until(io, [&] { return pong.has_value(); }));
+  EXPECT_EQ(*pong->string(), "PONG");
+  victim->stop();
+  admin->stop();
+  io.run_for(std::chrono::milliseconds(20));
+}
+
+}  // namespace
+}  // namespace pulseboard::redis
