@@ -1,0 +1,85 @@
+#pragma once
+// The change-source seam (DESIGN.md): an ordered stream of change events with a durable
+// position. Implementations: SQLite outbox table (change_source_sqlite.cpp), PostgreSQL logical
+// replication with pgoutput (change_source_postgres.cpp), MongoDB change streams
+// (change_source_mongo.cpp). Every method is called from the worker's own thread; calls may
+// block (poll for at most max_wait).
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "worker/change_event.hpp"
+#include "worker/pipeline.hpp"
+
+namespace pulseboard::worker {
+
+struct SourceError {
+  enum class Kind {
+    unavailable,        // connection lost or refused: stop(), back off, start() again
+    resnapshot_needed,  // the stored position is gone (history lost): events were missed
+  };
+  Kind kind = Kind::unavailable;
+  std::string message;
+};
+
+struct SourceOptions {
+  // The pipeline the worker runs; a source may push (part of) it down to the database.
+  Pipeline pipeline = Pipeline::article_default();
+  // Allow push-down (PostgreSQL publication row filter, MongoDB aggregation pipeline).
+  bool push_down = true;
+  // Where sources without a position table keep theirs (MongoDB resume token file).
+  std::filesystem::path state_dir = ".";
+  // SQLite: sleep between polls of an idle outbox. The latency cost of polling.
+  std::chrono::milliseconds idle_poll{20};
+  // SQLite: delete acknowledged outbox rows committed longer ago than this; zero keeps all.
+  std::chrono::milliseconds outbox_retention{std::chrono::hours(24)};
+  // PostgreSQL object names.
+  std::string publication = "pulseboard_orders";
+  std::string slot = "pulseboard_worker";
+  // MongoDB collection (the database comes from the URI path).
+  std::string collection = "orders";
+};
+
+class ChangeSource {
+ public:
+  // start() argument meaning "skip to the current end of the stream" (after resnapshot_needed).
+  static constexpr std::string_view kFromNow = "now";
+
+  virtual ~ChangeSource() = default;
+  virtual std::string name() const = 0;  // "sqlite" | "postgres" | "mongo"
+  // nullopt resumes after the durable (last acknowledged) position; a position resumes after
+  // it; kFromNow starts at the current end. May block (connects). Restartable after stop().
+  virtual std::optional<SourceError> start(std::optional<std::string> resume_position) = 0;
+  // Up to max_batch events in commit order, waiting at most max_wait for the first one. An
+  // empty vector means nothing new.
+  virtual std::variant<std::vector<ChangeEvent>, SourceError> poll(
+      std::chrono::milliseconds max_wait, std::size_t max_batch) = 0;
+  // Durable: only positions whose events the broker accepted. Never moves backwards.
+  virtual std::optional<SourceError> acknowledge(const std::string& position) = 0;
+  virtual void stop() = 0;
+  // True when the source already ran the whole pipeline in the database, so events carry the
+  // projected document instead of the change-event shape (MongoDB with push-down).
+  virtual bool pipeline_applied() const { return false; }
+};
+
+// sqlite:///abs/path.db, sqlite:relative.db, postgresql://..., postgres://..., mongodb://...,
+// mongodb+srv://... nullptr with a message in *error for anything else.
+std::unique_ptr<ChangeSource> open_change_source(std::string_view database_url,
+                                                 const SourceOptions& options,
+                                                 std::string* error = nullptr);
+
+std::unique_ptr<ChangeSource> make_sqlite_source(std::string path, const SourceOptions& options);
+std::unique_ptr<ChangeSource> make_postgres_source(std::string conninfo,
+                                                   const SourceOptions& options);
+std::unique_ptr<ChangeSource> make_mongo_source(std::string uri, const SourceOptions& options);
+
+// "sqlite:///tmp/a.db" -> "/tmp/a.db", "sqlite:a.db" -> "a.db"; nullopt when not SQLite.
+std::optional<std::string> sqlite_path_from_url(std::string_view url);
+
+}  // namespace pulseboard::worker

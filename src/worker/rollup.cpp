@@ -1,0 +1,111 @@
+#include "worker/rollup.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace pulseboard::worker {
+namespace json = boost::json;
+
+namespace {
+std::optional<double> number(const json::value* v) {
+  if (!v) return std::nullopt;
+  if (v->is_double()) return v->as_double();
+  if (v->is_int64()) return static_cast<double>(v->as_int64());
+  if (v->is_uint64()) return static_cast<double>(v->as_uint64());
+  return std::nullopt;
+}
+}  // namespace
+
+Rollup::Rollup() : Rollup(Options{}) {}
+Rollup::Rollup(Options options) : options_(options) {}
+
+std::int64_t Rollup::bucket_start(std::int64_t t) const {
+  const std::int64_t i = options_.interval.count();
+  return t >= 0 ? t - t % i : t - ((t % i) + i) % i;
+}
+
+bool Rollup::add(const json::object& update, std::int64_t now_ms) {
+  auto revenue = number(update.if_contains("revenue"));
+  if (!revenue) return false;
+  recent_.push_back(update);
+  while (recent_.size() > options_.recent) recent_.pop_front();
+
+  auto committed = number(update.if_contains("committedAt"));
+  const std::int64_t t = committed ? static_cast<std::int64_t>(*committed) : now_ms;
+  const std::int64_t oldest =
+      bucket_start(now_ms - options_.window.count()) + options_.interval.count();
+  // A clock ahead of ours still counts, in the current interval, rather than in a bucket that
+  // the series would never show.
+  const std::int64_t start = std::min(bucket_start(t), bucket_start(now_ms));
+  if (start >= oldest) {
+    Bucket& b = buckets_[start];
+    b.totals.revenue += *revenue;
+    b.totals.orders += 1;
+    std::string category;
+    if (auto* c = update.if_contains("category"); c && c->is_string())
+      category = c->as_string().c_str();
+    Totals& ct = b.categories[category];
+    ct.revenue += *revenue;
+    ct.orders += 1;
+  }
+  advance(now_ms);
+  return true;
+}
+
+bool Rollup::advance(std::int64_t now_ms) {
+  const std::int64_t oldest =
+      bucket_start(now_ms - options_.window.count()) + options_.interval.count();
+  auto end = buckets_.lower_bound(oldest);
+  bool changed = end != buckets_.begin();
+  buckets_.erase(buckets_.begin(), end);
+  return changed;
+}
+
+json::object Rollup::snapshot(std::int64_t now_ms) const {
+  const std::int64_t interval = options_.interval.count();
+  const std::int64_t last = bucket_start(now_ms);
+  const std::int64_t first = bucket_start(now_ms - options_.window.count()) + interval;
+
+  Totals totals;
+  std::map<std::string, Totals> categories;
+  json::array series;
+  for (std::int64_t s = first; s <= last; s += interval) {
+    Totals t;
+    if (auto it = buckets_.find(s); it != buckets_.end()) {
+      t = it->second.totals;
+      for (auto& [name, ct] : it->second.categories) {
+        categories[name].revenue += ct.revenue;
+        categories[name].orders += ct.orders;
+      }
+    }
+    totals.revenue += t.revenue;
+    totals.orders += t.orders;
+    series.push_back(json::object{{"start", s}, {"revenue", t.revenue}, {"orders", t.orders}});
+  }
+
+  std::vector<std::pair<std::string, Totals>> ranked(categories.begin(), categories.end());
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](auto& a, auto& b) { return a.second.revenue > b.second.revenue; });
+  if (ranked.size() > options_.max_categories) ranked.resize(options_.max_categories);
+  json::array cats;
+  for (auto& [name, t] : ranked)
+    cats.push_back(json::object{{"category", name}, {"revenue", t.revenue}, {"orders", t.orders}});
+
+  json::array recent;
+  for (auto& r : recent_) recent.push_back(r);
+
+  const double avg = totals.orders ? totals.revenue / static_cast<double>(totals.orders) : 0.0;
+  return json::object{
+      {"generatedAt", now_ms},
+      {"intervalMs", interval},
+      {"windowMs", options_.window.count()},
+      {"totals",
+       json::object{
+           {"revenue", totals.revenue}, {"orders", totals.orders}, {"avgOrderValue", avg}}},
+      {"series", std::move(series)},
+      {"categories", std::move(cats)},
+      {"recent", std::move(recent)},
+  };
+}
+
+}  // namespace pulseboard::worker

@@ -1,0 +1,106 @@
+#pragma once
+// The isolated change-stream worker (the article's worker.js): follows a change source, runs
+// the pipeline, publishes every projected event to the bridge channel, keeps windowed
+// aggregates and publishes them as a retained snapshot.
+//
+// Delivery is at least once: a batch's last position is acknowledged to the source only after
+// the broker confirmed every publish of that batch. A failed publish is retried with the same
+// eventIds, so duplicates downstream are recognisable; nothing is lost across restarts.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "broker/broker.hpp"
+#include "worker/change_source.hpp"
+#include "worker/leadership.hpp"
+#include "worker/pipeline.hpp"
+#include "worker/rollup.hpp"
+
+namespace pulseboard::worker {
+
+class Worker {
+ public:
+  struct Options {
+    std::string bridge_channel = "socket-io-bridge";
+    std::string room = "live-metrics";
+    std::string event = "metrics-update";
+    std::string snapshot_event = "metrics-snapshot";
+    std::chrono::milliseconds snapshot_interval{1000};
+    std::string pipeline_json;  // empty: the article's pipeline
+    std::size_t batch = 256;
+    // How long to wait for the broker to confirm a batch before treating it as failed.
+    std::chrono::milliseconds publish_timeout{10000};
+    // Retry delays after a failure double from min to max.
+    std::chrono::milliseconds backoff_min{100};
+    std::chrono::milliseconds backoff_max{5000};
+    // Only poll and publish while this says so; null means always (a single worker).
+    std::shared_ptr<const Leadership> leadership;
+    // Overrides the source's durable position for the first start (ChangeSource::start).
+    std::optional<std::string> start_position;
+    Rollup::Options rollup;
+  };
+
+  struct Stats {
+    std::uint64_t published = 0;  // metrics-update messages the broker confirmed
+    std::uint64_t batches_acknowledged = 0;
+    std::uint64_t publish_failures = 0;  // batch attempts that failed and were retried
+    std::uint64_t source_errors = 0;     // unavailable: restarted with backoff
+    std::uint64_t resnapshots = 0;       // history lost: skipped to the current position
+    std::uint64_t snapshots = 0;         // metrics-snapshot messages published
+  };
+
+  // Throws std::invalid_argument when options.pipeline_json does not parse (a startup error).
+  Worker(std::unique_ptr<ChangeSource> source, std::shared_ptr<broker::Broker> broker,
+         Options options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Blocking; run it on its own thread. Returns after stop is requested (within ~200 ms plus
+  // any in-flight broker wait) with the source stopped.
+  void run(std::stop_token stop);
+
+  Stats stats() const;
+
+ private:
+  struct Counters {
+    std::atomic<std::uint64_t> published{0}, batches_acknowledged{0}, publish_failures{0},
+        source_errors{0}, resnapshots{0}, snapshots{0};
+  };
+  enum class Delivery { acknowledged, stopped, source_failed };
+
+  bool is_leader() const;
+  Delivery deliver(const std::vector<ChangeEvent>& batch, std::stop_token stop);
+  bool publish_and_wait(const std::vector<std::string>& payloads);
+  void maybe_publish_snapshot(std::int64_t now_ms, bool force);
+  void sleep_for(std::chrono::milliseconds d, std::stop_token stop);
+
+  std::unique_ptr<ChangeSource> source_;
+  std::shared_ptr<broker::Broker> broker_;
+  Options options_;
+  Pipeline pipeline_;
+  Rollup rollup_;
+  bool rollup_dirty_ = false;
+  std::chrono::steady_clock::time_point last_snapshot_{};
+  Counters counters_;
+  // Progress log, once every few seconds rather than per batch.
+  std::chrono::steady_clock::time_point last_report_{};
+  std::uint64_t published_since_report_ = 0;
+  std::string last_position_;
+  std::int64_t last_lag_ms_ = 0;
+};
+
+// The metrics-update message for one projected document (data = projection minus its `_id`,
+// plus eventId/committedAt/publishedAt). Exposed for tests and tools.
+std::string metrics_update_message(const Worker::Options& options,
+                                   const boost::json::object& projected, const ChangeEvent& event,
+                                   std::int64_t published_at_ms);
+boost::json::object metrics_update_data(const boost::json::object& projected,
+                                        const ChangeEvent& event, std::int64_t published_at_ms);
+
+}  // namespace pulseboard::worker
