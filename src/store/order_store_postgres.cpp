@@ -1,0 +1,246 @@
+// The PostgreSQL order store. No outbox here: the worker follows PostgreSQL's own change
+// stream (logical replication of `orders`), which carries exactly the committed writes.
+#include "common/ids.hpp"
+#include "store/connection_pool.hpp"
+#include "store/cursor.hpp"
+#include "store/order_store.hpp"
+#include "store/pg_db.hpp"
+#include "store/time.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace pulseboard::store {
+namespace {
+
+using pg::Param;
+
+// Timestamps go in as ISO-8601 text and come back as unix ms: exact (extract() returns numeric
+// since PostgreSQL 14) and independent of the session's DateStyle and TimeZone.
+constexpr std::string_view kColumns =
+    "id, amount, status, category, (extract(epoch from created_at) * 1000)::bigint, "
+    "(extract(epoch from updated_at) * 1000)::bigint";
+
+std::string text(double value) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);  // shortest round-trip form
+  return std::string(buf, end);
+}
+
+std::optional<Order> read_order(const PGresult* r, int row) {
+  auto status = parse_order_status(PQgetvalue(r, row, 2));
+  if (!status) return std::nullopt;
+  return Order{PQgetvalue(r, row, 0),
+               std::strtod(PQgetvalue(r, row, 1), nullptr),
+               *status,
+               PQgetvalue(r, row, 3),
+               std::strtoll(PQgetvalue(r, row, 4), nullptr, 10),
+               std::strtoll(PQgetvalue(r, row, 5), nullptr, 10)};
+}
+
+StoreError failure(pg::Connection& conn, const PGresult* r, std::string_view what) {
+  if (pg::transient(conn, r)) {
+    spdlog::warn("postgres store: {} failed (will retry later): {}", what,
+                 r ? PQresultErrorMessage(r) : conn.error());
+    return StoreError::unavailable;
+  }
+  spdlog::error("postgres store: {} failed: {}", what, PQresultErrorMessage(r));
+  return StoreError::internal;
+}
+
+// Rolls back unless committed; harmless on a connection that already broke.
+class Transaction {
+ public:
+  explicit Transaction(pg::Connection& conn) : conn_(conn) {}
+  ~Transaction() {
+    if (open_) conn_.exec("ROLLBACK");
+  }
+  pg::Result begin() {
+    auto r = conn_.exec("BEGIN");
+    open_ = pg::ok(r.get());
+    return r;
+  }
+  pg::Result commit() {
+    auto r = conn_.exec("COMMIT");
+    open_ = false;
+    return r;
+  }
+
+ private:
+  pg::Connection& conn_;
+  bool open_ = false;
+};
+
+class PostgresOrderStore final : public OrderStore {
+ public:
+  explicit PostgresOrderStore(std::vector<std::unique_ptr<pg::Connection>> conns)
+      : pool_(std::move(conns)) {}
+
+  StoreResult<Created> create(const NewOrder& in, std::optional<std::string> key,
+                              std::string request_hash) override {
+    auto lease = pool_.borrow();
+    if (!lease) return StoreError::unavailable;
+    pg::Connection& conn = **lease;
+    if (!conn.ensure_connected()) return failure(conn, nullptr, "connect");
+
+    const std::int64_t now = now_unix_ms();
+    const std::string id = random_id20();
+    Transaction tx(conn);
+    if (auto r = tx.begin(); !pg::ok(r.get())) return failure(conn, r.get(), "BEGIN");
+    if (key) {
+      // Claims the key; if another transaction holds it uncommitted, this waits for it.
+      auto claim = conn.exec(
+          "INSERT INTO idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3) "
+          "ON CONFLICT (key) DO NOTHING",
+          {*key, request_hash, id});
+      if (!pg::ok(claim.get())) return failure(conn, claim.get(), "claim idempotency key");
+      if (std::string_view(PQcmdTuples(claim.get())) == "0") {
+        auto seen =
+            conn.exec("SELECT request_hash, order_id FROM idempotency_keys WHERE key = $1", {*key});
+        if (!pg::ok(seen.get()) || PQntuples(seen.get()) != 1)
+          return failure(conn, seen.get(), "read idempotency key");
+        if (request_hash != PQgetvalue(seen.get(), 0, 0)) return StoreError::idempotency_conflict;
+        auto original = find(conn, PQgetvalue(seen.get(), 0, 1));
+        if (auto* order = std::get_if<Order>(&original)) return Created{std::move(*order), false};
+        return std::get<StoreError>(original);
+      }
+    }
+    const std::string ts = format_iso8601_ms(now);
+    auto inserted = conn.exec(
+        "INSERT INTO orders VALUES ($1, $2, $3, $4, $5, $5) RETURNING " + std::string(kColumns),
+        {id, text(in.amount), std::string(to_string(in.status)), in.category, ts});
+    if (!pg::ok(inserted.get()) || PQntuples(inserted.get()) != 1)
+      return failure(conn, inserted.get(), "insert order");
+    auto order = read_order(inserted.get(), 0);
+    if (!order) return StoreError::internal;
+    if (auto r = tx.commit(); !pg::ok(r.get())) return failure(conn, r.get(), "COMMIT");
+    return Created{std::move(*order), true};
+  }
+
+  StoreResult<Order> update(const std::string& id, const OrderPatch& patch) override {
+    auto lease = pool_.borrow();
+    if (!lease) return StoreError::unavailable;
+    pg::Connection& conn = **lease;
+    if (!conn.ensure_connected()) return failure(conn, nullptr, "connect");
+    // One statement, so no explicit transaction; GREATEST keeps updated_at from moving
+    // backwards if the wall clock does.
+    auto r = conn.exec(
+        "UPDATE orders SET status = COALESCE($2, status), "
+        "amount = COALESCE($3::double precision, amount), "
+        "updated_at = GREATEST($4::timestamptz, updated_at) WHERE id = $1 RETURNING " +
+            std::string(kColumns),
+        {id, patch.status ? Param(std::string(to_string(*patch.status))) : std::nullopt,
+         patch.amount ? Param(text(*patch.amount)) : std::nullopt,
+         format_iso8601_ms(now_unix_ms())});
+    if (!pg::ok(r.get())) return failure(conn, r.get(), "update order");
+    if (PQntuples(r.get()) == 0) return StoreError::not_found;
+    auto order = read_order(r.get(), 0);
+    if (!order) return StoreError::internal;
+    return std::move(*order);
+  }
+
+  StoreResult<Order> get(const std::string& id) override {
+    return read_with_retry([&](pg::Connection& conn) { return find(conn, id); });
+  }
+
+  StoreResult<OrderPage> list(const ListQuery& q) override {
+    std::optional<CursorPosition> after;
+    if (q.cursor) {
+      after = decode_cursor(*q.cursor);
+      if (!after) return StoreError::invalid_cursor;
+    }
+    const std::size_t limit = std::clamp<std::size_t>(q.limit, 1, 1000);
+    std::string sql = "SELECT " + std::string(kColumns) + " FROM orders WHERE true";
+    std::vector<Param> params;
+    auto arg = [&](std::string value) {
+      params.emplace_back(std::move(value));
+      return "$" + std::to_string(params.size());
+    };
+    if (q.status) sql += " AND status = " + arg(std::string(to_string(*q.status)));
+    if (q.category) sql += " AND category = " + arg(*q.category);
+    if (q.from_ms)
+      sql += " AND created_at >= " + arg(format_iso8601_ms(*q.from_ms)) + "::timestamptz";
+    if (q.to_ms) sql += " AND created_at < " + arg(format_iso8601_ms(*q.to_ms)) + "::timestamptz";
+    if (after) {
+      sql += " AND (created_at, id) < (" + arg(format_iso8601_ms(after->created_at_ms)) +
+             "::timestamptz, ";
+      sql += arg(after->id) + ")";
+    }
+    // One extra row tells whether another page follows.
+    sql += " ORDER BY created_at DESC, id DESC LIMIT " + arg(std::to_string(limit + 1));
+
+    return read_with_retry([&](pg::Connection& conn) -> StoreResult<OrderPage> {
+      auto r = conn.exec(sql, params);
+      if (!pg::ok(r.get())) return failure(conn, r.get(), "list orders");
+      OrderPage page;
+      for (int i = 0; i < PQntuples(r.get()); ++i) {
+        auto order = read_order(r.get(), i);
+        if (!order) return StoreError::internal;
+        page.orders.push_back(std::move(*order));
+      }
+      if (page.orders.size() > limit) {
+        page.orders.resize(limit);
+        page.next_cursor = encode_cursor(page.orders.back().created_at_ms, page.orders.back().id);
+      }
+      return page;
+    });
+  }
+
+ private:
+  static StoreResult<Order> find(pg::Connection& conn, const std::string& id) {
+    auto r = conn.exec("SELECT " + std::string(kColumns) + " FROM orders WHERE id = $1", {id});
+    if (!pg::ok(r.get())) return failure(conn, r.get(), "select order");
+    if (PQntuples(r.get()) == 0) return StoreError::not_found;
+    auto order = read_order(r.get(), 0);
+    if (!order) return StoreError::internal;
+    return std::move(*order);
+  }
+
+  // Reads are safe to repeat, so one that fails on a connection found broken (server
+  // restarted, idle connection dropped) gets one more try on a reset connection.
+  template <class F>
+  auto read_with_retry(F&& read) -> decltype(read(std::declval<pg::Connection&>())) {
+    auto lease = pool_.borrow();
+    if (!lease) return StoreError::unavailable;
+    pg::Connection& conn = **lease;
+    for (int attempt = 0;; ++attempt) {
+      if (!conn.ensure_connected()) return failure(conn, nullptr, "connect");
+      auto result = read(conn);
+      const auto* err = std::get_if<StoreError>(&result);
+      if (!err || *err != StoreError::unavailable || !conn.broken() || attempt == 1) return result;
+    }
+  }
+
+  ConnectionPool<pg::Connection> pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<OrderStore> open_postgres_store(const std::string& conninfo) {
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &parse_error);
+  if (!options) {
+    std::string why = parse_error ? parse_error : "out of memory";
+    PQfreemem(parse_error);
+    throw std::invalid_argument("DATABASE_URL is not a valid PostgreSQL URL: " + why);
+  }
+  PQconninfoFree(options);
+
+  std::vector<std::unique_ptr<pg::Connection>> conns;
+  for (int i = 0; i < 4; ++i) conns.push_back(std::make_unique<pg::Connection>(conninfo));
+  // Connect one now so a wrong URL or a missing database fails at startup, not per request.
+  auto& first = *conns.front();
+  if (!first.ensure_connected())
+    throw std::runtime_error("cannot connect to PostgreSQL: " + first.error());
+  auto r = first.exec_script(std::string(postgres_schema_sql()));
+  if (!pg::ok(r.get()))
+    throw std::runtime_error("cannot create the PostgreSQL schema: " +
+                             std::string(PQresultErrorMessage(r.get())));
+  return std::make_unique<PostgresOrderStore>(std::move(conns));
+}
+
+}  // namespace pulseboard::store

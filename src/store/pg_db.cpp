@@ -1,0 +1,46 @@
+#include "store/pg_db.hpp"
+
+namespace pulseboard::store::pg {
+
+bool Connection::ensure_connected() {
+  if (!conn_) {
+    conn_ = PQconnectdb(conninfo_.c_str());
+  } else if (PQstatus(conn_) != CONNECTION_OK) {
+    PQreset(conn_);
+  }
+  return PQstatus(conn_) == CONNECTION_OK;
+}
+
+std::string Connection::error() const {
+  return conn_ ? PQerrorMessage(conn_) : "not connected";
+}
+
+Result Connection::exec(std::string_view sql, const std::vector<Param>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  const std::string text(sql);
+  return Result(PQexecParams(conn_, text.c_str(), int(values.size()), nullptr, values.data(),
+                             nullptr, nullptr, 0));
+}
+
+Result Connection::exec_script(const std::string& sql) {
+  return Result(PQexec(conn_, sql.c_str()));
+}
+
+bool ok(const PGresult* r) {
+  if (!r) return false;
+  const auto s = PQresultStatus(r);
+  return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+bool transient(const Connection& conn, const PGresult* r) {
+  if (conn.broken() || !r) return true;
+  const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  if (!state) return false;
+  const std::string_view s(state);
+  return s.starts_with("08") || s.starts_with("53") || s.starts_with("57P") || s == "40001" ||
+         s == "40P01";
+}
+
+}  // namespace pulseboard::store::pg

@@ -1,0 +1,40 @@
+#include "store/order_store.hpp"
+
+namespace pulseboard::store {
+
+std::string_view sqlite_schema_sql() {
+  return R"sql(
+CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, amount REAL NOT NULL, status TEXT NOT NULL, category TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at, id);
+CREATE TABLE IF NOT EXISTS order_outbox (position INTEGER PRIMARY KEY AUTOINCREMENT, operation TEXT NOT NULL, order_id TEXT NOT NULL, document TEXT NOT NULL, committed_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency_keys (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, order_id TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS worker_positions (source TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at INTEGER NOT NULL);
+)sql";
+}
+
+std::string_view postgres_schema_sql() {
+  return R"sql(
+CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, amount DOUBLE PRECISION NOT NULL, status TEXT NOT NULL, category TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
+ALTER TABLE orders REPLICA IDENTITY FULL;
+CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at, id);
+CREATE TABLE IF NOT EXISTS idempotency_keys (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, order_id TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());
+)sql";
+}
+
+std::string_view to_string(StoreError error) {
+  switch (error) {
+    case StoreError::not_found:
+      return "not_found";
+    case StoreError::idempotency_conflict:
+      return "idempotency_conflict";
+    case StoreError::invalid_cursor:
+      return "invalid_cursor";
+    case StoreError::unavailable:
+      return "unavailable";
+    case StoreError::internal:
+      return "internal";
+  }
+  return "internal";
+}
+
+}  // namespace pulseboard::store

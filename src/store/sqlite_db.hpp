@@ -1,0 +1,63 @@
+#pragma once
+// Thin RAII over the SQLite3 C API for the order store: a connection, a prepared statement
+// with typed binds and columns, and a transaction that rolls back unless committed.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace pulseboard::store::sqlite {
+
+struct CloseDb {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using Db = std::unique_ptr<sqlite3, CloseDb>;
+
+// Opens (creating) the file in WAL mode with busy_timeout 5000 ms. On failure returns null and
+// sets `error`.
+Db open(const std::string& path, std::string& error);
+
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return stmt_ != nullptr; }
+  // 1-based indices, as sqlite3_bind_*.
+  void bind(int index, std::string_view text);
+  void bind(int index, double value);
+  void bind(int index, std::int64_t value);
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int step();
+
+  std::string text(int column) const;
+  double real(int column) const { return sqlite3_column_double(stmt_, column); }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading a
+// read lock; the loser waits out busy_timeout instead.
+class WriteTransaction {
+ public:
+  explicit WriteTransaction(sqlite3* db);
+  ~WriteTransaction();
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+
+  int begin_result() const { return begin_rc_; }
+  int commit();
+
+ private:
+  sqlite3* db_;
+  int begin_rc_;
+  bool open_ = false;
+};
+
+}  // namespace pulseboard::store::sqlite
