@@ -1,0 +1,323 @@
+#include "broker/broker_redis.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+namespace asio = boost::asio;
+
+namespace pulseboard::broker {
+
+namespace {
+
+constexpr std::chrono::seconds kSlotRefreshRetry{1};
+
+bool is_redirect(const redis::Reply& r) {
+  auto* e = r.error();
+  return e && e->kind == redis::ErrorKind::server && redis::parse_redirect(e->message);
+}
+
+}  // namespace
+
+std::shared_ptr<RedisBroker> RedisBroker::create(asio::any_io_executor ex, redis::Endpoint ep,
+                                                 Mode mode) {
+  auto broker = std::shared_ptr<RedisBroker>(new RedisBroker(std::move(ex), std::move(ep), mode));
+  broker->start();
+  return broker;
+}
+
+RedisBroker::RedisBroker(asio::any_io_executor ex, redis::Endpoint ep, Mode mode)
+    : strand_(asio::make_strand(std::move(ex))),
+      seed_(std::move(ep)),
+      mode_(mode),
+      refresh_retry_(strand_) {}
+
+RedisBroker::~RedisBroker() {
+  for (auto& [key, n] : nodes_) {
+    if (n.pub) n.pub->stop();
+    if (n.sub) n.sub->stop();
+  }
+}
+
+void RedisBroker::start() {
+  asio::post(strand_, [self = shared_from_this()] {
+    // The seed's connections exist from the start so that ready() reflects the server even
+    // before anything is subscribed.
+    self->node({self->seed_.host, self->seed_.port});
+    if (self->mode_ == Mode::sharded) self->refresh_slots();
+    self->update_ready();
+  });
+}
+
+void RedisBroker::stop() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->stopped_ = true;
+    self->refresh_retry_.cancel();
+    for (auto& [key, n] : self->nodes_) {
+      if (n.pub) n.pub->stop();
+      if (n.sub) n.sub->stop();
+    }
+    self->update_ready();
+  });
+}
+
+RedisBroker::Node& RedisBroker::node(const redis::NodeAddress& address) {
+  auto key = address.key();
+  auto it = nodes_.find(key);
+  if (it != nodes_.end()) return it->second;
+  Node& n = nodes_[key];
+  n.address = address;
+  redis::Endpoint ep = seed_;
+  ep.host = address.host;
+  ep.port = address.port;
+  std::weak_ptr<RedisBroker> weak = weak_from_this();
+
+  n.pub = redis::Connection::create(strand_, ep, "publish " + key);
+  auto refresh = [weak] {
+    if (auto self = weak.lock()) self->update_ready();
+  };
+  n.pub->on_connect(refresh);
+  n.pub->on_disconnect(refresh);
+  n.pub->start();
+
+  n.sub = redis::Connection::create(strand_, ep, "subscribe " + key);
+  n.sub->on_connect([weak, key] {
+    if (auto self = weak.lock()) self->node_subscriber_up(key);
+  });
+  n.sub->on_disconnect([weak, key] {
+    if (auto self = weak.lock()) self->node_subscriber_down(key);
+  });
+  n.sub->on_push([weak, key](const redis::Reply& push) {
+    if (auto self = weak.lock()) self->handle_push(push, key);
+  });
+  n.sub->start();
+  return n;
+}
+
+redis::NodeAddress RedisBroker::route(std::string_view channel) const {
+  if (mode_ == Mode::sharded && slots_) return slots_->node_for(channel);
+  return {seed_.host, seed_.port};
+}
+
+void RedisBroker::publish(std::string channel, std::string payload, PublishDone done) {
+  asio::post(strand_, [self = shared_from_this(), channel = std::move(channel),
+                       payload = std::move(payload), done = std::move(done)]() mutable {
+    self->send_publish(std::move(channel), std::move(payload), std::move(done), std::nullopt, 2);
+  });
+}
+
+void RedisBroker::send_publish(std::string channel, std::string payload, PublishDone done,
+                               std::optional<redis::NodeAddress> target, int redirects_left) {
+  if (stopped_) {
+    if (done) done(redis::make_error_code(redis::ErrorKind::connection));
+    return;
+  }
+  auto& n = node(target ? *target : route(channel));
+  if (mode_ == Mode::pubsub) {
+    n.pub->command({"PUBLISH", std::move(channel), std::move(payload)},
+                   [done = std::move(done)](const redis::Reply& r) {
+                     if (!done) return;
+                     auto* e = r.error();
+                     done(e ? redis::make_error_code(e->kind) : std::error_code{});
+                   });
+    return;
+  }
+  // Sharded: keep the message until Redis accepts it, to follow a MOVED redirection.
+  std::vector<std::string> args{"SPUBLISH", channel, payload};
+  n.pub->command(std::move(args), [weak = weak_from_this(), channel = std::move(channel),
+                                   payload = std::move(payload), done = std::move(done),
+                                   redirects_left](const redis::Reply& r) mutable {
+    auto* e = r.error();
+    auto self = weak.lock();
+    if (e && self && redirects_left > 0 && is_redirect(r)) {
+      self->refresh_slots();
+      self->send_publish(std::move(channel), std::move(payload), std::move(done),
+                         redis::parse_redirect(e->message), redirects_left - 1);
+      return;
+    }
+    if (done) done(e ? redis::make_error_code(e->kind) : std::error_code{});
+  });
+}
+
+void RedisBroker::subscribe(std::string channel, MessageHandler handler) {
+  asio::post(strand_, [self = shared_from_this(), channel = std::move(channel),
+                       handler = std::move(handler)]() mutable {
+    auto& s = self->channels_[channel];
+    bool fresh = !s.handler;
+    s.handler = std::make_shared<MessageHandler>(std::move(handler));
+    if (fresh) self->send_subscribe(channel, false);
+    self->update_ready();
+  });
+}
+
+void RedisBroker::psubscribe(std::string pattern, MessageHandler handler) {
+  asio::post(strand_, [self = shared_from_this(), pattern = std::move(pattern),
+                       handler = std::move(handler)]() mutable {
+    auto& s = self->patterns_[pattern];
+    bool fresh = !s.handler;
+    s.handler = std::make_shared<MessageHandler>(std::move(handler));
+    if (self->mode_ == Mode::sharded)
+      spdlog::error("broker: pattern subscription '{}' is impossible with sharded pub/sub",
+                    pattern);
+    else if (fresh)
+      self->send_subscribe(pattern, true);
+    self->update_ready();
+  });
+}
+
+void RedisBroker::unsubscribe(std::string channel) {
+  asio::post(strand_, [self = shared_from_this(), channel = std::move(channel)] {
+    self->drop_subscription(channel, false);
+    self->drop_subscription(channel, true);
+    self->update_ready();
+  });
+}
+
+void RedisBroker::drop_subscription(const std::string& name, bool pattern) {
+  auto& table = pattern ? patterns_ : channels_;
+  auto it = table.find(name);
+  if (it == table.end()) return;
+  std::string sent_to = it->second.node;
+  table.erase(it);
+  auto n = nodes_.find(sent_to);
+  if (sent_to.empty() || n == nodes_.end() || !n->second.sub->connected()) return;
+  const char* verb = pattern                  ? "PUNSUBSCRIBE"
+                     : mode_ == Mode::sharded ? "SUNSUBSCRIBE"
+                                              : "UNSUBSCRIBE";
+  n->second.sub->command({verb, name}, nullptr);
+}
+
+void RedisBroker::send_subscribe(const std::string& name, bool pattern) {
+  if (stopped_ || (mode_ == Mode::sharded && (!slots_ || pattern))) return;
+  auto& table = pattern ? patterns_ : channels_;
+  auto it = table.find(name);
+  if (it == table.end()) return;
+  auto& n = node(route(name));
+  // A subscriber that is down resubscribes everything when it is back (node_subscriber_up).
+  if (!n.sub->connected()) return;
+  auto& s = it->second;
+  s.node = n.address.key();
+  s.confirmed = false;
+  s.generation = ++next_generation_;
+  const char* verb = pattern ? "PSUBSCRIBE" : mode_ == Mode::sharded ? "SSUBSCRIBE" : "SUBSCRIBE";
+  n.sub->command({verb, name}, [weak = weak_from_this(), name, pattern,
+                                generation = s.generation](const redis::Reply& r) {
+    auto self = weak.lock();
+    if (!self) return;
+    auto& table = pattern ? self->patterns_ : self->channels_;
+    auto it = table.find(name);
+    if (it == table.end() || it->second.generation != generation) return;
+    if (auto* e = r.error()) {
+      it->second.node.clear();  // not subscribed anywhere; retried on reconnect or refresh
+      if (e->kind == redis::ErrorKind::server) {
+        spdlog::warn("broker: subscribing to '{}' failed: {}", name, e->message);
+        if (is_redirect(r)) self->refresh_slots();
+      }
+    } else {
+      it->second.confirmed = true;
+    }
+    self->update_ready();
+  });
+}
+
+void RedisBroker::node_subscriber_up(const std::string& node_key) {
+  for (auto& [name, s] : channels_)
+    if (s.node.empty() && route(name).key() == node_key) send_subscribe(name, false);
+  if (mode_ == Mode::pubsub)
+    for (auto& [name, s] : patterns_)
+      if (s.node.empty()) send_subscribe(name, true);
+  update_ready();
+}
+
+void RedisBroker::node_subscriber_down(const std::string& node_key) {
+  for (auto* table : {&channels_, &patterns_})
+    for (auto& [name, s] : *table)
+      if (s.node == node_key) {
+        s.node.clear();
+        s.confirmed = false;
+      }
+  update_ready();
+}
+
+void RedisBroker::handle_push(const redis::Reply& push, const std::string& node_key) {
+  const redis::Array& items = *push.array();
+  const std::string* kind = items[0].string();
+  auto text = [&](std::size_t i) -> const std::string* {
+    return i < items.size() ? items[i].string() : nullptr;
+  };
+  if ((*kind == "message" || *kind == "smessage") && text(1) && text(2)) {
+    auto it = channels_.find(*text(1));
+    if (it == channels_.end()) return;
+    auto handler = it->second.handler;  // the handler may unsubscribe itself
+    (*handler)(*text(1), *text(2));
+  } else if (*kind == "pmessage" && text(1) && text(2) && text(3)) {
+    auto it = patterns_.find(*text(1));
+    if (it == patterns_.end()) return;
+    auto handler = it->second.handler;
+    (*handler)(*text(2), *text(3));
+  } else if (*kind == "sunsubscribe" && text(1)) {
+    // Redis dropped the subscription because the slot moved to another master.
+    auto it = channels_.find(*text(1));
+    if (it == channels_.end() || it->second.node != node_key) return;
+    it->second.node.clear();
+    it->second.confirmed = false;
+    refresh_slots();
+    update_ready();
+  }
+}
+
+void RedisBroker::refresh_slots() {
+  if (mode_ != Mode::sharded || refreshing_ || stopped_) return;
+  refreshing_ = true;
+  // Ask any master that is up; the seed when none is.
+  Node* asked = &node({seed_.host, seed_.port});
+  for (auto& [key, n] : nodes_)
+    if (n.pub->connected()) {
+      asked = &n;
+      break;
+    }
+  asked->pub->command({"CLUSTER", "SLOTS"},
+                      [weak = weak_from_this(), host = asked->address.host](const redis::Reply& r) {
+                        auto self = weak.lock();
+                        if (!self) return;
+                        self->refreshing_ = false;
+                        auto map = redis::SlotMap::parse(r, host);
+                        if (!map) {
+                          auto* e = r.error();
+                          spdlog::warn("broker: CLUSTER SLOTS unusable ({}); retrying",
+                                       e ? e->message : "incomplete slot coverage");
+                          self->refresh_retry_.expires_after(kSlotRefreshRetry);
+                          self->refresh_retry_.async_wait([weak](boost::system::error_code ec) {
+                            if (auto self = weak.lock(); self && !ec) self->refresh_slots();
+                          });
+                          return;
+                        }
+                        self->slots_ = std::move(*map);
+                        self->reconcile();
+                      });
+}
+
+void RedisBroker::reconcile() {
+  // Move subscriptions whose slot now lives elsewhere, then subscribe what is not subscribed.
+  for (auto& [name, s] : channels_) {
+    auto owner = route(name).key();
+    if (s.node.empty() || s.node == owner) continue;
+    if (auto n = nodes_.find(s.node); n != nodes_.end() && n->second.sub->connected())
+      n->second.sub->command({"SUNSUBSCRIBE", name}, nullptr);
+    s.node.clear();
+    s.confirmed = false;
+  }
+  for (auto& [name, s] : channels_)
+    if (s.node.empty()) send_subscribe(name, false);
+  update_ready();
+}
+
+void RedisBroker::update_ready() {
+  bool ok = !stopped_ && (mode_ == Mode::pubsub || (slots_ && patterns_.empty()));
+  for (auto& [key, n] : nodes_) ok = ok && n.pub->connected() && n.sub->connected();
+  for (auto* table : {&channels_, &patterns_})
+    for (auto& [name, s] : *table) ok = ok && s.confirmed;
+  ready_.store(ok, std::memory_order_release);
+}
+
+}  // namespace pulseboard::broker
