@@ -1,0 +1,50 @@
+#pragma once
+// MessagePack <-> Boost.JSON, shaped for Socket.IO: a msgpack `bin` becomes a Socket.IO
+// attachment placeholder {"_placeholder":true,"num":N} whose bytes are appended to
+// `attachments`, and encoding turns such a placeholder back into `bin`.
+//
+// Hand-written: Debian 12's libmsgpack-cxx-dev (and libmsgpack-dev, which depends on it)
+// depends on libboost-dev, i.e. Boost 1.74, which conflicts with the Boost 1.81 we build with.
+//
+// Encoding follows notepack.io (what @socket.io/redis-adapter and redis-emitter use):
+// integral numbers use the smallest int format, other numbers float64 (0xcb); strings are
+// fixstr/str8/16/32, arrays and maps the smallest header. Doubles outside the 64-bit integer
+// range are written as float64 (notepack would write a wrapped uint64).
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace pulseboard::cluster::msgpack {
+
+inline constexpr std::size_t kMaxDepth = 64;  // nested arrays/maps, both directions
+
+enum class DecodeError {
+  truncated = 1,    // input ends inside a value, or a length points past the end
+  unsupported_ext,  // ext / fixext types (other than notepack's `undefined`, see decode)
+  invalid_byte,     // 0xc1, never used by MessagePack
+  too_deep,         // nesting beyond kMaxDepth
+  bad_key,          // a map key that is neither a string nor an integer
+  trailing_bytes,   // bytes left after the top-level value
+};
+
+// One complete value; trailing bytes are an error. notepack 2.x wrote `undefined` as fixext1
+// type 0 (d4 00 00); it decodes to null, as notepack 3.x writes it and as JSON has no undefined. Integer map keys are
+// turned into their decimal text, as JavaScript does with object keys.
+std::variant<boost::json::value, DecodeError> decode(std::string_view bytes,
+                                                     std::vector<std::string>& attachments);
+
+// nullopt when nesting exceeds kMaxDepth or a placeholder names a missing attachment.
+std::optional<std::string> encode(const boost::json::value& value,
+                                  const std::vector<std::string>& attachments);
+// Appends to `out`; false (with `out` partly written) on the same failures as encode().
+bool encode_to(std::string& out, const boost::json::value& value,
+               const std::vector<std::string>& attachments);
+
+// The placeholder object that stands for attachment `num`.
+boost::json::object placeholder(std::size_t num);
+
+}  // namespace pulseboard::cluster::msgpack
