@@ -113,7 +113,7 @@ TEST(RedisBrokerSharded, RoutesChannelsOfEverySlotRangeToTheirMaster) {
   std::vector<std::string> channels;
   for (int i = 0; channels.size() < 3 && i < 1000; ++i) {
     std::string c = "pb:shard:" + random_token(6);
-    auto third = redis::key_slot(c) * 3 / redis::kClusterSlots;
+    std::size_t third = redis::key_slot(c) * 3u / redis::kClusterSlots;
     if (third == channels.size()) channels.push_back(c);
   }
   ASSERT_EQ(channels.size(), 3u);
