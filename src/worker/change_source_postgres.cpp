@@ -3,9 +3,11 @@
 // flush LSN, and we report as flushed only what the worker acknowledged, never further.
 //
 // Positions: every event of one transaction carries the transaction's commit LSN in its
-// event_id, but only the transaction's last event carries it as `position`; the others carry
-// the previous commit LSN. A batch cut in the middle of a transaction therefore never
-// acknowledges the transaction's unpublished rest.
+// event_id. Only the transaction's last event carries a `position` that moves the slot: the end
+// of the commit record (the server skips a transaction only when its commit record starts
+// before the confirmed position, so confirming the commit LSN itself would replay it). The
+// others carry the previous transaction's end, so a batch cut in the middle of a transaction
+// never acknowledges the transaction's unpublished rest.
 #include <libpq-fe.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -83,7 +85,7 @@ class PostgresChangeSource final : public ChangeSource {
     // The server streams from max(from, slot's confirmed flush); until a row arrives, what we
     // have acknowledged is what the slot has confirmed.
     acknowledged_ = std::max(from, confirmed_);
-    previous_commit_ = acknowledged_;
+    previous_end_ = acknowledged_;
     in_transaction_ = false;
     transaction_.clear();
     ready_.clear();
@@ -119,7 +121,7 @@ class PostgresChangeSource final : public ChangeSource {
       ready_.pop_front();
     }
     for (auto& e : out)
-      if (auto lsn = pgoutput::parse_lsn(e.document.at("_id").at("position").as_string()))
+      if (auto lsn = pgoutput::parse_lsn(e.position))
         handed_out_up_to_ = std::max(handed_out_up_to_, *lsn);
     return out;
   }
@@ -272,16 +274,17 @@ class PostgresChangeSource final : public ChangeSource {
   std::optional<SourceError> on_message(pgoutput::Commit& c) {
     in_transaction_ = false;
     const std::string commit = pgoutput::format_lsn(c.commit_lsn);
-    const std::string previous = pgoutput::format_lsn(previous_commit_);
+    const std::string end = pgoutput::format_lsn(c.end_lsn);
+    const std::string previous = pgoutput::format_lsn(previous_end_);
     for (std::size_t i = 0; i < transaction_.size(); ++i) {
       ChangeEvent& e = transaction_[i];
-      e.position = i + 1 == transaction_.size() ? commit : previous;
+      e.position = i + 1 == transaction_.size() ? end : previous;
       e.event_id = "postgres:" + commit + ":" + std::to_string(i);
       e.document["_id"] = json::object{{"position", commit}};
       ready_.push_back(std::move(e));
     }
     transaction_.clear();
-    previous_commit_ = c.commit_lsn;
+    previous_end_ = c.end_lsn;
     return std::nullopt;
   }
 
@@ -332,7 +335,7 @@ class PostgresChangeSource final : public ChangeSource {
   std::string row_filter_;
   Lsn confirmed_ = 0;     // slot's confirmed flush LSN when we started
   Lsn acknowledged_ = 0;  // reported to the server as flushed
-  Lsn previous_commit_ = 0;
+  Lsn previous_end_ = 0;  // end of the last transaction seen
   Lsn commit_lsn_ = 0;
   std::int64_t commit_ms_ = 0;
   bool in_transaction_ = false;
