@@ -103,6 +103,32 @@ TEST(Connection, BinarySafeCommandsInOrder) {
   io.run_for(std::chrono::milliseconds(20));
 }
 
+TEST(Connection, SelectsTheDatabaseFromTheUrl) {
+  REQUIRE_REDIS(ep);
+  boost::asio::io_context io;
+  Endpoint db3 = *ep;
+  db3.db = 3;
+  auto in_db3 = Connection::create(io.get_executor(), db3, "db3");
+  auto in_db0 = Connection::create(io.get_executor(), *ep, "db0");
+  in_db3->start();
+  in_db0->start();
+  std::string key = "pulseboard:test:select";
+  std::vector<Reply> replies;
+  in_db3->command({"SET", key, "three"}, [&](const Reply& r) { replies.push_back(r); });
+  ASSERT_TRUE(run_until(io, [&] { return replies.size() == 1; }));
+  std::optional<Reply> from_db0, from_db3;
+  in_db0->command({"GET", key}, [&](const Reply& r) { from_db0 = r; });
+  in_db3->command({"GET", key}, [&](const Reply& r) { from_db3 = r; });
+  ASSERT_TRUE(run_until(io, [&] { return from_db0 && from_db3; }));
+  EXPECT_TRUE(from_db0->is_nil());
+  ASSERT_TRUE(from_db3->string());
+  EXPECT_EQ(*from_db3->string(), "three");
+  in_db3->command({"DEL", key}, nullptr);
+  in_db3->stop();
+  in_db0->stop();
+  io.run_for(std::chrono::milliseconds(20));
+}
+
 TEST(Connection, SubscribeConfirmsAndPushesMessages) {
   REQUIRE_REDIS(ep);
   boost::asio::io_context io;
