@@ -320,6 +320,34 @@ TEST_F(SqliteWorker, UnconfirmedPublishesAreDeliveredAgainAfterACrash) {
   EXPECT_EQ(db_->stored_position(), "2");
 }
 
+TEST_F(SqliteWorker, AStandbyPublishesNothingUntilItLeads) {
+  struct Switch final : Leadership {
+    std::atomic<bool> leading{false};
+    bool is_leader() const override { return leading; }
+  };
+  auto leadership = std::make_shared<Switch>();
+  auto broker = std::make_shared<broker::MemoryBroker>();
+  Bridge bridge;
+  bridge.attach(*broker);
+  db_->write("insert", "o1", 5, "completed", "c", now_ms());
+  auto o = options();
+  o.leadership = leadership;
+  Worker worker(source(), broker, o);
+  std::jthread thread([&](std::stop_token st) { worker.run(st); });
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(bridge.update_count(), 0u);
+  EXPECT_EQ(bridge.snapshot_count(), 0u);
+  EXPECT_EQ(db_->stored_position(), "");
+  leadership->leading = true;
+  ASSERT_TRUE(eventually([&] { return bridge.update_count() == 1; }));
+  leadership->leading = false;  // losing the lease stops publishing at once
+  std::this_thread::sleep_for(150ms);
+  db_->write("insert", "o2", 6, "completed", "c", now_ms());
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(bridge.update_count(), 1u);
+  thread.request_stop();
+}
+
 TEST(SqliteUrl, ParsesTheContractForms) {
   EXPECT_EQ(sqlite_path_from_url("sqlite:///tmp/a.db"), "/tmp/a.db");
   EXPECT_EQ(sqlite_path_from_url("sqlite:pulseboard.db"), "pulseboard.db");
