@@ -258,7 +258,7 @@ TEST_F(SqliteWorker, RestartResumesFromTheStoredPositionWithoutLoss) {
   std::jthread writer([&] {
     for (int i = 0; i < kOrders; ++i) {
       db_->write("insert", "order" + std::to_string(i), 1 + i, "completed", "c", now_ms());
-      std::this_thread::sleep_for(1ms);
+      std::this_thread::sleep_for(3ms);
     }
   });
 
