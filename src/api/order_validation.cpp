@@ -212,9 +212,12 @@ Validated<std::int64_t> parse_time_param(std::string_view field, std::string_vie
                   "milliseconds");
 }
 
-Validated<store::ListQuery> validate_list_query(std::string_view encoded_query) {
+Validated<store::ListQuery> validate_list_query(std::string_view encoded_view) {
   store::ListQuery q;
-  if (encoded_query.empty()) return q;
+  if (encoded_view.empty()) return q;
+  // Boost.URL 1.81's parse_query() measures its input with strlen (it builds its result from
+  // s.data() alone), so it must get a NUL-terminated copy, not a view into the request target.
+  const std::string encoded_query(encoded_view);
   if (!boost::urls::parse_query(encoded_query))
     return fail("", "query_syntax", "the query string is not valid (bad percent-encoding?)");
   // Forms send spaces as '+'.

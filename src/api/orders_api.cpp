@@ -158,7 +158,8 @@ void OrdersApi::handle(Request&& req, http::Respond respond) {
     return respond(http::error_response(req, Status::bad_request, "bad_request",
                                         "the request target is not a valid path"));
   const std::string_view path = target->encoded_path();
-  const std::string_view query = target->has_query() ? target->encoded_query() : "";
+  std::string_view query;
+  if (target->has_query()) query = target->encoded_query();
   const bool collection = path == kOrdersPath;
   if (!collection && !(path.starts_with(kOrdersPath) && path.size() > kOrdersPath.size() &&
                        path[kOrdersPath.size()] == '/'))

@@ -1,0 +1,317 @@
+// The orders API through its handler, against every store that can run here.
+#include "api/orders_api.hpp"
+#include "../store/store_backends.hpp"
+#include "api_client.hpp"
+#include "auth/jwt.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace pulseboard::api {
+namespace {
+
+namespace bhttp = http::beast_http;
+using bhttp::verb;
+using testing::call;
+using testing::Reply;
+
+constexpr std::string_view kSecret = "orders-api-test-secret";
+
+OrdersApi::Options public_reads() {
+  OrdersApi::Options o;
+  o.public_reads = true;
+  return o;
+}
+
+OrdersApi::Options max_body(std::size_t bytes) {
+  OrdersApi::Options o;
+  o.max_body_bytes = bytes;
+  return o;
+}
+
+std::string token_for(std::string_view subject,
+                      std::chrono::seconds lifetime = std::chrono::hours(1)) {
+  return auth::mint_hs256(kSecret, auth::dev_claims(subject, {}, lifetime));
+}
+
+class OrdersApiTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string skip;
+    store_ = store::testing::open_backend(GetParam(), file_, skip);
+    if (!store_) GTEST_SKIP() << skip;
+    auth::JwtConfig config;
+    config.hs256_secret = kSecret;
+    verifier_ = std::make_shared<auth::JwtVerifier>(config);
+    api_ = std::make_unique<OrdersApi>(store_, verifier_, OrdersApi::Options{});
+  }
+
+  std::map<std::string, std::string> auth(std::string subject = "tester") {
+    return {{"Authorization", "Bearer " + token_for(subject)}};
+  }
+  Reply post(std::string body, std::map<std::string, std::string> headers = {}) {
+    headers.merge(auth());
+    return call(*api_, verb::post, "/api/v1/orders", std::move(body), std::move(headers));
+  }
+  Reply get(std::string target) { return call(*api_, verb::get, target, "", auth()); }
+  Reply patch(std::string id, std::string body) {
+    return call(*api_, verb::patch, "/api/v1/orders/" + id, std::move(body), auth());
+  }
+  std::string create(double amount, std::string_view status = "pending") {
+    boost::json::object o{{"amount", amount}, {"category", category_}, {"status", status}};
+    auto r = post(boost::json::serialize(o));
+    EXPECT_EQ(r.status(), 201u) << r.res.body();
+    return std::string(r.json().at("id").as_string());
+  }
+  std::size_t orders_in_category() {
+    auto r = get("/api/v1/orders?limit=200&category=" + category_);
+    EXPECT_EQ(r.status(), 200u);
+    return r.json().at("orders").as_array().size();
+  }
+
+  std::unique_ptr<store::testing::TempSqliteFile> file_;
+  std::shared_ptr<store::OrderStore> store_;
+  std::shared_ptr<auth::JwtVerifier> verifier_;
+  std::unique_ptr<OrdersApi> api_;
+  std::string category_ = store::testing::unique_category();
+};
+
+TEST_P(OrdersApiTest, CreateReturns201WithLocationAndTheOrder) {
+  auto r = post(R"({"amount": 19.99, "category": ")" + category_ + R"("})");
+  ASSERT_EQ(r.status(), 201u) << r.res.body();
+  auto o = r.json().as_object();
+  EXPECT_EQ(o.at("amount").as_double(), 19.99);
+  EXPECT_EQ(o.at("status").as_string(), "pending");
+  EXPECT_EQ(o.at("category").as_string(), category_);
+  EXPECT_EQ(o.at("createdAt"), o.at("updatedAt"));
+  EXPECT_EQ(o.size(), 6u);
+  const std::string location = r.header("Location");
+  EXPECT_EQ(location, "/api/v1/orders/" + std::string(o.at("id").as_string()));
+  EXPECT_EQ(r.header("Content-Type"), "application/json");
+
+  auto g = get(location);
+  ASSERT_EQ(g.status(), 200u);
+  EXPECT_EQ(g.json(), r.json());
+}
+
+TEST_P(OrdersApiTest, StoreWorkIsNotDoneOnTheCallersThread) {
+  auto r = get("/api/v1/orders/unknownunknownunknow");
+  EXPECT_EQ(r.status(), 404u);
+  EXPECT_NE(r.responder, std::this_thread::get_id());
+}
+
+TEST_P(OrdersApiTest, PatchChangesStatusAndAmount) {
+  const auto id = create(10);
+  auto r = patch(id, R"({"status":"completed","amount":12})");
+  ASSERT_EQ(r.status(), 200u) << r.res.body();
+  EXPECT_EQ(r.json().at("status").as_string(), "completed");
+  EXPECT_EQ(r.json().at("amount").to_number<double>(), 12.0);
+  EXPECT_EQ(get("/api/v1/orders/" + id).json(), r.json());
+  EXPECT_EQ(patch("nosuchorder000000000", R"({"status":"completed"})").status(), 404u);
+  auto empty = patch(id, "{}");
+  EXPECT_EQ(empty.status(), 400u);
+  EXPECT_EQ(empty.rule(), "/at_least_one");
+}
+
+TEST_P(OrdersApiTest, UnknownPathsAndMethods) {
+  EXPECT_EQ(get("/api/v1/orders/abc/def").error_code(), "not_found");
+  EXPECT_EQ(get("/api/v1/orders/").status(), 404u);
+  EXPECT_EQ(get("/api/v1/orders/a.b").status(), 404u);
+  auto del = call(*api_, verb::delete_, "/api/v1/orders/abc", "", auth());
+  EXPECT_EQ(del.status(), 405u);
+  EXPECT_EQ(del.header("Allow"), "GET, PATCH");
+  auto put = call(*api_, verb::put, "/api/v1/orders", "{}", auth());
+  EXPECT_EQ(put.status(), 405u);
+  EXPECT_EQ(put.header("Allow"), "GET, POST");
+  EXPECT_EQ(put.error_code(), "method_not_allowed");
+  auto q = get("/api/v1/orders/abc?verbose=1");
+  EXPECT_EQ(q.status(), 400u);
+  EXPECT_EQ(q.rule(), "/unknown_field");
+}
+
+TEST_P(OrdersApiTest, MatchesOnlyTheOrdersPaths) {
+  EXPECT_TRUE(api_->matches("/api/v1/orders"));
+  EXPECT_TRUE(api_->matches("/api/v1/orders?limit=5"));
+  EXPECT_TRUE(api_->matches("/api/v1/orders/abc"));
+  EXPECT_FALSE(api_->matches("/api/v1/ordersx"));
+  EXPECT_FALSE(api_->matches("/api/v1"));
+  EXPECT_FALSE(api_->matches("/socket.io/"));
+}
+
+TEST_P(OrdersApiTest, EveryRequestNeedsAValidTokenByDefault) {
+  const std::string body = R"({"amount":1,"category":")" + category_ + R"("})";
+  auto missing = call(*api_, verb::post, "/api/v1/orders", body);
+  EXPECT_EQ(missing.status(), 401u);
+  EXPECT_EQ(missing.error_code(), "unauthorized");
+  EXPECT_EQ(missing.json().at("error").at("reason"), "missing_token");
+  EXPECT_EQ(missing.header("WWW-Authenticate"), R"(Bearer realm="pulseboard")");
+
+  auto garbage = call(*api_, verb::post, "/api/v1/orders", body, {{"Authorization", "Bearer x.y"}});
+  EXPECT_EQ(garbage.status(), 401u);
+  EXPECT_EQ(garbage.json().at("error").at("reason"), "malformed");
+
+  auto forged =
+      call(*api_, verb::post, "/api/v1/orders", body,
+           {{"Authorization",
+             "Bearer " + auth::mint_hs256("other-secret",
+                                          auth::dev_claims("x", {}, std::chrono::hours(1)))}});
+  EXPECT_EQ(forged.json().at("error").at("reason"), "bad_signature");
+
+  auto expired = call(*api_, verb::post, "/api/v1/orders", body,
+                      {{"Authorization", "Bearer " + token_for("x", std::chrono::hours(-1))}});
+  EXPECT_EQ(expired.json().at("error").at("reason"), "expired");
+  EXPECT_NE(expired.json().at("error").at("message").as_string().find("expired"),
+            std::string::npos);
+
+  auto read = call(*api_, verb::get, "/api/v1/orders");
+  EXPECT_EQ(read.status(), 401u);
+  EXPECT_EQ(orders_in_category(), 0u);
+}
+
+TEST_P(OrdersApiTest, PublicReadsStillGuardWrites) {
+  OrdersApi open(store_, verifier_, public_reads());
+  EXPECT_EQ(call(open, verb::get, "/api/v1/orders?limit=1").status(), 200u);
+  EXPECT_EQ(call(open, verb::post, "/api/v1/orders", R"({"amount":1,"category":"x"})").status(),
+            401u);
+}
+
+TEST_P(OrdersApiTest, NoVerifierFailsClosed) {
+  OrdersApi keyless(store_, nullptr, {});
+  auto r = call(keyless, verb::post, "/api/v1/orders", R"({"amount":1,"category":"x"})", auth());
+  EXPECT_EQ(r.status(), 401u);
+  EXPECT_EQ(r.json().at("error").at("reason"), "no_key");
+}
+
+// Every rejected body: the status, the code or "field/rule", and nothing written.
+TEST_P(OrdersApiTest, InvalidBodiesAreExplainedAndWriteNothing) {
+  const std::string c = category_;
+  struct Case {
+    std::string body;
+    unsigned status;
+    std::string expect;  // error code, or field/rule for validation_failed
+  };
+  const Case cases[] = {
+      {R"({"amount":1,"category":")" + c + R"(",})", 400, "malformed_json"},
+      {"not json", 400, "malformed_json"},
+      {R"([1,2])", 400, "/object"},
+      {R"("order")", 400, "/object"},
+      {R"({"category":")" + c + R"("})", 400, "amount/required"},
+      {R"({"amount":1})", 400, "category/required"},
+      {R"({"amount":"1","category":")" + c + R"("})", 400, "amount/type"},
+      {R"({"amount":-1,"category":")" + c + R"("})", 400, "amount/non_negative"},
+      {R"({"amount":1e999,"category":")" + c + R"("})", 400, "amount/finite"},
+      {R"({"amount":1e13,"category":")" + c + R"("})", 400, "amount/max"},
+      {R"({"amount":1.005,"category":")" + c + R"("})", 400, "amount/max_2_decimals"},
+      {R"({"amount":1,"category":7})", 400, "category/type"},
+      {R"({"amount":1,"category":""})", 400, "category/length"},
+      {R"({"amount":1,"category":")" + std::string(65, 'x') + R"("})", 400, "category/length"},
+      {R"({"amount":1,"category":"a\tb"})", 400, "category/control_chars"},
+      {R"({"amount":1,"category":")" + c + R"(","status":"lost"})", 400, "status/enum"},
+      {R"({"amount":1,"category":")" + c + R"(","discount":5})", 400, "discount/unknown_field"},
+      {R"({"amount":1,"category":")" + c + R"(","id":"mine"})", 400, "id/read_only"},
+  };
+  for (const auto& k : cases) {
+    auto r = post(k.body);
+    EXPECT_EQ(r.status(), k.status) << k.body;
+    const auto code = r.error_code();
+    EXPECT_EQ(code == "validation_failed" ? r.rule() : code, k.expect) << k.body;
+    EXPECT_FALSE(r.json().at("error").at("message").as_string().empty());
+  }
+  EXPECT_EQ(orders_in_category(), 0u);
+}
+
+TEST_P(OrdersApiTest, BodyLimitAndContentType) {
+  OrdersApi small(store_, verifier_, max_body(64));
+  const std::string big =
+      R"({"amount":1,"category":")" + category_ + R"(","status":"pending"})" + std::string(40, ' ');
+  auto too_big = call(small, verb::post, "/api/v1/orders", big, auth());
+  EXPECT_EQ(too_big.status(), 413u);
+  EXPECT_EQ(too_big.error_code(), "body_too_large");
+
+  const std::string body = R"({"amount":1,"category":")" + category_ + R"("})";
+  auto text = call(*api_, verb::post, "/api/v1/orders", body,
+                   {{"Content-Type", "text/plain"}, {"Authorization", "Bearer " + token_for("t")}});
+  EXPECT_EQ(text.status(), 415u);
+  EXPECT_EQ(text.error_code(), "unsupported_media_type");
+  auto with_charset = call(*api_, verb::post, "/api/v1/orders", body,
+                           {{"Content-Type", "Application/JSON; charset=utf-8"},
+                            {"Authorization", "Bearer " + token_for("t")}});
+  EXPECT_EQ(with_charset.status(), 201u) << with_charset.res.body();
+  EXPECT_EQ(orders_in_category(), 1u);
+}
+
+TEST_P(OrdersApiTest, IdempotentRetryReplaysTheOriginal) {
+  const std::string body = R"({"amount":5,"category":")" + category_ + R"("})";
+  auto first = post(body, {{"Idempotency-Key", "retry-" + category_}});
+  ASSERT_EQ(first.status(), 201u);
+  EXPECT_EQ(first.header("Idempotent-Replayed"), "");
+  // Same order, spelled differently: still the same request.
+  auto again = post(R"({ "category":")" + category_ + R"(", "amount": 5.0, "status":"pending" })",
+                    {{"Idempotency-Key", "retry-" + category_}});
+  ASSERT_EQ(again.status(), 200u) << again.res.body();
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.header("Location"), first.header("Location"));
+  EXPECT_EQ(again.json(), first.json());
+  EXPECT_EQ(orders_in_category(), 1u);
+}
+
+TEST_P(OrdersApiTest, IdempotencyKeyWithADifferentBodyOrCallerConflicts) {
+  const std::string key = "retry-" + category_;
+  const std::string body = R"({"amount":5,"category":")" + category_ + R"("})";
+  ASSERT_EQ(post(body, {{"Idempotency-Key", key}}).status(), 201u);
+  auto other_body =
+      post(R"({"amount":6,"category":")" + category_ + R"("})", {{"Idempotency-Key", key}});
+  EXPECT_EQ(other_body.status(), 409u);
+  EXPECT_EQ(other_body.error_code(), "idempotency_conflict");
+  auto other_caller =
+      call(*api_, verb::post, "/api/v1/orders", body,
+           {{"Idempotency-Key", key}, {"Authorization", "Bearer " + token_for("mallory")}});
+  EXPECT_EQ(other_caller.status(), 409u);
+  auto bad_key = post(body, {{"Idempotency-Key", "has space"}});
+  EXPECT_EQ(bad_key.status(), 400u);
+  EXPECT_EQ(bad_key.rule(), "Idempotency-Key/format");
+  EXPECT_EQ(orders_in_category(), 1u);
+}
+
+TEST_P(OrdersApiTest, ListPagesThroughEveryOrderNewestFirst) {
+  std::set<std::string> made;
+  for (int i = 0; i < 5; ++i) made.insert(create(i + 1, i % 2 ? "completed" : "pending"));
+  std::set<std::string> seen;
+  std::string target = "/api/v1/orders?limit=2&category=" + category_;
+  int pages = 0;
+  std::string last_created = "9999";
+  for (std::string cursor;; ++pages) {
+    auto r = get(target + (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status(), 200u) << r.res.body() << " cursor=" << cursor;
+    const auto page = r.json();
+    for (const auto& o : page.at("orders").as_array()) {
+      seen.insert(std::string(o.at("id").as_string()));
+      const std::string created(o.at("createdAt").as_string());
+      EXPECT_LE(created, last_created);
+      last_created = created;
+    }
+    const auto& next = page.at("nextCursor");
+    if (next.is_null()) break;
+    cursor = std::string(next.as_string());
+  }
+  EXPECT_EQ(pages + 1, 3);
+  EXPECT_EQ(seen, made);
+
+  auto completed = get("/api/v1/orders?status=completed&category=" + category_);
+  EXPECT_EQ(completed.json().at("orders").as_array().size(), 2u);
+  auto future = get("/api/v1/orders?from=2999-01-01T00:00:00Z&category=" + category_);
+  EXPECT_TRUE(future.json().at("orders").as_array().empty());
+  auto bad_cursor = get("/api/v1/orders?cursor=bm90LWEtY3Vyc29y");
+  EXPECT_EQ(bad_cursor.status(), 400u);
+  EXPECT_EQ(bad_cursor.rule(), "cursor/cursor");
+  EXPECT_EQ(get("/api/v1/orders?limit=500").rule(), "limit/range");
+  EXPECT_EQ(get("/api/v1/orders?from=2026-11-28T05:00:00Z&to=2026-11-28T04:00:00Z").rule(),
+            "to/range");
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, OrdersApiTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace pulseboard::api
