@@ -1,0 +1,71 @@
+#include "client_fleet.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
+namespace pulseboard::bench {
+
+namespace asio = boost::asio;
+
+ClientFleet::ClientFleet(ClientSettings settings, unsigned threads, std::uint8_t source_octet)
+    : settings_(std::move(settings)), source_octet_(source_octet) {
+  if (threads == 0) threads = 1;
+  for (unsigned i = 0; i < threads; ++i) shards_.push_back(std::make_unique<Shard>());
+  for (auto& shard : shards_) {
+    threads_.emplace_back([s = shard.get()] {
+      auto guard = asio::make_work_guard(s->io);
+      s->io.run();
+    });
+  }
+}
+
+ClientFleet::~ClientFleet() {
+  stop();
+}
+
+void ClientFleet::launch() {
+  auto index = launched_++;
+  auto& shard = *shards_[index % shards_.size()];
+  // 127.<octet>.<1..250>.<1..250>: 62,500 source addresses, one per connection.
+  auto third = static_cast<std::uint32_t>((index / 250) % 250 + 1);
+  auto fourth = static_cast<std::uint32_t>(index % 250 + 1);
+  asio::ip::address_v4 source((127u << 24) | (std::uint32_t{source_octet_} << 16) | (third << 8) |
+                              fourth);
+  FleetCounters::bump(shard.counters.started);
+  asio::post(shard.io, [this, &shard, source] {
+    std::make_shared<SioClient>(shard.io, settings_, shard.counters)->start(source);
+  });
+}
+
+FleetTotals ClientFleet::totals() const {
+  FleetTotals t;
+  for (const auto& shard : shards_) {
+    const auto& c = shard->counters;
+    auto get = [](const std::atomic<std::uint64_t>& v) {
+      return v.load(std::memory_order_relaxed);
+    };
+    t.started += get(c.started);
+    t.connected += get(c.connected);
+    t.failed += get(c.failed);
+    t.dropped += get(c.dropped);
+    t.frames += get(c.frames);
+    t.untimed_frames += get(c.untimed_frames);
+    t.pings += get(c.pings);
+  }
+  return t;
+}
+
+LatencyHistogram::Snapshot ClientFleet::latency() const {
+  LatencyHistogram::Snapshot snapshot;
+  for (const auto& shard : shards_) shard->counters.latency.add_to(snapshot);
+  return snapshot;
+}
+
+void ClientFleet::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& shard : shards_) shard->io.stop();
+  for (auto& thread : threads_) thread.join();
+}
+
+}  // namespace pulseboard::bench

@@ -1,0 +1,51 @@
+#pragma once
+// Many SioClients spread over a few threads, one io_context each (a thread owns its clients).
+// The fleet is started by the caller's ramp: launch() posts one new connection to a thread in
+// turn, and source addresses are spread over a /16 of 127.0.0.0/8 so that 19k connections to one
+// server port never exhaust the ephemeral ports of a single source address.
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "fleet_counters.hpp"
+#include "sio_client.hpp"
+
+namespace pulseboard::bench {
+
+struct FleetTotals {
+  std::uint64_t started = 0, connected = 0, failed = 0, dropped = 0, frames = 0, untimed_frames = 0,
+                pings = 0;
+  std::uint64_t held() const { return connected - dropped; }
+  std::uint64_t in_flight() const { return started - connected - failed; }
+};
+
+class ClientFleet {
+ public:
+  // source_octet: the second octet of the source addresses, 127.<source_octet>.x.y, so several
+  // load generator processes use disjoint ranges.
+  ClientFleet(ClientSettings settings, unsigned threads, std::uint8_t source_octet);
+  ~ClientFleet();
+  ClientFleet(const ClientFleet&) = delete;
+  ClientFleet& operator=(const ClientFleet&) = delete;
+
+  void launch();  // one more connection
+  FleetTotals totals() const;
+  LatencyHistogram::Snapshot latency() const;
+  void stop();
+
+ private:
+  struct Shard {
+    boost::asio::io_context io{1};
+    FleetCounters counters;
+  };
+  ClientSettings settings_;
+  std::uint8_t source_octet_;
+  std::uint64_t launched_ = 0;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<std::thread> threads_;
+  bool stopped_ = false;
+};
+
+}  // namespace pulseboard::bench

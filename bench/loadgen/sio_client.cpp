@@ -1,0 +1,153 @@
+#include "sio_client.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/websocket/stream_base.hpp>
+#include <chrono>
+#include <ctime>
+
+#include "frame_timestamp.hpp"
+
+namespace pulseboard::bench {
+
+namespace asio = boost::asio;
+namespace websocket = boost::beast::websocket;
+using boost::system::error_code;
+
+namespace {
+
+std::uint64_t unix_now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+constexpr std::string_view kPong = "3";
+constexpr std::size_t kMaxMessageBytes = 1 << 20;
+
+}  // namespace
+
+SioClient::SioClient(asio::io_context& io, const ClientSettings& settings, FleetCounters& counters)
+    : ws_(io), settings_(settings), counters_(counters) {}
+
+void SioClient::start(const asio::ip::address_v4& source) {
+  auto& socket = ws_.next_layer();
+  error_code ec;
+  socket.open(asio::ip::tcp::v4(), ec);
+  if (!ec) {
+    // Defer the port choice to connect(), so the 4-tuple (not the source address alone) must be
+    // unique: each source address then has the whole ephemeral range to itself.
+    int one = 1;
+    ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    socket.bind({source, 0}, ec);
+  }
+  if (ec) return fail();
+  socket.async_connect(settings_.server,
+                       [self = shared_from_this()](error_code e) { self->on_tcp_connect(e); });
+}
+
+void SioClient::on_tcp_connect(error_code ec) {
+  if (ec) return fail();
+  ws_.next_layer().set_option(asio::ip::tcp::no_delay(true), ec);
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = std::chrono::seconds(20);
+  timeouts.idle_timeout = websocket::stream_base::none();  // Engine.IO pings keep the session
+  timeouts.keep_alive_pings = false;
+  ws_.set_option(timeouts);
+  ws_.read_message_max(kMaxMessageBytes);
+  ws_.text(true);
+  ws_.async_handshake(settings_.host_header, "/socket.io/?EIO=4&transport=websocket",
+                      [self = shared_from_this()](error_code e) { self->on_upgrade(e); });
+}
+
+void SioClient::on_upgrade(error_code ec) {
+  if (ec) return fail();
+  state_ = State::awaiting_open;
+  read_next();
+}
+
+void SioClient::read_next() {
+  ws_.async_read(buffer_,
+                 [self = shared_from_this()](error_code e, std::size_t) { self->on_read(e); });
+}
+
+void SioClient::on_read(error_code ec) {
+  if (ec) return fail();
+  auto data = buffer_.cdata();
+  handle_message({static_cast<const char*>(data.data()), data.size()});
+  buffer_.consume(buffer_.size());
+  if (state_ != State::closed) read_next();
+}
+
+void SioClient::handle_message(std::string_view message) {
+  if (message.empty()) return;
+  switch (message[0]) {
+    case '4':  // Engine.IO message: a Socket.IO packet follows
+      if (message.size() >= 2 && message[1] == '2') {
+        FleetCounters::bump(counters_.frames);
+        if (auto sent = frame_timestamp_ns(message)) {
+          auto now = unix_now_ns();
+          counters_.latency.record(now > *sent ? (now - *sent) / 1000 : 0);
+        } else {
+          FleetCounters::bump(counters_.untimed_frames);
+        }
+      } else if (message.size() >= 2 && message[1] == '0' && state_ == State::awaiting_connect) {
+        state_ = State::connected;
+        FleetCounters::bump(counters_.connected);
+      } else if (message.size() >= 2 && (message[1] == '4' || message[1] == '1')) {
+        fail();  // CONNECT_ERROR or DISCONNECT: the server refused or dropped us
+      }
+      return;
+    case '2':  // Engine.IO ping (server -> client in v4)
+      FleetCounters::bump(counters_.pings);
+      ++pongs_pending_;
+      flush();
+      return;
+    case '0':  // OPEN
+      if (state_ == State::awaiting_open) {
+        state_ = State::awaiting_connect;
+        connect_pending_ = true;
+        flush();
+      }
+      return;
+    case '1':  // CLOSE
+      fail();
+      return;
+    default:
+      return;
+  }
+}
+
+void SioClient::flush() {
+  if (writing_ || state_ == State::closed) return;
+  std::string_view text;
+  if (connect_pending_) {
+    connect_pending_ = false;
+    text = settings_.connect_packet;
+  } else if (pongs_pending_ > 0) {
+    --pongs_pending_;
+    text = kPong;
+  } else {
+    return;
+  }
+  writing_ = true;
+  ws_.async_write(asio::buffer(text.data(), text.size()),
+                  [self = shared_from_this()](error_code e, std::size_t) {
+                    self->writing_ = false;
+                    if (e) return self->fail();
+                    self->flush();
+                  });
+}
+
+void SioClient::fail() {
+  if (state_ == State::closed) return;
+  FleetCounters::bump(state_ == State::connected ? counters_.dropped : counters_.failed);
+  state_ = State::closed;
+  error_code ignored;
+  ws_.next_layer().close(ignored);
+}
+
+}  // namespace pulseboard::bench

@@ -1,0 +1,340 @@
+#!/usr/bin/env python3
+"""Turns the raw outputs of bench/run (OUT/raw/*.json) into OUT/results.json, OUT/results.md and
+OUT/p99.svg. Standard library only: the SVG is written by hand because matplotlib is not part of
+the machine's Python."""
+import argparse
+import datetime
+import html
+import json
+import math
+import os
+import platform
+import re
+
+SERVERS = ["pulseboard", "node-baseline"]
+
+# The targets of docs/benchmarks.md.
+TARGET_USER_US_PER_FRAME = 0.3
+TARGET_CPU_RATIO_TO_FLOOR = 1.15
+TARGET_RSS_BYTES_PER_CONNECTION = 3 * 1024
+TARGET_CONNECTIONS_HELD = 19900
+TARGET_P99_MS = {10000: 50.0, 19000: 100.0}  # at 10 msg/s
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def machine():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu_model": cpu, "kernel": platform.release()}
+
+
+def collect(out):
+    raw = os.path.join(out, "raw")
+    floor = load(os.path.join(raw, "floor.json"))
+    servers = {}
+    for name in SERVERS:
+        if os.path.exists(os.path.join(raw, f"{name}-skipped.json")):
+            servers[name] = {"skipped": load(os.path.join(raw, f"{name}-skipped.json"))["skipped"]}
+            continue
+        runs = []
+        for file in sorted(os.listdir(raw)):
+            m = re.fullmatch(rf"{re.escape(name)}-(\d+)\.json", file)
+            if m:
+                report = load(os.path.join(raw, file))
+                if report:
+                    runs.append(report)
+        runs.sort(key=lambda r: r["connections"]["requested"])
+        capacity = None
+        parts = [load(os.path.join(raw, f"{name}-capacity-{p}.json")) for p in "ab"]
+        rss = load(os.path.join(raw, f"{name}-capacity-rss.json"))
+        if any(parts) or rss:
+            held = sum(p["connections"]["held"] for p in parts if p)
+            capacity = {
+                "requested": sum(p["connections"]["requested"] for p in parts if p),
+                "held": held,
+                "held_after_hold": sum(p.get("held_after_hold", 0) for p in parts if p),
+                "failed": sum(p["connections"]["failed"] for p in parts if p),
+            }
+            if rss and held:
+                capacity.update(rss)
+                capacity["rss_bytes_per_connection"] = round(rss["rss_kb_held"] * 1024 / held)
+                capacity["rss_delta_bytes_per_connection"] = round(
+                    (rss["rss_kb_held"] - rss["rss_kb_before"]) * 1024 / held)
+        if runs or capacity:
+            servers[name] = {"runs": runs, "capacity": capacity}
+    return floor, servers
+
+
+def floor_pass(floor, frames_per_send):
+    if not floor:
+        return None
+    for p in floor["passes"]:
+        if p["frames_per_send"] == frames_per_send:
+            return p
+    return None
+
+
+def rows(servers):
+    """(clients, phase name) -> {server: phase}"""
+    table = {}
+    for name, s in servers.items():
+        for run in s.get("runs", []):
+            clients = run["connections"]["requested"]
+            for phase in run["phases"]:
+                table.setdefault((clients, phase["name"], phase["saturate"], phase["rate_msgs_per_s"]
+                                  if not phase["saturate"] else math.inf, phase["payload_bytes"]),
+                                 {})[name] = phase
+    return dict(sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][4], kv[0][3])))
+
+
+def fmt(v, digits=2):
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def ms(us):
+    return None if us is None else us / 1000.0
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def verdict(ok):
+    return "–" if ok is None else ("met" if ok else "missed")
+
+
+def targets(servers, floor):
+    single = floor_pass(floor, 1)
+    lines = []
+    for name in SERVERS:
+        s = servers.get(name)
+        if not s or "skipped" in s:
+            continue
+        phases = [p for r in s["runs"] for p in r["phases"] if p["received_frames"] > 0
+                  and p["server"].get("cpu_us_per_frame") is not None]
+        # CPU per frame is judged on the busiest unsaturated phase: most frames, least tick noise.
+        steady = [p for p in phases if not p["saturate"]]
+        best = max(steady, key=lambda p: p["received_frames"], default=None)
+        user = best["server"]["user_us_per_frame"] if best else None
+        total = best["server"]["cpu_us_per_frame"] if best else None
+        floor_cpu = single["cpu_us_per_frame"] if single else None
+        r = ratio(total, floor_cpu)
+        lines.append((name, f"user CPU per delivered frame ≤ {TARGET_USER_US_PER_FRAME} µs",
+                      f"{fmt(user, 3)} µs" + (f" ({best['connections']} clients, {best['name']})" if best else ""),
+                      verdict(None if user is None else user <= TARGET_USER_US_PER_FRAME)))
+        lines.append((name, f"total CPU per frame ≤ {TARGET_CPU_RATIO_TO_FLOOR}× raw floor (1 frame/send)",
+                      f"{fmt(total, 3)} µs vs {fmt(floor_cpu, 3)} µs = {fmt(r)}×",
+                      verdict(None if r is None else r <= TARGET_CPU_RATIO_TO_FLOOR)))
+        cap = s.get("capacity")
+        per_conn = cap.get("rss_delta_bytes_per_connection") if cap else None
+        lines.append((name, f"RSS per idle connection ≤ {TARGET_RSS_BYTES_PER_CONNECTION} B",
+                      f"{fmt(per_conn)} B (growth over the idle server)",
+                      verdict(None if per_conn is None else per_conn <= TARGET_RSS_BYTES_PER_CONNECTION)))
+        held = cap.get("held_after_hold") if cap else None
+        lines.append((name, f"{TARGET_CONNECTIONS_HELD} connections held",
+                      f"{fmt(held)} of {cap['requested'] if cap else '–'}",
+                      verdict(None if held is None else held >= TARGET_CONNECTIONS_HELD)))
+        for clients, limit in TARGET_P99_MS.items():
+            p = next((p for r in s["runs"] if r["connections"]["requested"] == clients
+                      for p in r["phases"] if not p["saturate"] and p["rate_msgs_per_s"] == 10
+                      and p["payload_bytes"] == 100), None)
+            p99 = ms(p["latency_us"]["p99"]) if p else None
+            lines.append((name, f"p99 < {limit:g} ms at {clients} clients × 10 msg/s",
+                          f"{fmt(p99)} ms" if p else "not run", verdict(None if p99 is None else p99 < limit)))
+    return lines
+
+
+def markdown(mode, floor, servers, when):
+    single, batched = floor_pass(floor, 1), floor_pass(floor, 4)
+    out = [f"# Benchmark results — {when} ({mode} mode)", ""]
+    m = machine()
+    out += [f"Machine: {m['cpus']} CPUs ({m['cpu_model']}), Linux {m['kernel']}. Load generator, "
+            "Redis and the server share these CPUs, so absolute numbers are pessimistic; ratios "
+            "measured in the same run are the meaningful part.", ""]
+    for name in SERVERS:
+        s = servers.get(name)
+        if s and "skipped" in s:
+            out += [f"**{name}: skipped** ({s['skipped']}).", ""]
+    if single:
+        out += ["## Raw floor (plain C, loopback TCP, 10,000 sockets)", "",
+                "| frames per send() | user µs/frame | sys µs/frame | total µs/frame | broadcast floor to 10k sockets |",
+                "|---|---|---|---|---|"]
+        for p in (single, batched):
+            if p:
+                out.append(f"| {p['frames_per_send']} | {fmt(p['user_us_per_frame'], 3)} | "
+                           f"{fmt(p['sys_us_per_frame'], 3)} | {fmt(p['cpu_us_per_frame'], 3)} | "
+                           f"{fmt(p['broadcast_floor_ms'])} ms |")
+        out.append("")
+
+    present = [n for n in SERVERS if n in servers and "skipped" not in servers[n]]
+    out += ["## Latency and cost per load point", "",
+            "Latency is publish → client receipt (ms). *Floor* is the broadcast floor for that "
+            "client count: the raw floor's CPU per frame (one frame per send) times the clients, "
+            "the time one broadcast needs on one core at kernel cost alone. CPU is the server's "
+            "user+system time per delivered frame.", ""]
+    header = "| clients | load | floor ms |"
+    sep = "|---|---|---|"
+    for n in present:
+        header += f" {n} p50 / p99 / max ms | {n} delivered | {n} frames/s | {n} user / total µs per frame |"
+        sep += "---|---|---|---|"
+    if len(present) == 2:
+        header += " p99 ratio | CPU ratio |"
+        sep += "---|---|"
+    header += " CPU / floor |" if present else ""
+    sep += "---|" if present else ""
+    out += [header, sep]
+    floor_us = single["cpu_us_per_frame"] if single else None
+    for (clients, pname, sat, _, _), by_server in rows(servers).items():
+        line = f"| {clients} | {pname} | {fmt(floor_us * clients / 1000 if floor_us else None)} |"
+        for n in present:
+            p = by_server.get(n)
+            if not p:
+                line += " – | – | – | – |"
+                continue
+            lat = p["latency_us"]
+            srv = p["server"]
+            line += (f" {fmt(ms(lat['p50']))} / {fmt(ms(lat['p99']))} / {fmt(ms(lat['max']))} |"
+                     f" {fmt(p['delivery_ratio'] * 100, 1)}% |"
+                     f" {p['frames_per_s']:.0f} |"
+                     f" {fmt(srv.get('user_us_per_frame'), 3)} / {fmt(srv.get('cpu_us_per_frame'), 3)} |")
+        if len(present) == 2:
+            a, b = (by_server.get(n) for n in present)
+            line += (f" {fmt(ratio(a and a['latency_us']['p99'], b and b['latency_us']['p99']))} |"
+                     f" {fmt(ratio(a and a['server'].get('cpu_us_per_frame'), b and b['server'].get('cpu_us_per_frame')))} |")
+        if present:
+            first = by_server.get(present[0])
+            line += f" {fmt(ratio(first and first['server'].get('cpu_us_per_frame'), floor_us))} |"
+        out.append(line)
+    if len(present) == 2:
+        out += ["", f"Ratios are {present[0]} ÷ {present[1]} (below 1: {present[0]} is better). "
+                f"*CPU / floor* is {present[0]}'s total CPU per frame ÷ the raw floor's."]
+    out.append("")
+
+    out += ["## Connections", "", "| server | clients | held | failed | connect rate /s | RSS per connection (growth) |",
+            "|---|---|---|---|---|---|"]
+    for n in present:
+        for run in servers[n]["runs"]:
+            c = run["connections"]
+            mem = run.get("server_idle_memory", {})
+            out.append(f"| {n} | {c['requested']} | {c['held']} | {c['failed']} | {c['connect_rate_per_s']:.0f} | "
+                       f"{fmt(mem.get('rss_delta_bytes_per_connection'))} B |")
+        cap = servers[n].get("capacity")
+        if cap:
+            out.append(f"| {n} | {cap['requested']} (2 processes) | {cap['held_after_hold']} | {cap['failed']} | – | "
+                       f"{fmt(cap.get('rss_delta_bytes_per_connection'))} B |")
+    out.append("")
+
+    out += ["## Targets", "", "| server | target | measured | verdict |", "|---|---|---|---|"]
+    for name, what, measured, v in targets(servers, floor):
+        out.append(f"| {name} | {what} | {measured} | {v} |")
+    out += ["", "![p99 latency vs offered load](p99.svg)", ""]
+    return "\n".join(out)
+
+
+def svg_chart(servers, floor):
+    """p99 latency (log y) against offered frames/s (log x), one line per server and payload."""
+    width, height, left, right, top, bottom = 760, 440, 70, 200, 30, 50
+    colors = {"pulseboard": "#1f77b4", "node-baseline": "#d62728"}
+    series = []
+    for name, s in servers.items():
+        if "skipped" in s:
+            continue
+        for payload in (100, 1024):
+            points = []
+            for run in s["runs"]:
+                for p in run["phases"]:
+                    if p["payload_bytes"] == payload and p["latency_us"]["samples"] > 0:
+                        load_fps = p["offered_frames_per_s"]
+                        points.append((load_fps, max(ms(p["latency_us"]["p99"]), 0.01)))
+            if points:
+                series.append((f"{name} {payload} B", colors.get(name, "#555"), payload == 1024,
+                               sorted(points)))
+    single = floor_pass(floor, 1)
+    xs = [x for _, _, _, pts in series for x, _ in pts] or [1, 10]
+    ys = [y for _, _, _, pts in series for _, y in pts] or [1, 10]
+    x0, x1 = 10 ** math.floor(math.log10(min(xs))), 10 ** math.ceil(math.log10(max(xs) * 1.01))
+    y0, y1 = 10 ** math.floor(math.log10(min(ys))), 10 ** math.ceil(math.log10(max(ys) * 1.01))
+    if x1 == x0:
+        x1 *= 10
+    if y1 == y0:
+        y1 *= 10
+    pw, ph = width - left - right, height - top - bottom
+
+    def sx(x):
+        return left + (math.log10(x) - math.log10(x0)) / (math.log10(x1) - math.log10(x0)) * pw
+
+    def sy(y):
+        return top + ph - (math.log10(y) - math.log10(y0)) / (math.log10(y1) - math.log10(y0)) * ph
+
+    e = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+         f'font-family="sans-serif" font-size="12">',
+         f'<rect width="{width}" height="{height}" fill="white"/>',
+         f'<text x="{left}" y="18" font-size="14">p99 latency vs offered load (frames/s = clients × msg/s)</text>']
+    for k in range(int(math.log10(x0)), int(math.log10(x1)) + 1):
+        x = sx(10 ** k)
+        e.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" stroke="#ddd"/>')
+        e.append(f'<text x="{x:.1f}" y="{top + ph + 16}" text-anchor="middle">1e{k}</text>')
+    for k in range(int(math.log10(y0)), int(math.log10(y1)) + 1):
+        y = sy(10 ** k)
+        e.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#ddd"/>')
+        e.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{10 ** k:g} ms</text>')
+    e.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#333"/>')
+    e.append(f'<text x="{left + pw / 2}" y="{height - 10}" text-anchor="middle">offered frames/s</text>')
+    for i, (label, color, dashed, pts) in enumerate(series):
+        path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
+        dash = ' stroke-dasharray="5,4"' if dashed else ""
+        e.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')
+        for x, y in pts:
+            e.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{color}"/>')
+        ly = top + 10 + i * 18
+        e.append(f'<line x1="{left + pw + 12}" y1="{ly}" x2="{left + pw + 36}" y2="{ly}" stroke="{color}" '
+                 f'stroke-width="2"{dash}/>')
+        e.append(f'<text x="{left + pw + 42}" y="{ly + 4}">{html.escape(label)}</text>')
+    if single:
+        e.append(f'<text x="{left + pw + 12}" y="{top + 10 + len(series) * 18 + 10}" fill="#555">'
+                 f'raw floor: {single["cpu_us_per_frame"]:.2f} µs/frame</text>')
+    e.append("</svg>")
+    return "\n".join(e) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--mode", default="full")
+    args = ap.parse_args()
+    floor, servers = collect(args.out)
+    when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    results = {"generated": when, "mode": args.mode, "machine": machine(), "floor": floor,
+               "servers": servers,
+               "targets": [dict(zip(("server", "target", "measured", "verdict"), t))
+                           for t in targets(servers, floor)]}
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(markdown(args.mode, floor, servers, when))
+    with open(os.path.join(args.out, "p99.svg"), "w") as f:
+        f.write(svg_chart(servers, floor))
+
+
+if __name__ == "__main__":
+    main()
