@@ -148,7 +148,7 @@ def targets(servers, floor):
         cap = s.get("capacity")
         per_conn = cap.get("rss_delta_bytes_per_connection") if cap else None
         lines.append((name, f"RSS per idle connection ≤ {TARGET_RSS_BYTES_PER_CONNECTION} B",
-                      f"{fmt(per_conn)} B (growth over the idle server)",
+                      f"{fmt(per_conn, 0)} B (growth over the idle server)",
                       verdict(None if per_conn is None else per_conn <= TARGET_RSS_BYTES_PER_CONNECTION)))
         held = cap.get("held_after_hold") if cap else None
         lines.append((name, f"{TARGET_CONNECTIONS_HELD} connections held",
@@ -237,11 +237,11 @@ def markdown(mode, floor, servers, when):
             c = run["connections"]
             mem = run.get("server_idle_memory", {})
             out.append(f"| {n} | {c['requested']} | {c['held']} | {c['failed']} | {c['connect_rate_per_s']:.0f} | "
-                       f"{fmt(mem.get('rss_delta_bytes_per_connection'))} B |")
+                       f"{fmt(mem.get('rss_delta_bytes_per_connection'), 0)} B |")
         cap = servers[n].get("capacity")
         if cap:
             out.append(f"| {n} | {cap['requested']} (2 processes) | {cap['held_after_hold']} | {cap['failed']} | – | "
-                       f"{fmt(cap.get('rss_delta_bytes_per_connection'))} B |")
+                       f"{fmt(cap.get('rss_delta_bytes_per_connection'), 0)} B |")
     out.append("")
 
     out += ["## Targets", "", "| server | target | measured | verdict |", "|---|---|---|---|"]
