@@ -1,10 +1,15 @@
 #include "store/pg_db.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace pulseboard::store::pg {
 
 bool Connection::ensure_connected() {
   if (!conn_) {
     conn_ = PQconnectdb(conninfo_.c_str());
+    // Server notices ("relation already exists, skipping") go to the log, not stderr.
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char* message) { spdlog::debug("postgres: {}", message); }, nullptr);
   } else if (PQstatus(conn_) != CONNECTION_OK) {
     PQreset(conn_);
   }
