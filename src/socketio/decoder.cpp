@@ -1,6 +1,7 @@
 // The Socket.IO v5 packet decoder, following socket.io-parser 4.2's Decoder with the server-side
 // rejections of PROTOCOL.md §2.7. Where the Node decoder is looser than a server should be, the
 // stricter rule is documented in docs/protocol.md.
+#include <cmath>
 #include <limits>
 
 #include "socketio/packet.hpp"
@@ -52,30 +53,41 @@ DecodeError check_payload(PacketType type, const std::optional<boost::json::valu
   return DecodeError::unknown_type;
 }
 
-// Every {"_placeholder":true,"num":N} must name one of the packet's attachments, so code that
-// resolves placeholders never indexes out of range. Nesting is bounded by the JSON parser's
-// depth limit.
-bool placeholders_in_range(const boost::json::value& value, std::size_t attachments) {
+bool placeholder_in_range(const boost::json::value& num, std::size_t attachments) {
+  if (const auto* u = num.if_uint64()) return *u < attachments;
+  if (const auto* i = num.if_int64()) return *i >= 0 && std::uint64_t(*i) < attachments;
+  return false;
+}
+
+// Checks the values of a parsed payload:
+// - every {"_placeholder":true,"num":N} names one of the packet's attachments, so code that
+//   resolves placeholders never indexes out of range;
+// - no number is beyond double range: Boost.JSON reads 1e400 as infinity and would write it
+//   back as `Infinity`, which is not JSON.
+// Nesting is bounded by the JSON parser's depth limit.
+DecodeError check_values(const boost::json::value& value, std::size_t attachments) {
+  if (const auto* d = value.if_double()) {
+    return std::isfinite(*d) ? DecodeError::none : DecodeError::bad_json;
+  }
   if (const auto* array = value.if_array()) {
     for (const auto& element : *array) {
-      if (!placeholders_in_range(element, attachments)) return false;
+      if (auto error = check_values(element, attachments); error != DecodeError::none) return error;
     }
-    return true;
+    return DecodeError::none;
   }
   const auto* object = value.if_object();
-  if (!object) return true;
+  if (!object) return DecodeError::none;
   if (const auto* flag = object->if_contains("_placeholder");
       flag && flag->is_bool() && flag->get_bool()) {
     const auto* num = object->if_contains("num");
-    if (!num) return false;
-    if (const auto* u = num->if_uint64()) return *u < attachments;
-    if (const auto* i = num->if_int64()) return *i >= 0 && std::uint64_t(*i) < attachments;
-    return false;
+    if (!num || !placeholder_in_range(*num, attachments)) return DecodeError::illegal_attachments;
   }
   for (const auto& member : *object) {
-    if (!placeholders_in_range(member.value(), attachments)) return false;
+    if (auto error = check_values(member.value(), attachments); error != DecodeError::none) {
+      return error;
+    }
   }
-  return true;
+  return DecodeError::none;
 }
 
 // Decimal digits to an unsigned value; nullopt on overflow.
@@ -102,8 +114,10 @@ Decoder::Status Decoder::fail(DecodeError error) {
 
 Decoder::Status Decoder::complete() {
   const std::size_t attachments = packet_.attachments.size();
-  if (packet_.data && !placeholders_in_range(*packet_.data, attachments)) {
-    return fail(DecodeError::illegal_attachments);
+  if (packet_.data) {
+    if (auto error = check_values(*packet_.data, attachments); error != DecodeError::none) {
+      return fail(error);
+    }
   }
   return Status::packet;
 }

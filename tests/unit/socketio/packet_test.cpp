@@ -236,6 +236,15 @@ TEST(Rejects, InvalidJson) {
   EXPECT_EQ(rejection(R"(2['a'])"), DecodeError::bad_json);
 }
 
+TEST(Rejects, NumbersBeyondDoubleRange) {
+  // They would be written back as `Infinity`, which is not JSON.
+  EXPECT_EQ(rejection(R"(2["a",1e400])"), DecodeError::bad_json);
+  EXPECT_EQ(rejection(R"(2["a",{"b":[-1e999]}])"), DecodeError::bad_json);
+  EXPECT_EQ(decode(R"(51-["a",{"_placeholder":true,"num":0,"x":1e400}])", {"x"}).error,
+            DecodeError::bad_json);
+  EXPECT_TRUE(decode(R"(2["a",1e300,18446744073709551616])").packet);
+}
+
 TEST(Rejects, ConnectPayloadThatIsNotAnObject) {
   EXPECT_EQ(rejection("0[]"), DecodeError::bad_payload);
   EXPECT_EQ(rejection(R"(0"token")"), DecodeError::bad_payload);
