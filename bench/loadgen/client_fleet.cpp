@@ -9,6 +9,7 @@ namespace asio = boost::asio;
 
 ClientFleet::ClientFleet(ClientSettings settings, unsigned threads, std::uint8_t source_octet)
     : settings_(std::move(settings)), source_octet_(source_octet) {
+  settings_.phase_start_ns = &phase_start_ns_;
   if (threads == 0) threads = 1;
   for (unsigned i = 0; i < threads; ++i) shards_.push_back(std::make_unique<Shard>());
   for (auto& shard : shards_) {
@@ -50,6 +51,7 @@ FleetTotals ClientFleet::totals() const {
     t.dropped += get(c.dropped);
     t.frames += get(c.frames);
     t.untimed_frames += get(c.untimed_frames);
+    t.stale_frames += get(c.stale_frames);
     t.pings += get(c.pings);
   }
   return t;

@@ -16,7 +16,7 @@ namespace pulseboard::bench {
 
 struct FleetTotals {
   std::uint64_t started = 0, connected = 0, failed = 0, dropped = 0, frames = 0, untimed_frames = 0,
-                pings = 0;
+                stale_frames = 0, pings = 0;
   std::uint64_t held() const { return connected - dropped; }
   std::uint64_t in_flight() const { return started - connected - failed; }
 };
@@ -31,6 +31,10 @@ class ClientFleet {
   ClientFleet& operator=(const ClientFleet&) = delete;
 
   void launch();  // one more connection
+  // Frames stamped before this unix time no longer count (see FleetCounters::stale_frames).
+  void begin_phase(std::uint64_t unix_ns) {
+    phase_start_ns_.store(unix_ns, std::memory_order_relaxed);
+  }
   FleetTotals totals() const;
   LatencyHistogram::Snapshot latency() const;
   void stop();
@@ -40,6 +44,7 @@ class ClientFleet {
     boost::asio::io_context io{1};
     FleetCounters counters;
   };
+  std::atomic<std::uint64_t> phase_start_ns_{0};
   ClientSettings settings_;
   std::uint8_t source_octet_;
   std::uint64_t launched_ = 0;

@@ -15,8 +15,11 @@ struct alignas(64) FleetCounters {
   std::atomic<std::uint64_t> dropped{0};         // connected, then lost
   std::atomic<std::uint64_t> frames{0};          // Socket.IO EVENT frames (42[...]) received
   std::atomic<std::uint64_t> untimed_frames{0};  // EVENT frames without a "t" timestamp
-  std::atomic<std::uint64_t> pings{0};           // Engine.IO pings answered
-  LatencyHistogram latency;                      // publish -> receive, µs
+  // EVENT frames published before the current phase began: a saturated server still delivering
+  // an earlier phase's backlog. Kept out of `frames` and of the latency histogram.
+  std::atomic<std::uint64_t> stale_frames{0};
+  std::atomic<std::uint64_t> pings{0};  // Engine.IO pings answered
+  LatencyHistogram latency;             // publish -> receive, µs
 
   static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
     counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);

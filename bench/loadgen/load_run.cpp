@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <thread>
 
@@ -115,6 +116,10 @@ json::object run_phase(const LoadPlan& plan, const Phase& phase, ClientFleet& fl
                                      static_cast<double>(std::max<std::uint64_t>(held, 1))
                                : phase.rate;
   progress.set_phase(phase.name, latency_before);
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  fleet.begin_phase(static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ull +
+                    static_cast<std::uint64_t>(now.tv_nsec));
 
   BridgeMessageShape shape;
   shape.data_bytes = phase.payload_bytes;
@@ -178,6 +183,7 @@ json::object run_phase(const LoadPlan& plan, const Phase& phase, ClientFleet& fl
           {"offered_frames_per_s", std::round(rate * static_cast<double>(held))},
           {"dropped_connections", after.dropped - before.dropped},
           {"untimed_frames", after.untimed_frames - before.untimed_frames},
+          {"stale_frames", after.stale_frames - before.stale_frames},
           {"latency_us", latency_json(latency)},
           {"server", server_cpu_json(server_before, server_after, received)},
           {"loadgen_cpu_us_per_frame",

@@ -87,12 +87,17 @@ void SioClient::handle_message(std::string_view message) {
   switch (message[0]) {
     case '4':  // Engine.IO message: a Socket.IO packet follows
       if (message.size() >= 2 && message[1] == '2') {
-        FleetCounters::bump(counters_.frames);
-        if (auto sent = frame_timestamp_ns(message)) {
+        auto sent = frame_timestamp_ns(message);
+        if (!sent) {
+          FleetCounters::bump(counters_.frames);
+          FleetCounters::bump(counters_.untimed_frames);
+        } else if (settings_.phase_start_ns &&
+                   *sent < settings_.phase_start_ns->load(std::memory_order_relaxed)) {
+          FleetCounters::bump(counters_.stale_frames);
+        } else {
+          FleetCounters::bump(counters_.frames);
           auto now = unix_now_ns();
           counters_.latency.record(now > *sent ? (now - *sent) / 1000 : 0);
-        } else {
-          FleetCounters::bump(counters_.untimed_frames);
         }
       } else if (message.size() >= 2 && message[1] == '0' && state_ == State::awaiting_connect) {
         state_ = State::connected;

@@ -17,6 +17,8 @@ struct ClientSettings {
   boost::asio::ip::tcp::endpoint server;
   std::string host_header;     // "127.0.0.1:4000"
   std::string connect_packet;  // 40{"token":"..."}
+  // Unix ns at which the current publishing phase began; frames stamped earlier are stale.
+  const std::atomic<std::uint64_t>* phase_start_ns = nullptr;
 };
 
 class SioClient : public std::enable_shared_from_this<SioClient> {
