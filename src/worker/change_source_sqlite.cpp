@@ -173,8 +173,9 @@ class SqliteChangeSource final : public ChangeSource {
       }
       json::object full = order.as_object();
       if (auto* id = full.if_contains("id")) {
-        full["_id"] = *id;
+        json::value key = *id;  // copy first: inserting "_id" may reallocate the object
         full.erase("id");
+        full["_id"] = std::move(key);
       }
       e.document = json::object{
           {"_id", json::object{{"position", e.position}}},
