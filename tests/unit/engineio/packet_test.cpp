@@ -152,7 +152,7 @@ TEST(OpenPacket, MatchesCapturedHandshake) {
 
 TEST(OpenPacket, WebSocketSessionsOfferNoUpgrade) {
   EXPECT_EQ(
-      open_packet_json("abc", false, 300, 200, 1e6),
+      open_packet_json("abc", false, 300, 200, 1000000),
       R"({"sid":"abc","upgrades":[],"pingInterval":300,"pingTimeout":200,"maxPayload":1000000})");
 }
 
