@@ -62,9 +62,17 @@ std::optional<std::string> decode(std::string_view in, bool url) {
 
 }  // namespace
 
-std::string base64_encode(std::string_view bytes) { return encode(bytes, kStd, true); }
-std::optional<std::string> base64_decode(std::string_view text) { return decode(text, false); }
-std::string base64url_encode(std::string_view bytes) { return encode(bytes, kUrl, false); }
-std::optional<std::string> base64url_decode(std::string_view text) { return decode(text, true); }
+std::string base64_encode(std::string_view bytes) {
+  return encode(bytes, kStd, true);
+}
+std::optional<std::string> base64_decode(std::string_view text) {
+  return decode(text, false);
+}
+std::string base64url_encode(std::string_view bytes) {
+  return encode(bytes, kUrl, false);
+}
+std::optional<std::string> base64url_decode(std::string_view text) {
+  return decode(text, true);
+}
 
 }  // namespace pulseboard

@@ -10,7 +10,7 @@ namespace pulseboard {
 
 std::string base64_encode(std::string_view bytes);
 std::optional<std::string> base64_decode(std::string_view text);
-std::string base64url_encode(std::string_view bytes);  // no padding
+std::string base64url_encode(std::string_view bytes);                // no padding
 std::optional<std::string> base64url_decode(std::string_view text);  // padding optional
 
 }  // namespace pulseboard

@@ -19,6 +19,8 @@ std::string random_token(std::size_t n) {
   return out;
 }
 
-std::string random_id20() { return random_token(20); }
+std::string random_id20() {
+  return random_token(20);
+}
 
 }  // namespace pulseboard

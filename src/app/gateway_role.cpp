@@ -1,0 +1,91 @@
+#include "app/gateway_role.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "app/env.hpp"
+#include "app/roles.hpp"
+#include "common/log.hpp"
+#include "gateway/server.hpp"
+
+namespace pulseboard::app {
+
+std::filesystem::path default_static_dir() {
+  std::error_code ec;
+  if (auto dir = env("STATIC_DIR")) return *dir;
+  if (std::filesystem::is_directory("web/dist", ec)) return std::filesystem::absolute("web/dist");
+  std::filesystem::path built = std::filesystem::path(PULSEBOARD_SOURCE_DIR) / "web" / "dist";
+  if (std::filesystem::is_directory(built, ec)) return built;
+  return {};
+}
+
+void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
+  auto& c = o.config;
+  cmd.add_option("--port", c.port, "TCP port (PORT)")->envname("PORT")->capture_default_str();
+  cmd.add_option("--bind", c.bind_address, "address to listen on")->capture_default_str();
+  cmd.add_option("--threads", c.threads, "event loops (0 = one per core)")->capture_default_str();
+  cmd.add_option("--client-url", c.cors_origin, "origin allowed by CORS (CLIENT_URL)")
+      ->envname("CLIENT_URL");
+  cmd.add_option("--namespace", c.namespaces, "namespaces served (repeatable)")
+      ->capture_default_str();
+  cmd.add_option("--default-room", c.default_rooms, "rooms every socket joins on connect")
+      ->capture_default_str();
+  auto ms = [&](const char* name, std::chrono::milliseconds& field, const char* help) {
+    cmd.add_option_function<long>(
+           name, [&field](long v) { field = std::chrono::milliseconds(v); }, help)
+        ->default_str(std::to_string(field.count()));
+  };
+  ms("--ping-interval", c.ping_interval, "Engine.IO pingInterval in ms");
+  ms("--ping-timeout", c.ping_timeout, "Engine.IO pingTimeout in ms");
+  ms("--upgrade-timeout", c.upgrade_timeout, "ms a transport upgrade may take");
+  ms("--connect-timeout", c.connect_timeout, "ms a client has to send CONNECT");
+  ms("--drain-timeout", c.drain_timeout, "ms to drain on SIGTERM before exiting");
+  cmd.add_option("--max-payload", c.max_payload, "maximum message / polling body in bytes")
+      ->capture_default_str();
+  cmd.add_option("--max-queued-frames", c.max_queued_frames,
+                 "per-connection send queue bound in frames (past it: disconnect)")
+      ->capture_default_str();
+  cmd.add_option("--max-queued-bytes", c.max_queued_bytes,
+                 "per-connection send queue bound in bytes (past it: disconnect)")
+      ->capture_default_str();
+  cmd.add_flag("!--no-polling", c.allow_polling, "refuse the long-polling transport");
+  cmd.add_option("--publish-api-key", c.publish_api_key,
+                 "bearer key for POST /api/v1/publish (PUBLISH_API_KEY)")
+      ->envname("PUBLISH_API_KEY");
+  cmd.add_option("--static-dir", c.static_dir, "built dashboard to serve at / (STATIC_DIR)");
+  cmd.add_option("--jwt-secret", o.auth.secret, "HS256 secret (JWT_SECRET)");
+  cmd.add_option("--jwt-public-key-file", o.auth.public_key_file,
+                 "RS256 public key PEM (JWT_PUBLIC_KEY_FILE)");
+  cmd.add_option("--jwt-issuer", o.auth.issuer, "required iss (JWT_ISSUER)");
+  cmd.add_option("--jwt-audience", o.auth.audience, "required aud (JWT_AUDIENCE)");
+  cmd.add_option("--jwt-algorithms", o.auth.algorithms, "allowed algorithms (JWT_ALGORITHMS)");
+  cmd.add_flag("--allow-anonymous", o.auth.allow_anonymous,
+               "admit sockets without a token (never in production)");
+  cmd.add_option("--redis-url", o.redis_url, "Redis for the cluster (REDIS_URL)")
+      ->envname("REDIS_URL");
+  cmd.add_option("--bridge-channel", o.bridge_channel, "channel the worker publishes on")
+      ->capture_default_str();
+  cmd.add_option("--log-level", o.log_level, "trace|debug|info|warn|error (LOG_LEVEL)")
+      ->envname("LOG_LEVEL")
+      ->capture_default_str();
+}
+
+RoleMain add_gateway_role(CLI::App& app) {
+  auto* cmd =
+      app.add_subcommand("gateway", "Socket.IO v5 gateway: WebSocket fan-out to dashboards");
+  auto o = std::make_shared<GatewayOptions>();
+  add_gateway_options(*cmd, *o);
+  return [cmd, o]() -> int {
+    if (!cmd->parsed()) return -1;
+    configure_logging(o->log_level);
+    fill_from_env(o->auth);
+    if (o->config.static_dir.empty()) o->config.static_dir = default_static_dir();
+    gateway::Server server(o->config, make_verifier(o->auth));
+    server.start();
+    wait_for_termination([&] { server.shutdown(); });
+    server.wait();
+    spdlog::info("gateway stopped");
+    return 0;
+  };
+}
+
+}  // namespace pulseboard::app

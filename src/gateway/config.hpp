@@ -1,0 +1,45 @@
+#pragma once
+// Everything a gateway can be told, with the defaults of the Node server it replaces.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace pulseboard::gateway {
+
+struct GatewayConfig {
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = 4000;  // PORT
+  unsigned threads = 0;       // 0 = one io_context per core
+  std::string cors_origin;    // CLIENT_URL; empty = no CORS headers
+
+  // Engine.IO (PROTOCOL.md §1.3 defaults).
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
+  std::chrono::milliseconds upgrade_timeout{10000};
+  std::chrono::milliseconds connect_timeout{45000};  // CONNECT must arrive within this
+  std::uint64_t max_payload = 1'000'000;             // maxHttpBufferSize
+  bool allow_polling = true;
+
+  // Socket.IO.
+  std::vector<std::string> namespaces{"/"};
+  std::vector<std::string> default_rooms{"live-metrics"};
+  std::size_t max_attachments = 10;
+
+  // Send queue per connection: past either bound the client is disconnected with reason
+  // "send queue overflow" (docs/gateway.md). A healthy client drains in milliseconds.
+  std::size_t max_queued_frames = 4096;
+  std::size_t max_queued_bytes = 8 * 1024 * 1024;
+
+  // HTTP publish endpoint: POST /api/v1/publish with `Authorization: Bearer <key>`.
+  std::string publish_api_key;  // PUBLISH_API_KEY; empty disables the endpoint
+
+  // Static dashboard served at / (built web/dist); empty disables.
+  std::filesystem::path static_dir;
+
+  // SIGTERM: stop accepting, close every session with a reason, exit within this bound.
+  std::chrono::milliseconds drain_timeout{5000};
+};
+
+}  // namespace pulseboard::gateway

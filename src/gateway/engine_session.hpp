@@ -1,0 +1,91 @@
+#pragma once
+// One Engine.IO v4 session (PROTOCOL.md §1): its transport (long-polling, WebSocket, or polling
+// being upgraded), the outbound queue, the server-driven heartbeat and the close rules. Every
+// method runs on the session's own loop; other threads post to it.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engineio/packet.hpp"
+#include "gateway/context.hpp"
+#include "gateway/frame.hpp"
+#include "gateway/socketio_client.hpp"
+
+namespace pulseboard::gateway {
+
+class WsTransport;
+
+// Answers one polling request: status, body, content type. Callable from the session's loop;
+// it carries the response to the HTTP connection's own loop.
+using PollRespond =
+    std::function<void(boost::beast::http::status, std::string body, std::string_view type)>;
+
+class EngineSession : public std::enable_shared_from_this<EngineSession> {
+ public:
+  enum class TransportKind { polling, websocket };
+
+  EngineSession(GatewayContext& ctx, Loop& loop, std::string sid, TransportKind kind);
+  ~EngineSession();
+
+  const std::string& sid() const { return sid_; }
+  Loop& loop() { return loop_; }
+  GatewayContext& context() { return ctx_; }
+  TransportKind transport() const { return kind_; }
+  bool closed() const { return closed_; }
+
+  // Queues OPEN and starts the heartbeat and the CONNECT deadline.
+  void open();
+  // Queues a frame. False when the session is closed or the send queue overflowed (the session
+  // is then closed with "send queue overflow").
+  bool send(const Frame& frame);
+  bool send_all(const std::vector<Frame>& frames);
+  bool queue_empty() const { return queue_.empty(); }
+  void close(std::string_view reason);
+
+  // Long-polling: a GET waits for packets; a POST carries a payload.
+  void poll_get(PollRespond respond);
+  void poll_post(std::string body, bool binary_content_type, PollRespond respond);
+
+  // WebSocket: the session's first transport, or a probe to upgrade a polling session.
+  void attach_websocket(std::shared_ptr<WsTransport> ws);
+  void begin_probe(std::shared_ptr<WsTransport> ws);
+  void on_ws_text(WsTransport* from, std::string_view text);
+  void on_ws_binary(WsTransport* from, std::string_view bytes);
+  void on_ws_closed(WsTransport* from, std::string_view reason);
+  // The WebSocket writer drains this queue.
+  std::deque<Frame>& outbound() { return queue_; }
+  void on_frame_written(std::size_t bytes);
+
+ private:
+  void on_packet(eio::Packet packet);
+  void schedule_ping();
+  void on_ping_timer();
+  void flush_poll();
+  void complete_upgrade();
+  void kick_writer();
+
+  GatewayContext& ctx_;
+  Loop& loop_;
+  std::string sid_;
+  TransportKind kind_;
+  bool closed_ = false;
+  bool awaiting_pong_ = false;
+  bool probe_answered_ = false;  // 3probe sent: polling GETs are released at once
+
+  std::deque<Frame> queue_;
+  std::size_t queued_bytes_ = 0;
+  PollRespond pending_get_;
+  std::shared_ptr<WsTransport> ws_;
+  std::shared_ptr<WsTransport> probe_;
+
+  boost::asio::steady_timer heartbeat_;
+  boost::asio::steady_timer upgrade_deadline_;
+  SocketIoClient sio_;
+};
+
+}  // namespace pulseboard::gateway

@@ -1,0 +1,182 @@
+#include "gateway/engineio_endpoint.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/url/parse.hpp>
+
+#include "common/ids.hpp"
+#include "engineio/packet.hpp"
+#include "gateway/context.hpp"
+#include "gateway/engine_session.hpp"
+#include "gateway/http_connection.hpp"
+#include "gateway/ws_transport.hpp"
+
+namespace pulseboard::gateway {
+namespace bhttp = boost::beast::http;
+namespace {
+
+struct Query {
+  std::string eio, transport, sid;
+};
+
+Query parse_query(std::string_view target) {
+  Query q;
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) return q;
+  for (auto param : url->params()) {
+    if (param.key == "EIO")
+      q.eio = param.value;
+    else if (param.key == "transport")
+      q.transport = param.value;
+    else if (param.key == "sid")
+      q.sid = param.value;
+  }
+  return q;
+}
+
+void add_cors(const GatewayContext& ctx, const http::Request& req, http::Response& res) {
+  if (ctx.config.cors_origin.empty()) return;
+  auto origin = req.find(bhttp::field::origin);
+  if (origin == req.end()) return;
+  if (ctx.config.cors_origin != "*" && origin->value() != ctx.config.cors_origin) return;
+  res.set(bhttp::field::access_control_allow_origin, origin->value());
+  res.set(bhttp::field::access_control_allow_credentials, "true");
+  res.set(bhttp::field::vary, "Origin");
+}
+
+http::Response make_response(const GatewayContext& ctx, const http::Request& req,
+                             bhttp::status status, std::string body, std::string_view type) {
+  http::Response res{status, req.version()};
+  res.set(bhttp::field::content_type, type);
+  res.set(bhttp::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  add_cors(ctx, req, res);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+// A PollRespond that turns (status, body, type) into the HTTP response for this request.
+PollRespond poll_responder(GatewayContext& ctx, const http::Request& req, http::Respond respond) {
+  auto head = std::make_shared<http::Request>();
+  head->version(req.version());
+  head->keep_alive(req.keep_alive());
+  if (auto o = req.find(bhttp::field::origin); o != req.end())
+    head->set(bhttp::field::origin, o->value());
+  return [&ctx, head, respond = std::move(respond)](bhttp::status status, std::string body,
+                                                    std::string_view type) {
+    respond(make_response(ctx, *head, status, std::move(body), type));
+  };
+}
+
+void error(GatewayContext& ctx, const http::Request& req, const http::Respond& respond,
+           eio::HttpError code, Rejection why) {
+  ctx.metrics.reject(why);
+  auto status =
+      code == eio::HttpError::forbidden ? bhttp::status::forbidden : bhttp::status::bad_request;
+  respond(make_response(ctx, req, status, eio::http_error_body(code), "application/json"));
+}
+
+// Moves an accepted TCP socket onto another loop (a WebSocket upgrade must live on the loop of
+// the session it upgrades).
+boost::asio::ip::tcp::socket move_to(boost::asio::ip::tcp::socket socket, Loop& loop) {
+  auto protocol = socket.local_endpoint().protocol();
+  auto fd = socket.release();
+  return boost::asio::ip::tcp::socket(loop.ioc, protocol, fd);
+}
+
+}  // namespace
+
+void serve_engineio(GatewayContext& ctx, Loop& own_loop, HttpConnection& conn, http::Request&& req,
+                    http::Respond respond) {
+  if (req.method() == bhttp::verb::options) {  // CORS preflight
+    auto res = make_response(ctx, req, bhttp::status::no_content, "", "text/plain");
+    res.set(bhttp::field::access_control_allow_methods, "GET, POST");
+    res.set(bhttp::field::access_control_allow_headers, "content-type");
+    respond(std::move(res));
+    return;
+  }
+  Query q = parse_query(req.target());
+  if (q.eio != "4")
+    return error(ctx, req, respond, eio::HttpError::unsupported_protocol_version,
+                 Rejection::unsupported_protocol_version);
+  bool polling = q.transport == "polling" && ctx.config.allow_polling;
+  if (!polling && q.transport != "websocket")
+    return error(ctx, req, respond, eio::HttpError::unknown_transport,
+                 Rejection::unknown_transport);
+
+  bool upgrade = boost::beast::websocket::is_upgrade(req);
+  if (q.transport == "websocket" && !upgrade)
+    return error(ctx, req, respond, eio::HttpError::bad_request, Rejection::bad_request);
+
+  if (upgrade) {
+    if (q.transport != "websocket")
+      return error(ctx, req, respond, eio::HttpError::bad_request, Rejection::bad_request);
+    std::shared_ptr<EngineSession> session;
+    Loop* loop = &own_loop;
+    if (!q.sid.empty()) {
+      session = ctx.sessions.find(q.sid);
+      if (!session) {  // refused before the 101, as plain text (PROTOCOL.md §1.6)
+        ctx.metrics.reject(Rejection::unknown_sid);
+        respond(
+            make_response(ctx, req, bhttp::status::bad_request, "Session ID unknown", "text/html"));
+        return;
+      }
+      loop = &session->loop();
+    }
+    auto socket = conn.take_socket();
+    if (loop != &own_loop) socket = move_to(std::move(socket), *loop);
+    boost::asio::post(loop->ioc, [&ctx, loop, session, socket = std::move(socket),
+                                  req = std::move(req)]() mutable {
+      auto ws = std::make_shared<WsTransport>(std::move(socket), ctx);
+      ws->accept(std::move(req), [&ctx, loop, session, ws](bool ok) {
+        if (!ok) return;
+        if (session) {
+          session->begin_probe(ws);
+          return;
+        }
+        auto fresh = std::make_shared<EngineSession>(ctx, *loop, random_id20(),
+                                                     EngineSession::TransportKind::websocket);
+        ctx.sessions.add(fresh->sid(), fresh);
+        fresh->attach_websocket(ws);
+        fresh->open();
+      });
+    });
+    return;
+  }
+
+  // Long-polling.
+  if (q.sid.empty()) {
+    if (req.method() != bhttp::verb::get)
+      return error(ctx, req, respond, eio::HttpError::bad_handshake_method,
+                   Rejection::bad_handshake_method);
+    auto session = std::make_shared<EngineSession>(ctx, own_loop, random_id20(),
+                                                   EngineSession::TransportKind::polling);
+    ctx.sessions.add(session->sid(), session);
+    session->open();
+    session->poll_get(poll_responder(ctx, req, std::move(respond)));
+    return;
+  }
+  auto session = ctx.sessions.find(q.sid);
+  if (!session)
+    return error(ctx, req, respond, eio::HttpError::unknown_sid, Rejection::unknown_sid);
+  if (req.method() == bhttp::verb::get) {
+    boost::asio::post(session->loop().ioc,
+                      [session, r = poll_responder(ctx, req, std::move(respond))]() mutable {
+                        session->poll_get(std::move(r));
+                      });
+  } else if (req.method() == bhttp::verb::post) {
+    auto ct = req[bhttp::field::content_type];
+    bool binary = ct.starts_with("application/octet-stream");
+    boost::asio::post(session->loop().ioc,
+                      [session, binary, body = std::move(req.body()),
+                       r = poll_responder(ctx, req, std::move(respond))]() mutable {
+                        session->poll_post(std::move(body), binary, std::move(r));
+                      });
+  } else {
+    error(ctx, req, respond, eio::HttpError::bad_request, Rejection::bad_request);
+  }
+}
+
+}  // namespace pulseboard::gateway

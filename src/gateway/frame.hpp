@@ -1,0 +1,33 @@
+#pragma once
+// One Engine.IO packet ready for the wire. Text frames hold "<type digit><data>"; binary frames
+// hold raw bytes (always a message). A broadcast encodes its frames once and every recipient's
+// queue holds the same immutable buffer.
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pulseboard::gateway {
+
+struct Frame {
+  std::shared_ptr<const std::string> data;
+  bool binary = false;
+};
+
+inline Frame text_frame(std::string s) {
+  return Frame{std::make_shared<const std::string>(std::move(s)), false};
+}
+inline Frame binary_frame(std::string s) {
+  return Frame{std::make_shared<const std::string>(std::move(s)), true};
+}
+
+// What a broadcast sends, to whom (PROTOCOL.md §5.1 semantics: rooms empty = every socket of
+// the namespace; sockets in any `except` room are skipped; socket ids are rooms).
+struct Broadcast {
+  std::string nsp = "/";
+  std::vector<std::string> rooms;
+  std::vector<std::string> except;
+  std::vector<Frame> frames;  // the text frame, then one binary frame per attachment
+  bool is_volatile = false;   // dropped for a socket whose queue is not empty
+};
+
+}  // namespace pulseboard::gateway

@@ -1,0 +1,116 @@
+#include "gateway/http_connection.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "gateway/server.hpp"
+
+namespace pulseboard::gateway {
+namespace bhttp = boost::beast::http;
+
+namespace {
+constexpr auto kHeaderTimeout = std::chrono::seconds(30);
+constexpr auto kIdleTimeout = std::chrono::seconds(75);
+constexpr std::uint64_t kDefaultBodyLimit = 1024 * 1024;
+}  // namespace
+
+HttpConnection::HttpConnection(boost::asio::ip::tcp::socket socket, Server& server, Loop& loop)
+    : stream_(std::move(socket)), server_(server), loop_(loop) {}
+
+void HttpConnection::start() {
+  boost::asio::dispatch(stream_.get_executor(),
+                        [self = shared_from_this()] { self->read_header(); });
+}
+
+void HttpConnection::read_header() {
+  parser_.emplace();
+  parser_->header_limit(16 * 1024);
+  parser_->body_limit(boost::none);  // enforced per route in read_body()
+  stream_.expires_after(buffer_.size() > 0 ? kHeaderTimeout : kIdleTimeout);
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
+        if (ec) {
+          if (ec != bhttp::error::end_of_stream && ec != boost::beast::error::timeout)
+            self->fail_request(bhttp::status::bad_request, "bad_request", ec.message());
+          else
+            self->stream_.socket().close();
+          return;
+        }
+        self->read_body();
+      });
+}
+
+void HttpConnection::read_body() {
+  std::string_view target = parser_->get().target();
+  std::uint64_t limit =
+      target.starts_with("/socket.io/") ? server_.context().config.max_payload : kDefaultBodyLimit;
+  // Beast compares Content-Length with the limit while parsing the header, before we know the
+  // route; check it here, and set the limit for chunked bodies.
+  if (auto length = parser_->content_length(); length && *length > limit) {
+    server_.ctx_.metrics.reject(Rejection::oversized_message);
+    fail_request(bhttp::status::payload_too_large, "body_too_large",
+                 "request body exceeds the limit");
+    return;
+  }
+  parser_->body_limit(limit);
+  stream_.expires_after(kHeaderTimeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
+                      if (ec == bhttp::error::body_limit) {
+                        self->server_.ctx_.metrics.reject(Rejection::oversized_message);
+                        self->fail_request(bhttp::status::payload_too_large, "body_too_large",
+                                           "request body exceeds the limit");
+                        return;
+                      }
+                      if (ec) {
+                        self->stream_.socket().close();
+                        return;
+                      }
+                      self->stream_.expires_never();
+                      http::Request req = self->parser_->release();
+                      self->server_.handle_request(*self, std::move(req), self->responder());
+                    });
+}
+
+http::Respond HttpConnection::responder() {
+  return [self = shared_from_this()](http::Response res) {
+    boost::asio::post(self->stream_.get_executor(),
+                      [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+  };
+}
+
+void HttpConnection::write(http::Response response) {
+  if (socket_taken_) return;
+  auto res = std::make_shared<http::Response>(std::move(response));
+  stream_.expires_after(kHeaderTimeout);
+  bhttp::async_write(
+      stream_, *res, [self = shared_from_this(), res](boost::beast::error_code ec, std::size_t) {
+        if (ec || !res->keep_alive()) {
+          boost::beast::error_code ignored;
+          self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+          self->stream_.socket().close(ignored);
+          return;
+        }
+        self->read_header();
+      });
+}
+
+void HttpConnection::fail_request(bhttp::status status, std::string_view code,
+                                  std::string_view message) {
+  http::Request req;
+  req.version(11);
+  req.keep_alive(false);
+  auto res = http::error_response(req, status, code, message);
+  res.keep_alive(false);
+  write(std::move(res));
+}
+
+boost::asio::ip::tcp::socket HttpConnection::take_socket() {
+  socket_taken_ = true;
+  stream_.expires_never();
+  return stream_.release_socket();
+}
+
+}  // namespace pulseboard::gateway

@@ -1,0 +1,45 @@
+#pragma once
+// One accepted TCP connection speaking HTTP/1.1: reads a request (headers first, so the body
+// limit can follow the route), hands it to the server, writes the single response, repeats
+// while keep-alive. A WebSocket upgrade takes the socket away from it.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <memory>
+#include <optional>
+
+#include "http/handler.hpp"
+
+namespace pulseboard::gateway {
+
+class Server;
+struct Loop;
+
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  HttpConnection(boost::asio::ip::tcp::socket socket, Server& server, Loop& loop);
+  Loop& loop() { return loop_; }
+  void start();
+  // A Respond that may be called from any thread, once.
+  http::Respond responder();
+  // Gives up the socket (for a WebSocket upgrade); the connection ends.
+  boost::asio::ip::tcp::socket take_socket();
+  boost::asio::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  void read_header();
+  void read_body();
+  void write(http::Response response);
+  void fail_request(boost::beast::http::status status, std::string_view code,
+                    std::string_view message);
+
+  boost::beast::tcp_stream stream_;
+  Server& server_;
+  Loop& loop_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  bool socket_taken_ = false;
+};
+
+}  // namespace pulseboard::gateway

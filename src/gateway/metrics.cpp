@@ -1,0 +1,75 @@
+#include "gateway/metrics.hpp"
+
+namespace pulseboard::gateway {
+
+std::string_view to_string(Rejection r) {
+  switch (r) {
+    case Rejection::engineio_parse_error:
+      return "engineio_parse_error";
+    case Rejection::socketio_parse_error:
+      return "socketio_parse_error";
+    case Rejection::oversized_message:
+      return "oversized_message";
+    case Rejection::invalid_utf8:
+      return "invalid_utf8";
+    case Rejection::unknown_namespace:
+      return "unknown_namespace";
+    case Rejection::bad_handshake_method:
+      return "bad_handshake_method";
+    case Rejection::unknown_transport:
+      return "unknown_transport";
+    case Rejection::unknown_sid:
+      return "unknown_sid";
+    case Rejection::unsupported_protocol_version:
+      return "unsupported_protocol_version";
+    case Rejection::bad_request:
+      return "bad_request";
+    case Rejection::transport_mismatch:
+      return "transport_mismatch";
+    case Rejection::auth_failed:
+      return "auth_failed";
+    case Rejection::ping_timeout:
+      return "ping_timeout";
+    case Rejection::connect_timeout:
+      return "connect_timeout";
+    case Rejection::send_queue_overflow:
+      return "send_queue_overflow";
+    case Rejection::count_:
+      break;
+  }
+  return "unknown";
+}
+
+std::string GatewayMetrics::render_prometheus() const {
+  std::string out;
+  auto gauge = [&](std::string_view name, std::string_view help, auto value,
+                   std::string_view type) {
+    out += std::string("# HELP ") + std::string(name) + " " + std::string(help) + "\n";
+    out += std::string("# TYPE ") + std::string(name) + " " + std::string(type) + "\n";
+    out += std::string(name) + " " + std::to_string(value) + "\n";
+  };
+  gauge("pulseboard_sessions_open", "Engine.IO sessions open", sessions_open.load(), "gauge");
+  gauge("pulseboard_sessions_total", "Engine.IO sessions opened", sessions_total.load(), "counter");
+  gauge("pulseboard_sockets_connected", "Socket.IO namespace sockets connected",
+        sockets_connected.load(), "gauge");
+  gauge("pulseboard_broadcasts_total", "Broadcasts fanned out", broadcasts_total.load(), "counter");
+  gauge("pulseboard_frames_queued_total", "Frames queued to connections",
+        frames_queued_total.load(), "counter");
+  gauge("pulseboard_bridge_messages_total", "Bridge messages delivered",
+        bridge_messages_total.load(), "counter");
+  gauge("pulseboard_bridge_messages_invalid_total", "Bridge messages refused as malformed",
+        bridge_messages_invalid.load(), "counter");
+  gauge("pulseboard_upgrades_total", "Polling sessions upgraded to WebSocket",
+        upgrades_total.load(), "counter");
+  out +=
+      "# HELP pulseboard_rejections_total Requests, packets and connections refused, by reason\n";
+  out += "# TYPE pulseboard_rejections_total counter\n";
+  for (std::size_t i = 0; i < rejections.size(); ++i) {
+    out += "pulseboard_rejections_total{reason=\"";
+    out += to_string(static_cast<Rejection>(i));
+    out += "\"} " + std::to_string(rejections[i].load()) + "\n";
+  }
+  return out;
+}
+
+}  // namespace pulseboard::gateway

@@ -1,0 +1,53 @@
+#pragma once
+// Counters a gateway exposes on /metrics (Prometheus text format). Relaxed atomics: they are
+// read for dashboards and alerts, never to make decisions.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pulseboard::gateway {
+
+// Why a connection or request was refused or closed; each has its own counter.
+enum class Rejection : std::size_t {
+  engineio_parse_error,
+  socketio_parse_error,
+  oversized_message,
+  invalid_utf8,
+  unknown_namespace,
+  bad_handshake_method,
+  unknown_transport,
+  unknown_sid,
+  unsupported_protocol_version,
+  bad_request,
+  transport_mismatch,
+  auth_failed,
+  ping_timeout,
+  connect_timeout,
+  send_queue_overflow,
+  count_
+};
+std::string_view to_string(Rejection r);
+
+struct GatewayMetrics {
+  std::atomic<std::int64_t> sessions_open{0};
+  std::atomic<std::uint64_t> sessions_total{0};
+  std::atomic<std::int64_t> sockets_connected{0};
+  std::atomic<std::uint64_t> broadcasts_total{0};
+  std::atomic<std::uint64_t> frames_queued_total{0};
+  std::atomic<std::uint64_t> bridge_messages_total{0};
+  std::atomic<std::uint64_t> bridge_messages_invalid{0};
+  std::atomic<std::uint64_t> upgrades_total{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Rejection::count_)> rejections{};
+
+  void reject(Rejection r) {
+    rejections[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t rejected(Rejection r) const {
+    return rejections[static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
+  }
+  std::string render_prometheus() const;
+};
+
+}  // namespace pulseboard::gateway

@@ -1,0 +1,102 @@
+#include "gateway/room_index.hpp"
+
+#include "gateway/engine_session.hpp"
+#include "gateway/socket.hpp"
+
+namespace pulseboard::gateway {
+
+void RoomIndex::add(Socket* socket) {
+  namespaces_[socket->nsp()].sockets.insert(socket);
+}
+
+void RoomIndex::remove(Socket* socket) {
+  auto it = namespaces_.find(socket->nsp());
+  if (it == namespaces_.end()) return;
+  for (const auto& room : socket->rooms()) {
+    auto r = it->second.rooms.find(room);
+    if (r == it->second.rooms.end()) continue;
+    r->second.erase(socket);
+    if (r->second.empty()) it->second.rooms.erase(r);
+  }
+  it->second.sockets.erase(socket);
+  if (it->second.sockets.empty()) namespaces_.erase(it);
+}
+
+void RoomIndex::join(Socket* socket, const std::string& room) {
+  namespaces_[socket->nsp()].rooms[room].insert(socket);
+}
+
+void RoomIndex::leave(Socket* socket, const std::string& room) {
+  auto it = namespaces_.find(socket->nsp());
+  if (it == namespaces_.end()) return;
+  auto r = it->second.rooms.find(room);
+  if (r == it->second.rooms.end()) return;
+  r->second.erase(socket);
+  if (r->second.empty()) it->second.rooms.erase(r);
+}
+
+bool RoomIndex::excluded(const Namespace& ns, Socket* socket,
+                         const std::vector<std::string>& except) const {
+  for (const auto& room : except) {
+    auto r = ns.rooms.find(room);
+    if (r != ns.rooms.end() && r->second.contains(socket)) return true;
+  }
+  return false;
+}
+
+std::size_t RoomIndex::deliver(const Broadcast& b) {
+  auto it = namespaces_.find(b.nsp);
+  if (it == namespaces_.end()) return 0;
+  const Namespace& ns = it->second;
+  std::size_t count = 0;
+  // Sessions may close while we deliver (queue overflow); collect targets first so the
+  // containers we iterate are never modified underneath us.
+  std::vector<Socket*> targets;
+  auto consider = [&](Socket* s) {
+    if (!b.except.empty() && excluded(ns, s, b.except)) return;
+    targets.push_back(s);
+  };
+  if (b.rooms.empty()) {
+    targets.reserve(ns.sockets.size());
+    for (Socket* s : ns.sockets) consider(s);
+  } else if (b.rooms.size() == 1) {
+    auto r = ns.rooms.find(b.rooms.front());
+    if (r == ns.rooms.end()) return 0;
+    targets.reserve(r->second.size());
+    for (Socket* s : r->second) consider(s);
+  } else {
+    std::unordered_set<Socket*> seen;
+    for (const auto& room : b.rooms) {
+      auto r = ns.rooms.find(room);
+      if (r == ns.rooms.end()) continue;
+      for (Socket* s : r->second)
+        if (seen.insert(s).second) consider(s);
+    }
+  }
+  // Hold each session while sending: an overflow closes it and frees its sockets.
+  std::vector<std::shared_ptr<EngineSession>> sessions;
+  sessions.reserve(targets.size());
+  for (Socket* s : targets) sessions.push_back(s->session().shared_from_this());
+  for (auto& session : sessions) {
+    if (session->closed()) continue;
+    if (b.is_volatile && !session->queue_empty()) continue;
+    if (session->send_all(b.frames)) ++count;
+  }
+  return count;
+}
+
+std::vector<std::string> RoomIndex::room_names(const std::string& nsp) const {
+  std::vector<std::string> out;
+  auto it = namespaces_.find(nsp);
+  if (it == namespaces_.end()) return out;
+  for (const auto& [room, members] : it->second.rooms) out.push_back(room);
+  return out;
+}
+
+std::size_t RoomIndex::socket_count() const {
+  std::size_t n = 0;
+  for (const auto& [nsp, ns] : namespaces_) n += ns.sockets.size();
+  return n;
+}
+
+}  // namespace pulseboard::gateway

@@ -1,0 +1,35 @@
+#pragma once
+// Room membership of the sockets owned by one event loop. Only that loop's thread touches it,
+// so no locks: a broadcast is posted to every loop and each delivers to its own members.
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "gateway/frame.hpp"
+
+namespace pulseboard::gateway {
+
+class Socket;
+
+class RoomIndex {
+ public:
+  void add(Socket* socket);     // joins nothing; makes the socket reachable by namespace-wide sends
+  void remove(Socket* socket);  // leaves every room
+  void join(Socket* socket, const std::string& room);
+  void leave(Socket* socket, const std::string& room);
+  // Queues the broadcast on each target socket once; returns how many sockets received it.
+  std::size_t deliver(const Broadcast& broadcast);
+  std::vector<std::string> room_names(const std::string& nsp) const;
+  std::size_t socket_count() const;
+
+ private:
+  struct Namespace {
+    std::unordered_set<Socket*> sockets;
+    std::unordered_map<std::string, std::unordered_set<Socket*>> rooms;
+  };
+  bool excluded(const Namespace& ns, Socket* socket, const std::vector<std::string>& except) const;
+  std::unordered_map<std::string, Namespace> namespaces_;
+};
+
+}  // namespace pulseboard::gateway

@@ -1,0 +1,225 @@
+#include "gateway/server.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+#include "gateway/engine_session.hpp"
+#include "gateway/engineio_endpoint.hpp"
+#include "gateway/http_connection.hpp"
+#include "gateway/static_files.hpp"
+#include "socketio/packet.hpp"
+
+namespace pulseboard::gateway {
+namespace bhttp = boost::beast::http;
+namespace json = boost::json;
+using boost::asio::ip::tcp;
+
+Server::Server(GatewayConfig config, std::shared_ptr<const auth::JwtVerifier> verifier) {
+  ctx_.config = std::move(config);
+  ctx_.verifier = std::move(verifier);
+  unsigned n =
+      ctx_.config.threads ? ctx_.config.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) ctx_.loops.push_back(std::make_unique<Loop>(i));
+}
+
+Server::~Server() {
+  shutdown();
+  wait();
+}
+
+void Server::add_route(std::string prefix, http::Handler handler) {
+  routes_.emplace_back(std::move(prefix), std::move(handler));
+  std::sort(routes_.begin(), routes_.end(),
+            [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+}
+
+void Server::set_readiness(std::function<bool()> ready) {
+  ready_ = std::move(ready);
+}
+void Server::set_publisher(std::function<void(std::string)> publish) {
+  publisher_ = std::move(publish);
+}
+
+std::uint16_t Server::start() {
+  auto& first = *ctx_.loops.front();
+  auto address = boost::asio::ip::make_address(ctx_.config.bind_address);
+  acceptor_ = std::make_unique<tcp::acceptor>(first.ioc);
+  tcp::endpoint ep(address, ctx_.config.port);
+  acceptor_->open(ep.protocol());
+  acceptor_->set_option(boost::asio::socket_base::reuse_address(true));
+  acceptor_->bind(ep);
+  acceptor_->listen(boost::asio::socket_base::max_listen_connections);
+  std::uint16_t port = acceptor_->local_endpoint().port();
+  accept_next();
+  for (auto& loop : ctx_.loops) {
+    threads_.emplace_back([l = loop.get()] {
+      auto guard = boost::asio::make_work_guard(l->ioc);
+      l->ioc.run();
+    });
+  }
+  spdlog::info("gateway listening on {}:{} with {} event loops", ctx_.config.bind_address, port,
+               ctx_.loops.size());
+  return port;
+}
+
+void Server::accept_next() {
+  Loop& target = ctx_.next_loop();
+  acceptor_->async_accept(
+      target.ioc, [this, &target](boost::system::error_code ec, tcp::socket socket) {
+        if (ec) {
+          if (ec == boost::asio::error::operation_aborted || draining_) return;
+          // Out of file descriptors and similar: log, back off briefly, keep accepting.
+          spdlog::warn("accept failed: {}", ec.message());
+        } else {
+          boost::system::error_code ignored;
+          socket.set_option(tcp::no_delay(true), ignored);
+          std::make_shared<HttpConnection>(std::move(socket), *this, target)->start();
+        }
+        if (!draining_) accept_next();
+      });
+}
+
+void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Respond respond) {
+  std::string_view target = req.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path.starts_with("/socket.io/") || path == "/socket.io") {
+    serve_engineio(ctx_, conn.loop(), conn, std::move(req), std::move(respond));
+    return;
+  }
+  if (path == "/healthz") {
+    respond(http::json_response(req, bhttp::status::ok, R"({"status":"ok"})"));
+    return;
+  }
+  if (path == "/readyz") {
+    bool ready = !draining_ && (!ready_ || ready_());
+    respond(http::json_response(req, ready ? bhttp::status::ok : bhttp::status::service_unavailable,
+                                ready ? R"({"status":"ready"})" : R"({"status":"not ready"})"));
+    return;
+  }
+  if (path == "/metrics") {
+    http::Response res{bhttp::status::ok, req.version()};
+    res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+    res.keep_alive(req.keep_alive());
+    res.body() = ctx_.metrics.render_prometheus();
+    res.prepare_payload();
+    respond(std::move(res));
+    return;
+  }
+  if (path == "/api/v1/publish") {
+    if (ctx_.config.publish_api_key.empty()) {
+      respond(http::error_response(req, bhttp::status::not_found, "not_found",
+                                   "the publish endpoint is disabled (set PUBLISH_API_KEY)"));
+      return;
+    }
+    if (req.method() != bhttp::verb::post) {
+      auto res = http::error_response(req, bhttp::status::method_not_allowed, "method_not_allowed",
+                                      "use POST");
+      res.set(bhttp::field::allow, "POST");
+      respond(std::move(res));
+      return;
+    }
+    if (http::bearer_token(req) != ctx_.config.publish_api_key) {
+      respond(http::error_response(req, bhttp::status::unauthorized, "unauthorized",
+                                   "a valid API key is required"));
+      return;
+    }
+    // Validate here so a bad body is the caller's 400, not a silent drop downstream.
+    boost::system::error_code ec;
+    json::value v = json::parse(req.body(), ec);
+    const json::object* o = ec ? nullptr : v.if_object();
+    const json::value* room = o ? o->if_contains("room") : nullptr;
+    const json::value* event = o ? o->if_contains("event") : nullptr;
+    if (!o || !room || !room->is_string() || !event || !event->is_string() ||
+        event->as_string().empty() || sio::is_reserved_event_name(event->as_string())) {
+      respond(http::error_response(
+          req, bhttp::status::bad_request, "validation_failed",
+          "body must be {\"room\": string, \"event\": non-reserved string, \"data\": any}"));
+      return;
+    }
+    if (publisher_)
+      publisher_(req.body());
+    else
+      deliver_bridge_message(req.body());
+    respond(http::json_response(req, bhttp::status::accepted, R"({"status":"accepted"})"));
+    return;
+  }
+  for (auto& [prefix, handler] : routes_) {
+    if (path.starts_with(prefix)) {
+      handler(std::move(req), std::move(respond));
+      return;
+    }
+  }
+  if (!ctx_.config.static_dir.empty()) {
+    respond(serve_static(ctx_.config.static_dir, req));
+    return;
+  }
+  respond(http::error_response(req, bhttp::status::not_found, "not_found", "no such endpoint"));
+}
+
+void Server::broadcast(std::shared_ptr<const Broadcast> b) {
+  ctx_.metrics.broadcasts_total.fetch_add(1, std::memory_order_relaxed);
+  for (auto& loop : ctx_.loops)
+    boost::asio::post(loop->ioc, [l = loop.get(), b] { l->rooms.deliver(*b); });
+}
+
+bool Server::deliver_bridge_message(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* room = o ? o->if_contains("room") : nullptr;
+  const json::value* event = o ? o->if_contains("event") : nullptr;
+  if (!room || !room->is_string() || !event || !event->is_string() || event->as_string().empty()) {
+    ctx_.metrics.bridge_messages_invalid.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("bridge message refused (need {{room, event, data}}): {:.200}", text);
+    return false;
+  }
+  std::string args;
+  if (const json::value* data = o->if_contains("data")) args = json::serialize(*data);
+  std::string nsp = "/";
+  if (const json::value* n = o->if_contains("nsp"); n && n->is_string()) nsp = n->as_string();
+  auto b = std::make_shared<Broadcast>();
+  b->nsp = nsp;
+  b->rooms.emplace_back(room->as_string());
+  b->frames.push_back(text_frame("4" + sio::encode_event(nsp, event->as_string(), args)));
+  if (const json::value* r = o->if_contains("retain"); r && r->is_bool() && r->as_bool())
+    ctx_.retained.put(
+        {nsp, std::string(room->as_string()), std::string(event->as_string()), b->frames});
+  ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
+  broadcast(std::move(b));
+  return true;
+}
+
+void Server::shutdown() {
+  if (draining_.exchange(true)) return;
+  if (!acceptor_) return;
+  spdlog::info("gateway draining: {} sessions", ctx_.sessions.size());
+  boost::asio::post(acceptor_->get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+  });
+  for (auto& session : ctx_.sessions.all())
+    boost::asio::post(session->loop().ioc, [session] { session->close("server shutting down"); });
+  // Give clients the close frames, then stop the loops within the bound.
+  drain_thread_ = std::thread([this] {
+    auto deadline = std::chrono::steady_clock::now() + ctx_.config.drain_timeout;
+    while (ctx_.sessions.size() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // Close frames are written asynchronously; allow a moment for them to flush.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    for (auto& loop : ctx_.loops) loop->ioc.stop();
+    stopped_ = true;
+  });
+}
+
+void Server::wait() {
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+  if (drain_thread_.joinable()) drain_thread_.join();
+}
+
+}  // namespace pulseboard::gateway

@@ -1,0 +1,62 @@
+#pragma once
+// A Socket.IO socket: one client's connection to one namespace, with its own 20-char id
+// (also a room), the rooms it is in, its verified claims and the acks it is waiting for.
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "gateway/frame.hpp"
+
+namespace pulseboard::gateway {
+
+class EngineSession;
+
+// An ack from the client: its args (binary values as placeholders) and attachments.
+using AckCallback = std::function<void(const boost::json::array& args,
+                                       const std::vector<std::string>& attachments)>;
+
+class Socket {
+ public:
+  Socket(std::string id, std::string nsp, EngineSession& session,
+         std::optional<std::vector<std::string>> allowed_rooms, std::string subject)
+      : id_(std::move(id)),
+        nsp_(std::move(nsp)),
+        session_(session),
+        allowed_rooms_(std::move(allowed_rooms)),
+        subject_(std::move(subject)) {}
+
+  const std::string& id() const { return id_; }
+  const std::string& nsp() const { return nsp_; }
+  const std::string& subject() const { return subject_; }
+  EngineSession& session() { return session_; }
+  std::unordered_set<std::string>& rooms() { return rooms_; }
+  bool may_join(const std::string& room) const;
+
+  // Queues an EVENT; with `on_ack`, asks the client for an ack.
+  void emit(std::string_view event, const boost::json::array& args,
+            std::vector<std::string> attachments = {}, AckCallback on_ack = {});
+  void send_frames(const std::vector<Frame>& frames);
+  // Called with an ACK from the client; unknown ids are ignored (PROTOCOL.md §2.5).
+  void on_ack(std::uint64_t id, const boost::json::array& args,
+              const std::vector<std::string>& attachments);
+
+  static constexpr std::size_t max_pending_acks = 256;
+
+ private:
+  std::string id_;
+  std::string nsp_;
+  EngineSession& session_;
+  std::optional<std::vector<std::string>> allowed_rooms_;
+  std::string subject_;
+  std::unordered_set<std::string> rooms_;
+  std::map<std::uint64_t, AckCallback> pending_acks_;
+  std::uint64_t next_ack_id_ = 0;
+};
+
+}  // namespace pulseboard::gateway

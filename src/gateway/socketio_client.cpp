@@ -1,0 +1,264 @@
+#include "gateway/socketio_client.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+
+#include "common/ids.hpp"
+#include "gateway/context.hpp"
+#include "gateway/engine_session.hpp"
+
+namespace pulseboard::gateway {
+namespace json = boost::json;
+
+std::vector<Frame> encode_frames(const sio::Packet& packet) {
+  std::vector<Frame> frames;
+  frames.reserve(1 + packet.attachments.size());
+  frames.push_back(text_frame("4" + sio::encode(packet)));
+  for (const auto& a : packet.attachments) frames.push_back(binary_frame(a));
+  return frames;
+}
+
+SocketIoClient::SocketIoClient(EngineSession& session, GatewayContext& ctx)
+    : session_(session),
+      ctx_(ctx),
+      decoder_(ctx.config.max_attachments),
+      connect_deadline_(session.loop().ioc) {}
+
+SocketIoClient::~SocketIoClient() = default;
+
+void SocketIoClient::start() {
+  connect_deadline_.expires_after(ctx_.config.connect_timeout);
+  connect_deadline_.async_wait(
+      [this, session = session_.shared_from_this()](boost::system::error_code ec) {
+        if (ec || ever_connected_ || session->closed()) return;
+        ctx_.metrics.reject(Rejection::connect_timeout);
+        session->close("connect timeout");
+      });
+}
+
+bool SocketIoClient::on_text(std::string_view text) {
+  switch (decoder_.add_text(text)) {
+    case sio::Decoder::Status::packet:
+      return dispatch(decoder_.take());
+    case sio::Decoder::Status::need_more:
+      return true;
+    case sio::Decoder::Status::error:
+      spdlog::debug("session {}: socket.io decode error: {}", session_.sid(),
+                    sio::to_string(decoder_.error()));
+      return false;
+  }
+  return false;
+}
+
+bool SocketIoClient::on_binary(std::string_view bytes) {
+  switch (decoder_.add_binary(bytes)) {
+    case sio::Decoder::Status::packet:
+      return dispatch(decoder_.take());
+    case sio::Decoder::Status::need_more:
+      return true;
+    case sio::Decoder::Status::error:
+      spdlog::debug("session {}: socket.io decode error: {}", session_.sid(),
+                    sio::to_string(decoder_.error()));
+      return false;
+  }
+  return false;
+}
+
+void SocketIoClient::send_packet(const sio::Packet& packet) {
+  session_.send_all(encode_frames(packet));
+}
+
+bool SocketIoClient::dispatch(sio::Packet packet) {
+  if (packet.type == sio::PacketType::connect) return on_connect(packet);
+  if (packet.type == sio::PacketType::connect_error) return false;  // only servers send it
+  auto it = sockets_.find(packet.nsp);
+  if (it == sockets_.end()) return false;  // not connected to that namespace (§2.7)
+  Socket& socket = *it->second;
+  switch (packet.type) {
+    case sio::PacketType::disconnect:
+      remove_socket(packet.nsp);
+      return true;
+    case sio::PacketType::event:
+    case sio::PacketType::binary_event:
+      on_event(socket, packet);
+      return true;
+    case sio::PacketType::ack:
+    case sio::PacketType::binary_ack:
+      if (packet.id && packet.data && packet.data->is_array())
+        socket.on_ack(*packet.id, packet.data->as_array(), packet.attachments);
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool SocketIoClient::on_connect(sio::Packet& packet) {
+  const std::string& nsp = packet.nsp;
+  if (sockets_.contains(nsp)) return false;  // a second CONNECT is a protocol error (§2.7)
+  auto refuse = [&](std::string_view message, json::value data) {
+    sio::Packet err;
+    err.type = sio::PacketType::connect_error;
+    err.nsp = nsp;
+    json::object body{{"message", message}};
+    if (!data.is_null()) body["data"] = std::move(data);
+    err.data = std::move(body);
+    send_packet(err);
+  };
+  if (!ctx_.has_namespace(nsp)) {
+    ctx_.metrics.reject(Rejection::unknown_namespace);
+    refuse("Invalid namespace", nullptr);
+    return true;  // the Engine.IO session stays open
+  }
+  std::optional<std::vector<std::string>> allowed_rooms;
+  std::string subject;
+  if (ctx_.verifier) {
+    std::string_view token;
+    if (packet.data && packet.data->is_object()) {
+      if (auto* t = packet.data->as_object().if_contains("token"); t && t->is_string())
+        token = t->as_string();
+    }
+    std::string reason = "missing token";
+    bool ok = false;
+    if (!token.empty()) {
+      auto result = ctx_.verifier->verify(token);
+      if (auto* claims = std::get_if<auth::Claims>(&result)) {
+        ok = true;
+        allowed_rooms = claims->rooms;
+        subject = claims->subject;
+      } else {
+        reason = std::string(auth::to_string(std::get<auth::JwtError>(result)));
+      }
+    }
+    if (!ok) {
+      ctx_.metrics.reject(Rejection::auth_failed);
+      spdlog::info("session {}: connect to {} refused: {}", session_.sid(), nsp, reason);
+      refuse("Authentication error", json::object{{"reason", reason}});
+      return true;
+    }
+  }
+  ever_connected_ = true;
+  connect_deadline_.cancel();
+  auto socket = std::make_unique<Socket>(random_id20(), nsp, session_, std::move(allowed_rooms),
+                                         std::move(subject));
+  Socket& s = *socket;
+  sockets_.emplace(nsp, std::move(socket));
+  session_.loop().rooms.add(&s);
+  ctx_.metrics.sockets_connected.fetch_add(1, std::memory_order_relaxed);
+
+  // The CONNECT reply goes first, then anything the connection handler sends (§2.4).
+  sio::Packet reply;
+  reply.type = sio::PacketType::connect;
+  reply.nsp = nsp;
+  reply.data = json::object{{"sid", s.id()}};
+  send_packet(reply);
+  join(s, s.id());
+  for (const auto& room : ctx_.config.default_rooms)
+    if (s.may_join(room)) join(s, room);
+  return true;
+}
+
+void SocketIoClient::join(Socket& socket, const std::string& room) {
+  if (!socket.rooms().insert(room).second) return;
+  session_.loop().rooms.join(&socket, room);
+  if (room == socket.id()) return;
+  for (const auto& entry : ctx_.retained.for_room(socket.nsp(), room))
+    socket.send_frames(entry.frames);
+}
+
+void SocketIoClient::leave(Socket& socket, const std::string& room) {
+  if (room == socket.id() || socket.rooms().erase(room) == 0) return;
+  session_.loop().rooms.leave(&socket, room);
+}
+
+namespace {
+
+// Rooms named by the first argument of subscribe/unsubscribe: a string or an array of them.
+std::vector<std::string> rooms_argument(const json::array& args) {
+  std::vector<std::string> rooms;
+  if (args.size() < 2) return rooms;
+  const json::value& v = args[1];
+  if (v.is_string()) rooms.emplace_back(v.as_string());
+  if (v.is_array())
+    for (const auto& r : v.as_array())
+      if (r.is_string()) rooms.emplace_back(r.as_string());
+  return rooms;
+}
+
+}  // namespace
+
+// Built-in events a client may send:
+//   subscribe(room | [rooms], ack?)   joins rooms the token allows; ack {joined, denied}
+//   unsubscribe(room | [rooms], ack?) leaves them; ack {left}
+//   echo(...args, ack?)               with an ack id: acks the same args (binary included);
+//                                     without: the server emits "echo" with an ack id, then
+//                                     reports the client's ack args as "echo-ack"
+// Other events are accepted and ignored (dashboards only listen).
+void SocketIoClient::on_event(Socket& socket, sio::Packet& packet) {
+  if (!packet.data || !packet.data->is_array() || packet.data->as_array().empty()) return;
+  const json::array& args = packet.data->as_array();
+  const json::value& name = args[0];
+  if (!name.is_string()) return;
+  std::string_view event = name.as_string();
+
+  auto ack = [&](json::array reply, std::vector<std::string> attachments = {}) {
+    if (!packet.id) return;
+    sio::Packet p;
+    p.type = sio::PacketType::ack;
+    p.nsp = socket.nsp();
+    p.id = packet.id;
+    p.data = std::move(reply);
+    p.attachments = std::move(attachments);
+    send_packet(p);
+  };
+
+  if (event == "subscribe") {
+    json::array joined, denied;
+    for (auto& room : rooms_argument(args)) {
+      if (room.empty() || room.size() > 256 || !socket.may_join(room)) {
+        denied.emplace_back(room);
+        continue;
+      }
+      join(socket, room);
+      joined.emplace_back(room);
+    }
+    ack(json::array{json::object{{"joined", joined}, {"denied", denied}}});
+  } else if (event == "unsubscribe") {
+    json::array left;
+    for (auto& room : rooms_argument(args)) {
+      leave(socket, room);
+      left.emplace_back(room);
+    }
+    ack(json::array{json::object{{"left", left}}});
+  } else if (event == "echo") {
+    json::array rest(args.begin() + 1, args.end());
+    if (packet.id) {
+      ack(std::move(rest), packet.attachments);
+    } else {
+      std::weak_ptr<EngineSession> weak = session_.shared_from_this();
+      std::string nsp = socket.nsp();
+      socket.emit(
+          "echo", rest, packet.attachments,
+          [this, weak, nsp](const json::array& reply, const std::vector<std::string>& attachments) {
+            auto session = weak.lock();
+            if (!session || session->closed()) return;
+            auto it = sockets_.find(nsp);
+            if (it != sockets_.end()) it->second->emit("echo-ack", reply, attachments);
+          });
+    }
+  }
+}
+
+void SocketIoClient::remove_socket(const std::string& nsp) {
+  auto it = sockets_.find(nsp);
+  if (it == sockets_.end()) return;
+  session_.loop().rooms.remove(it->second.get());
+  ctx_.metrics.sockets_connected.fetch_sub(1, std::memory_order_relaxed);
+  sockets_.erase(it);
+}
+
+void SocketIoClient::on_close(std::string_view) {
+  connect_deadline_.cancel();
+  while (!sockets_.empty()) remove_socket(sockets_.begin()->first);
+}
+
+}  // namespace pulseboard::gateway

@@ -1,0 +1,51 @@
+#pragma once
+// The Socket.IO v5 layer of one Engine.IO session (PROTOCOL.md §2): decodes packets, admits
+// sockets to namespaces after checking the token, dispatches events and acks, and cleans up
+// room membership when a socket leaves.
+#include <boost/asio/steady_timer.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "gateway/socket.hpp"
+#include "socketio/packet.hpp"
+
+namespace pulseboard::gateway {
+
+class EngineSession;
+struct GatewayContext;
+
+class SocketIoClient {
+ public:
+  SocketIoClient(EngineSession& session, GatewayContext& ctx);
+  ~SocketIoClient();
+
+  void start();  // arms the CONNECT deadline
+  // Engine.IO message payloads. False means a protocol error: the caller closes the session.
+  bool on_text(std::string_view text);
+  bool on_binary(std::string_view bytes);
+  // Session closed: every socket leaves its rooms.
+  void on_close(std::string_view reason);
+  void join(Socket& socket, const std::string& room);
+  void leave(Socket& socket, const std::string& room);
+
+ private:
+  bool dispatch(sio::Packet packet);
+  bool on_connect(sio::Packet& packet);
+  void on_event(Socket& socket, sio::Packet& packet);
+  void send_packet(const sio::Packet& packet);
+  void remove_socket(const std::string& nsp);
+
+  EngineSession& session_;
+  GatewayContext& ctx_;
+  sio::Decoder decoder_;
+  std::map<std::string, std::unique_ptr<Socket>> sockets_;  // by namespace
+  boost::asio::steady_timer connect_deadline_;
+  bool ever_connected_ = false;
+};
+
+// Frames of one Socket.IO packet: "4<packet text>", then each attachment as a binary frame.
+std::vector<Frame> encode_frames(const sio::Packet& packet);
+
+}  // namespace pulseboard::gateway

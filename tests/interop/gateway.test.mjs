@@ -1,0 +1,190 @@
+// The official socket.io-client against `pulseboard gateway`: everything a dashboard relies on.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { io } from 'socket.io-client';
+import { mintToken, nextEvent, publish, startPulseboard, waitFor } from './lib/gateway.mjs';
+
+const sockets = [];
+function client(url, opts = {}) {
+  const s = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...opts });
+  sockets.push(s);
+  return s;
+}
+function closeAll() {
+  while (sockets.length) sockets.pop().disconnect();
+}
+
+describe('gateway with the official client', () => {
+  let gw;
+  before(async () => {
+    gw = await startPulseboard({ args: ['--namespace', '/', '--namespace', '/admin'] });
+  });
+  after(async () => {
+    closeAll();
+    await gw.stop();
+  });
+
+  it('connects over WebSocket only with a token, as the article client does', async () => {
+    const s = client(gw.url, {
+      transports: ['websocket'],
+      auth: { token: mintToken() },
+      reconnectionAttempts: 5,
+      reconnectionDelay: 2000,
+    });
+    await nextEvent(s, 'connect');
+    assert.equal(s.connected, true);
+    assert.match(s.id, /^[A-Za-z0-9_-]{20}$/);
+    assert.equal(s.io.engine.transport.name, 'websocket');
+  });
+
+  it('starts on long-polling and upgrades to WebSocket', async () => {
+    const s = client(gw.url, { transports: ['polling', 'websocket'], auth: { token: mintToken() } });
+    const [opened] = await Promise.all([
+      nextEvent(s.io, 'open').then(() => s.io.engine.transport.name),
+      nextEvent(s, 'connect'),
+    ]);
+    assert.equal(opened, 'polling');
+    await waitFor(() => s.io.engine.transport.name === 'websocket', { what: 'the upgrade' });
+    const [reply] = await s.timeout(3000).emitWithAck('echo', 'after-upgrade').then((r) => [r]);
+    assert.equal(reply, 'after-upgrade');
+  });
+
+  it('works on long-polling alone, events and acks included', async () => {
+    const s = client(gw.url, { transports: ['polling'], auth: { token: mintToken() } });
+    await nextEvent(s, 'connect');
+    const reply = await s.timeout(3000).emitWithAck('echo', { over: 'polling' });
+    assert.deepEqual(reply, { over: 'polling' });
+    const delivered = nextEvent(s, 'poll-news');
+    assert.equal((await publish(gw.url, { room: 'live-metrics', event: 'poll-news', data: 7 })).status, 202);
+    assert.deepEqual(await delivered, [7]);
+  });
+
+  for (const [name, auth] of [
+    ['a missing token', {}],
+    ['a token signed with another secret', { token: mintToken({}, { secret: 'wrong' }) }],
+    ['an expired token', { token: mintToken({ exp: Math.floor(Date.now() / 1000) - 3600 }) }],
+    ['an alg:none token', { token: mintToken({}, { alg: 'none' }) }],
+  ]) {
+    it(`refuses ${name} with connect_error "Authentication error"`, async () => {
+      const s = client(gw.url, { auth });
+      const [err] = await nextEvent(s, 'connect_error');
+      assert.equal(err.message, 'Authentication error');
+      assert.equal(s.connected, false);
+    });
+  }
+
+  it('answers client acks and asks the client for acks', async () => {
+    const s = client(gw.url, { auth: { token: mintToken() } });
+    await nextEvent(s, 'connect');
+    const reply = await s.timeout(3000).emitWithAck('echo', 'ping', 42);
+    assert.equal(reply, 'ping'); // emitWithAck resolves with the first ack argument
+    s.on('echo', (value, ack) => ack(`client saw ${value}`));
+    const acked = nextEvent(s, 'echo-ack');
+    s.emit('echo', 'hello');
+    assert.deepEqual(await acked, ['client saw hello']);
+  });
+
+  it('carries binary payloads both ways', async () => {
+    const s = client(gw.url, { auth: { token: mintToken() } });
+    await nextEvent(s, 'connect');
+    const bytes = Buffer.from([0, 1, 2, 253, 254, 255]);
+    const reply = await s.timeout(3000).emitWithAck('echo', { label: 'blob', bytes, nested: [bytes] });
+    assert.equal(reply.label, 'blob');
+    assert.deepEqual(Buffer.from(reply.bytes), bytes);
+    assert.deepEqual(Buffer.from(reply.nested[0]), bytes);
+  });
+
+  it('delivers a room broadcast to members and not to others', async () => {
+    const member = client(gw.url, { auth: { token: mintToken({ rooms: ['live-metrics', 'vip'] }) } });
+    const other = client(gw.url, { auth: { token: mintToken({ rooms: ['live-metrics'] }) } });
+    await Promise.all([nextEvent(member, 'connect'), nextEvent(other, 'connect')]);
+    const joined = await member.timeout(3000).emitWithAck('subscribe', 'vip');
+    assert.deepEqual(joined, { joined: ['vip'], denied: [] });
+    const refused = await other.timeout(3000).emitWithAck('subscribe', 'vip');
+    assert.deepEqual(refused, { joined: [], denied: ['vip'] });
+
+    const otherGot = [];
+    other.on('vip-news', (d) => otherGot.push(d));
+    const memberGot = nextEvent(member, 'vip-news');
+    const barrier = nextEvent(other, 'everyone');
+    await publish(gw.url, { room: 'vip', event: 'vip-news', data: { n: 1 } });
+    await publish(gw.url, { room: 'live-metrics', event: 'everyone', data: 2 });
+    assert.deepEqual(await memberGot, [{ n: 1 }]);
+    await barrier; // published after vip-news: anything for `other` would have arrived by now
+    assert.deepEqual(otherGot, []);
+  });
+
+  it('serves a custom namespace and refuses an unknown one', async () => {
+    const admin = client(`${gw.url}/admin`, { auth: { token: mintToken() } });
+    await nextEvent(admin, 'connect');
+    const reply = await admin.timeout(3000).emitWithAck('echo', 'admin');
+    assert.equal(reply, 'admin');
+    const nope = client(`${gw.url}/nope`, { auth: { token: mintToken() } });
+    const [err] = await nextEvent(nope, 'connect_error');
+    assert.equal(err.message, 'Invalid namespace');
+  });
+
+  it('hands the retained snapshot to a socket when it joins the room', async () => {
+    await publish(gw.url, { room: 'live-metrics', event: 'metrics-snapshot', retain: true, data: { totals: { orders: 3 } } });
+    const s = client(gw.url, { auth: { token: mintToken() } });
+    const [snapshot] = await nextEvent(s, 'metrics-snapshot');
+    assert.deepEqual(snapshot, { totals: { orders: 3 } });
+  });
+
+  it('refuses a publish without the API key or with a bad body', async () => {
+    assert.equal((await publish(gw.url, { room: 'a', event: 'b' }, 'wrong')).status, 401);
+    assert.equal((await publish(gw.url, { room: 'a' })).status, 400);
+    assert.equal((await publish(gw.url, { room: 'a', event: 'connect' })).status, 400);
+  });
+});
+
+describe('gateway heartbeat', () => {
+  it('keeps a connection alive for many ping intervals longer than pingTimeout', async () => {
+    const gw = await startPulseboard({ args: ['--ping-interval', '200', '--ping-timeout', '150'] });
+    try {
+      const s = client(gw.url, { auth: { token: mintToken() } });
+      await nextEvent(s, 'connect');
+      let disconnected = false;
+      s.on('disconnect', () => (disconnected = true));
+      let pings = 0;
+      s.io.engine.on('ping', () => pings++);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(disconnected, false);
+      assert.ok(pings >= 5, `expected >= 5 pings, saw ${pings}`);
+      assert.equal(s.connected, true);
+    } finally {
+      closeAll();
+      await gw.stop();
+    }
+  });
+});
+
+describe('gateway restarts', () => {
+  it('a client reconnects after the gateway restarts on the same port', async () => {
+    let gw = await startPulseboard();
+    const port = gw.port;
+    const s = client(gw.url, {
+      auth: { token: mintToken() },
+      reconnection: true,
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 200,
+    });
+    try {
+      await nextEvent(s, 'connect');
+      const firstId = s.id;
+      const gone = nextEvent(s, 'disconnect');
+      const exit = await gw.stop('SIGTERM');
+      assert.equal(exit.code, 0, 'SIGTERM drains and exits cleanly');
+      const [reason] = await gone;
+      assert.ok(['transport close', 'io server disconnect', 'transport error'].includes(reason), reason);
+      gw = await startPulseboard({ port });
+      await nextEvent(s, 'connect', 10000);
+      assert.notEqual(s.id, firstId);
+      const reply = await s.timeout(3000).emitWithAck('echo', 'back');
+      assert.equal(reply, 'back');
+    } finally {
+      closeAll();
+      await gw.stop();
+    }
+  });
+});

@@ -1,0 +1,113 @@
+// Starts and stops the pulseboard binary for a test, on a free loopback port, and mints tokens
+// with Node's own crypto (an independent HS256 implementation from the gateway's).
+import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '../../..');
+export const binary = process.env.PULSEBOARD_BIN || path.join(repoRoot, 'build/release/pulseboard');
+export const SECRET = 'interop-test-secret';
+export const PUBLISH_KEY = 'interop-publish-key';
+
+export async function freePort() {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address();
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+
+export function mintToken(claims = {}, { secret = SECRET, alg = 'HS256', header = {} } = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const body = { sub: 'interop', iat: now, exp: now + 600, ...claims };
+  const head = b64url({ alg, typ: 'JWT', ...header });
+  const payload = b64url(body);
+  if (alg === 'none') return `${head}.${payload}.`;
+  const sig = createHmac('sha256', secret).update(`${head}.${payload}`).digest('base64url');
+  return `${head}.${payload}.${sig}`;
+}
+
+export async function waitFor(check, { timeoutMs = 10000, intervalMs = 25, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+// Runs `pulseboard <role> ...args` and resolves once /healthz answers.
+export async function startPulseboard({ role = 'gateway', args = [], env = {}, port } = {}) {
+  port = port ?? (await freePort());
+  const child = spawn(binary, [role, '--port', String(port), ...args], {
+    env: {
+      ...process.env,
+      JWT_SECRET: SECRET,
+      PUBLISH_API_KEY: PUBLISH_KEY,
+      LOG_LEVEL: process.env.PULSEBOARD_LOG_LEVEL || 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (exited) throw new Error(`pulseboard exited early: ${JSON.stringify(exited)}`);
+      return (await fetch(`${url}/healthz`)).ok;
+    },
+    { what: `pulseboard ${role} on ${port}` },
+  ).catch((e) => {
+    child.kill('SIGKILL');
+    throw e;
+  });
+  return {
+    url,
+    port,
+    child,
+    exited: () => exited,
+    async stop(signal = 'SIGTERM') {
+      if (exited) return exited;
+      child.kill(signal);
+      const [code, sig] = await once(child, 'exit');
+      return { code, signal: sig };
+    },
+  };
+}
+
+export async function publish(url, body, key = PUBLISH_KEY) {
+  return fetch(`${url}/api/v1/publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
+}
+
+// Resolves with the args of the next `event` on an emitter, or rejects after timeoutMs.
+export function nextEvent(emitter, event, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, handler);
+      reject(new Error(`no '${event}' within ${timeoutMs} ms`));
+    }, timeoutMs);
+    function handler(...args) {
+      clearTimeout(timer);
+      emitter.off(event, handler);
+      resolve(args);
+    }
+    emitter.on(event, handler);
+  });
+}
