@@ -213,6 +213,9 @@ def markdown(mode, floor, servers, when):
                 continue
             lat = p["latency_us"]
             srv = p["server"]
+            if p["received_frames"] == 0:  # e.g. all frames still queued behind an earlier phase
+                line += f" none received ({p.get('stale_frames', 0)} stale) | 0% | 0 | – |"
+                continue
             line += (f" {fmt(ms(lat['p50']))} / {fmt(ms(lat['p99']))} / {fmt(ms(lat['max']))} |"
                      f" {fmt(p['delivery_ratio'] * 100, 1)}% |"
                      f" {p['frames_per_s']:.0f} |"
