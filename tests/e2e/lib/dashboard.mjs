@@ -1,0 +1,58 @@
+// Reads what the dashboard shows, through the data-testid attributes of docs/dashboard.md.
+import { waitFor } from './demo.mjs';
+
+/** One read of the page: KPI tiles, connection badge, chart points, category rows, recent orders. */
+export function readDashboard(page) {
+  return page.evaluate(() => {
+    const one = (id) => document.querySelector(`[data-testid="${id}"]`);
+    const all = (id) => [...document.querySelectorAll(`[data-testid="${id}"]`)];
+    const num = (el) => (el && el.dataset.value !== '' ? Number(el.dataset.value) : null);
+    const categories = {};
+    for (const row of document.querySelectorAll('[data-testid^="category-row-"]')) {
+      categories[row.dataset.testid.slice('category-row-'.length)] = {
+        revenue: Number(row.dataset.revenue),
+        orders: Number(row.dataset.orders),
+      };
+    }
+    return {
+      connection: one('connection-state')?.dataset.state ?? null,
+      revenue: num(one('kpi-revenue')),
+      revenueText: one('kpi-revenue')?.textContent ?? null,
+      orders: num(one('kpi-orders')),
+      aov: num(one('kpi-aov')),
+      latency: num(one('kpi-latency')),
+      latencyText: one('kpi-latency')?.textContent ?? null,
+      // Buckets in the chart's data, and the circles Recharts has drawn for them (drawn once the
+      // chart has measured its container, a frame or two after the data arrives).
+      chartPoints: Number(one('revenue-chart')?.dataset.points ?? NaN),
+      points: all('revenue-point').length,
+      recentChartPoints: Number(one('recent-revenue-chart')?.dataset.points ?? NaN),
+      recentPoints: all('recent-revenue-point').length,
+      categories,
+      recent: all('recent-order').map((row) => ({ id: row.dataset.id, revenue: Number(row.dataset.revenue) })),
+    };
+  });
+}
+
+/**
+ * Polls the page until `predicate(view)` holds; on timeout the error shows the last view, so a
+ * failure says what the user actually saw.
+ */
+export async function waitForDashboard(page, predicate, { what, timeoutMs = 10000 } = {}) {
+  let last;
+  try {
+    return await waitFor(
+      async () => {
+        last = await readDashboard(page);
+        return predicate(last) ? last : null;
+      },
+      { timeoutMs, intervalMs: 50, what },
+    );
+  } catch (e) {
+    e.message += `\nlast seen on the page: ${JSON.stringify(last)}`;
+    throw e;
+  }
+}
+
+/** Money as the page rounds it in data-value: to cents. */
+export const cents = (x) => Math.round(x * 100) / 100;

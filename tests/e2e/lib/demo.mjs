@@ -1,0 +1,101 @@
+// Starts `pulseboard demo` on a free loopback port with its own SQLite file, and stops it.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '../../..');
+export const binary = process.env.PULSEBOARD_BIN || path.join(repoRoot, 'build/release/pulseboard');
+export const webDir = path.join(repoRoot, 'web');
+
+export async function freePort() {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address();
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+/** Polls `check` until it returns a truthy value, which it returns; throws after the deadline. */
+export async function waitFor(check, { timeoutMs = 10000, intervalMs = 50, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Builds web/dist when it is missing, so the gateway has a page to serve. */
+export function ensureDashboardBuilt() {
+  if (existsSync(path.join(webDir, 'dist', 'index.html'))) return;
+  const run = (args) => {
+    const r = spawnSync('npm', args, { cwd: webDir, stdio: 'inherit', timeout: 240000 });
+    if (r.status !== 0) throw new Error(`npm ${args.join(' ')} in web/ failed (${r.status ?? r.signal})`);
+  };
+  if (!existsSync(path.join(webDir, 'node_modules'))) run(['ci', '--no-audit', '--no-fund']);
+  run(['run', 'build']);
+}
+
+/**
+ * Runs `pulseboard demo --port <free> --rate 0 --database sqlite:///<dbPath>` and resolves once
+ * /healthz answers. Output goes to this process's stderr so a failure shows the demo's logs.
+ */
+export async function startDemo({ dbPath, rate = 0, args = [] }) {
+  if (!existsSync(binary)) throw new Error(`no pulseboard binary at ${binary} (set PULSEBOARD_BIN)`);
+  const port = await freePort();
+  const child = spawn(
+    binary,
+    ['demo', '--port', String(port), '--rate', String(rate), '--database', `sqlite://${dbPath}`, ...args],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: process.env.PULSEBOARD_LOG_LEVEL || 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  const url = `http://127.0.0.1:${port}`;
+  const demo = {
+    url,
+    port,
+    exited: () => exited,
+    /** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves with how it ended. */
+    async stop(graceMs = 5000) {
+      if (exited) return exited;
+      const ended = once(child, 'exit');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await ended;
+      clearTimeout(timer);
+      return exited;
+    },
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`pulseboard demo exited early: ${JSON.stringify(exited)}`);
+        return (await fetch(`${url}/healthz`)).ok;
+      },
+      { timeoutMs: 15000, what: `pulseboard demo on port ${port}` },
+    );
+  } catch (e) {
+    await demo.stop(1000);
+    throw e;
+  }
+  return demo;
+}
