@@ -54,11 +54,8 @@ class JwtVerifier {
   // Parses the PEM once. Throws std::invalid_argument on a bad or non-RSA PEM, an RSA key under
   // 2048 bits, or an unknown name in allowed_algorithms: these are startup errors.
   explicit JwtVerifier(JwtConfig config);
-  ~JwtVerifier();
-  JwtVerifier(JwtVerifier&&) noexcept;
-  JwtVerifier& operator=(JwtVerifier&&) noexcept;
 
-  // Thread-safe: all state is read-only after construction.
+  // Thread-safe: all state is read-only after construction, and copies share it.
   std::variant<Claims, JwtError> verify(
       std::string_view token,
       std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) const;
@@ -67,7 +64,7 @@ class JwtVerifier {
  private:
   struct Keys;
   JwtConfig config_;
-  std::unique_ptr<const Keys> keys_;
+  std::shared_ptr<const Keys> keys_;
 };
 
 // Minting, for `pulseboard token` and tests. Header is {"alg":...,"typ":"JWT"}.

@@ -48,7 +48,7 @@ JwtVerifier::JwtVerifier(JwtConfig config) : config_(std::move(config)) {
                                   "' is not supported (only HS256 and RS256)");
     }
   }
-  auto keys = std::make_unique<Keys>();
+  auto keys = std::make_shared<Keys>();
   keys->any_configured = !config_.hs256_secret.empty() || !config_.rs256_public_key_pem.empty();
   if (!config_.hs256_secret.empty() && allow_hs256) keys->hs256.emplace(config_.hs256_secret);
   // A bad PEM is a startup error even when RS256 is not allowed: it is still a mistake.
@@ -58,10 +58,6 @@ JwtVerifier::JwtVerifier(JwtConfig config) : config_(std::move(config)) {
   }
   keys_ = std::move(keys);
 }
-
-JwtVerifier::~JwtVerifier() = default;
-JwtVerifier::JwtVerifier(JwtVerifier&&) noexcept = default;
-JwtVerifier& JwtVerifier::operator=(JwtVerifier&&) noexcept = default;
 
 bool JwtVerifier::enabled() const {
   return keys_ && keys_->any_configured;
