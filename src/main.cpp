@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", PULSEBOARD_VERSION);
   std::vector<pulseboard::app::RoleMain> roles{
-      pulseboard::app::add_gateway_role(app),
+      pulseboard::app::add_gateway_role(app), pulseboard::app::add_api_role(app),
+      pulseboard::app::add_worker_role(app),  pulseboard::app::add_demo_role(app),
       pulseboard::app::add_token_role(app),
   };
   CLI11_PARSE(app, argc, argv);

@@ -16,3 +16,16 @@ std::string env_or(const char* name, std::string fallback) {
 }
 
 }  // namespace pulseboard::app
+
+namespace pulseboard::app {
+
+std::string redact_url(std::string url) {
+  auto scheme = url.find("://");
+  auto at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon != std::string::npos && colon < at) url.replace(colon + 1, at - colon - 1, "***");
+  return url;
+}
+
+}  // namespace pulseboard::app

@@ -10,3 +10,8 @@ std::optional<std::string> env(const char* name);
 std::string env_or(const char* name, std::string fallback);
 
 }  // namespace pulseboard::app
+
+namespace pulseboard::app {
+// The URL with any password replaced by "***", for logs.
+std::string redact_url(std::string url);
+}  // namespace pulseboard::app

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/cluster_wiring.hpp"
 #include "app/env.hpp"
 #include "app/roles.hpp"
 #include "common/log.hpp"
@@ -80,6 +81,12 @@ RoleMain add_gateway_role(CLI::App& app) {
     fill_from_env(o->auth);
     if (o->config.static_dir.empty()) o->config.static_dir = default_static_dir();
     gateway::Server server(o->config, make_verifier(o->auth));
+    std::shared_ptr<broker::Broker> broker;
+    if (!o->redis_url.empty()) {
+      broker = make_redis_broker(server, o->redis_url);
+      attach_bridge(server, broker, o->bridge_channel);
+      spdlog::info("cluster: bridge channel {} on {}", o->bridge_channel, o->redis_url);
+    }
     server.start();
     wait_for_termination([&] { server.shutdown(); });
     server.wait();

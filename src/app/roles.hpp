@@ -10,6 +10,9 @@ using RoleMain = std::function<int()>;
 
 RoleMain add_gateway_role(CLI::App& app);
 RoleMain add_token_role(CLI::App& app);
+RoleMain add_api_role(CLI::App& app);
+RoleMain add_worker_role(CLI::App& app);
+RoleMain add_demo_role(CLI::App& app);
 
 // Blocks until SIGINT or SIGTERM, then calls `on_signal` once.
 void wait_for_termination(const std::function<void()>& on_signal);

@@ -4,6 +4,7 @@
 // queue holds the same immutable buffer.
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pulseboard::gateway {
@@ -15,6 +16,14 @@ struct Frame {
 
 inline Frame text_frame(std::string s) {
   return Frame{std::make_shared<const std::string>(std::move(s)), false};
+}
+// An Engine.IO message frame: "4" followed by a Socket.IO packet's text.
+inline Frame message_frame(std::string_view packet_text) {
+  std::string s;
+  s.reserve(packet_text.size() + 1);
+  s += '4';
+  s += packet_text;
+  return text_frame(std::move(s));
 }
 inline Frame binary_frame(std::string s) {
   return Frame{std::make_shared<const std::string>(std::move(s)), true};

@@ -44,9 +44,12 @@ std::string GatewayMetrics::render_prometheus() const {
   std::string out;
   auto gauge = [&](std::string_view name, std::string_view help, auto value,
                    std::string_view type) {
-    out += std::string("# HELP ") + std::string(name) + " " + std::string(help) + "\n";
-    out += std::string("# TYPE ") + std::string(name) + " " + std::string(type) + "\n";
-    out += std::string(name) + " " + std::to_string(value) + "\n";
+    for (std::string_view part : {std::string_view("# HELP "), name, std::string_view(" "), help,
+                                  std::string_view("\n# TYPE "), name, std::string_view(" "), type,
+                                  std::string_view("\n"), name, std::string_view(" ")})
+      out += part;
+    out += std::to_string(value);
+    out += '\n';
   };
   gauge("pulseboard_sessions_open", "Engine.IO sessions open", sessions_open.load(), "gauge");
   gauge("pulseboard_sessions_total", "Engine.IO sessions opened", sessions_total.load(), "counter");

@@ -86,7 +86,7 @@ void Server::accept_next() {
 void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Respond respond) {
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));
-  if (path.starts_with("/socket.io/") || path == "/socket.io") {
+  if (ctx_.config.serve_socketio && (path.starts_with("/socket.io/") || path == "/socket.io")) {
     serve_engineio(ctx_, conn.loop(), conn, std::move(req), std::move(respond));
     return;
   }
@@ -184,7 +184,7 @@ bool Server::deliver_bridge_message(std::string_view text) {
   auto b = std::make_shared<Broadcast>();
   b->nsp = nsp;
   b->rooms.emplace_back(room->as_string());
-  b->frames.push_back(text_frame("4" + sio::encode_event(nsp, event->as_string(), args)));
+  b->frames.push_back(message_frame(sio::encode_event(nsp, event->as_string(), args)));
   if (const json::value* r = o->if_contains("retain"); r && r->is_bool() && r->as_bool())
     ctx_.retained.put(
         {nsp, std::string(room->as_string()), std::string(event->as_string()), b->frames});

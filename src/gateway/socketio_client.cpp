@@ -13,7 +13,7 @@ namespace json = boost::json;
 std::vector<Frame> encode_frames(const sio::Packet& packet) {
   std::vector<Frame> frames;
   frames.reserve(1 + packet.attachments.size());
-  frames.push_back(text_frame("4" + sio::encode(packet)));
+  frames.push_back(message_frame(sio::encode(packet)));
   for (const auto& a : packet.attachments) frames.push_back(binary_frame(a));
   return frames;
 }
@@ -138,8 +138,8 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
   }
   ever_connected_ = true;
   connect_deadline_.cancel();
-  auto socket = std::make_unique<Socket>(random_id20(), nsp, session_, std::move(allowed_rooms),
-                                         std::move(subject));
+  auto socket = std::make_unique<Socket>(random_id20(), nsp, session_, *this,
+                                         std::move(allowed_rooms), std::move(subject));
   Socket& s = *socket;
   sockets_.emplace(nsp, std::move(socket));
   session_.loop().rooms.add(&s);
@@ -254,6 +254,15 @@ void SocketIoClient::remove_socket(const std::string& nsp) {
   session_.loop().rooms.remove(it->second.get());
   ctx_.metrics.sockets_connected.fetch_sub(1, std::memory_order_relaxed);
   sockets_.erase(it);
+}
+
+void SocketIoClient::disconnect(const std::string& nsp) {
+  if (!sockets_.contains(nsp)) return;
+  sio::Packet p;
+  p.type = sio::PacketType::disconnect;
+  p.nsp = nsp;
+  send_packet(p);
+  remove_socket(nsp);
 }
 
 void SocketIoClient::on_close(std::string_view) {

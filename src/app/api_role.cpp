@@ -1,0 +1,65 @@
+#include <spdlog/spdlog.h>
+
+#include "api/orders_api.hpp"
+#include "app/auth_options.hpp"
+#include "app/env.hpp"
+#include "app/roles.hpp"
+#include "common/log.hpp"
+#include "gateway/server.hpp"
+#include "store/order_store.hpp"
+
+namespace pulseboard::app {
+
+RoleMain add_api_role(CLI::App& app) {
+  struct Options {
+    gateway::GatewayConfig http;
+    AuthOptions auth;
+    std::string database_url = "sqlite:pulseboard.db";
+    api::OrdersApi::Options api;
+    std::string log_level = "info";
+  };
+  auto* cmd = app.add_subcommand("api", "HTTP JSON API for orders (writes to the database)");
+  auto o = std::make_shared<Options>();
+  o->http.port = 4100;
+  o->http.serve_socketio = false;
+  o->http.threads = 1;
+  cmd->add_option("--port", o->http.port, "TCP port (API_PORT)")
+      ->envname("API_PORT")
+      ->capture_default_str();
+  cmd->add_option("--bind", o->http.bind_address, "address to listen on")->capture_default_str();
+  cmd->add_option("--database", o->database_url,
+                  "sqlite:path | postgresql://... | mongodb://... (DATABASE_URL)")
+      ->envname("DATABASE_URL")
+      ->capture_default_str();
+  cmd->add_option("--db-threads", o->api.threads, "threads running database calls")
+      ->capture_default_str();
+  cmd->add_option("--max-body", o->api.max_body_bytes, "largest request body in bytes")
+      ->capture_default_str();
+  cmd->add_flag("--public-reads", o->api.public_reads, "allow GET without a token");
+  cmd->add_option("--jwt-secret", o->auth.secret, "HS256 secret (JWT_SECRET)");
+  cmd->add_option("--jwt-public-key-file", o->auth.public_key_file,
+                  "RS256 public key PEM (JWT_PUBLIC_KEY_FILE)");
+  cmd->add_option("--log-level", o->log_level, "log level (LOG_LEVEL)")
+      ->envname("LOG_LEVEL")
+      ->capture_default_str();
+  return [cmd, o]() -> int {
+    if (!cmd->parsed()) return -1;
+    configure_logging(o->log_level);
+    fill_from_env(o->auth);
+    if (auto mongo = env("MONGO_URI");
+        mongo && !env("DATABASE_URL") && o->database_url == "sqlite:pulseboard.db")
+      o->database_url = *mongo;
+    auto verifier = make_verifier(o->auth);
+    auto orders = std::make_shared<api::OrdersApi>(
+        std::shared_ptr<store::OrderStore>(store::open_store(o->database_url)), verifier, o->api);
+    gateway::Server server(o->http, verifier);
+    server.add_route(std::string(api::kOrdersPath), orders->handler());
+    server.start();
+    spdlog::info("orders API on port {} writing to {}", o->http.port, redact_url(o->database_url));
+    wait_for_termination([&] { server.shutdown(); });
+    server.wait();
+    return 0;
+  };
+}
+
+}  // namespace pulseboard::app

@@ -1,0 +1,111 @@
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
+
+#include "api/orders_api.hpp"
+#include "app/auth_options.hpp"
+#include "app/cluster_wiring.hpp"
+#include "app/env.hpp"
+#include "app/gateway_role.hpp"
+#include "app/order_feed.hpp"
+#include "app/roles.hpp"
+#include "auth/jwt.hpp"
+#include "broker/broker_memory.hpp"
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "gateway/server.hpp"
+#include "store/order_store.hpp"
+#include "worker/change_source.hpp"
+#include "worker/worker.hpp"
+
+namespace pulseboard::app {
+
+RoleMain add_demo_role(CLI::App& app) {
+  struct Options {
+    gateway::GatewayConfig gateway;
+    std::string database_url = "sqlite:pulseboard-demo.db";
+    double rate = 2.0;
+    std::string secret;
+    std::string log_level = "info";
+  };
+  auto* cmd = app.add_subcommand(
+      "demo", "Every role in one process: API, worker, gateway and dashboard, plus an order feed");
+  auto o = std::make_shared<Options>();
+  o->gateway.bind_address = "127.0.0.1";
+  cmd->add_option("--port", o->gateway.port, "TCP port for the dashboard, API and Socket.IO (PORT)")
+      ->envname("PORT")
+      ->capture_default_str();
+  cmd->add_option("--bind", o->gateway.bind_address, "address to listen on")->capture_default_str();
+  cmd->add_option("--database", o->database_url, "SQLite file (sqlite:path)")
+      ->capture_default_str();
+  cmd->add_option("--rate", o->rate, "synthetic orders per second (0: none)")
+      ->capture_default_str();
+  cmd->add_option("--jwt-secret", o->secret, "HS256 secret (default: random per run)")
+      ->envname("JWT_SECRET");
+  cmd->add_option("--static-dir", o->gateway.static_dir, "built dashboard (STATIC_DIR)");
+  cmd->add_option("--log-level", o->log_level, "log level (LOG_LEVEL)")
+      ->envname("LOG_LEVEL")
+      ->capture_default_str();
+  return [cmd, o]() -> int {
+    if (!cmd->parsed()) return -1;
+    configure_logging(o->log_level);
+    if (o->secret.empty()) o->secret = random_token(32);
+    if (o->gateway.static_dir.empty()) o->gateway.static_dir = default_static_dir();
+    if (o->gateway.static_dir.empty())
+      spdlog::warn("no built dashboard found: run `npm ci && npm run build` in web/");
+
+    AuthOptions auth;
+    auth.secret = o->secret;
+    auto verifier = make_verifier(auth);
+    std::shared_ptr<store::OrderStore> store = store::open_store(o->database_url);
+    auto broker = std::make_shared<broker::MemoryBroker>();
+    auto orders = std::make_shared<api::OrdersApi>(store, verifier, api::OrdersApi::Options{});
+
+    gateway::Server server(o->gateway, verifier);
+    attach_bridge(server, broker, "socket-io-bridge");
+    server.add_route(std::string(api::kOrdersPath), orders->handler());
+    // The local user's token, handed to the dashboard: only the demo has this endpoint.
+    std::string secret = o->secret;
+    server.add_route("/api/v1/dev-token", [secret](http::Request&& req, http::Respond respond) {
+      auto claims = auth::dev_claims("demo-user", {"live-metrics"}, std::chrono::hours(24));
+      std::string body = R"({"token":")" + auth::mint_hs256(secret, claims) + "\"}";
+      respond(http::json_response(req, boost::beast::http::status::ok, std::move(body)));
+    });
+
+    std::string error;
+    auto source = worker::open_change_source(o->database_url, worker::SourceOptions{}, &error);
+    if (!source) throw std::runtime_error("cannot open the change source: " + error);
+    worker::Worker worker(std::move(source), broker, worker::Worker::Options{});
+
+    std::uint16_t port = server.start();
+    std::jthread worker_thread([&worker](std::stop_token st) { worker.run(st); });
+    std::jthread feed_thread(
+        [store, rate = o->rate](std::stop_token st) { run_order_feed(store, rate, st); });
+
+    std::string token = auth::mint_hs256(
+        o->secret, auth::dev_claims("demo-user", {"live-metrics"}, std::chrono::hours(24)));
+    std::cout
+        << "\n  Pulseboard demo is live:  http://localhost:" << port << "/\n"
+        << "  (the dashboard fetches its token from /api/v1/dev-token)\n\n"
+        << "  Post an order:\n"
+        << "    curl -X POST http://localhost:" << port << "/api/v1/orders \\\n"
+        << "      -H 'Authorization: Bearer " << token << "' \\\n"
+        << "      -H 'Content-Type: application/json' \\\n"
+        << "      -d '{\"amount\": 42.5, \"category\": \"books\", \"status\": \"completed\"}'\n\n"
+        << "  Ctrl-C stops it.\n"
+        << std::endl;
+
+    wait_for_termination([&] {
+      feed_thread.request_stop();
+      worker_thread.request_stop();
+      server.shutdown();
+    });
+    feed_thread.join();
+    worker_thread.join();
+    server.wait();
+    return 0;
+  };
+}
+
+}  // namespace pulseboard::app

@@ -1,0 +1,137 @@
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "app/env.hpp"
+#include "app/roles.hpp"
+#include "broker/broker_redis.hpp"
+#include "common/log.hpp"
+#include "redis/connection.hpp"
+#include "redis/endpoint.hpp"
+#include "worker/change_source.hpp"
+#include "worker/leader_lease.hpp"
+#include "worker/worker.hpp"
+
+namespace pulseboard::app {
+
+RoleMain add_worker_role(CLI::App& app) {
+  struct Options {
+    std::string database_url = "sqlite:pulseboard.db";
+    std::string redis_url = "redis://localhost:6379";
+    std::string redis_mode = "pubsub";
+    std::string pipeline_file;
+    std::string state_dir = ".";
+    bool push_down = true;
+    long lease_ms = 10000;
+    bool no_leader_election = false;
+    worker::Worker::Options worker;
+    std::string log_level = "info";
+  };
+  auto* cmd = app.add_subcommand(
+      "worker", "Follows the database's change stream and publishes to the broker");
+  auto o = std::make_shared<Options>();
+  cmd->add_option("--database", o->database_url,
+                  "sqlite:path | postgresql://... | mongodb://... (DATABASE_URL, or MONGO_URI)")
+      ->envname("DATABASE_URL")
+      ->capture_default_str();
+  cmd->add_option("--redis-url", o->redis_url, "broker (REDIS_URL)")
+      ->envname("REDIS_URL")
+      ->capture_default_str();
+  cmd->add_option("--redis-mode", o->redis_mode, "pubsub | sharded (Redis Cluster)")
+      ->check(CLI::IsMember({"pubsub", "sharded"}))
+      ->capture_default_str();
+  cmd->add_option("--bridge-channel", o->worker.bridge_channel, "channel (BRIDGE_CHANNEL)")
+      ->envname("BRIDGE_CHANNEL")
+      ->capture_default_str();
+  cmd->add_option("--room", o->worker.room, "room the events go to")->capture_default_str();
+  cmd->add_option("--event", o->worker.event, "event name")->capture_default_str();
+  cmd->add_option("--pipeline-file", o->pipeline_file,
+                  "JSON pipeline ($match/$project); default: the article's (PIPELINE_FILE)")
+      ->envname("PIPELINE_FILE");
+  cmd->add_option("--state-dir", o->state_dir, "where resume tokens are kept (WORKER_STATE_DIR)")
+      ->envname("WORKER_STATE_DIR")
+      ->capture_default_str();
+  cmd->add_option("--push-down", o->push_down, "push the filter down to the database")
+      ->envname("WORKER_PUSH_DOWN")
+      ->capture_default_str();
+  cmd->add_option("--batch", o->worker.batch, "events per batch (WORKER_BATCH)")
+      ->envname("WORKER_BATCH")
+      ->capture_default_str();
+  cmd->add_option("--lease-ms", o->lease_ms, "leader lease in ms (WORKER_LEASE_MS)")
+      ->envname("WORKER_LEASE_MS")
+      ->capture_default_str();
+  cmd->add_flag("--no-leader-election", o->no_leader_election,
+                "publish without electing a leader (only one worker may run)");
+  cmd->add_option("--log-level", o->log_level, "log level (LOG_LEVEL)")
+      ->envname("LOG_LEVEL")
+      ->capture_default_str();
+  return [cmd, o]() -> int {
+    if (!cmd->parsed()) return -1;
+    configure_logging(o->log_level);
+    if (auto mongo = env("MONGO_URI");
+        mongo && !env("DATABASE_URL") && o->database_url == "sqlite:pulseboard.db")
+      o->database_url = *mongo;
+    worker::SourceOptions source_options;
+    if (!o->pipeline_file.empty()) {
+      std::ifstream in(o->pipeline_file);
+      if (!in) throw std::runtime_error("cannot read PIPELINE_FILE " + o->pipeline_file);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      o->worker.pipeline_json = ss.str();
+      auto parsed = worker::Pipeline::parse(o->worker.pipeline_json);
+      if (auto* err = std::get_if<worker::PipelineError>(&parsed))
+        throw std::runtime_error("PIPELINE_FILE " + o->pipeline_file + ": " + err->message);
+      source_options.pipeline = std::get<worker::Pipeline>(std::move(parsed));
+    }
+    source_options.push_down = o->push_down;
+    source_options.state_dir = o->state_dir;
+    std::string error;
+    auto source = worker::open_change_source(o->database_url, source_options, &error);
+    if (!source) throw std::runtime_error("cannot open change source: " + error);
+
+    auto endpoint = redis::parse_url(o->redis_url);
+    if (!endpoint) throw std::runtime_error("REDIS_URL is not a redis:// URL: " + o->redis_url);
+    boost::asio::io_context io;
+    auto guard = boost::asio::make_work_guard(io);
+    auto broker =
+        broker::RedisBroker::create(io.get_executor(), *endpoint,
+                                    o->redis_mode == "sharded" ? broker::RedisBroker::Mode::sharded
+                                                               : broker::RedisBroker::Mode::pubsub);
+    std::shared_ptr<worker::LeaderLease> lease;
+    std::shared_ptr<redis::Connection> lease_connection;
+    if (!o->no_leader_election) {
+      lease_connection = redis::Connection::create(io.get_executor(), *endpoint, "leader-lease");
+      lease_connection->start();
+      worker::LeaderLease::Options lo;
+      lo.lease = std::chrono::milliseconds(o->lease_ms);
+      lease = worker::LeaderLease::create(io.get_executor(), lease_connection, lo);
+      lease->start();
+      o->worker.leadership = lease;
+      spdlog::info("worker {}: electing a leader through {}", lease->id(),
+                   redact_url(o->redis_url));
+    }
+    std::thread io_thread([&io] { io.run(); });
+    spdlog::info("worker following {} and publishing on {}", redact_url(o->database_url),
+                 o->worker.bridge_channel);
+    {
+      worker::Worker w(std::move(source), broker, o->worker);
+      std::jthread runner([&w](std::stop_token st) { w.run(st); });
+      wait_for_termination([&] { runner.request_stop(); });
+    }
+    if (lease) lease->stop();
+    // Let the lease release reach Redis, then close everything.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    broker->stop();
+    if (lease_connection) lease_connection->stop();
+    guard.reset();
+    io.stop();
+    io_thread.join();
+    spdlog::info("worker stopped");
+    return 0;
+  };
+}
+
+}  // namespace pulseboard::app
