@@ -1,0 +1,66 @@
+// Broadcast fan-out on one event loop: a room of N sockets receives one encoded frame. This is
+// the gateway's user-space cost per delivered frame before the kernel's send(); sessions here
+// have no transport, so nothing is written and each queue is drained between iterations.
+#include <benchmark/benchmark.h>
+
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "gateway/context.hpp"
+#include "gateway/engine_session.hpp"
+#include "gateway/socket.hpp"
+#include "gateway/socketio_client.hpp"
+
+namespace {
+
+namespace gw = pulseboard::gateway;
+
+struct Room {
+  explicit Room(int n) {
+    ctx.loops.push_back(std::make_unique<gw::Loop>(0));
+    auto& loop = *ctx.loops.front();
+    for (int i = 0; i < n; ++i) {
+      Member m;
+      std::string id = "socket-" + std::to_string(i);
+      m.session = std::make_shared<gw::EngineSession>(ctx, loop, "session-" + id,
+                                                      gw::EngineSession::TransportKind::polling);
+      m.sio = std::make_unique<gw::SocketIoClient>(*m.session, ctx);
+      m.socket = std::make_unique<gw::Socket>(id, "/", *m.session, *m.sio, std::nullopt, "");
+      loop.rooms.add(m.socket.get());
+      m.socket->rooms().insert("live-metrics");
+      loop.rooms.join(m.socket.get(), "live-metrics");
+      members.push_back(std::move(m));
+    }
+  }
+  struct Member {
+    std::shared_ptr<gw::EngineSession> session;
+    std::unique_ptr<gw::SocketIoClient> sio;
+    std::unique_ptr<gw::Socket> socket;
+  };
+  gw::GatewayContext ctx;
+  std::deque<Member> members;
+};
+
+void BM_FanOutToRoom(benchmark::State& state) {
+  Room room(static_cast<int>(state.range(0)));
+  gw::Broadcast b;
+  b.rooms = {"live-metrics"};
+  b.frames.push_back(gw::message_frame(
+      R"(2["metrics-update",{"id":"o1","revenue":42.5,"category":"books","time":"2026-11-28T04:00:00.000Z"}])"));
+  auto& loop = *room.ctx.loops.front();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(loop.rooms.deliver(b));
+    state.PauseTiming();
+    for (auto& m : room.members) {
+      m.session->outbound().clear();
+      m.session->on_frame_written(1 << 30);
+    }
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.SetLabel("items = delivered frames");
+}
+BENCHMARK(BM_FanOutToRoom)->Arg(100)->Arg(1000)->Arg(10000);
+
+}  // namespace
