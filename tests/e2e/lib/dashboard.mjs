@@ -26,8 +26,10 @@ export function readDashboard(page) {
       // chart has measured its container, a frame or two after the data arrives).
       chartPoints: Number(one('revenue-chart')?.dataset.points ?? NaN),
       points: all('revenue-point').length,
+      series: all('revenue-point').map((p) => ({ start: Number(p.dataset.start), revenue: Number(p.dataset.revenue) })),
       recentChartPoints: Number(one('recent-revenue-chart')?.dataset.points ?? NaN),
       recentPoints: all('recent-revenue-point').length,
+      recentLine: all('recent-revenue-point').map((p) => p.dataset.id),
       categories,
       recent: all('recent-order').map((row) => ({ id: row.dataset.id, revenue: Number(row.dataset.revenue) })),
     };
@@ -51,6 +53,28 @@ export async function waitForDashboard(page, predicate, { what, timeoutMs = 1000
   } catch (e) {
     e.message += `\nlast seen on the page: ${JSON.stringify(last)}`;
     throw e;
+  }
+}
+
+/**
+ * Polls the page until `check(view)` passes (it asserts; the page settles over a frame or two,
+ * Recharts draws after it measures) and returns that view. At the deadline, rethrows the last
+ * failed assertion with the view it failed on.
+ */
+export async function expectDashboard(page, check, { timeoutMs = 10000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await readDashboard(page);
+    try {
+      check(view);
+      return view;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        e.message += `\nafter ${timeoutMs} ms, last seen on the page: ${JSON.stringify(view)}`;
+        throw e;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -75,8 +75,13 @@ describe('Dashboard', () => {
     const books = screen.getByTestId('category-row-books');
     expect(books.dataset).toMatchObject({ revenue: '200', orders: '2' });
     expect(screen.getByTestId('revenue-chart').dataset.points).toBe('2');
-    expect(screen.getAllByTestId('revenue-point')).toHaveLength(2);
-    expect(screen.getAllByTestId('recent-revenue-point')).toHaveLength(2);
+    expect(
+      screen.getAllByTestId('revenue-point').map((p) => [Number(p.dataset.start), p.dataset.revenue]),
+    ).toEqual([
+      [T0 - 10000, '1000'],
+      [T0 - 5000, '234.5'],
+    ]);
+    expect(screen.getAllByTestId('recent-revenue-point').map((p) => p.dataset.id)).toEqual(['o-1', 'o-2']);
     expect(screen.getAllByTestId('recent-order').map((row) => row.dataset.id)).toEqual([
       'o-2',
       'o-1',

@@ -1,16 +1,29 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { formatClock, formatMoney } from '../lib/format.js';
+import { cents, formatClock, formatMoney } from '../lib/format.js';
 
 const AXIS = '#94a3b8';
 const GRID = '#334155';
 const LINE = '#3b82f6';
 const TOOLTIP_STYLE = { backgroundColor: '#1e293b', borderColor: '#334155', color: '#fff' };
 
-// One <circle> per data point, each marked so a browser test can count what is drawn.
+// One <circle> per data point, each marked with the figures it draws (bucket start or order id,
+// revenue in cents) so a browser test can check what is on the chart, not only how much.
 function pointDot(testId) {
-  return function PointDot({ cx, cy }) {
+  return function PointDot({ cx, cy, payload }) {
     if (!Number.isFinite(cx) || !Number.isFinite(cy)) return null;
-    return <circle data-testid={testId} cx={cx} cy={cy} r={4} fill={LINE} stroke={LINE} />;
+    return (
+      <circle
+        data-testid={testId}
+        data-start={payload?.start}
+        data-id={payload?.id}
+        data-revenue={cents(payload?.revenue)}
+        cx={cx}
+        cy={cy}
+        r={4}
+        fill={LINE}
+        stroke={LINE}
+      />
+    );
   };
 }
 
