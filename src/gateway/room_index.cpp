@@ -44,35 +44,42 @@ bool RoomIndex::excluded(const Namespace& ns, Socket* socket,
   return false;
 }
 
-std::size_t RoomIndex::deliver(const Broadcast& b) {
-  auto it = namespaces_.find(b.nsp);
-  if (it == namespaces_.end()) return 0;
-  const Namespace& ns = it->second;
-  std::size_t count = 0;
-  // Sessions may close while we deliver (queue overflow); collect targets first so the
-  // containers we iterate are never modified underneath us.
+std::vector<Socket*> RoomIndex::select(const std::string& nsp,
+                                       const std::vector<std::string>& rooms,
+                                       const std::vector<std::string>& except) const {
   std::vector<Socket*> targets;
+  auto it = namespaces_.find(nsp);
+  if (it == namespaces_.end()) return targets;
+  const Namespace& ns = it->second;
   auto consider = [&](Socket* s) {
-    if (!b.except.empty() && excluded(ns, s, b.except)) return;
+    if (!except.empty() && excluded(ns, s, except)) return;
     targets.push_back(s);
   };
-  if (b.rooms.empty()) {
+  if (rooms.empty()) {
     targets.reserve(ns.sockets.size());
     for (Socket* s : ns.sockets) consider(s);
-  } else if (b.rooms.size() == 1) {
-    auto r = ns.rooms.find(b.rooms.front());
-    if (r == ns.rooms.end()) return 0;
+  } else if (rooms.size() == 1) {
+    auto r = ns.rooms.find(rooms.front());
+    if (r == ns.rooms.end()) return targets;
     targets.reserve(r->second.size());
     for (Socket* s : r->second) consider(s);
   } else {
     std::unordered_set<Socket*> seen;
-    for (const auto& room : b.rooms) {
+    for (const auto& room : rooms) {
       auto r = ns.rooms.find(room);
       if (r == ns.rooms.end()) continue;
       for (Socket* s : r->second)
         if (seen.insert(s).second) consider(s);
     }
   }
+  return targets;
+}
+
+std::size_t RoomIndex::deliver(const Broadcast& b) {
+  std::size_t count = 0;
+  // Sessions may close while we deliver (queue overflow); collect targets first so the
+  // containers we iterate are never modified underneath us.
+  std::vector<Socket*> targets = select(b.nsp, b.rooms, b.except);
   // Hold each session while sending: an overflow closes it and frees its sockets.
   std::vector<std::shared_ptr<EngineSession>> sessions;
   sessions.reserve(targets.size());

@@ -18,6 +18,10 @@ class RoomIndex {
   void remove(Socket* socket);  // leaves every room
   void join(Socket* socket, const std::string& room);
   void leave(Socket* socket, const std::string& room);
+  // Sockets of `nsp` in any of `rooms` (every socket when empty) and in none of `except`,
+  // each once. The pointers stay valid until this loop runs anything else.
+  std::vector<Socket*> select(const std::string& nsp, const std::vector<std::string>& rooms,
+                              const std::vector<std::string>& except) const;
   // Queues the broadcast on each target socket once; returns how many sockets received it.
   std::size_t deliver(const Broadcast& broadcast);
   std::vector<std::string> room_names(const std::string& nsp) const;

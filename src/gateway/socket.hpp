@@ -3,6 +3,8 @@
 // (also a room), the rooms it is in, its verified claims and the acks it is waiting for.
 #include <boost/json/value.hpp>
 
+#include <chrono>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -16,6 +18,7 @@
 namespace pulseboard::gateway {
 
 class EngineSession;
+class SocketIoClient;
 
 // An ack from the client: its args (binary values as placeholders) and attachments.
 using AckCallback = std::function<void(const boost::json::array& args,
@@ -23,11 +26,12 @@ using AckCallback = std::function<void(const boost::json::array& args,
 
 class Socket {
  public:
-  Socket(std::string id, std::string nsp, EngineSession& session,
+  Socket(std::string id, std::string nsp, EngineSession& session, SocketIoClient& client,
          std::optional<std::vector<std::string>> allowed_rooms, std::string subject)
       : id_(std::move(id)),
         nsp_(std::move(nsp)),
         session_(session),
+        client_(client),
         allowed_rooms_(std::move(allowed_rooms)),
         subject_(std::move(subject)) {}
 
@@ -35,6 +39,9 @@ class Socket {
   const std::string& nsp() const { return nsp_; }
   const std::string& subject() const { return subject_; }
   EngineSession& session() { return session_; }
+  // The Socket.IO layer that owns this socket (joins, leaves and disconnects go through it).
+  SocketIoClient& client() { return client_; }
+  std::chrono::system_clock::time_point connected_at() const { return connected_at_; }
   std::unordered_set<std::string>& rooms() { return rooms_; }
   bool may_join(const std::string& room) const;
 
@@ -52,6 +59,8 @@ class Socket {
   std::string id_;
   std::string nsp_;
   EngineSession& session_;
+  SocketIoClient& client_;
+  std::chrono::system_clock::time_point connected_at_ = std::chrono::system_clock::now();
   std::optional<std::vector<std::string>> allowed_rooms_;
   std::string subject_;
   std::unordered_set<std::string> rooms_;

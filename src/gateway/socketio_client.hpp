@@ -29,6 +29,9 @@ class SocketIoClient {
   void on_close(std::string_view reason);
   void join(Socket& socket, const std::string& room);
   void leave(Socket& socket, const std::string& room);
+  // The server ends the socket of `nsp`: the client gets DISCONNECT ("io server disconnect")
+  // and the Engine.IO session stays open for its other namespaces.
+  void disconnect(const std::string& nsp);
 
  private:
   bool dispatch(sio::Packet packet);

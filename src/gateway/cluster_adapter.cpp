@@ -1,0 +1,115 @@
+#include "gateway/cluster_adapter.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/ids.hpp"
+#include "gateway/server.hpp"
+#include "gateway/socketio_client.hpp"
+#include "socketio/packet.hpp"
+
+namespace pulseboard::gateway {
+
+ClusterAdapter::ClusterAdapter(Server& server, std::shared_ptr<broker::Broker> broker,
+                               Options options)
+    : server_(server),
+      broker_(std::move(broker)),
+      options_(std::move(options)),
+      uid_(random_token(6)) {}
+
+std::shared_ptr<ClusterAdapter> ClusterAdapter::start(Server& server,
+                                                      std::shared_ptr<broker::Broker> broker,
+                                                      Options options) {
+  std::shared_ptr<ClusterAdapter> adapter(
+      new ClusterAdapter(server, std::move(broker), std::move(options)));
+  for (const auto& nsp : server.context().config.namespaces) adapter->subscribe(nsp);
+  spdlog::info("cluster adapter: uid {}, key {}", adapter->uid_, adapter->options_.key);
+  return adapter;
+}
+
+void ClusterAdapter::subscribe(const std::string& nsp) {
+  std::weak_ptr<ClusterAdapter> weak = weak_from_this();
+  const std::string& key = options_.key;
+  broker_->psubscribe(cluster::broadcast_pattern(key, nsp),
+                      [weak, nsp](std::string_view channel, std::string_view payload) {
+                        if (auto self = weak.lock()) self->on_broadcast(nsp, channel, payload);
+                      });
+  broker_->subscribe(cluster::request_channel(key, nsp),
+                     [weak, nsp](std::string_view, std::string_view payload) {
+                       if (auto self = weak.lock()) self->on_request(nsp, payload);
+                     });
+  // This gateway sends no requests, so responses are never awaited here; the subscriptions
+  // exist because every member of the Node cluster holds them (PROTOCOL.md §5.5).
+  auto ignore = [](std::string_view, std::string_view) {};
+  broker_->subscribe(cluster::response_channel(key, nsp), ignore);
+  broker_->subscribe(cluster::response_channel(key, nsp, uid_), ignore);
+}
+
+void ClusterAdapter::on_broadcast(const std::string& nsp, std::string_view channel,
+                                  std::string_view payload) {
+  if (!cluster::broadcast_room(options_.key, nsp, channel)) return;
+  auto message = cluster::decode_broadcast(payload);
+  if (!message) {
+    spdlog::debug("cluster adapter: undecodable broadcast on {} ({} bytes)", channel,
+                  payload.size());
+    return;
+  }
+  if (message->uid == uid_ || message->nsp != nsp) return;
+  const auto* data = message->data.if_array();
+  if (!data || data->empty() || !data->front().is_string()) return;
+
+  sio::Packet packet;
+  packet.type = sio::PacketType::event;  // encode() writes BINARY_EVENT when attachments exist
+  packet.nsp = nsp;
+  packet.data = std::move(message->data);
+  packet.attachments = std::move(message->attachments);
+  auto b = std::make_shared<Broadcast>();
+  b->nsp = nsp;
+  b->rooms = std::move(message->opts.rooms);
+  b->except = std::move(message->opts.except);
+  b->is_volatile = message->opts.is_volatile;
+  b->frames = encode_frames(packet);
+  server_.broadcast(std::move(b));
+}
+
+void ClusterAdapter::on_request(const std::string& nsp, std::string_view payload) {
+  auto request = cluster::decode_request(payload);
+  if (!request) {
+    spdlog::debug("cluster adapter: undecodable request ({} bytes)", payload.size());
+    return;
+  }
+  if (request->uid && *request->uid == uid_) return;
+  using T = cluster::RequestType;
+  switch (request->type) {
+    case T::sockets:
+      return answer_sockets(nsp, *request);
+    case T::all_rooms:
+      return answer_all_rooms(nsp, *request);
+    case T::remote_join:
+      return apply_membership(nsp, *request, true);
+    case T::remote_leave:
+      return apply_membership(nsp, *request, false);
+    case T::remote_disconnect:
+      return apply_disconnect(nsp, *request);
+    case T::remote_fetch:
+      return answer_fetch(nsp, *request);
+    case T::server_side_emit:
+      return answer_server_side_emit(nsp, *request);
+    case T::broadcast:
+      return broadcast_with_ack(nsp, *request);
+    case T::broadcast_client_count:
+    case T::broadcast_ack:
+      return;  // responses, never requests
+  }
+}
+
+void ClusterAdapter::respond(const std::string& nsp, const cluster::Response& response) {
+  // Always the shared response channel: every Node adapter subscribes it, whatever its
+  // publishOnSpecificResponseChannel setting.
+  broker_->publish(cluster::response_channel(options_.key, nsp), cluster::encode_response(response),
+                   [](std::error_code ec) {
+                     if (ec)
+                       spdlog::warn("cluster adapter: response not published: {}", ec.message());
+                   });
+}
+
+}  // namespace pulseboard::gateway
