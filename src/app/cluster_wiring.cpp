@@ -75,7 +75,7 @@ std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,
                                                   const ClusterSettings& settings) {
   auto endpoint = redis::parse_url(redis_url);
   if (!endpoint)
-    throw std::runtime_error("REDIS_URL is not a redis:// URL: " + redact_url(redis_url));
+    throw std::runtime_error("REDIS_URL is not a redis://[[user]:password@]host[:port][/db] URL");
   auto ex = server.context().loops.front()->ioc.get_executor();
   auto cluster = std::make_shared<RedisCluster>();
   cluster->broker = broker::RedisBroker::create(ex, *endpoint, settings.mode);
