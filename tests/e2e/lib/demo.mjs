@@ -1,7 +1,7 @@
 // Starts `pulseboard demo` on a free loopback port with its own SQLite file, and stops it.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,9 +40,22 @@ export async function waitFor(check, { timeoutMs = 10000, intervalMs = 50, what 
   }
 }
 
-/** Builds web/dist when it is missing, so the gateway has a page to serve. */
+// Newest modification time under `dir` (ms), tests included: a cheap "is dist stale" check.
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds web/dist when it is missing or older than the dashboard's sources. */
 export function ensureDashboardBuilt() {
-  if (existsSync(path.join(webDir, 'dist', 'index.html'))) return;
+  const built = path.join(webDir, 'dist', 'index.html');
+  const sources = [path.join(webDir, 'index.html'), path.join(webDir, 'package-lock.json')];
+  const newestSource = Math.max(newestMtime(path.join(webDir, 'src')), ...sources.map((f) => statSync(f).mtimeMs));
+  if (existsSync(built) && statSync(built).mtimeMs >= newestSource) return;
   const run = (args) => {
     const r = spawnSync('npm', args, { cwd: webDir, stdio: 'inherit', timeout: 240000 });
     if (r.status !== 0) throw new Error(`npm ${args.join(' ')} in web/ failed (${r.status ?? r.signal})`);
