@@ -1,6 +1,10 @@
 #include "worker/rollup.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace pulseboard::worker {
@@ -12,6 +16,35 @@ std::optional<double> number(const json::value* v) {
   if (v->is_double()) return v->as_double();
   if (v->is_int64()) return static_cast<double>(v->as_int64());
   if (v->is_uint64()) return static_cast<double>(v->as_uint64());
+  return std::nullopt;
+}
+// "2026-11-28T04:00:00.123Z" (the order's createdAt as the stores write it) → unix ms.
+std::optional<std::int64_t> iso8601_ms(std::string_view text) {
+  int y, mo, d, h, mi, sec, ms = 0;
+  char z = 0;
+  std::string buf(text.substr(0, 40));
+  if (std::sscanf(buf.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &sec, &ms,
+                  &z) < 6)
+    return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+// When the revenue happened, as the dashboard charts it: the order's `time` (createdAt), else
+// committedAt. The browser buckets updates the same way, so a reload shows the same chart.
+std::optional<std::int64_t> revenue_time(const json::object& update) {
+  if (const auto* t = update.if_contains("time")) {
+    if (t->is_string())
+      if (auto ms = iso8601_ms(t->as_string())) return ms;
+    if (auto n = number(t)) return static_cast<std::int64_t>(*n);
+  }
+  if (auto c = number(update.if_contains("committedAt"))) return static_cast<std::int64_t>(*c);
   return std::nullopt;
 }
 }  // namespace
@@ -30,8 +63,7 @@ bool Rollup::add(const json::object& update, std::int64_t now_ms) {
   recent_.push_back(update);
   while (recent_.size() > options_.recent) recent_.pop_front();
 
-  auto committed = number(update.if_contains("committedAt"));
-  const std::int64_t t = committed ? static_cast<std::int64_t>(*committed) : now_ms;
+  const std::int64_t t = revenue_time(update).value_or(now_ms);
   const std::int64_t oldest =
       bucket_start(now_ms - options_.window.count()) + options_.interval.count();
   // A clock ahead of ours still counts, in the current interval, rather than in a bucket that

@@ -26,8 +26,9 @@ class Rollup {
   explicit Rollup(Options options);
 
   // One metrics-update data object ({id, revenue, category, time, eventId, committedAt, ...}).
-  // Bucketed by committedAt (when the revenue happened). Updates older than the window only
-  // enter `recent`. Returns false (and ignores it) when revenue is not a number.
+  // Bucketed by `time` (the order's createdAt, as the dashboard charts it), else committedAt.
+  // Updates older than the window only enter `recent`. Returns false (and ignores it) when revenue
+  // is not a number.
   bool add(const boost::json::object& update, std::int64_t now_ms);
   // Drops buckets that slid out of the window; true when that changed the aggregates.
   bool advance(std::int64_t now_ms);
