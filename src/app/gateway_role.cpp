@@ -63,6 +63,7 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
                "admit sockets without a token (never in production)");
   cmd.add_option("--redis-url", o.redis_url, "Redis for the cluster (REDIS_URL)")
       ->envname("REDIS_URL");
+  add_cluster_options(cmd, o.cluster);
   cmd.add_option("--bridge-channel", o.bridge_channel, "channel the worker publishes on")
       ->capture_default_str();
   cmd.add_option("--log-level", o.log_level, "trace|debug|info|warn|error (LOG_LEVEL)")
@@ -83,7 +84,7 @@ RoleMain add_gateway_role(CLI::App& app) {
     gateway::Server server(o->config, make_verifier(o->auth));
     std::shared_ptr<broker::Broker> broker;
     if (!o->redis_url.empty()) {
-      broker = make_redis_broker(server, o->redis_url);
+      broker = make_redis_broker(server, o->redis_url, o->cluster);
       attach_bridge(server, broker, o->bridge_channel);
       spdlog::info("cluster: bridge channel {} on {}", o->bridge_channel, o->redis_url);
     }

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "app/auth_options.hpp"
+#include "app/cluster_wiring.hpp"
 #include "gateway/config.hpp"
 
 namespace pulseboard::app {
@@ -15,6 +16,7 @@ struct GatewayOptions {
   AuthOptions auth;
   std::string redis_url;  // REDIS_URL; empty = no cluster
   std::string bridge_channel = "socket-io-bridge";
+  ClusterSettings cluster;  // flags, or REDIS_MODE / SOCKETIO_ADAPTER / SOCKETIO_ADAPTER_KEY
   std::string log_level = "info";
 };
 

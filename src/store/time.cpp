@@ -35,7 +35,7 @@ std::string format_iso8601_ms(std::int64_t unix_ms) {
   const sys_days day = floor<days>(tp);
   const year_month_day ymd{day};
   const hh_mm_ss<milliseconds> tod{tp - day};
-  char buf[32];
+  char buf[64];  // ample for any int fields, so -Wformat-truncation has nothing to prove
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()),
                 unsigned(ymd.month()), unsigned(ymd.day()), int(tod.hours().count()),
                 int(tod.minutes().count()), int(tod.seconds().count()),
