@@ -32,8 +32,8 @@ enum class DecodeError {
 };
 
 // One complete value; trailing bytes are an error. notepack 2.x wrote `undefined` as fixext1
-// type 0 (d4 00 00); it decodes to null, as notepack 3.x writes it and as JSON has no undefined. Integer map keys are
-// turned into their decimal text, as JavaScript does with object keys.
+// type 0 (d4 00 00); it decodes to null, as notepack 3.x writes it and as JSON has no undefined.
+// Integer map keys are turned into their decimal text, as JavaScript does with object keys.
 std::variant<boost::json::value, DecodeError> decode(std::string_view bytes,
                                                      std::vector<std::string>& attachments);
 
