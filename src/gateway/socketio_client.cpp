@@ -37,21 +37,15 @@ void SocketIoClient::start() {
 }
 
 bool SocketIoClient::on_text(std::string_view text) {
-  switch (decoder_.add_text(text)) {
-    case sio::Decoder::Status::packet:
-      return dispatch(decoder_.take());
-    case sio::Decoder::Status::need_more:
-      return true;
-    case sio::Decoder::Status::error:
-      spdlog::debug("session {}: socket.io decode error: {}", session_.sid(),
-                    sio::to_string(decoder_.error()));
-      return false;
-  }
-  return false;
+  return after_decode(decoder_.add_text(text));
 }
 
 bool SocketIoClient::on_binary(std::string_view bytes) {
-  switch (decoder_.add_binary(bytes)) {
+  return after_decode(decoder_.add_binary(bytes));
+}
+
+bool SocketIoClient::after_decode(sio::Decoder::Status status) {
+  switch (status) {
     case sio::Decoder::Status::packet:
       return dispatch(decoder_.take());
     case sio::Decoder::Status::need_more:

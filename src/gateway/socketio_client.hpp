@@ -34,6 +34,7 @@ class SocketIoClient {
   void disconnect(const std::string& nsp);
 
  private:
+  bool after_decode(sio::Decoder::Status status);
   bool dispatch(sio::Packet packet);
   bool on_connect(sio::Packet& packet);
   void on_event(Socket& socket, sio::Packet& packet);
