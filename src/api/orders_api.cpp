@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include "common/json_text.hpp"
 
 namespace pulseboard::api {
 namespace {
@@ -208,7 +209,7 @@ void OrdersApi::handle(Request&& req, http::Respond respond) {
                  for (const auto& o : page.orders) orders.push_back(store::to_json(o));
                  body["nextCursor"] = page.next_cursor ? boost::json::value(*page.next_cursor)
                                                        : boost::json::value(nullptr);
-                 return http::json_response(req, Status::ok, boost::json::serialize(body));
+                 return http::json_response(req, Status::ok, to_json_text(body));
                });
   }
   if (method == bhttp::verb::get) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/json_text.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/engineio_endpoint.hpp"
 #include "gateway/http_connection.hpp"
@@ -178,7 +179,7 @@ bool Server::deliver_bridge_message(std::string_view text) {
     return false;
   }
   std::string args;
-  if (const json::value* data = o->if_contains("data")) args = json::serialize(*data);
+  if (const json::value* data = o->if_contains("data")) args = to_json_text(*data);
   std::string nsp = "/";
   if (const json::value* n = o->if_contains("nsp"); n && n->is_string()) nsp = n->as_string();
   auto b = std::make_shared<Broadcast>();

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 
+#include "common/json_text.hpp"
 #include "socketio/packet.hpp"
 
 namespace pulseboard::sio {
@@ -38,7 +39,7 @@ std::string encode(const Packet& packet) {
     out += '-';
   }
   append_namespace_and_id(out, packet.nsp, packet.id);
-  if (packet.data) out += boost::json::serialize(*packet.data);
+  if (packet.data) append_json_text(out, *packet.data);
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include "store/time.hpp"
 
 #include <boost/json.hpp>
+#include "common/json_text.hpp"
 
 namespace pulseboard::store {
 
@@ -38,7 +39,7 @@ boost::json::object to_json(const Order& order) {
 }
 
 std::string to_json_string(const Order& order) {
-  return boost::json::serialize(to_json(order));
+  return to_json_text(to_json(order));
 }
 
 std::optional<Order> order_from_json(const boost::json::value& json) {

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include "common/json_text.hpp"
 
 namespace pulseboard::worker {
 namespace json = boost::json;
@@ -55,7 +56,7 @@ json::object metrics_update_data(const json::object& projected, const ChangeEven
 
 std::string metrics_update_message(const Worker::Options& options, const json::object& projected,
                                    const ChangeEvent& event, std::int64_t published_at_ms) {
-  return json::serialize(json::object{
+  return to_json_text(json::object{
       {"room", options.room},
       {"event", options.event},
       {"data", metrics_update_data(projected, event, published_at_ms)},
@@ -214,7 +215,7 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
     published.clear();
     for (auto& s : selected) {
       published.push_back(metrics_update_data(s.projected, *s.event, published_at));
-      payloads.push_back(json::serialize(json::object{
+      payloads.push_back(to_json_text(json::object{
           {"room", options_.room}, {"event", options_.event}, {"data", published.back()}}));
     }
     if (publish_and_wait(payloads)) break;
@@ -291,7 +292,7 @@ void Worker::maybe_publish_snapshot(std::int64_t now_ms, bool force) {
       {"data", rollup_.snapshot(now_ms)},
   };
   last_snapshot_ = now;
-  if (publish_and_wait({json::serialize(message)})) {
+  if (publish_and_wait({to_json_text(message)})) {
     rollup_dirty_ = false;
     counters_.snapshots++;
   } else {

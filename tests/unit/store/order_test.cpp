@@ -11,7 +11,7 @@ TEST(Order, JsonIsTheContractForm) {
   Order o{"abcdefghijklmnopqrst", 19.99,        OrderStatus::completed, "books",
           1795838400000,          1795838400123};
   EXPECT_EQ(to_json_string(o),
-            R"({"id":"abcdefghijklmnopqrst","amount":1.999E1,"status":"completed",)"
+            R"({"id":"abcdefghijklmnopqrst","amount":19.99,"status":"completed",)"
             R"("category":"books","createdAt":"2026-11-28T04:00:00.000Z",)"
             R"("updatedAt":"2026-11-28T04:00:00.123Z"})");
   EXPECT_EQ(order_from_json(boost::json::parse(to_json_string(o))), o);
