@@ -226,9 +226,10 @@ describe('dashboard end to end with pulseboard demo', () => {
     assert.match(packets[1] ?? '', /^42\["metrics-snapshot",/, `first event: ${packets[1]?.slice(0, 80)}`);
     assert.equal(JSON.parse(packets[1].slice(2))[1].totals.orders, 4);
     // ...so the tiles fill at once: no orders are posted meanwhile, and with nothing changing
-    // the worker publishes nothing new. (Frames are ~10-100 ms apart; 1 s allows a loaded CI.)
+    // the worker publishes nothing new. The packet order above is the proof; this bound only
+    // catches a page that waits for something else (generous: CI runs a sanitized binary).
     assert.ok(
-      fullAt - connectedAt < 1000,
+      fullAt - connectedAt < 5000,
       `totals ${Math.round(fullAt - connectedAt)} ms after connect: ${JSON.stringify(timeline)}`,
     );
     const seen = [...new Set(timeline.map((e) => e.orders).filter((o) => o !== null))];
