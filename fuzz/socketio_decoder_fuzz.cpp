@@ -16,10 +16,11 @@ namespace sio = pulseboard::sio;
 namespace {
 
 // Boost.JSON 1.81 does not round every decimal to the nearest double (its precise mode arrived
-// in 1.83), so a number may move by an ULP when re-parsed; everything else must be identical.
+// in 1.83), so a number may move by an ULP when re-parsed; and JSON has one number type, so a
+// double 1.0 is written as 1 and comes back as an integer. Everything else must be identical.
 bool same_json(const boost::json::value& a, const boost::json::value& b) {
-  if (a.is_double() && b.is_double()) {
-    const double x = a.get_double(), y = b.get_double();
+  if (a.is_number() && b.is_number() && (a.is_double() || b.is_double())) {
+    const double x = a.to_number<double>(), y = b.to_number<double>();
     return x == y || std::fabs(x - y) <= 4 * std::numeric_limits<double>::epsilon() *
                                              std::max(std::fabs(x), std::fabs(y));
   }
