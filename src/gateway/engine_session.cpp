@@ -159,18 +159,23 @@ void EngineSession::close(std::string_view reason) {
 
 // ---- long-polling -------------------------------------------------------------------------
 
-void EngineSession::poll_get(PollRespond respond) {
+bool EngineSession::accepts_polling(const PollRespond& respond) {
   if (closed_) {
     respond(http::status::bad_request, eio::http_error_body(eio::HttpError::unknown_sid),
             "application/json");
-    return;
+    return false;
   }
-  if (kind_ != TransportKind::polling) {
+  if (kind_ != TransportKind::polling) {  // upgraded: polling requests are a mismatch
     ctx_.metrics.reject(Rejection::transport_mismatch);
     respond(http::status::bad_request, eio::http_error_body(eio::HttpError::bad_request),
             "application/json");
-    return;
+    return false;
   }
+  return true;
+}
+
+void EngineSession::poll_get(PollRespond respond) {
+  if (!accepts_polling(respond)) return;
   if (pending_get_) {  // overlapping GET: refuse it, answer the first with close, and close
     ctx_.metrics.reject(Rejection::bad_request);
     respond(http::status::bad_request, "", kTextPlain);
@@ -219,17 +224,7 @@ void EngineSession::flush_poll() {
 }
 
 void EngineSession::poll_post(std::string body, bool binary_content_type, PollRespond respond) {
-  if (closed_) {
-    respond(http::status::bad_request, eio::http_error_body(eio::HttpError::unknown_sid),
-            "application/json");
-    return;
-  }
-  if (kind_ != TransportKind::polling) {
-    ctx_.metrics.reject(Rejection::transport_mismatch);
-    respond(http::status::bad_request, eio::http_error_body(eio::HttpError::bad_request),
-            "application/json");
-    return;
-  }
+  if (!accepts_polling(respond)) return;
   if (binary_content_type) {  // v4 polling is always text (PROTOCOL.md §1.4)
     ctx_.metrics.reject(Rejection::bad_request);
     respond(http::status::bad_request, eio::http_error_body(eio::HttpError::bad_request),

@@ -62,6 +62,8 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   void on_frame_written(std::size_t bytes);
 
  private:
+  // False (after answering with the documented error) when the session is closed or upgraded.
+  bool accepts_polling(const PollRespond& respond);
   void on_packet(eio::Packet packet);
   void schedule_ping();
   void on_ping_timer();
