@@ -12,18 +12,21 @@
 
 #include "auth/jwt.hpp"
 #include "gateway/config.hpp"
+#include "gateway/flush_list.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/room_index.hpp"
 
 namespace pulseboard::gateway {
 
 class EngineSession;
+class WsTransport;
 
 // One io_context run by one thread; it owns its sessions and its share of room membership.
 struct Loop {
   explicit Loop(unsigned i) : index(i) {}
   boost::asio::io_context ioc{1};
   RoomIndex rooms;
+  FlushList<WsTransport> flushes{ioc};
   unsigned index;
 };
 

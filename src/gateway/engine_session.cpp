@@ -80,6 +80,11 @@ void EngineSession::on_frame_written(std::size_t bytes) {
   queued_bytes_ = bytes > queued_bytes_ ? 0 : queued_bytes_ - bytes;
 }
 
+bool EngineSession::congested() const {
+  if (kind_ == TransportKind::websocket) return !ws_ || ws_->congested();
+  return !queue_.empty();
+}
+
 void EngineSession::kick_writer() {
   if (ws_) ws_->kick();
 }

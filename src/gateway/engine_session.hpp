@@ -5,7 +5,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/status.hpp>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,6 +13,7 @@
 #include "engineio/packet.hpp"
 #include "gateway/context.hpp"
 #include "gateway/frame.hpp"
+#include "gateway/frame_queue.hpp"
 #include "gateway/socketio_client.hpp"
 
 namespace pulseboard::gateway {
@@ -44,7 +44,9 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   // is then closed with "send queue overflow").
   bool send(const Frame& frame);
   bool send_all(const std::vector<Frame>& frames);
-  bool queue_empty() const { return queue_.empty(); }
+  // True when a volatile packet should be dropped: the transport cannot take more right now
+  // (the WebSocket's last write is still waiting for the socket, or no polling GET waits).
+  bool congested() const;
   void close(std::string_view reason);
 
   // Long-polling: a GET waits for packets; a POST carries a payload.
@@ -58,7 +60,7 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   void on_ws_binary(WsTransport* from, std::string_view bytes);
   void on_ws_closed(WsTransport* from, std::string_view reason);
   // The WebSocket writer drains this queue.
-  std::deque<Frame>& outbound() { return queue_; }
+  FrameQueue& outbound() { return queue_; }
   void on_frame_written(std::size_t bytes);
 
  private:
@@ -79,7 +81,7 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   bool awaiting_pong_ = false;
   bool probe_answered_ = false;  // 3probe sent: polling GETs are released at once
 
-  std::deque<Frame> queue_;
+  FrameQueue queue_;
   std::size_t queued_bytes_ = 0;
   PollRespond pending_get_;
   std::shared_ptr<WsTransport> ws_;

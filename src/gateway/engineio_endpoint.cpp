@@ -129,7 +129,7 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, HttpConnection& conn, h
     if (loop != &own_loop) socket = move_to(std::move(socket), *loop);
     boost::asio::post(loop->ioc, [&ctx, loop, session, socket = std::move(socket),
                                   req = std::move(req)]() mutable {
-      auto ws = std::make_shared<WsTransport>(std::move(socket), ctx);
+      auto ws = std::make_shared<WsTransport>(std::move(socket), ctx, *loop);
       ws->accept(std::move(req), [&ctx, loop, session, ws](bool ok) {
         if (!ok) return;
         if (session) {

@@ -36,7 +36,7 @@ struct Broadcast {
   std::vector<std::string> rooms;
   std::vector<std::string> except;
   std::vector<Frame> frames;  // the text frame, then one binary frame per attachment
-  bool is_volatile = false;   // dropped for a socket whose queue is not empty
+  bool is_volatile = false;   // dropped for a socket whose transport is congested
 };
 
 }  // namespace pulseboard::gateway

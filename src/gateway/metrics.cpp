@@ -12,6 +12,8 @@ std::string_view to_string(Rejection r) {
       return "oversized_message";
     case Rejection::invalid_utf8:
       return "invalid_utf8";
+    case Rejection::websocket_protocol_error:
+      return "websocket_protocol_error";
     case Rejection::unknown_namespace:
       return "unknown_namespace";
     case Rejection::bad_handshake_method:

@@ -15,6 +15,7 @@ enum class Rejection : std::size_t {
   socketio_parse_error,
   oversized_message,
   invalid_utf8,
+  websocket_protocol_error,
   unknown_namespace,
   bad_handshake_method,
   unknown_transport,

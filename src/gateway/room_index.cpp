@@ -86,7 +86,7 @@ std::size_t RoomIndex::deliver(const Broadcast& b) {
   for (Socket* s : targets) sessions.push_back(s->session().shared_from_this());
   for (auto& session : sessions) {
     if (session->closed()) continue;
-    if (b.is_volatile && !session->queue_empty()) continue;
+    if (b.is_volatile && session->congested()) continue;
     if (session->send_all(b.frames)) ++count;
   }
   return count;

@@ -1,32 +1,95 @@
 #include "gateway/ws_transport.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/write.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <array>
+#include <chrono>
+#include <span>
 
 #include "gateway/context.hpp"
 #include "gateway/engine_session.hpp"
 
 namespace pulseboard::gateway {
-namespace websocket = boost::beast::websocket;
+namespace asio = boost::asio;
+namespace ws = pulseboard::websocket;
 
-WsTransport::WsTransport(boost::asio::ip::tcp::socket socket, GatewayContext& ctx)
-    : ws_(std::move(socket)), ctx_(ctx) {
-  ws_.read_message_max(ctx.config.max_payload);
-  // Liveness is the Engine.IO heartbeat's job; Beast only bounds the handshake and close.
-  websocket::stream_base::timeout t =
-      websocket::stream_base::timeout::suggested(boost::beast::role_type::server);
-  t.idle_timeout = websocket::stream_base::none();
-  ws_.set_option(t);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(boost::beast::http::field::server, "pulseboard");
-  }));
+namespace {
+
+// Asio hands at most 64 buffers to one sendmsg(): a header and a payload per frame.
+constexpr std::size_t kMaxBatchFrames = 32;
+// After this many full batches in one flush the rest waits for the next loop turn, so one
+// socket with a deep queue cannot hold up the loop's other sockets.
+constexpr int kMaxBatchesPerFlush = 8;
+// Reads per readiness event before going back to the loop, for the same reason.
+constexpr int kMaxReadsPerEvent = 4;
+constexpr std::size_t kReadBufferSize = 64 * 1024;
+// How long a closing connection may take to finish its close handshake (and its last writes).
+constexpr auto kCloseTimeout = std::chrono::seconds(5);
+
+// One per thread: a loop's writes are synchronous on its thread, so the headers and the buffer
+// list of a batch are needed only for the duration of one write_some().
+struct Batch {
+  std::array<ws::HeaderBytes, kMaxBatchFrames> headers;
+  std::array<asio::const_buffer, 2 * kMaxBatchFrames> buffers;
+  std::size_t frames = 0;
+  std::size_t buffer_count = 0;
+  std::size_t bytes = 0;
+
+  void reset() { frames = buffer_count = bytes = 0; }
+  void add(ws::Opcode opcode, const std::string& payload) {
+    auto& h = headers[frames++];
+    const std::size_t n = ws::write_header(opcode, payload.size(), h);
+    buffers[buffer_count++] = asio::const_buffer(h.data(), n);
+    if (!payload.empty()) buffers[buffer_count++] = asio::buffer(payload);
+    bytes += n + payload.size();
+  }
+};
+
+Batch& thread_batch() {
+  thread_local Batch batch;
+  return batch;
 }
 
+std::span<char> thread_read_buffer() {
+  thread_local std::unique_ptr<char[]> buffer(new char[kReadBufferSize]);
+  return {buffer.get(), kReadBufferSize};
+}
+
+ws::Opcode data_opcode(const Frame& f) {
+  return f.binary ? ws::Opcode::binary : ws::Opcode::text;
+}
+
+}  // namespace
+
+WsTransport::WsTransport(asio::ip::tcp::socket socket, GatewayContext& ctx, Loop& loop)
+    : socket_(std::move(socket)), ctx_(ctx), loop_(loop), parser_(ctx.config.max_payload) {}
+
+WsTransport::~WsTransport() = default;
+
 void WsTransport::accept(http::Request request, std::function<void(bool)> done) {
-  ws_.async_accept(
-      request, [self = shared_from_this(), done = std::move(done)](boost::beast::error_code ec) {
-        if (ec) spdlog::debug("websocket handshake failed: {}", ec.message());
-        done(!ec);
-      });
+  namespace bws = boost::beast::websocket;
+  // Boost.Beast validates the upgrade request and writes the 101 (or the refusal); the stream
+  // is dropped afterwards and the socket comes back here.
+  auto handshake = std::make_shared<bws::stream<asio::ip::tcp::socket>>(std::move(socket_));
+  auto t = bws::stream_base::timeout::suggested(boost::beast::role_type::server);
+  t.idle_timeout = bws::stream_base::none();
+  handshake->set_option(t);
+  handshake->set_option(bws::stream_base::decorator(
+      [](bws::response_type& res) { res.set(boost::beast::http::field::server, "pulseboard"); }));
+  handshake->async_accept(request, [self = shared_from_this(), handshake,
+                                    done = std::move(done)](boost::beast::error_code ec) {
+    if (ec) {
+      spdlog::debug("websocket handshake failed: {}", ec.message());
+      done(false);
+      return;
+    }
+    self->socket_ = std::move(handshake->next_layer());
+    self->socket_.non_blocking(true, ec);  // reads and writes try the socket first
+    if (!ec) self->socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    done(!ec);
+  });
 }
 
 void WsTransport::bind(std::shared_ptr<EngineSession> session, bool probe) {
@@ -41,91 +104,246 @@ void WsTransport::promote() {
 }
 
 void WsTransport::write_direct(Frame frame) {
-  direct_.push_back(std::move(frame));
+  if (closing_) return;
+  direct_.push_back({std::move(frame.data), data_opcode(frame)});
   kick();
 }
 
 void WsTransport::kick() {
-  if (!writing_) write_next();
+  // A pending asynchronous write flushes again when it completes.
+  if (flush_marked_ || async_write_pending_ || close_sent_) return;
+  flush_marked_ = true;
+  loop_.flushes.add(shared_from_this());
 }
 
-void WsTransport::write_next() {
-  Frame frame;
-  bool from_session = false;
-  if (!direct_.empty()) {
-    frame = std::move(direct_.front());
-    direct_.pop_front();
-  } else if (draining_session_ && session_ && !closing_ && !session_->outbound().empty()) {
-    frame = std::move(session_->outbound().front());
-    session_->outbound().pop_front();
-    from_session = true;
-  } else {
-    if (closing_) finish_close();
-    return;
+// ---- writing ------------------------------------------------------------------------------
+
+void WsTransport::flush() {
+  flush_marked_ = false;
+  for (int i = 0; i < kMaxBatchesPerFlush; ++i) {
+    if (async_write_pending_ || close_sent_ || !socket_.is_open()) return;
+    const bool session_frames =
+        draining_session_ && session_ && !closing_ && !session_->outbound().empty();
+    if (direct_.empty() && !session_frames) return;
+    if (!write_batch()) return;
   }
-  writing_ = true;
-  ws_.text(!frame.binary);
-  auto data = frame.data;  // keeps the buffer alive until the write completes
-  ws_.async_write(boost::asio::buffer(*data), [self = shared_from_this(), data, from_session](
-                                                  boost::beast::error_code ec, std::size_t) {
-    self->writing_ = false;
-    if (from_session && self->session_) self->session_->on_frame_written(data->size());
-    if (ec) {
-      self->closing_ = true;
-      self->close_sent_ = true;  // the stream is unusable: no close frame
-      return;                    // the reader sees the error and reports the close
-    }
-    self->write_next();
-  });
+  kick();
 }
+
+bool WsTransport::write_batch() {
+  Batch& batch = thread_batch();
+  batch.reset();
+  std::size_t from_direct = 0;
+  bool has_close = false;
+  while (from_direct < direct_.size() && batch.frames < kMaxBatchFrames && !has_close) {
+    const Outgoing& o = direct_[from_direct++];
+    batch.add(o.opcode, *o.data);
+    has_close = o.opcode == ws::Opcode::close;
+  }
+  std::size_t from_session = 0;
+  if (!has_close && draining_session_ && session_ && !closing_) {
+    const FrameQueue& q = session_->outbound();
+    from_session = std::min(q.size(), kMaxBatchFrames - batch.frames);
+    for (std::size_t i = 0; i < from_session; ++i) batch.add(data_opcode(q[i]), *q[i].data);
+  }
+
+  boost::system::error_code ec;
+  std::size_t written = socket_.write_some(
+      std::span<const asio::const_buffer>(batch.buffers.data(), batch.buffer_count), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    written = 0;
+  }
+  if (ec) {
+    spdlog::debug("websocket write failed: {}", ec.message());
+    report_closed("transport error");
+    shutdown_socket();
+    return false;
+  }
+  if (written < batch.bytes) {
+    // The kernel's send buffer is full: keep the rest (at most one batch) and let the loop
+    // write it when the socket drains. The frames leave the queues either way, so the session
+    // queue's bound still applies to everything behind them.
+    unsent_.reserve(batch.bytes - written);
+    std::size_t skip = written;
+    for (std::size_t i = 0; i < batch.buffer_count; ++i) {
+      const auto& b = batch.buffers[i];
+      if (skip >= b.size()) {
+        skip -= b.size();
+        continue;
+      }
+      unsent_.append(static_cast<const char*>(b.data()) + skip, b.size() - skip);
+      skip = 0;
+    }
+  }
+
+  direct_.erase(direct_.begin(), direct_.begin() + static_cast<std::ptrdiff_t>(from_direct));
+  if (direct_.empty()) std::vector<Outgoing>().swap(direct_);
+  if (from_session > 0) {
+    FrameQueue& q = session_->outbound();
+    for (std::size_t i = 0; i < from_session; ++i) {
+      const std::size_t size = q.front().data->size();
+      q.pop_front();
+      session_->on_frame_written(size);
+    }
+  }
+
+  if (unsent_.empty()) {
+    if (has_close) on_close_frame_sent();
+    return !has_close;
+  }
+  async_write_pending_ = true;
+  asio::async_write(
+      socket_, asio::buffer(unsent_),
+      [self = shared_from_this(), has_close](boost::system::error_code ec, std::size_t) {
+        self->async_write_pending_ = false;
+        std::string().swap(self->unsent_);
+        if (ec) {
+          self->report_closed("transport error");
+          self->shutdown_socket();
+        } else if (has_close) {
+          self->on_close_frame_sent();
+        } else {
+          self->flush();
+        }
+      });
+  return false;
+}
+
+// ---- closing ------------------------------------------------------------------------------
 
 void WsTransport::close(std::string_view reason) {
   if (closing_) return;
-  closing_ = true;
-  close_reason_ = std::string(reason.substr(0, 120));  // a close frame holds at most 123 bytes
-  if (!writing_) finish_close();
+  // Frames the session queued before closing (a Socket.IO DISCONNECT, say) still go out, ahead
+  // of the close frame; after an overflow they are the problem, so they are dropped.
+  if (draining_session_ && session_ && reason != "send queue overflow") {
+    FrameQueue& q = session_->outbound();
+    while (!q.empty()) {
+      direct_.push_back({q.front().data, data_opcode(q.front())});
+      q.pop_front();
+    }
+  }
+  queue_close_frame(
+      reason == "server shutting down" ? ws::close_code::going_away : ws::close_code::normal,
+      reason);
 }
 
-void WsTransport::finish_close() {
-  if (close_sent_) return;
-  close_sent_ = true;
-  websocket::close_reason cr(websocket::close_code::normal);
-  cr.reason = close_reason_;
-  if (close_reason_ == "server shutting down") cr.code = websocket::close_code::going_away;
-  ws_.async_close(
-      cr, [self = shared_from_this()](boost::beast::error_code) { self->session_.reset(); });
+void WsTransport::queue_close_frame(std::uint16_t code, std::string_view reason) {
+  closing_ = true;
+  std::string payload;
+  if (code != ws::close_code::no_status) payload = ws::close_payload(code, reason);
+  direct_.push_back({std::make_shared<const std::string>(std::move(payload)), ws::Opcode::close});
+  // Whatever the peer does, the connection is gone within the timeout.
+  close_deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), kCloseTimeout);
+  close_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    self->report_closed("transport close");
+    self->shutdown_socket();
+  });
+  kick();
 }
+
+void WsTransport::on_close_frame_sent() {
+  close_sent_ = true;
+  // Our close was an answer, or the connection failed: done. Otherwise the peer answers with
+  // its own close frame (read on), and the deadline bounds the wait.
+  if (close_received_ || drop_after_close_) shutdown_socket();
+}
+
+void WsTransport::report_closed(std::string_view reason) {
+  if (auto session = std::move(session_)) session->on_ws_closed(this, reason);
+}
+
+void WsTransport::shutdown_socket() {
+  if (close_deadline_) close_deadline_->cancel();
+  if (!socket_.is_open()) return;
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+// ---- reading ------------------------------------------------------------------------------
 
 void WsTransport::read_next() {
-  ws_.async_read(buffer_, [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
-    auto session = self->session_;
+  if (!socket_.is_open()) return;
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       if (ec) {  // cancelled by close, or the socket failed
+                         self->report_closed("transport close");
+                         self->shutdown_socket();
+                         return;
+                       }
+                       self->on_readable();
+                     });
+}
+
+void WsTransport::on_readable() {
+  auto self = shared_from_this();  // the events below may drop the session's reference
+  std::span<char> buffer = thread_read_buffer();
+  for (int i = 0; i < kMaxReadsPerEvent; ++i) {
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec) {
-      std::string_view reason = "transport close";
-      if (ec == websocket::error::message_too_big) {
-        self->ctx_.metrics.reject(Rejection::oversized_message);
-        reason = "transport error";
-      } else if (ec == websocket::error::bad_frame_payload) {
-        self->ctx_.metrics.reject(Rejection::invalid_utf8);
-        reason = "transport error";
-      } else if (ec != websocket::error::closed) {
-        reason = "transport error";
-      }
-      if (session) session->on_ws_closed(self.get(), reason);
-      self->session_.reset();
+      report_closed(ec == asio::error::eof ? "transport close" : "transport error");
+      shutdown_socket();
       return;
     }
-    auto data = self->buffer_.cdata();
-    std::string_view bytes(static_cast<const char*>(data.data()), data.size());
-    if (session) {
-      if (self->ws_.got_text())
-        session->on_ws_text(self.get(), bytes);
-      else
-        session->on_ws_binary(self.get(), bytes);
+    const ws::FrameError error = parser_.feed(buffer.first(n), *this);
+    if (error != ws::FrameError::none) {
+      fail(error);
+      return;
     }
-    self->buffer_.consume(self->buffer_.size());
-    if (!self->session_) return;
-    self->read_next();
-  });
+    if (!socket_.is_open()) return;
+    if (n < buffer.size()) break;  // the socket is drained
+  }
+  read_next();
+}
+
+void WsTransport::on_message(bool text, std::string_view payload) {
+  if (close_received_) return;
+  if (auto session = session_) {
+    if (text)
+      session->on_ws_text(this, payload);
+    else
+      session->on_ws_binary(this, payload);
+  }
+}
+
+void WsTransport::on_ping(std::string_view payload) {
+  if (closing_) return;
+  direct_.push_back({std::make_shared<const std::string>(payload), ws::Opcode::pong});
+  kick();
+}
+
+void WsTransport::on_close(std::uint16_t code, std::string_view) {
+  close_received_ = true;
+  report_closed("transport close");
+  if (close_sent_)
+    shutdown_socket();
+  else if (!closing_)
+    queue_close_frame(code, "");  // echo the peer's code (RFC 6455 §5.5.1)
+}
+
+void WsTransport::fail(ws::FrameError error) {
+  std::uint16_t code = ws::close_code::protocol_error;
+  if (error == ws::FrameError::too_big) {
+    ctx_.metrics.reject(Rejection::oversized_message);
+    code = ws::close_code::too_big;
+  } else if (error == ws::FrameError::invalid_utf8) {
+    ctx_.metrics.reject(Rejection::invalid_utf8);
+    code = ws::close_code::invalid_payload;
+  } else {
+    ctx_.metrics.reject(Rejection::websocket_protocol_error);
+  }
+  spdlog::debug("websocket connection failed: close {}", code);
+  report_closed("transport error");
+  drop_after_close_ = true;
+  if (!closing_) {
+    queue_close_frame(code, "");
+  } else if (close_sent_) {
+    shutdown_socket();
+  }
 }
 
 }  // namespace pulseboard::gateway

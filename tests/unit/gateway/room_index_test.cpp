@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include "gateway/context.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/socket.hpp"
