@@ -16,18 +16,28 @@ broker::RedisBroker::Mode parse_mode(const std::string& text) {
   throw std::runtime_error("REDIS_MODE must be pubsub or sharded, not: " + text);
 }
 
-bool parse_switch(const std::string& text) {
-  if (text == "on" || text == "true" || text == "1") return true;
-  if (text == "off" || text == "false" || text == "0") return false;
-  throw std::runtime_error("SOCKETIO_ADAPTER must be on or off, not: " + text);
+AdapterKind parse_adapter(const std::string& text) {
+  if (text == "on" || text == "true" || text == "1" || text == "classic")
+    return AdapterKind::classic;
+  if (text == "off" || text == "false" || text == "0") return AdapterKind::off;
+  if (text == "sharded") return AdapterKind::sharded;
+  throw std::runtime_error("SOCKETIO_ADAPTER must be on, off or sharded, not: " + text);
+}
+
+cluster::sharded::SubscriptionMode parse_subscription_mode(const std::string& text) {
+  if (auto mode = cluster::sharded::parse_subscription_mode(text)) return *mode;
+  throw std::runtime_error(
+      "SOCKETIO_ADAPTER_SUBSCRIPTION_MODE must be dynamic, dynamic-private or static, not: " +
+      text);
 }
 
 // The broker and, riding on it, the adapter: one owner so that the broker pointer handed to the
 // bridge keeps both alive.
 struct RedisCluster {
   std::shared_ptr<broker::RedisBroker> broker;
-  std::shared_ptr<broker::RedisBroker> adapter_broker;  // sharded mode only
+  std::shared_ptr<broker::RedisBroker> adapter_broker;  // classic adapter in sharded mode only
   std::shared_ptr<gateway::ClusterAdapter> adapter;
+  std::shared_ptr<gateway::ShardedClusterAdapter> sharded_adapter;
 };
 
 }  // namespace
@@ -35,26 +45,48 @@ struct RedisCluster {
 ClusterSettings cluster_settings_from_env() {
   ClusterSettings s;
   if (auto mode = env("REDIS_MODE")) s.mode = parse_mode(*mode);
-  if (auto on = env("SOCKETIO_ADAPTER")) s.adapter = parse_switch(*on);
+  if (auto kind = env("SOCKETIO_ADAPTER")) s.adapter = parse_adapter(*kind);
   if (auto key = env("SOCKETIO_ADAPTER_KEY")) s.adapter_key = *key;
+  if (auto mode = env("SOCKETIO_ADAPTER_SUBSCRIPTION_MODE"))
+    s.subscription_mode = parse_subscription_mode(*mode);
   return s;
 }
 
+// The checks reject a bad value as a usage error before the parsers (which throw) see it.
 void add_cluster_options(CLI::App& cmd, ClusterSettings& s) {
   cmd.add_option_function<std::string>(
          "--redis-mode", [&s](const std::string& v) { s.mode = parse_mode(v); },
          "pubsub|sharded: how the bridge uses Redis (REDIS_MODE)")
+      ->check(CLI::IsMember({"pubsub", "sharded"}))
       ->envname("REDIS_MODE")
       ->default_str("pubsub");
   cmd.add_option_function<std::string>(
-         "--socketio-adapter", [&s](const std::string& v) { s.adapter = parse_switch(v); },
-         "on|off: speak @socket.io/redis-adapter with Node servers and emitters (SOCKETIO_ADAPTER)")
+         "--socketio-adapter", [&s](const std::string& v) { s.adapter = parse_adapter(v); },
+         "on|off|sharded: speak @socket.io/redis-adapter (classic, or createShardedAdapter's "
+         "format with --redis-mode sharded) with Node servers (SOCKETIO_ADAPTER)")
+      ->check(CLI::IsMember({"on", "off", "sharded", "classic", "true", "false", "1", "0"}))
       ->envname("SOCKETIO_ADAPTER")
       ->default_str("on");
   cmd.add_option("--socketio-adapter-key", s.adapter_key,
                  "channel prefix of the adapter (SOCKETIO_ADAPTER_KEY)")
       ->envname("SOCKETIO_ADAPTER_KEY")
       ->capture_default_str();
+  cmd.add_option_function<std::string>(
+         "--socketio-adapter-subscription-mode",
+         [&s](const std::string& v) { s.subscription_mode = parse_subscription_mode(v); },
+         "dynamic|dynamic-private|static: which rooms the sharded adapter gives their own channel "
+         "(SOCKETIO_ADAPTER_SUBSCRIPTION_MODE)")
+      ->check(CLI::IsMember({"dynamic", "dynamic-private", "static"}))
+      ->envname("SOCKETIO_ADAPTER_SUBSCRIPTION_MODE")
+      ->default_str("dynamic");
+}
+
+std::optional<std::string> cluster_settings_error(const ClusterSettings& s) {
+  if (s.adapter == AdapterKind::sharded && s.mode != broker::RedisBroker::Mode::sharded)
+    return "SOCKETIO_ADAPTER=sharded needs REDIS_MODE=sharded (a Redis Cluster with Redis >= 7): "
+           "the sharded adapter speaks SSUBSCRIBE/SPUBLISH. Use SOCKETIO_ADAPTER=on for the "
+           "classic adapter.";
+  return std::nullopt;
 }
 
 void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> broker,
@@ -76,10 +108,14 @@ std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,
   auto endpoint = redis::parse_url(redis_url);
   if (!endpoint)
     throw std::runtime_error("REDIS_URL is not a redis://[[user]:password@]host[:port][/db] URL");
+  if (auto error = cluster_settings_error(settings)) throw std::runtime_error(*error);
   auto ex = server.context().loops.front()->ioc.get_executor();
   auto cluster = std::make_shared<RedisCluster>();
   cluster->broker = broker::RedisBroker::create(ex, *endpoint, settings.mode);
-  if (settings.adapter) {
+  if (settings.adapter == AdapterKind::sharded) {
+    cluster->sharded_adapter = gateway::ShardedClusterAdapter::start(
+        server, cluster->broker, {.key = settings.adapter_key, .mode = settings.subscription_mode});
+  } else if (settings.adapter == AdapterKind::classic) {
     std::shared_ptr<broker::Broker> adapter_broker = cluster->broker;
     if (settings.mode == broker::RedisBroker::Mode::sharded) {
       cluster->adapter_broker =

@@ -8,40 +8,60 @@
 // broker's subscriptions.
 //
 // The adapter: the classic `@socket.io/redis-adapter` protocol, so Node.js Socket.IO servers and
-// `@socket.io/redis-emitter` share the cluster (gateway/cluster_adapter.hpp).
+// `@socket.io/redis-emitter` share the cluster (gateway/cluster_adapter.hpp); or, on a Redis
+// Cluster in sharded mode, the sharded one (`createShardedAdapter`,
+// gateway/sharded_cluster_adapter.hpp).
 #include <CLI/CLI.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "broker/broker.hpp"
 #include "broker/broker_redis.hpp"
+#include "cluster/sharded_codec.hpp"
 #include "gateway/cluster_adapter.hpp"
 #include "gateway/server.hpp"
+#include "gateway/sharded_cluster_adapter.hpp"
 
 namespace pulseboard::app {
+
+// SOCKETIO_ADAPTER: which `@socket.io/redis-adapter` wire format the gateway speaks.
+enum class AdapterKind {
+  off,      // the bridge only
+  classic,  // `on`: createAdapter (PUBLISH / PSUBSCRIBE), in either Redis mode
+  sharded,  // createShardedAdapter (SPUBLISH / SSUBSCRIBE); needs REDIS_MODE=sharded
+};
 
 struct ClusterSettings {
   // REDIS_MODE: `pubsub` (one Redis, or PUBLISH on a Redis Cluster) or `sharded` (SPUBLISH /
   // SSUBSCRIBE on a Redis Cluster, Redis >= 7) for the bridge.
   broker::RedisBroker::Mode mode = broker::RedisBroker::Mode::pubsub;
-  bool adapter = true;                    // SOCKETIO_ADAPTER=off disables the adapter
-  std::string adapter_key = "socket.io";  // SOCKETIO_ADAPTER_KEY: the Node adapter's `key`
+  AdapterKind adapter = AdapterKind::classic;  // SOCKETIO_ADAPTER: on|off|sharded
+  std::string adapter_key = "socket.io";       // SOCKETIO_ADAPTER_KEY: key / channelPrefix
+  // SOCKETIO_ADAPTER_SUBSCRIPTION_MODE: the sharded adapter's `subscriptionMode`.
+  cluster::sharded::SubscriptionMode subscription_mode =
+      cluster::sharded::SubscriptionMode::dynamic;
 };
 
-// From REDIS_MODE, SOCKETIO_ADAPTER and SOCKETIO_ADAPTER_KEY; throws std::runtime_error on a
-// value it does not know.
+// From REDIS_MODE, SOCKETIO_ADAPTER, SOCKETIO_ADAPTER_KEY and
+// SOCKETIO_ADAPTER_SUBSCRIPTION_MODE; throws std::runtime_error on a value it does not know.
 ClusterSettings cluster_settings_from_env();
-// --redis-mode, --socketio-adapter, --socketio-adapter-key (with the same environment names).
+// --redis-mode, --socketio-adapter, --socketio-adapter-key,
+// --socketio-adapter-subscription-mode (with the same environment names).
 void add_cluster_options(CLI::App& cmd, ClusterSettings& settings);
+// A settings combination that cannot work (the sharded adapter without REDIS_MODE=sharded),
+// as a message naming the settings to change; nullopt when they are consistent.
+std::optional<std::string> cluster_settings_error(const ClusterSettings& settings);
 
 void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel);
 
-// The Redis broker for REDIS_URL on the gateway's first loop, with the adapter attached when
-// `settings.adapter` is on; the adapter lives as long as the returned pointer. In sharded mode
-// the adapter gets its own classic pub/sub connection (PUBLISH and PSUBSCRIBE work cluster-wide
-// on a Redis Cluster, which is how the Node adapter runs there). Throws on a malformed URL.
+// The Redis broker for REDIS_URL on the gateway's first loop, with the adapter that
+// `settings.adapter` names; the adapter lives as long as the returned pointer. The sharded
+// adapter rides on the sharded broker. The classic adapter in sharded mode gets its own classic
+// pub/sub connection (PUBLISH and PSUBSCRIBE work cluster-wide on a Redis Cluster, which is how
+// the classic Node adapter runs there). Throws on a malformed URL or inconsistent settings.
 std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,
                                                   const std::string& redis_url,
                                                   const ClusterSettings& settings);

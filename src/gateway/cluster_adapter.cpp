@@ -3,9 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.hpp"
+#include "gateway/cluster_adapter_local.hpp"
 #include "gateway/server.hpp"
-#include "gateway/socketio_client.hpp"
-#include "socketio/packet.hpp"
 
 namespace pulseboard::gateway {
 
@@ -54,21 +53,8 @@ void ClusterAdapter::on_broadcast(const std::string& nsp, std::string_view chann
     return;
   }
   if (message->uid == uid_ || message->nsp != nsp) return;
-  const auto* data = message->data.if_array();
-  if (!data || data->empty() || !data->front().is_string()) return;
-
-  sio::Packet packet;
-  packet.type = sio::PacketType::event;  // encode() writes BINARY_EVENT when attachments exist
-  packet.nsp = nsp;
-  packet.data = std::move(message->data);
-  packet.attachments = std::move(message->attachments);
-  auto b = std::make_shared<Broadcast>();
-  b->nsp = nsp;
-  b->rooms = std::move(message->opts.rooms);
-  b->except = std::move(message->opts.except);
-  b->is_volatile = message->opts.is_volatile;
-  b->frames = encode_frames(packet);
-  server_.broadcast(std::move(b));
+  local::broadcast(server_, nsp, std::move(message->data), std::move(message->attachments),
+                   message->opts);
 }
 
 void ClusterAdapter::on_request(const std::string& nsp, std::string_view payload) {

@@ -1,5 +1,7 @@
 #include "gateway/room_index.hpp"
 
+#include <algorithm>
+
 #include "gateway/engine_session.hpp"
 #include "gateway/socket.hpp"
 
@@ -12,27 +14,44 @@ void RoomIndex::add(Socket* socket) {
 void RoomIndex::remove(Socket* socket) {
   auto it = namespaces_.find(socket->nsp());
   if (it == namespaces_.end()) return;
-  for (const auto& room : socket->rooms()) {
-    auto r = it->second.rooms.find(room);
-    if (r == it->second.rooms.end()) continue;
-    r->second.erase(socket);
-    if (r->second.empty()) it->second.rooms.erase(r);
-  }
+  for (const auto& room : socket->rooms()) erase_if_empty(it->second, it->first, socket, room);
   it->second.sockets.erase(socket);
   if (it->second.sockets.empty()) namespaces_.erase(it);
 }
 
 void RoomIndex::join(Socket* socket, const std::string& room) {
-  namespaces_[socket->nsp()].rooms[room].insert(socket);
+  auto& members = namespaces_[socket->nsp()].rooms[room];
+  bool created = members.empty();
+  members.insert(socket);
+  if (created && observer_) observer_(socket->nsp(), room, true, room == socket->id());
 }
 
 void RoomIndex::leave(Socket* socket, const std::string& room) {
   auto it = namespaces_.find(socket->nsp());
   if (it == namespaces_.end()) return;
-  auto r = it->second.rooms.find(room);
-  if (r == it->second.rooms.end()) return;
+  erase_if_empty(it->second, it->first, socket, room);
+}
+
+// Takes `socket` out of `room` and drops the room when that left it empty.
+void RoomIndex::erase_if_empty(Namespace& ns, const std::string& nsp, Socket* socket,
+                               const std::string& room) {
+  auto r = ns.rooms.find(room);
+  if (r == ns.rooms.end()) return;
   r->second.erase(socket);
-  if (r->second.empty()) it->second.rooms.erase(r);
+  if (!r->second.empty()) return;
+  ns.rooms.erase(r);
+  if (observer_) observer_(nsp, room, false, room == socket->id());
+}
+
+void RoomIndex::observe_rooms(RoomObserver observer) {
+  observer_ = std::move(observer);
+  if (!observer_) return;
+  for (const auto& [nsp, ns] : namespaces_)
+    for (const auto& [room, members] : ns.rooms) {
+      bool is_socket_id = std::any_of(members.begin(), members.end(),
+                                      [&room](Socket* s) { return s->id() == room; });
+      observer_(nsp, room, true, is_socket_id);
+    }
 }
 
 bool RoomIndex::excluded(const Namespace& ns, Socket* socket,

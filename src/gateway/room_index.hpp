@@ -1,6 +1,7 @@
 #pragma once
 // Room membership of the sockets owned by one event loop. Only that loop's thread touches it,
 // so no locks: a broadcast is posted to every loop and each delivers to its own members.
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -27,13 +28,24 @@ class RoomIndex {
   std::vector<std::string> room_names(const std::string& nsp) const;
   std::size_t socket_count() const;
 
+  // Called on this loop's thread when a room of `nsp` gets its first member in this loop
+  // (`exists` true) or loses its last (false). `is_socket_id`: the room is a socket's own id
+  // room. Only these transitions call it, so a connect costs one call at most per room.
+  using RoomObserver = std::function<void(const std::string& nsp, const std::string& room,
+                                          bool exists, bool is_socket_id)>;
+  // Installs `observer` (replacing any) and reports every existing room to it as existing.
+  void observe_rooms(RoomObserver observer);
+
  private:
   struct Namespace {
     std::unordered_set<Socket*> sockets;
     std::unordered_map<std::string, std::unordered_set<Socket*>> rooms;
   };
   bool excluded(const Namespace& ns, Socket* socket, const std::vector<std::string>& except) const;
+  void erase_if_empty(Namespace& ns, const std::string& nsp, Socket* socket,
+                      const std::string& room);
   std::unordered_map<std::string, Namespace> namespaces_;
+  RoomObserver observer_;
 };
 
 }  // namespace pulseboard::gateway

@@ -1,0 +1,79 @@
+#pragma once
+// The gateway's side of `@socket.io/redis-adapter` 8.3's sharded adapter (`createShardedAdapter`
+// on a Redis Cluster, Redis >= 7; PROTOCOL.md §5.2), so Pulseboard gateways and Node.js
+// Socket.IO servers using it share one cluster. Needs a broker in sharded mode (SSUBSCRIBE /
+// SPUBLISH routed by slot).
+//
+// For every namespace it serves, the gateway SSUBSCRIBEs `<key>#<nsp>#` (which is also what
+// makes a Node server's serverCount(), PUBSUB SHARDNUMSUB, count it) and its own response
+// channel `<key>#<nsp>#<uid>#`; in the dynamic modes also `<key>#<nsp>#<room>#` while the room
+// exists on this gateway, as a Node server does. It applies broadcasts (with or without acks),
+// socketsJoin/Leave, disconnectSockets and fetchSockets from other servers to its own sockets,
+// and answers serverSideEmit with acks with null.
+//
+// Like the classic adapter, the gateway originates no adapter traffic of its own: what it
+// delivers comes from the bridge, to which every gateway subscribes. It publishes responses
+// only, to the requester's response channel. Messages with its own uid are ignored.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "broker/broker.hpp"
+#include "cluster/sharded_codec.hpp"
+#include "gateway/sharded_cluster_adapter_policy.hpp"
+
+namespace pulseboard::gateway {
+
+class Server;
+
+class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedClusterAdapter> {
+ public:
+  struct Options {
+    std::string key = std::string(cluster::kDefaultKey);  // the Node adapter's `channelPrefix`
+    cluster::sharded::SubscriptionMode mode = cluster::sharded::SubscriptionMode::dynamic;
+  };
+
+  // Subscribes for every namespace the server serves and, in the dynamic modes, starts
+  // following the rooms of every event loop (safe before or after Server::start). Handlers run
+  // on the broker's executor and never block it.
+  static std::shared_ptr<ShardedClusterAdapter> start(Server& server,
+                                                      std::shared_ptr<broker::Broker> broker,
+                                                      Options options);
+
+  // 16 hex characters, as the Node ClusterAdapter's randomBytes(8).toString("hex").
+  const std::string& uid() const { return uid_; }
+
+  // Messages received from other servers, and those dropped as malformed (logged at debug).
+  std::uint64_t messages_received() const { return received_.load(std::memory_order_relaxed); }
+  std::uint64_t messages_malformed() const { return malformed_.load(std::memory_order_relaxed); }
+  // Room channels held right now (dynamic modes).
+  std::size_t room_channels() const;
+
+ private:
+  ShardedClusterAdapter(Server& server, std::shared_ptr<broker::Broker> broker, Options options);
+  void subscribe_namespace(const std::string& nsp);
+  void follow_rooms();
+  void on_room(const std::string& nsp, const std::string& room, bool exists);
+  void on_message(const std::string& nsp, std::string_view channel, std::string_view payload);
+  void apply(const std::string& nsp, cluster::sharded::Message& message);
+  void deliver(const std::string& nsp, cluster::sharded::Message& message);
+  void deliver_with_ack(const std::string& nsp, cluster::sharded::Message& message);
+  void fetch(const std::string& nsp, const cluster::sharded::Message& request);
+  // Publishes `response` on the requester's response channel, stamped with our uid and `nsp`.
+  void respond(const std::string& nsp, const std::string& requester_uid,
+               cluster::sharded::Message response);
+  broker::MessageHandler handler_for(const std::string& nsp);
+
+  Server& server_;
+  std::shared_ptr<broker::Broker> broker_;
+  Options options_;
+  std::string uid_;
+  std::atomic<std::uint64_t> received_{0}, malformed_{0};
+  mutable std::mutex rooms_mutex_;  // event loops report rooms concurrently
+  sharded::RoomChannels room_channels_;
+};
+
+}  // namespace pulseboard::gateway
