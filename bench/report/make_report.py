@@ -19,6 +19,10 @@ TARGET_CPU_RATIO_TO_FLOOR = 1.15
 TARGET_RSS_BYTES_PER_CONNECTION = 3 * 1024
 TARGET_CONNECTIONS_HELD = 19900
 TARGET_P99_MS = {10000: 50.0, 19000: 100.0}  # at 10 msg/s
+TARGET_DB_P99_MS = 15.0  # commit -> dashboard
+TARGET_DB_RATE = 1000  # commits/s
+TARGET_DB_CLIENTS = 100
+TARGET_CLUSTER_PER_GATEWAY = 19900
 
 
 def load(path):
@@ -254,6 +258,183 @@ def markdown(mode, floor, servers, when):
     return "\n".join(out)
 
 
+# --- database commit -> dashboard (bench/dblatency) ------------------------------------------------
+
+def collect_db(out):
+    return load(os.path.join(out, "raw", "db-latency.json"))
+
+
+def db_judged_phase(db):
+    return next((p for p in db["phases"] if not p["warmup"]
+                 and p["target_commits_per_s"] == TARGET_DB_RATE), None)
+
+
+def db_targets(db):
+    p = db_judged_phase(db)
+    if not p:
+        return [(f"p99 ≤ {TARGET_DB_P99_MS:g} ms at {TARGET_DB_RATE} commits/s", "not run", "–")]
+    held = db["dashboards"]["held"]
+    p99 = ms(p["latency_us"]["p99"])
+    d = p["delivery"]
+    return [
+        (f"p99 commit → dashboard ≤ {TARGET_DB_P99_MS:g} ms at {TARGET_DB_RATE} commits/s, "
+         f"{TARGET_DB_CLIENTS} dashboards",
+         f"{fmt(p99)} ms = {fmt(ratio(p99, TARGET_DB_P99_MS))}× the target "
+         f"({held} dashboards)",
+         verdict(p99 <= TARGET_DB_P99_MS and held >= TARGET_DB_CLIENTS)),
+        (f"{TARGET_DB_RATE} commits/s sustained",
+         f"{fmt(p['achieved_commits_per_s'], 0)} commits/s ({p['late_commits']} commits > 1 ms late)",
+         verdict(p["achieved_commits_per_s"] >= 0.99 * TARGET_DB_RATE)),
+        ("every dashboard receives every event, once",
+         f"{d['missing']} missing, {d['duplicates']} duplicates of {d['expected']}",
+         verdict(d["missing"] == 0 and d["duplicates"] == 0 and d["expected"] > 0)),
+    ]
+
+
+def db_markdown(db):
+    if not db:
+        return ""
+    dash = db["dashboards"]
+    out = ["", "## Database commit → dashboard (PostgreSQL worker)", "",
+           f"Orders committed straight into PostgreSQL ({db['write_path']}); `pulseboard worker` "
+           f"follows logical replication (pgoutput) and publishes on the Redis bridge; one gateway "
+           f"delivers `metrics-update` to {dash['held']} of {dash['requested']} dashboards "
+           f"(WebSocket, token, room `live-metrics`). Latency is measured from "
+           f"{db['latency_from']} to receipt at each dashboard; *from committedAt* uses the "
+           "event's own commit timestamp (PostgreSQL's, whole milliseconds) instead.", "",
+           "| commits/s (target → achieved) | commits | p50 / p90 / p99 / max ms | from committedAt p50 / p99 ms "
+           "| delivered | missing / duplicates | commit round trip p50 / p99 ms | CPU µs per commit |",
+           "|---|---|---|---|---|---|---|---|"]
+    for p in db["phases"]:
+        lat, cat, d = p["latency_us"], p["latency_from_committed_at_us"], p["delivery"]
+        cpu = ", ".join(f"{n} {fmt(v['cpu_us_per_commit'], 0)}" for n, v in p.get("processes", {}).items())
+        rt = p["commit_round_trip_us"]
+        out.append(f"| {p['name']}: {p['target_commits_per_s']:g} → {fmt(p['achieved_commits_per_s'], 0)} | "
+                   f"{p['committed']} | {fmt(ms(lat['p50']))} / {fmt(ms(lat['p90']))} / "
+                   f"{fmt(ms(lat['p99']))} / {fmt(ms(lat['max']))} | "
+                   f"{fmt(ms(cat['p50']))} / {fmt(ms(cat['p99']))} | "
+                   f"{fmt(d['delivery_ratio'] * 100, 2)}% | {d['missing']} / {d['duplicates']} | "
+                   f"{fmt(ms(rt['p50']))} / {fmt(ms(rt['p99']))} | {cpu or '–'} |")
+    out += ["", f"Events that arrived before the writer saw its commit acknowledgement (measured from "
+            f"the send instead): {db['arrived_before_commit_ack']}. Other frames (snapshots): "
+            f"{db['other_events']}.", "",
+            "| target | measured | verdict |", "|---|---|---|"]
+    for what, measured, v in db_targets(db):
+        out.append(f"| {what} | {measured} | {v} |")
+    out.append("")
+    return "\n".join(out)
+
+
+# --- gateway cluster at the connection limit (bench/cluster) ---------------------------------------
+
+def merged_percentile(buckets, fraction):
+    """Percentile of merged [lower, upper, count] buckets, bucket midpoint, as the C++ histogram."""
+    buckets = sorted(buckets)
+    total = sum(b[2] for b in buckets)
+    if not total:
+        return None
+    rank = min(int(fraction * total), total - 1)
+    seen = 0
+    for lower, upper, count in buckets:
+        seen += count
+        if seen > rank:
+            return (lower + upper) / 2
+    return buckets[-1][1]
+
+
+def collect_cluster(out):
+    raw = os.path.join(out, "raw")
+    try:
+        files = sorted(f for f in os.listdir(raw) if re.fullmatch(r"cluster-clients-\d+\.json", f))
+    except OSError:
+        return None
+    procs = [r for r in (load(os.path.join(raw, f)) for f in files) if r]
+    gateways = (load(os.path.join(raw, "cluster-gateways.json")) or {}).get("gateways", [])
+    publish = load(os.path.join(raw, "cluster-publish.json"))
+    if not procs and not gateways:
+        return None
+    by_port = {g["port"]: g for g in gateways}
+    rows = []
+    buckets = []
+    for p in procs:
+        g = by_port.get(p["port"], {})
+        held = p["connections"]["held"]
+        row = {"port": p["port"], "requested": p["connections"]["requested"], "held": held,
+               "held_at_end": p["connections"]["held_at_end"], "failed": p["connections"]["failed"],
+               "connect_rate_per_s": p["connections"]["connect_rate_per_s"],
+               "established_at_gateway": g.get("established"), "delivery": p["delivery"],
+               "latency_us": p["latency_us"], "other_events": p["other_events"]}
+        if g and held:
+            row["rss_kb_before"], row["rss_kb_held"] = g["rss_kb_before"], g["rss_kb_held"]
+            row["rss_delta_bytes_per_connection"] = round(
+                (g["rss_kb_held"] - g["rss_kb_before"]) * 1024 / held)
+        rows.append(row)
+        buckets += p.get("latency_histogram", [])
+    d = {k: sum(r["delivery"][k] for r in rows) for k in
+         ("clients", "expected", "delivered", "missing", "duplicates", "clients_missing_any",
+          "clients_with_duplicates")}
+    d["delivery_ratio"] = d["delivered"] / d["expected"] if d["expected"] else 0.0
+    latency = {"samples": sum(b[2] for b in buckets)}
+    for name, f in (("p50", .5), ("p90", .9), ("p99", .99), ("p999", .999)):
+        latency[name] = merged_percentile(buckets, f)
+    latency["max"] = max((b[1] for b in buckets), default=None)
+    return {"gateways": rows, "publish": publish, "messages": procs[0]["messages"] if procs else None,
+            "held": sum(r["held"] for r in rows), "requested": sum(r["requested"] for r in rows),
+            "delivery": d, "latency_us": latency}
+
+
+def cluster_targets(c):
+    n = len(c["gateways"])
+    goal = n * TARGET_CLUSTER_PER_GATEWAY
+    per_conn = [r.get("rss_delta_bytes_per_connection") for r in c["gateways"]]
+    worst = max((v for v in per_conn if v is not None), default=None)
+    d = c["delivery"]
+    published = (c.get("publish") or {}).get("published")
+    return [
+        (f"{n} × {TARGET_CLUSTER_PER_GATEWAY} connections held", f"{c['held']} of {goal} "
+         f"= {fmt(ratio(c['held'], goal) * 100 if goal else None, 1)}%", verdict(c["held"] >= goal)),
+        (f"each dashboard receives each of the {c['messages']} messages once",
+         f"{d['missing']} missing, {d['duplicates']} duplicates of {d['expected']} "
+         f"({published} published)",
+         verdict(d["expected"] > 0 and d["missing"] == 0 and d["duplicates"] == 0
+                 and published == c["messages"])),
+        (f"RSS per idle connection ≤ {TARGET_RSS_BYTES_PER_CONNECTION} B (worst gateway)",
+         f"{fmt(worst, 0)} B", verdict(None if worst is None else worst <= TARGET_RSS_BYTES_PER_CONNECTION)),
+    ]
+
+
+def cluster_markdown(c):
+    if not c:
+        return ""
+    lat = c["latency_us"]
+    out = ["", "## Gateway cluster at the connection limit", "",
+           f"{len(c['gateways'])} `pulseboard gateway` processes on one Redis, each with one probe process "
+           "of dashboards (WebSocket, token, room `live-metrics`); then "
+           f"{c['messages']} bridge messages at 1/s, which every dashboard must receive exactly once. "
+           "RSS growth is the gateway's RSS with the dashboards held minus its idle RSS.", "",
+           "| gateway port | requested | held (at end) | at the gateway (ss) | connect rate /s | "
+           "RSS idle → held | RSS per connection (growth) | delivered | missing / duplicates | p50 / p99 / max ms |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in c["gateways"]:
+        l, d = r["latency_us"], r["delivery"]
+        rss = (f"{r['rss_kb_before'] / 1024:.0f} → {r['rss_kb_held'] / 1024:.0f} MiB"
+               if "rss_kb_held" in r else "–")
+        out.append(f"| {r['port']} | {r['requested']} | {r['held']} ({r['held_at_end']}) | "
+                   f"{fmt(r['established_at_gateway'])} | {fmt(r['connect_rate_per_s'], 0)} | {rss} | "
+                   f"{fmt(r.get('rss_delta_bytes_per_connection'), 0)} B | "
+                   f"{fmt(d['delivery_ratio'] * 100, 3)}% | {d['missing']} / {d['duplicates']} | "
+                   f"{fmt(ms(l['p50']))} / {fmt(ms(l['p99']))} / {fmt(ms(l['max']))} |")
+    d = c["delivery"]
+    out.append(f"| all | {c['requested']} | {c['held']} | – | – | – | – | "
+               f"{fmt(d['delivery_ratio'] * 100, 3)}% | {d['missing']} / {d['duplicates']} | "
+               f"{fmt(ms(lat['p50']))} / {fmt(ms(lat['p99']))} / {fmt(ms(lat['max']))} |")
+    out += ["", "| target | measured | verdict |", "|---|---|---|"]
+    for what, measured, v in cluster_targets(c):
+        out.append(f"| {what} | {measured} | {v} |")
+    out.append("")
+    return "\n".join(out)
+
+
 def svg_chart(servers, floor):
     """p99 latency (log y) against offered frames/s (log x), one line per server and payload."""
     width, height, left, right, top, bottom = 760, 440, 70, 200, 30, 50
@@ -327,14 +508,24 @@ def main():
     args = ap.parse_args()
     floor, servers = collect(args.out)
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    db = collect_db(args.out)
+    cluster = collect_cluster(args.out)
     results = {"generated": when, "mode": args.mode, "machine": machine(), "floor": floor,
                "servers": servers,
                "targets": [dict(zip(("server", "target", "measured", "verdict"), t))
                            for t in targets(servers, floor)]}
+    if db:
+        results["db_latency"] = dict(db, targets=[dict(zip(("target", "measured", "verdict"), t))
+                                                  for t in db_targets(db)])
+    if cluster:
+        results["cluster"] = dict(cluster, targets=[dict(zip(("target", "measured", "verdict"), t))
+                                                    for t in cluster_targets(cluster)])
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(markdown(args.mode, floor, servers, when))
+        f.write(db_markdown(db))
+        f.write(cluster_markdown(cluster))
     with open(os.path.join(args.out, "p99.svg"), "w") as f:
         f.write(svg_chart(servers, floor))
 
