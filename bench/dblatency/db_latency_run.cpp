@@ -30,9 +30,11 @@ struct PhaseOutcome {
   json::object processes;
 };
 
+// The named processes, then this one (the writer and the dashboards) as "probe".
 std::vector<std::optional<ProcessSample>> sample_all(const DbLatencyPlan& plan) {
   std::vector<std::optional<ProcessSample>> samples;
   for (const auto& [name, pid] : plan.processes) samples.push_back(sample_process(pid));
+  samples.push_back(sample_self());
   return samples;
 }
 
@@ -42,11 +44,12 @@ json::object process_cpu(const DbLatencyPlan& plan,
                          const std::vector<std::optional<ProcessSample>>& after,
                          std::uint64_t events) {
   json::object out;
-  for (std::size_t i = 0; i < plan.processes.size(); ++i) {
+  for (std::size_t i = 0; i < before.size(); ++i) {
     if (!before[i] || !after[i]) continue;
+    auto name = i < plan.processes.size() ? plan.processes[i].first : std::string("probe");
     double cpu = after[i]->user_seconds + after[i]->system_seconds - before[i]->user_seconds -
                  before[i]->system_seconds;
-    out[plan.processes[i].first] = {
+    out[name] = {
         {"cpu_s", round3(cpu)},
         {"cpu_us_per_commit", events ? round3(cpu * 1e6 / static_cast<double>(events)) : 0.0},
         {"rss_kb", after[i]->rss_kb}};

@@ -74,7 +74,8 @@ RampResult ramp(ProbeFleet& fleet, std::uint64_t clients, double rate, unsigned 
       fleet.launch();
       ++launched;
     }
-    if (launched == clients && t.in_flight() == 0) break;
+    // Fresh totals: the last launches above are not in `t`.
+    if (launched == clients && fleet.totals().in_flight() == 0) break;
     if (elapsed() > timeout_seconds) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

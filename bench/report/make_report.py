@@ -317,7 +317,9 @@ def db_markdown(db):
                    f"{fmt(ms(rt['p50']))} / {fmt(ms(rt['p99']))} | {cpu or '–'} |")
     out += ["", f"Events that arrived before the writer saw its commit acknowledgement (measured from "
             f"the send instead): {db['arrived_before_commit_ack']}. Other frames (snapshots): "
-            f"{db['other_events']}.", "",
+            f"{db['other_events']}. *probe* is the writer and the dashboards themselves: they share the "
+            "CPUs with the processes measured, so when the CPU per commit of all of them approaches "
+            "cores × 10⁶ ÷ rate µs, the tail is mostly waiting for a CPU.", "",
             "| target | measured | verdict |", "|---|---|---|"]
     for what, measured, v in db_targets(db):
         out.append(f"| {what} | {measured} | {v} |")
