@@ -27,7 +27,6 @@ EngineSession::EngineSession(GatewayContext& ctx, Loop& loop, std::string sid, T
       sid_(std::move(sid)),
       kind_(kind),
       heartbeat_(loop.ioc),
-      upgrade_deadline_(loop.ioc),
       sio_(*this, ctx) {
   ctx_.metrics.sessions_open.fetch_add(1, std::memory_order_relaxed);
   ctx_.metrics.sessions_total.fetch_add(1, std::memory_order_relaxed);
@@ -145,7 +144,7 @@ void EngineSession::close(std::string_view reason) {
   closed_ = true;
   auto self = shared_from_this();  // keep alive until the end of this call
   heartbeat_.cancel();
-  upgrade_deadline_.cancel();
+  upgrade_deadline_.reset();
   sio_.on_close(reason);
   ctx_.sessions.remove(sid_);
   if (pending_get_) {
@@ -279,8 +278,9 @@ void EngineSession::begin_probe(std::shared_ptr<WsTransport> ws) {
   }
   probe_ = std::move(ws);
   probe_->bind(shared_from_this(), /*probe=*/true);
-  upgrade_deadline_.expires_after(ctx_.config.upgrade_timeout);
-  upgrade_deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  upgrade_deadline_ =
+      std::make_unique<boost::asio::steady_timer>(loop_.ioc, ctx_.config.upgrade_timeout);
+  upgrade_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || !self->probe_) return;
     self->probe_->close("upgrade timeout");
     self->probe_.reset();
@@ -346,7 +346,7 @@ void EngineSession::on_ws_closed(WsTransport* from, std::string_view reason) {
 }
 
 void EngineSession::complete_upgrade() {
-  upgrade_deadline_.cancel();
+  upgrade_deadline_.reset();
   kind_ = TransportKind::websocket;
   ws_ = std::move(probe_);
   probe_.reset();

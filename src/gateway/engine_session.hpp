@@ -88,7 +88,9 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   std::shared_ptr<WsTransport> probe_;
 
   boost::asio::steady_timer heartbeat_;
-  boost::asio::steady_timer upgrade_deadline_;
+  // Only while a probe is upgrading the session: a timer costs 120 bytes, and most sessions
+  // never upgrade.
+  std::unique_ptr<boost::asio::steady_timer> upgrade_deadline_;
   SocketIoClient sio_;
 };
 

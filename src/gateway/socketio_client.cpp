@@ -19,16 +19,14 @@ std::vector<Frame> encode_frames(const sio::Packet& packet) {
 }
 
 SocketIoClient::SocketIoClient(EngineSession& session, GatewayContext& ctx)
-    : session_(session),
-      ctx_(ctx),
-      decoder_(ctx.config.max_attachments),
-      connect_deadline_(session.loop().ioc) {}
+    : session_(session), ctx_(ctx), decoder_(ctx.config.max_attachments) {}
 
 SocketIoClient::~SocketIoClient() = default;
 
 void SocketIoClient::start() {
-  connect_deadline_.expires_after(ctx_.config.connect_timeout);
-  connect_deadline_.async_wait(
+  connect_deadline_ =
+      std::make_unique<boost::asio::steady_timer>(session_.loop().ioc, ctx_.config.connect_timeout);
+  connect_deadline_->async_wait(
       [this, session = session_.shared_from_this()](boost::system::error_code ec) {
         if (ec || ever_connected_ || session->closed()) return;
         ctx_.metrics.reject(Rejection::connect_timeout);
@@ -131,7 +129,7 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
     }
   }
   ever_connected_ = true;
-  connect_deadline_.cancel();
+  connect_deadline_.reset();  // cancels it; the memory matters with tens of thousands of sessions
   auto socket = std::make_unique<Socket>(random_id20(), nsp, session_, *this,
                                          std::move(allowed_rooms), std::move(subject));
   Socket& s = *socket;
@@ -260,7 +258,7 @@ void SocketIoClient::disconnect(const std::string& nsp) {
 }
 
 void SocketIoClient::on_close(std::string_view) {
-  connect_deadline_.cancel();
+  connect_deadline_.reset();
   while (!sockets_.empty()) remove_socket(sockets_.begin()->first);
 }
 

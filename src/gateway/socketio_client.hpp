@@ -44,8 +44,8 @@ class SocketIoClient {
   EngineSession& session_;
   GatewayContext& ctx_;
   sio::Decoder decoder_;
-  std::map<std::string, std::unique_ptr<Socket>> sockets_;  // by namespace
-  boost::asio::steady_timer connect_deadline_;
+  std::map<std::string, std::unique_ptr<Socket>> sockets_;       // by namespace
+  std::unique_ptr<boost::asio::steady_timer> connect_deadline_;  // until the first CONNECT
   bool ever_connected_ = false;
 };
 
