@@ -239,7 +239,12 @@ int run_load(const LoadPlan& plan) {
       fleet.launch();
       ++launched;
     }
-    if (launched == plan.clients && t.in_flight() == 0) break;
+    // Judge completion on counts read after this turn's launches: `t` predates them, so the
+    // last handshakes would not yet show as in flight.
+    if (launched == plan.clients) {
+      auto now = fleet.totals();
+      if (now.connected + now.failed >= launched) break;
+    }
     if (seconds_since(ramp_start) > plan.ramp_timeout_seconds) break;
     progress.tick();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

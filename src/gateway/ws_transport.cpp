@@ -95,7 +95,9 @@ void WsTransport::accept(http::Request request, std::function<void(bool)> done) 
 void WsTransport::bind(std::shared_ptr<EngineSession> session, bool probe) {
   session_ = std::move(session);
   draining_session_ = !probe;
-  read_next();
+  // Read what may already have arrived (the client speaks as soon as it has the 101), once the
+  // caller has finished setting the session up.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_readable(); });
 }
 
 void WsTransport::promote() {
@@ -264,7 +266,9 @@ void WsTransport::shutdown_socket() {
 
 // ---- reading ------------------------------------------------------------------------------
 
-void WsTransport::read_next() {
+// Only after a read found the socket empty: the reactor is edge-triggered and Asio does not try
+// a wait speculatively, so data that arrived before the wait is queued would never wake it.
+void WsTransport::wait_readable() {
   if (!socket_.is_open()) return;
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
                      [self = shared_from_this()](boost::system::error_code ec) {
@@ -281,9 +285,13 @@ void WsTransport::on_readable() {
   auto self = shared_from_this();  // the events below may drop the session's reference
   std::span<char> buffer = thread_read_buffer();
   for (int i = 0; i < kMaxReadsPerEvent; ++i) {
+    if (!socket_.is_open()) return;
     boost::system::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      wait_readable();
+      return;
+    }
     if (ec) {
       report_closed(ec == asio::error::eof ? "transport close" : "transport error");
       shutdown_socket();
@@ -294,10 +302,9 @@ void WsTransport::on_readable() {
       fail(error);
       return;
     }
-    if (!socket_.is_open()) return;
-    if (n < buffer.size()) break;  // the socket is drained
   }
-  read_next();
+  // More may be waiting, and no new edge will announce it: read on after the loop's other work.
+  asio::post(socket_.get_executor(), [self] { self->on_readable(); });
 }
 
 void WsTransport::on_message(bool text, std::string_view payload) {

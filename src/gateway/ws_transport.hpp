@@ -60,7 +60,7 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>,
   void on_ping(std::string_view payload) override;
   void on_close(std::uint16_t code, std::string_view reason) override;
 
-  void read_next();
+  void wait_readable();
   void on_readable();
   void fail(websocket::FrameError error);
   void report_closed(std::string_view reason);
