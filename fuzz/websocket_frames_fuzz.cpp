@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/utf8.hpp"
 #include "websocket/frame_parser.hpp"
-#include "websocket/utf8.hpp"
 
 namespace ws = pulseboard::websocket;
 
@@ -20,7 +20,7 @@ constexpr std::size_t kMaxMessage = 4096;
 struct Recorder : ws::FrameEvents {
   std::vector<std::string> events;
   void on_message(bool text, std::string_view payload) override {
-    if (text && !ws::is_valid_utf8(payload)) std::abort();
+    if (text && !pulseboard::is_valid_utf8(payload)) std::abort();
     if (payload.size() > kMaxMessage) std::abort();
     events.push_back((text ? "t" : "b") + std::string(payload));
   }

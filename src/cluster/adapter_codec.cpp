@@ -1,10 +1,10 @@
 #include "cluster/adapter_codec.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "cluster/codec_fields.hpp"
 #include "cluster/msgpack.hpp"
+#include "common/json_text.hpp"
 
 namespace pulseboard::cluster {
 
@@ -129,7 +129,7 @@ std::string encode_request(const Request& r) {
   if (r.type == RequestType::broadcast)
     return msgpack::encode(o, r.packet ? r.packet->attachments : std::vector<std::string>{})
         .value_or(std::string{});
-  return json::serialize(o);
+  return to_json_text(o);  // as JSON.stringify: non-finite numbers become null
 }
 
 std::optional<Request> decode_request(std::string_view bytes) {
@@ -172,7 +172,7 @@ std::string encode_response(const Response& r) {
   if (r.packet) o["packet"] = *r.packet;
   if (r.type == RequestType::broadcast_ack)
     return msgpack::encode(o, r.attachments).value_or(std::string{});
-  return json::serialize(o);
+  return to_json_text(o);  // as JSON.stringify: non-finite numbers become null
 }
 
 std::optional<Response> decode_response(std::string_view bytes) {

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <limits>
 
+#include "common/utf8.hpp"
+
 namespace pulseboard::cluster::msgpack {
 
 namespace json = boost::json;
@@ -189,6 +191,9 @@ class Reader {
   Err string(std::size_t n, json::value& v) {
     std::string_view s;
     if (auto e = bytes(n, s)) return e;
+    // What is decoded here may be answered or forwarded as JSON, which must be UTF-8; JSON
+    // input gets the same check from the JSON parser.
+    if (!is_valid_utf8(s)) return DecodeError::invalid_utf8;
     v = json::string(s);
     return std::nullopt;
   }

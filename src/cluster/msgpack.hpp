@@ -29,6 +29,7 @@ enum class DecodeError {
   too_deep,         // nesting beyond kMaxDepth
   bad_key,          // a map key that is neither a string nor an integer
   trailing_bytes,   // bytes left after the top-level value
+  invalid_utf8,     // a str that is not UTF-8 (JSON could not carry it on)
 };
 
 // One complete value; trailing bytes are an error. notepack 2.x wrote `undefined` as fixext1

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
+#include "common/utf8.hpp"
 #include "websocket/frame_header.hpp"
-#include "websocket/utf8.hpp"
 
 namespace pulseboard::websocket {
 namespace {

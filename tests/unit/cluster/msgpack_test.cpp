@@ -107,7 +107,7 @@ TEST(Msgpack, DecodesEveryScalarWidth) {
   EXPECT_EQ(dec("cfffffffffffffffff", att), json::value(18446744073709551615ull));
   EXPECT_EQ(dec("ca3fc00000", att), json::value(1.5));
   EXPECT_EQ(dec("d903616263", att), json::value("abc"));
-  EXPECT_EQ(dec("da0001ff", att), json::value("\xff"));
+  EXPECT_EQ(dec("da00027e7e", att), json::value("~~"));
   EXPECT_EQ(dec("dc000101", att), json::parse("[1]"));
   EXPECT_EQ(dec("dd0000000101", att), json::parse("[1]"));
   EXPECT_EQ(dec("de0001a16101", att), json::parse(R"({"a":1})"));
@@ -121,6 +121,7 @@ TEST(Msgpack, RejectsMalformedInput) {
   EXPECT_EQ(dec_error(unhex("a5616263")), DecodeError::truncated);
   EXPECT_EQ(dec_error(unhex("dcffff")), DecodeError::truncated);  // 65535 items, none present
   EXPECT_EQ(dec_error(unhex("c1")), DecodeError::invalid_byte);
+  EXPECT_EQ(dec_error(unhex("a2c328")), DecodeError::invalid_utf8);  // str "\xc3(" is not UTF-8
   EXPECT_EQ(dec_error(unhex("d701000000000000000000")), DecodeError::unsupported_ext);
   EXPECT_EQ(dec_error(unhex("c70101ff")), DecodeError::unsupported_ext);
   EXPECT_EQ(dec_error(unhex("d40101")), DecodeError::unsupported_ext);

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "websocket/utf8.hpp"
+#include "common/utf8.hpp"
 
 namespace pulseboard::websocket {
 namespace {

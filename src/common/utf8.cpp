@@ -1,9 +1,9 @@
-#include "websocket/utf8.hpp"
+#include "common/utf8.hpp"
 
 #include <cstdint>
 #include <cstring>
 
-namespace pulseboard::websocket {
+namespace pulseboard {
 
 bool is_valid_utf8(std::string_view bytes) {
   const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());
@@ -47,4 +47,4 @@ bool is_valid_utf8(std::string_view bytes) {
   return true;
 }
 
-}  // namespace pulseboard::websocket
+}  // namespace pulseboard
