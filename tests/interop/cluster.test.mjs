@@ -3,16 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
-import { io } from 'socket.io-client';
-import { mintToken, nextEvent, publish, startPulseboard, waitFor } from './lib/gateway.mjs';
+import { connectClient, connected } from './lib/clients.mjs';
+import { nextEvent, publish, startGateways, waitFor } from './lib/gateway.mjs';
 import { startRedis } from './lib/redis.mjs';
 
 const BRIDGE = 'socket-io-bridge';
-
-function connect(url, opts = {}) {
-  const s = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: mintToken() }, ...opts });
-  return s;
-}
 
 // Counts every `event` a socket receives, by the `seq` in its data.
 function counter(socket, event) {
@@ -40,14 +35,12 @@ describe('two gateways on one Redis', () => {
   const clients = [];
   before(async () => {
     redis = await startRedis();
-    const args = ['--redis-url', redis.url, '--threads', '2'];
-    [a, b] = await Promise.all([startPulseboard({ args }), startPulseboard({ args })]);
-    await waitFor(async () => (await readyz(a.url)) === 200 && (await readyz(b.url)) === 200, { what: 'both gateways ready' });
+    [a, b] = await startGateways(2, { args: ['--redis-url', redis.url, '--threads', '2'] });
     pub = createClient({ url: redis.url });
     pub.on('error', () => {});
     await pub.connect();
-    for (const gw of [a, a, b, b]) clients.push(connect(gw.url));
-    await Promise.all(clients.map((c) => nextEvent(c, 'connect')));
+    for (const gw of [a, a, b, b]) clients.push(connectClient(gw.url));
+    await connected(...clients);
   });
   after(async () => {
     clients.forEach((c) => c.disconnect());

@@ -5,73 +5,32 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Emitter } from '@socket.io/redis-emitter';
 import { createClient } from 'redis';
-import { io as ioClient } from 'socket.io-client';
-import { SECRET, mintToken, nextEvent, publish, startPulseboard, waitFor } from './lib/gateway.mjs';
+import { connectClient, connected, countsAfter, silent } from './lib/clients.mjs';
+import { SECRET, nextEvent, publish, waitFor } from './lib/gateway.mjs';
+import { startMixedCluster } from './lib/mixed_cluster.mjs';
 import { startRedis } from './lib/redis.mjs';
 import { startArticleServer } from './peers/server.mjs';
 
 const BRIDGE = 'socket-io-bridge';
-const all = [];
-function connect(url) {
-  const s = ioClient(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: mintToken() } });
-  all.push(s);
-  return s;
-}
-const connected = (...sockets) => Promise.all(sockets.map((s) => (s.connected ? null : nextEvent(s, 'connect'))));
-
-// Resolves with how many times `event` arrived at each socket, after a barrier event emitted by
-// `sendBarrier` arrived everywhere and a quiet period passed.
-async function countsAfter(sockets, event, send, sendBarrier) {
-  const counts = sockets.map(() => 0);
-  const handlers = sockets.map((s, i) => {
-    const h = () => counts[i]++;
-    s.on(event, h);
-    return h;
-  });
-  await send();
-  const barriers = sockets.map((s) => nextEvent(s, 'barrier', 5000));
-  await sendBarrier();
-  await Promise.all(barriers);
-  await new Promise((r) => setTimeout(r, 300));
-  sockets.forEach((s, i) => s.off(event, handlers[i]));
-  return counts;
-}
-
-// Nothing arrives within `ms` (for exclusions).
-async function silent(socket, event, ms = 400) {
-  let got = false;
-  const h = () => (got = true);
-  socket.on(event, h);
-  await new Promise((r) => setTimeout(r, ms));
-  socket.off(event, h);
-  return !got;
-}
 
 describe('mixed cluster: the article Node server, two Pulseboard gateways, the emitter', () => {
-  let redis, a, b, node, pub, emitter;
-  let pa1, pa2, pb1, n1;
+  let redis, servers, pub, emitter;
+  let a, node, pa1, pa2, pb1, n1;
   before(async () => {
     redis = await startRedis();
-    const args = ['--redis-url', redis.url, '--threads', '2'];
-    [a, b] = await Promise.all([startPulseboard({ args }), startPulseboard({ args })]);
-    node = await startArticleServer({ redisUrl: redis.url, secret: SECRET, bridgeLocal: true });
+    // The Node server counts both gateways as cluster members (they subscribe the request channel).
+    servers = await startMixedCluster({
+      gateway: { args: ['--redis-url', redis.url, '--threads', '2'] },
+      startNodeServer: () => startArticleServer({ redisUrl: redis.url, secret: SECRET, bridgeLocal: true }),
+    });
+    ({ a, node, pa1, pa2, pb1, n1 } = servers);
     pub = createClient({ url: redis.url });
     await pub.connect();
     emitter = new Emitter(pub);
-    await waitFor(async () => (await fetch(`${a.url}/readyz`)).ok && (await fetch(`${b.url}/readyz`)).ok, { what: 'gateways ready' });
-    pa1 = connect(a.url);
-    pa2 = connect(a.url);
-    pb1 = connect(b.url);
-    n1 = connect(node.url);
-    await connected(pa1, pa2, pb1, n1);
-    // The Node server counts both gateways as cluster members (they subscribe the request channel).
-    await waitFor(async () => (await node.io.of('/').adapter.serverCount()) === 3, { what: 'serverCount 3' });
   });
   after(async () => {
-    all.forEach((s) => s.disconnect());
-    await node?.close();
+    await servers?.stop();
     await pub?.quit().catch(() => {});
-    await Promise.all([a?.stop(), b?.stop()]);
     await redis?.stop();
   });
 
@@ -213,7 +172,7 @@ describe('the article\'s server.js alone, two nodes on one Redis', () => {
       nodes.push(await startArticleServer({ redisUrl: redis.url, secret: SECRET }));
       nodes.push(await startArticleServer({ redisUrl: redis.url, secret: SECRET }));
       await pub.connect();
-      for (const n of nodes) clients.push(connect(n.url));
+      for (const n of nodes) clients.push(connectClient(n.url));
       await connected(...clients);
       const counts = await countsAfter(clients, 'dup',
         () => pub.publish(BRIDGE, JSON.stringify({ room: 'live-metrics', event: 'dup', data: 1 })),

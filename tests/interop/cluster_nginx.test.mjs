@@ -4,18 +4,16 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { io } from 'socket.io-client';
-import { mintToken, nextEvent, publish, startPulseboard, waitFor } from './lib/gateway.mjs';
+import { clientSet } from './lib/clients.mjs';
+import { nextEvent, publish, startGateways, waitFor } from './lib/gateway.mjs';
 import { startNginx } from './lib/nginx.mjs';
 import { startRedis } from './lib/redis.mjs';
 
-const sockets = [];
+const sockets = clientSet();
 // Clients come from different loopback addresses so `hash $remote_addr` spreads them.
 function client(url, n, transports) {
   const agent = new http.Agent({ keepAlive: true, localAddress: `127.0.0.${10 + n}` });
-  const s = io(url, { transports, agent, localAddress: agent.options.localAddress, reconnection: false, forceNew: true, auth: { token: mintToken() } });
-  sockets.push(s);
-  return s;
+  return sockets.connect(url, { transports, agent, localAddress: agent.options.localAddress });
 }
 
 async function socketsOn(gw) {
@@ -28,13 +26,12 @@ describe('gateways behind NGINX', () => {
   before(async () => {
     redis = await startRedis();
     const args = ['--redis-url', redis.url, '--threads', '1', '--ping-interval', '2000', '--ping-timeout', '2000'];
-    [a, b] = await Promise.all([startPulseboard({ args }), startPulseboard({ args })]);
-    await waitFor(async () => (await fetch(`${a.url}/readyz`)).ok && (await fetch(`${b.url}/readyz`)).ok, { what: 'gateways ready' });
+    [a, b] = await startGateways(2, { args });
     sticky = await startNginx({ gateways: [a.port, b.port], api: a.port });
     roundRobin = await startNginx({ gateways: [a.port, b.port], api: a.port, sticky: false });
   });
   after(async () => {
-    sockets.forEach((s) => s.disconnect());
+    sockets.disconnectAll();
     await Promise.all([sticky?.stop(), roundRobin?.stop()]);
     await Promise.all([a?.stop(), b?.stop()]);
     await redis?.stop();

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Emitter } from '@socket.io/redis-emitter';
 import { createClient, createCluster } from 'redis';
-import { io } from 'socket.io-client';
-import { mintToken, nextEvent, publish, startPulseboard, waitFor } from './lib/gateway.mjs';
+import { connectClient, connected } from './lib/clients.mjs';
+import { nextEvent, publish, startGateways } from './lib/gateway.mjs';
 import { startRedisCluster } from './lib/redis.mjs';
 
 describe('sharded pub/sub on a Redis Cluster', () => {
@@ -14,16 +14,15 @@ describe('sharded pub/sub on a Redis Cluster', () => {
   before(async () => {
     cluster = await startRedisCluster();
     const opts = { args: ['--redis-url', cluster.url, '--threads', '1'], env: { REDIS_MODE: 'sharded' } };
-    [a, b] = await Promise.all([startPulseboard(opts), startPulseboard(opts)]);
-    await waitFor(async () => (await fetch(`${a.url}/readyz`)).ok && (await fetch(`${b.url}/readyz`)).ok, { what: 'gateways ready' });
+    [a, b] = await startGateways(2, opts);
     redis = createCluster({ rootNodes: [{ url: cluster.url }] });
     redis.on('error', () => {});
     await redis.connect();
     // A plain client on another master: classic PUBLISH is broadcast to the whole cluster.
     single = createClient({ url: `redis://127.0.0.1:${cluster.ports[2]}` });
     await single.connect();
-    for (const gw of [a, b]) clients.push(io(gw.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: mintToken() } }));
-    await Promise.all(clients.map((c) => nextEvent(c, 'connect')));
+    for (const gw of [a, b]) clients.push(connectClient(gw.url));
+    await connected(...clients);
   });
   after(async () => {
     clients.forEach((c) => c.disconnect());

@@ -4,46 +4,13 @@
 // gateways' clients, and the gateways answer its requests.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { io as ioClient } from 'socket.io-client';
-import { SECRET, mintToken, nextEvent, publish, startPulseboard, waitFor } from './lib/gateway.mjs';
+import { countsAfter, silent } from './lib/clients.mjs';
+import { SECRET, nextEvent, publish, waitFor } from './lib/gateway.mjs';
+import { startMixedCluster } from './lib/mixed_cluster.mjs';
 import { startRedisCluster } from './lib/redis.mjs';
 import { startShardedServer } from './peers/sharded_server.mjs';
 
 const BRIDGE = 'socket-io-bridge';
-const all = [];
-function connect(url) {
-  const s = ioClient(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: mintToken() } });
-  all.push(s);
-  return s;
-}
-const connected = (...sockets) => Promise.all(sockets.map((s) => (s.connected ? null : nextEvent(s, 'connect'))));
-
-// How many times `event` arrived at each socket, once a barrier event sent after it arrived
-// everywhere and a quiet period passed.
-async function countsAfter(sockets, event, send, sendBarrier) {
-  const counts = sockets.map(() => 0);
-  const handlers = sockets.map((s, i) => {
-    const h = () => counts[i]++;
-    s.on(event, h);
-    return h;
-  });
-  await send();
-  const barriers = sockets.map((s) => nextEvent(s, 'barrier', 5000));
-  await sendBarrier();
-  await Promise.all(barriers);
-  await new Promise((r) => setTimeout(r, 300));
-  sockets.forEach((s, i) => s.off(event, handlers[i]));
-  return counts;
-}
-
-async function silent(socket, event, ms = 400) {
-  let got = false;
-  const h = () => (got = true);
-  socket.on(event, h);
-  await new Promise((r) => setTimeout(r, ms));
-  socket.off(event, h);
-  return !got;
-}
 
 // Subscribers of a sharded channel, summed over the masters (what serverCount() asks).
 async function shardSubscribers(node, channel) {
@@ -56,29 +23,22 @@ async function shardSubscribers(node, channel) {
 }
 
 describe('sharded adapter: a Node createShardedAdapter server and two Pulseboard gateways', () => {
-  let cluster, a, b, node;
-  let pa1, pa2, pb1, n1;
+  let cluster, servers;
+  let a, node, pa1, pa2, pb1, n1;
   before(async () => {
     cluster = await startRedisCluster();
-    const opts = {
-      args: ['--redis-url', cluster.url, '--threads', '2'],
-      env: { REDIS_MODE: 'sharded', SOCKETIO_ADAPTER: 'sharded' },
-    };
-    [a, b] = await Promise.all([startPulseboard(opts), startPulseboard(opts)]);
-    node = await startShardedServer({ redisUrl: cluster.url, secret: SECRET });
-    await waitFor(async () => (await fetch(`${a.url}/readyz`)).ok && (await fetch(`${b.url}/readyz`)).ok, { what: 'gateways ready' });
-    pa1 = connect(a.url);
-    pa2 = connect(a.url);
-    pb1 = connect(b.url);
-    n1 = connect(node.url);
-    await connected(pa1, pa2, pb1, n1);
     // Both gateways SSUBSCRIBE the namespace channel, so the Node server counts them.
-    await waitFor(async () => (await node.io.of('/').adapter.serverCount()) === 3, { what: 'serverCount 3' });
+    servers = await startMixedCluster({
+      gateway: {
+        args: ['--redis-url', cluster.url, '--threads', '2'],
+        env: { REDIS_MODE: 'sharded', SOCKETIO_ADAPTER: 'sharded' },
+      },
+      startNodeServer: () => startShardedServer({ redisUrl: cluster.url, secret: SECRET }),
+    });
+    ({ a, node, pa1, pa2, pb1, n1 } = servers);
   });
   after(async () => {
-    all.forEach((s) => s.disconnect());
-    await node?.close();
-    await Promise.all([a?.stop(), b?.stop()]);
+    await servers?.stop();
     await cluster?.stop();
   });
 

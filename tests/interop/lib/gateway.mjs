@@ -88,6 +88,25 @@ export async function startPulseboard({ role = 'gateway', args = [], env = {}, p
   };
 }
 
+// Starts `count` gateways with the same options (see startPulseboard) and resolves once every
+// one answers /readyz, i.e. has its broker connection; stops the started ones if any fails.
+export async function startGateways(count, options = {}) {
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startPulseboard(options)));
+  const gateways = started.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+  try {
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    await waitFor(async () => {
+      for (const gw of gateways) if ((await fetch(`${gw.url}/readyz`)).status !== 200) return false;
+      return true;
+    }, { what: `${count} gateways ready` });
+  } catch (e) {
+    await Promise.all(gateways.map((gw) => gw.stop()));
+    throw e;
+  }
+  return gateways;
+}
+
 export async function publish(url, body, key = PUBLISH_KEY) {
   return fetch(`${url}/api/v1/publish`, {
     method: 'POST',

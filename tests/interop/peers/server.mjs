@@ -7,31 +7,12 @@
 // `bridgeLocal`: the article emits each bridge message with io.to(room), i.e. through the adapter
 // to every node, while every node is subscribed to the bridge: N nodes deliver N copies.
 // io.local.to(room) is the fix, and is what a Node server beside Pulseboard gateways must use.
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 import { Server } from 'socket.io';
-
-function verifyHs256(token, secret) {
-  const parts = typeof token === 'string' ? token.split('.') : [];
-  if (parts.length !== 3) return null;
-  const [head, body, sig] = parts;
-  const expected = createHmac('sha256', secret).update(`${head}.${body}`).digest();
-  const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  try {
-    const header = JSON.parse(Buffer.from(head, 'base64url'));
-    const claims = JSON.parse(Buffer.from(body, 'base64url'));
-    if (header.alg !== 'HS256') return null;
-    if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) return null;
-    return claims;
-  } catch {
-    return null;
-  }
-}
+import { listenOnLoopback, serveDashboardSockets } from './common.mjs';
 
 export async function startArticleServer({
   port = 0,
@@ -49,19 +30,7 @@ export async function startArticleServer({
 
   const io = new Server(httpServer, { transports });
   io.adapter(createAdapter(pubClient, subClient));
-  io.use((socket, next) => {
-    const claims = verifyHs256(socket.handshake.auth?.token, secret);
-    if (!claims) return next(new Error('Authentication error'));
-    socket.data.sub = claims.sub;
-    next();
-  });
-  io.on('connection', (socket) => {
-    socket.join('live-metrics');
-    socket.on('echo', (...args) => {
-      const ack = typeof args.at(-1) === 'function' ? args.pop() : null;
-      ack?.(...args);
-    });
-  });
+  serveDashboardSockets(io, secret);
 
   const state = { bridgeLocal };
   await nodeSubClient.connect();
@@ -70,12 +39,11 @@ export async function startArticleServer({
     (state.bridgeLocal ? io.local : io).to(payload.room).emit(payload.event, payload.data);
   });
 
-  httpServer.listen(port, '127.0.0.1');
-  await once(httpServer, 'listening');
+  const boundPort = await listenOnLoopback(httpServer, port);
   return {
     io,
-    port: httpServer.address().port,
-    url: `http://127.0.0.1:${httpServer.address().port}`,
+    port: boundPort,
+    url: `http://127.0.0.1:${boundPort}`,
     setBridgeLocal(on) {
       state.bridgeLocal = on;
     },
