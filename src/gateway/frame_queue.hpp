@@ -13,6 +13,8 @@ class FrameQueue {
  public:
   bool empty() const { return head_ == items_.size(); }
   std::size_t size() const { return items_.size() - head_; }
+  // Slots allocated, the live frames included: what the queue costs in memory.
+  std::size_t capacity() const { return items_.capacity(); }
   const Frame& front() const { return items_[head_]; }
   const Frame& operator[](std::size_t i) const { return items_[head_ + i]; }
 
