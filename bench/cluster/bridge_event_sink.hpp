@@ -7,8 +7,8 @@
 
 #include "../dblatency/delivery_ledger.hpp"
 #include "../dblatency/frame_fields.hpp"
-#include "../dblatency/probe_client.hpp"
 #include "../loadgen/fleet_counters.hpp"
+#include "../loadgen/frame_sink.hpp"
 #include "../loadgen/frame_timestamp.hpp"
 
 namespace pulseboard::bench {

@@ -4,8 +4,6 @@
 //            the M bridge messages exactly once, and how late; JSON report on stdout.
 //   publish  publish M bridge messages on Redis at a steady rate (once every clients process
 //            is ready).
-#include <sys/resource.h>
-
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <chrono>
@@ -15,9 +13,11 @@
 #include <fstream>
 #include <thread>
 
-#include "../dblatency/probe_fleet.hpp"
 #include "../dblatency/probe_json.hpp"
 #include "../loadgen/bridge_publisher.hpp"
+#include "../loadgen/client_fleet.hpp"
+#include "../loadgen/file_limit.hpp"
+#include "../loadgen/fleet_ramp.hpp"
 #include "auth/jwt.hpp"
 #include "bridge_event_sink.hpp"
 
@@ -42,42 +42,28 @@ struct ClientsPlan {
   std::string ready_file;
 };
 
-// One process may hold at most 20,000 open files here; the soft limit is often lower.
-rlim_t raise_file_limit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
-  if (limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
-  return limit.rlim_cur;
-}
-
 double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
 int run_clients(const ClientsPlan& plan) {
-  auto limit = raise_file_limit();
+  auto limit = bench::raise_file_limit();
   if (limit < plan.clients + 64) {
     std::fprintf(stderr, "cluster-probe: %llu clients need more open files than the limit (%llu)\n",
                  static_cast<unsigned long long>(plan.clients),
                  static_cast<unsigned long long>(limit));
     return 2;
   }
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address_v4(plan.host, ec);
-  if (ec) return 2;
+  auto settings = bench::gateway_client_settings(plan.host, plan.port, plan.token);
+  if (!settings) return 2;
   bench::DeliveryLedger ledger(plan.clients, plan.messages, plan.threads, 1);
   bench::BridgeEventSink sink(ledger, plan.threads);
-  bench::ProbeSettings settings;
-  settings.server = {address, plan.port};
-  settings.host_header = plan.host + ":" + std::to_string(plan.port);
-  settings.connect_packet = "40" + json::serialize(json::object{{"token", plan.token}});
-  bench::ProbeFleet fleet(settings, sink, plan.threads,
-                          static_cast<std::uint8_t>(plan.source_octet));
-  auto ramped =
-      bench::ramp(fleet, plan.clients, plan.connect_rate, plan.max_in_flight, plan.ramp_timeout);
+  bench::ClientFleet fleet(*settings, plan.threads, static_cast<std::uint8_t>(plan.source_octet),
+                           &sink);
+  auto ramped = bench::ramp(fleet, {.clients = plan.clients,
+                                    .connect_rate = plan.connect_rate,
+                                    .max_in_flight = plan.max_in_flight,
+                                    .timeout_seconds = plan.ramp_timeout});
   auto held = ramped.totals.held();
   if (!plan.ready_file.empty()) std::ofstream(plan.ready_file) << held << "\n";
   std::fprintf(stderr, "cluster-probe: port %u: %llu of %llu connected in %.1f s\n", plan.port,

@@ -8,10 +8,10 @@
 #include <string>
 
 #include "../loadgen/fleet_counters.hpp"
+#include "../loadgen/frame_sink.hpp"
 #include "delivery_ledger.hpp"
 #include "frame_fields.hpp"
 #include "order_writer.hpp"
-#include "probe_client.hpp"
 
 namespace pulseboard::bench {
 

@@ -5,10 +5,12 @@
 #include <optional>
 #include <thread>
 
+#include "../loadgen/client_fleet.hpp"
+#include "../loadgen/fleet_ramp.hpp"
+#include "../loadgen/frame_timestamp.hpp"
 #include "../loadgen/process_stats.hpp"
 #include "db_event_sink.hpp"
 #include "db_latency_plan.hpp"
-#include "probe_fleet.hpp"
 #include "probe_json.hpp"
 
 namespace pulseboard::bench {
@@ -78,18 +80,15 @@ int run_db_latency(const DbLatencyPlan& plan) {
   PhaseHistograms from_committed_at(plan.threads, plan.phases.size());
   DbEventSink sink(log, ledger, from_committed_at, writer.id_prefix(), plan.threads);
 
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address_v4(plan.host, ec);
-  if (ec) {
+  auto settings = gateway_client_settings(plan.host, plan.port, plan.token);
+  if (!settings) {
     std::fprintf(stderr, "db-latency: --host must be an IPv4 address\n");
     return 2;
   }
-  ProbeSettings settings;
-  settings.server = {address, plan.port};
-  settings.host_header = plan.host + ":" + std::to_string(plan.port);
-  settings.connect_packet = "40" + json::serialize(json::object{{"token", plan.token}});
-  ProbeFleet fleet(settings, sink, plan.threads, plan.source_octet);
-  auto ramped = ramp(fleet, plan.clients, 500, 64, 30);
+  ClientFleet fleet(*settings, plan.threads, plan.source_octet, &sink);
+  auto ramped = ramp(
+      fleet,
+      {.clients = plan.clients, .connect_rate = 500, .max_in_flight = 64, .timeout_seconds = 30});
   if (plan.progress)
     std::fprintf(stderr, "db-latency: %llu of %llu dashboards connected in %.1f s\n",
                  static_cast<unsigned long long>(ramped.totals.held()),
@@ -168,7 +167,7 @@ int run_db_latency(const DbLatencyPlan& plan) {
       {"write_path",
        "libpq, one connection, one autocommit INSERT of a completed order per commit"},
       {"latency_from", "the writer's receipt of the commit acknowledgement (CLOCK_REALTIME)"},
-      {"gateway", settings.host_header},
+      {"gateway", settings->host_header},
       {"dashboards",
        {{"requested", plan.clients},
         {"held", ramped.totals.held()},

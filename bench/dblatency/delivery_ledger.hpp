@@ -4,7 +4,7 @@
 // produces them; a phase is a range of those numbers.
 //
 // Each client's counts are written by its own thread only (client i on thread i % threads,
-// as ProbeFleet places them) and read by tally() after the fleet's threads were joined; the
+// as ClientFleet places them) and read by tally() after the fleet's threads were joined; the
 // histograms may be read at any time (they are atomics with one writer each).
 #include <cstdint>
 #include <memory>

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "probe_client.hpp"
+#include "../loadgen/frame_timestamp.hpp"
 #include "store/order_store.hpp"
 
 namespace pulseboard::bench {

@@ -1,26 +1,13 @@
 #pragma once
-// JSON pieces the probes' reports share with the load generator's (same field names).
+// JSON pieces of the probes' reports; those shared with the load generator's (same field
+// names) are in report_json.hpp.
 #include <boost/json.hpp>
-#include <cmath>
 
 #include "../loadgen/latency_histogram.hpp"
+#include "../loadgen/report_json.hpp"
 #include "delivery_ledger.hpp"
 
 namespace pulseboard::bench {
-
-inline double round3(double v) {
-  return std::round(v * 1000) / 1000;
-}
-
-// {samples, p50, p90, p99, p999, max} in µs.
-inline boost::json::object latency_json(const LatencyHistogram::Snapshot& h) {
-  return {{"samples", h.total()},
-          {"p50", round3(h.percentile(0.50))},
-          {"p90", round3(h.percentile(0.90))},
-          {"p99", round3(h.percentile(0.99))},
-          {"p999", round3(h.percentile(0.999))},
-          {"max", round3(h.max())}};
-}
 
 // The non-empty buckets as [lower µs, upper µs, count], so reports of several processes can be
 // merged into one distribution.

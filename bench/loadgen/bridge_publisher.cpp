@@ -2,21 +2,11 @@
 
 #include <hiredis/hiredis.h>
 
-#include <ctime>
 #include <thread>
 
+#include "frame_timestamp.hpp"
+
 namespace pulseboard::bench {
-
-namespace {
-
-std::uint64_t unix_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-}  // namespace
 
 std::string make_bridge_message(const BridgeMessageShape& shape, std::uint64_t unix_ns,
                                 std::uint64_t seq) {

@@ -7,8 +7,9 @@ namespace pulseboard::bench {
 
 namespace asio = boost::asio;
 
-ClientFleet::ClientFleet(ClientSettings settings, unsigned threads, std::uint8_t source_octet)
-    : settings_(std::move(settings)), source_octet_(source_octet) {
+ClientFleet::ClientFleet(ClientSettings settings, unsigned threads, std::uint8_t source_octet,
+                         FrameSink* sink)
+    : settings_(std::move(settings)), sink_(sink), source_octet_(source_octet) {
   settings_.phase_start_ns = &phase_start_ns_;
   if (threads == 0) threads = 1;
   for (unsigned i = 0; i < threads; ++i) shards_.push_back(std::make_unique<Shard>());
@@ -33,8 +34,8 @@ void ClientFleet::launch() {
   asio::ip::address_v4 source((127u << 24) | (std::uint32_t{source_octet_} << 16) | (third << 8) |
                               fourth);
   FleetCounters::bump(shard.counters.started);
-  asio::post(shard.io, [this, &shard, source] {
-    std::make_shared<SioClient>(shard.io, settings_, shard.counters)->start(source);
+  asio::post(shard.io, [this, &shard, source, index] {
+    std::make_shared<SioClient>(shard.io, settings_, shard.counters, sink_, index)->start(source);
   });
 }
 

@@ -2,7 +2,8 @@
 // Many SioClients spread over a few threads, one io_context each (a thread owns its clients).
 // The fleet is started by the caller's ramp: launch() posts one new connection to a thread in
 // turn, and source addresses are spread over a /16 of 127.0.0.0/8 so that 19k connections to one
-// server port never exhaust the ephemeral ports of a single source address.
+// server port never exhaust the ephemeral ports of a single source address. Client i lives on
+// thread i % threads.
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "fleet_counters.hpp"
+#include "frame_sink.hpp"
 #include "sio_client.hpp"
 
 namespace pulseboard::bench {
@@ -24,12 +26,14 @@ struct FleetTotals {
 class ClientFleet {
  public:
   // source_octet: the second octet of the source addresses, 127.<source_octet>.x.y, so several
-  // load generator processes use disjoint ranges.
-  ClientFleet(ClientSettings settings, unsigned threads, std::uint8_t source_octet);
+  // load generator processes use disjoint ranges. `sink` (optional) must outlive stop().
+  ClientFleet(ClientSettings settings, unsigned threads, std::uint8_t source_octet,
+              FrameSink* sink = nullptr);
   ~ClientFleet();
   ClientFleet(const ClientFleet&) = delete;
   ClientFleet& operator=(const ClientFleet&) = delete;
 
+  unsigned threads() const { return static_cast<unsigned>(shards_.size()); }
   void launch();  // one more connection
   // Frames stamped before this unix time no longer count (see FleetCounters::stale_frames).
   void begin_phase(std::uint64_t unix_ns) {
@@ -37,6 +41,7 @@ class ClientFleet {
   }
   FleetTotals totals() const;
   LatencyHistogram::Snapshot latency() const;
+  // Stops and joins the client threads: afterwards what they wrote may be read from any thread.
   void stop();
 
  private:
@@ -46,6 +51,7 @@ class ClientFleet {
   };
   std::atomic<std::uint64_t> phase_start_ns_{0};
   ClientSettings settings_;
+  FrameSink* sink_;
   std::uint8_t source_octet_;
   std::uint64_t launched_ = 0;
   std::vector<std::unique_ptr<Shard>> shards_;

@@ -3,10 +3,20 @@
 // end-to-end latency. A scan for the key beats a JSON DOM by two orders of magnitude, and the
 // load generator shares the CPU with the server it measures.
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string_view>
 
 namespace pulseboard::bench {
+
+// Unix time in ns (CLOCK_REALTIME): the clock every stamp and receipt time in the bench uses,
+// so that times taken in different processes compare.
+inline std::uint64_t unix_now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
 
 // The first `"t":<digits>` in `frame`, in nanoseconds. Values below 1e17 are taken as
 // microseconds (a publisher in another language may send µs).

@@ -1,19 +1,19 @@
 // The run itself: ramp, hold or publish phases, and the JSON report (load_plan.hpp).
-#include <sys/resource.h>
-
-#include <boost/asio/ip/address_v4.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <thread>
 
 #include "bridge_publisher.hpp"
 #include "client_fleet.hpp"
+#include "file_limit.hpp"
+#include "fleet_ramp.hpp"
+#include "frame_timestamp.hpp"
 #include "load_plan.hpp"
 #include "process_stats.hpp"
+#include "report_json.hpp"
 
 namespace pulseboard::bench {
 
@@ -26,32 +26,8 @@ double seconds_since(clock::time_point start) {
   return std::chrono::duration<double>(clock::now() - start).count();
 }
 
-// One process may hold at most 20,000 open files here; the soft limit is often lower.
-rlim_t raise_file_limit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
-  if (limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
-  return limit.rlim_cur;
-}
-
-double round3(double v) {
-  return std::round(v * 1000) / 1000;
-}
-
 double round4(double v) {
   return std::round(v * 10000) / 10000;
-}
-
-json::object latency_json(const LatencyHistogram::Snapshot& h) {
-  return {{"samples", h.total()},
-          {"p50", round3(h.percentile(0.50))},
-          {"p90", round3(h.percentile(0.90))},
-          {"p99", round3(h.percentile(0.99))},
-          {"p999", round3(h.percentile(0.999))},
-          {"max", round3(h.max())}};
 }
 
 // Prints one progress line on stderr per second: connections, frames/s and p99 of the phase.
@@ -116,10 +92,7 @@ json::object run_phase(const LoadPlan& plan, const Phase& phase, ClientFleet& fl
                                      static_cast<double>(std::max<std::uint64_t>(held, 1))
                                : phase.rate;
   progress.set_phase(phase.name, latency_before);
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
-  fleet.begin_phase(static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ull +
-                    static_cast<std::uint64_t>(now.tv_nsec));
+  fleet.begin_phase(unix_now_ns());
 
   BridgeMessageShape shape;
   shape.data_bytes = phase.payload_bytes;
@@ -202,16 +175,11 @@ int run_load(const LoadPlan& plan) {
                  static_cast<unsigned long long>(file_limit));
     return 2;
   }
-  boost::system::error_code ec;
-  auto address = boost::asio::ip::make_address_v4(plan.host, ec);
-  if (ec) {
+  auto settings = gateway_client_settings(plan.host, plan.port, plan.token);
+  if (!settings) {
     std::fprintf(stderr, "loadgen: --host must be an IPv4 loopback address\n");
     return 2;
   }
-  ClientSettings settings;
-  settings.server = {address, plan.port};
-  settings.host_header = plan.host + ":" + std::to_string(plan.port);
-  settings.connect_packet = "40" + json::serialize(json::object{{"token", plan.token}});
 
   std::unique_ptr<BridgePublisher> publisher;
   if (!plan.phases.empty()) {
@@ -223,41 +191,24 @@ int run_load(const LoadPlan& plan) {
   }
 
   auto server_idle = plan.server_pid ? sample_process(plan.server_pid) : std::nullopt;
-  ClientFleet fleet(settings, plan.threads, plan.source_octet);
+  ClientFleet fleet(*settings, plan.threads, plan.source_octet);
   Progress progress(fleet, plan.progress);
 
   // Ramp: launch on a schedule of connect_rate per second, never more than max_in_flight
   // handshakes at once.
-  auto ramp_start = clock::now();
-  std::uint64_t launched = 0;
-  for (;;) {
-    auto t = fleet.totals();
-    auto due = std::min<std::uint64_t>(
-        plan.clients,
-        static_cast<std::uint64_t>(seconds_since(ramp_start) * plan.connect_rate) + 1);
-    while (launched < due && launched - t.connected - t.failed < plan.max_in_flight) {
-      fleet.launch();
-      ++launched;
-    }
-    // Judge completion on counts read after this turn's launches: `t` predates them, so the
-    // last handshakes would not yet show as in flight.
-    if (launched == plan.clients) {
-      auto now = fleet.totals();
-      if (now.connected + now.failed >= launched) break;
-    }
-    if (seconds_since(ramp_start) > plan.ramp_timeout_seconds) break;
-    progress.tick();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  double ramp_seconds = seconds_since(ramp_start);
-  auto ramped = fleet.totals();
+  auto [ramped, ramp_seconds] = ramp(fleet,
+                                     {.clients = plan.clients,
+                                      .connect_rate = plan.connect_rate,
+                                      .max_in_flight = plan.max_in_flight,
+                                      .timeout_seconds = plan.ramp_timeout_seconds},
+                                     [&] { progress.tick(); });
   if (!plan.ready_file.empty()) std::ofstream(plan.ready_file) << ramped.held() << "\n";
   // Let the server settle (garbage collection, lazily grown buffers) before reading its memory.
   std::this_thread::sleep_for(std::chrono::seconds(1));
   auto server_ramped = plan.server_pid ? sample_process(plan.server_pid) : std::nullopt;
 
   json::object report;
-  report["target"] = settings.host_header;
+  report["target"] = settings->host_header;
   report["server_pid"] = plan.server_pid;
   report["threads"] = plan.threads;
   std::uint64_t held = fleet.totals().held();

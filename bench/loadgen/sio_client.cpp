@@ -6,7 +6,6 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/websocket/stream_base.hpp>
 #include <chrono>
-#include <ctime>
 
 #include "frame_timestamp.hpp"
 
@@ -18,20 +17,14 @@ using boost::system::error_code;
 
 namespace {
 
-std::uint64_t unix_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 constexpr std::string_view kPong = "3";
 constexpr std::size_t kMaxMessageBytes = 1 << 20;
 
 }  // namespace
 
-SioClient::SioClient(asio::io_context& io, const ClientSettings& settings, FleetCounters& counters)
-    : ws_(io), settings_(settings), counters_(counters) {}
+SioClient::SioClient(asio::io_context& io, const ClientSettings& settings, FleetCounters& counters,
+                     FrameSink* sink, std::size_t index)
+    : ws_(io), settings_(settings), counters_(counters), sink_(sink), index_(index) {}
 
 void SioClient::start(const asio::ip::address_v4& source) {
   auto& socket = ws_.next_layer();
@@ -87,21 +80,12 @@ void SioClient::handle_message(std::string_view message) {
   switch (message[0]) {
     case '4':  // Engine.IO message: a Socket.IO packet follows
       if (message.size() >= 2 && message[1] == '2') {
-        auto sent = frame_timestamp_ns(message);
-        if (!sent) {
-          FleetCounters::bump(counters_.frames);
-          FleetCounters::bump(counters_.untimed_frames);
-        } else if (settings_.phase_start_ns &&
-                   *sent < settings_.phase_start_ns->load(std::memory_order_relaxed)) {
-          FleetCounters::bump(counters_.stale_frames);
-        } else {
-          FleetCounters::bump(counters_.frames);
-          auto now = unix_now_ns();
-          counters_.latency.record(now > *sent ? (now - *sent) / 1000 : 0);
-        }
+        auto received_ns = count_event(message);
+        if (sink_) sink_->on_event(index_, message, received_ns ? received_ns : unix_now_ns());
       } else if (message.size() >= 2 && message[1] == '0' && state_ == State::awaiting_connect) {
         state_ = State::connected;
         FleetCounters::bump(counters_.connected);
+        if (sink_) sink_->on_connected(index_);
       } else if (message.size() >= 2 && (message[1] == '4' || message[1] == '1')) {
         fail();  // CONNECT_ERROR or DISCONNECT: the server refused or dropped us
       }
@@ -124,6 +108,26 @@ void SioClient::handle_message(std::string_view message) {
     default:
       return;
   }
+}
+
+// Counts the frame and records its latency; returns the receipt time when it read the clock
+// (a timed frame of the current phase), else 0. Untimed and stale frames skip the clock.
+std::uint64_t SioClient::count_event(std::string_view frame) {
+  auto sent = frame_timestamp_ns(frame);
+  if (!sent) {
+    FleetCounters::bump(counters_.frames);
+    FleetCounters::bump(counters_.untimed_frames);
+    return 0;
+  }
+  if (settings_.phase_start_ns &&
+      *sent < settings_.phase_start_ns->load(std::memory_order_relaxed)) {
+    FleetCounters::bump(counters_.stale_frames);
+    return 0;
+  }
+  FleetCounters::bump(counters_.frames);
+  auto now = unix_now_ns();
+  counters_.latency.record(now > *sent ? (now - *sent) / 1000 : 0);
+  return now;
 }
 
 void SioClient::flush() {

@@ -2,28 +2,26 @@
 // One lean Socket.IO v5 client over a WebSocket-only Engine.IO v4 session (PROTOCOL.md §1.3,
 // §2.4): upgrade, read OPEN, send CONNECT with the auth token, wait for the CONNECT reply,
 // then answer pings and count EVENT frames. It never sends events, so its only writes are the
-// CONNECT and the pongs.
+// CONNECT and the pongs. With a FrameSink it also reports its CONNECT and hands over every
+// EVENT frame (the probes); without one, the per-frame cost is a null pointer check.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <cstddef>
 #include <memory>
-#include <string>
+#include <string_view>
 
+#include "client_settings.hpp"
 #include "fleet_counters.hpp"
+#include "frame_sink.hpp"
 
 namespace pulseboard::bench {
 
-struct ClientSettings {
-  boost::asio::ip::tcp::endpoint server;
-  std::string host_header;     // "127.0.0.1:4000"
-  std::string connect_packet;  // 40{"token":"..."}
-  // Unix ns at which the current publishing phase began; frames stamped earlier are stale.
-  const std::atomic<std::uint64_t>* phase_start_ns = nullptr;
-};
-
 class SioClient : public std::enable_shared_from_this<SioClient> {
  public:
-  SioClient(boost::asio::io_context& io, const ClientSettings& settings, FleetCounters& counters);
+  // `index` names this client to `sink` (may be null); both must outlive the client.
+  SioClient(boost::asio::io_context& io, const ClientSettings& settings, FleetCounters& counters,
+            FrameSink* sink = nullptr, std::size_t index = 0);
   // Binds the socket to `source` (port chosen by the kernel at connect time) and connects.
   void start(const boost::asio::ip::address_v4& source);
 
@@ -35,7 +33,7 @@ class SioClient : public std::enable_shared_from_this<SioClient> {
   void read_next();
   void on_read(boost::system::error_code ec);
   void handle_message(std::string_view message);
-  void send(std::string_view text);
+  std::uint64_t count_event(std::string_view frame);
   void flush();
   void fail();
 
@@ -43,6 +41,8 @@ class SioClient : public std::enable_shared_from_this<SioClient> {
   boost::beast::flat_buffer buffer_;
   const ClientSettings& settings_;
   FleetCounters& counters_;
+  FrameSink* sink_;
+  std::size_t index_;
   State state_ = State::connecting;
   bool writing_ = false;
   bool connect_pending_ = false;  // the CONNECT packet waits for the write in flight
