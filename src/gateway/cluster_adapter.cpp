@@ -47,23 +47,29 @@ void ClusterAdapter::on_broadcast(const std::string& nsp, std::string_view chann
                                   std::string_view payload) {
   if (!cluster::broadcast_room(options_.key, nsp, channel)) return;
   auto message = cluster::decode_broadcast(payload);
+  auto& metrics = server_.context().metrics;
   if (!message) {
+    metrics.adapter_messages_malformed.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("cluster adapter: undecodable broadcast on {} ({} bytes)", channel,
                   payload.size());
     return;
   }
   if (message->uid == uid_ || message->nsp != nsp) return;
+  metrics.adapter_messages_total.fetch_add(1, std::memory_order_relaxed);
   local::broadcast(server_, nsp, std::move(message->data), std::move(message->attachments),
                    message->opts);
 }
 
 void ClusterAdapter::on_request(const std::string& nsp, std::string_view payload) {
   auto request = cluster::decode_request(payload);
+  auto& metrics = server_.context().metrics;
   if (!request) {
+    metrics.adapter_messages_malformed.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("cluster adapter: undecodable request ({} bytes)", payload.size());
     return;
   }
   if (request->uid && *request->uid == uid_) return;
+  metrics.adapter_messages_total.fetch_add(1, std::memory_order_relaxed);
   using T = cluster::RequestType;
   switch (request->type) {
     case T::sockets:

@@ -64,6 +64,11 @@ std::string GatewayMetrics::render_prometheus() const {
         bridge_messages_total.load(), "counter");
   gauge("pulseboard_bridge_messages_invalid_total", "Bridge messages refused as malformed",
         bridge_messages_invalid.load(), "counter");
+  gauge("pulseboard_adapter_messages_total", "Redis adapter messages from other nodes applied",
+        adapter_messages_total.load(), "counter");
+  gauge("pulseboard_adapter_messages_malformed_total",
+        "Redis adapter messages dropped as malformed", adapter_messages_malformed.load(),
+        "counter");
   gauge("pulseboard_upgrades_total", "Polling sessions upgraded to WebSocket",
         upgrades_total.load(), "counter");
   out +=

@@ -39,6 +39,9 @@ struct GatewayMetrics {
   std::atomic<std::uint64_t> frames_queued_total{0};
   std::atomic<std::uint64_t> bridge_messages_total{0};
   std::atomic<std::uint64_t> bridge_messages_invalid{0};
+  // Redis adapter traffic from other nodes (classic or sharded), not counting our own echoes.
+  std::atomic<std::uint64_t> adapter_messages_total{0};
+  std::atomic<std::uint64_t> adapter_messages_malformed{0};
   std::atomic<std::uint64_t> upgrades_total{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Rejection::count_)> rejections{};
 

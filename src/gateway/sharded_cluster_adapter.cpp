@@ -120,11 +120,16 @@ void ShardedClusterAdapter::on_room(const std::string& nsp, const std::string& r
     broker_->unsubscribe(std::move(update.channel));
 }
 
+void ShardedClusterAdapter::count_malformed() {
+  malformed_.fetch_add(1, std::memory_order_relaxed);
+  server_.context().metrics.adapter_messages_malformed.fetch_add(1, std::memory_order_relaxed);
+}
+
 void ShardedClusterAdapter::on_message(const std::string& nsp, std::string_view channel,
                                        std::string_view payload) {
   auto decoded = cluster::sharded::decode(payload);
   if (!decoded.message) {
-    malformed_.fetch_add(1, std::memory_order_relaxed);
+    count_malformed();
     spdlog::debug("sharded adapter: dropped a message on {} ({} bytes): {}", channel,
                   payload.size(), why(decoded.error));
     return;
@@ -136,6 +141,7 @@ void ShardedClusterAdapter::apply(const std::string& nsp, Message& m) {
   Action action = sharded::decide(m, uid_, nsp);
   if (action == Action::ignore_own) return;
   received_.fetch_add(1, std::memory_order_relaxed);
+  server_.context().metrics.adapter_messages_total.fetch_add(1, std::memory_order_relaxed);
   auto done = [](std::size_t) {};
   switch (action) {
     case Action::deliver:
@@ -185,13 +191,13 @@ json::value* event_data(Message& m) {
 void ShardedClusterAdapter::deliver(const std::string& nsp, Message& m) {
   auto* data = event_data(m);
   if (!data || !local::broadcast(server_, nsp, std::move(*data), std::move(m.attachments), *m.opts))
-    malformed_.fetch_add(1, std::memory_order_relaxed);
+    count_malformed();
 }
 
 void ShardedClusterAdapter::deliver_with_ack(const std::string& nsp, Message& m) {
   auto* data = event_data(m);
   if (!data) {
-    malformed_.fetch_add(1, std::memory_order_relaxed);
+    count_malformed();
     return;
   }
   auto self = shared_from_this();

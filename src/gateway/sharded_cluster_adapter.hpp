@@ -66,6 +66,7 @@ class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedCluster
   void respond(const std::string& nsp, const std::string& requester_uid,
                cluster::sharded::Message response);
   broker::MessageHandler handler_for(const std::string& nsp);
+  void count_malformed();  // here and on /metrics
 
   Server& server_;
   std::shared_ptr<broker::Broker> broker_;

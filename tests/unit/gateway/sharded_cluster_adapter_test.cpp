@@ -324,6 +324,11 @@ TEST_F(ShardedAdapterTest, OwnMessagesOtherNamespacesAndGarbageAreDropped) {
   EXPECT_TRUE(broker->published.empty());
   EXPECT_EQ(adapter->messages_malformed(), 5u);
   EXPECT_EQ(adapter->messages_received(), 2u) << "the other namespace's and the bad packet's";
+  // What an operator sees on /metrics.
+  const std::string metrics = server.context().metrics.render_prometheus();
+  EXPECT_NE(metrics.find("pulseboard_adapter_messages_malformed_total 5\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("pulseboard_adapter_messages_total 2\n"), std::string::npos);
 }
 
 }  // namespace
