@@ -7,6 +7,12 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { createClient } from 'redis';
 import { connectClient, connected, countsAfter, silent } from './lib/clients.mjs';
 import { SECRET, nextEvent, publish, waitFor } from './lib/gateway.mjs';
+import {
+  broadcastAcksAreCollected,
+  disconnectSocketsReachesGatewayClients,
+  everyGatewayAnswersServerSideEmit,
+  exceptIsHonoured,
+} from './lib/adapter_contract.mjs';
 import { startMixedCluster } from './lib/mixed_cluster.mjs';
 import { startRedis } from './lib/redis.mjs';
 import { startArticleServer } from './peers/server.mjs';
@@ -52,19 +58,7 @@ describe('mixed cluster: the article Node server, two Pulseboard gateways, the e
     assert.deepEqual(Buffer.from(second.inner), Buffer.from([4]));
   });
 
-  it('except by socket id and by room is honoured across nodes', async () => {
-    await pa2.timeout(2000).emitWithAck('subscribe', 'vip');
-    const pa1Quiet = silent(pa1, 'no-pa1');
-    const others = Promise.all([pa2, pb1, n1].map((s) => nextEvent(s, 'no-pa1')));
-    node.io.to('live-metrics').except(pa1.id).emit('no-pa1');
-    await others;
-    assert.equal(await pa1Quiet, true);
-    const vipQuiet = silent(pa2, 'no-vip');
-    const rest = Promise.all([pa1, pb1, n1].map((s) => nextEvent(s, 'no-vip')));
-    node.io.except('vip').emit('no-vip');
-    await rest;
-    assert.equal(await vipQuiet, true);
-  });
+  it('except by socket id and by room is honoured across nodes', () => exceptIsHonoured(servers));
 
   it('@socket.io/redis-emitter broadcasts reach gateway clients, room, except and binary', async () => {
     const got = Promise.all([pa1, pb1].map((s) => nextEvent(s, 'emitted')));
@@ -113,20 +107,9 @@ describe('mixed cluster: the article Node server, two Pulseboard gateways, the e
     await waitFor(async () => (await node.io.in('x').fetchSockets()).length === 0, { what: 'remote leave' });
   });
 
-  it('serverSideEmit with an ack gets an answer from every gateway', async () => {
-    const t0 = Date.now();
-    const replies = await node.io.serverSideEmitWithAck('ping', { a: 1 });
-    assert.deepEqual(replies, [null, null]);
-    assert.ok(Date.now() - t0 < 2000);
-  });
+  it('serverSideEmit with an ack gets an answer from every gateway', () => everyGatewayAnswersServerSideEmit(servers));
 
-  it('a broadcast with acks collects the acks of gateway clients', async () => {
-    for (const s of [pa1, pa2, pb1, n1]) s.on('question', (x, cb) => cb({ answer: x + 1, from: s.id }));
-    const replies = await node.io.timeout(3000).emitWithAck('question', 41);
-    assert.equal(replies.length, 4);
-    assert.deepEqual(new Set(replies.map((r) => r.from)), new Set([pa1.id, pa2.id, pb1.id, n1.id]));
-    for (const r of replies) assert.equal(r.answer, 42);
-  });
+  it('a broadcast with acks collects the acks of gateway clients', () => broadcastAcksAreCollected(servers));
 
   it('the bridge reaches every client once when the Node server emits bridge messages locally', async () => {
     const counts = await countsAfter([pa1, pa2, pb1, n1], 'bridged',
@@ -151,15 +134,7 @@ describe('mixed cluster: the article Node server, two Pulseboard gateways, the e
     }
   });
 
-  it('disconnectSockets disconnects gateway clients (close=false and close=true)', async () => {
-    const reason = nextEvent(pa2, 'disconnect');
-    node.io.in(pa2.id).disconnectSockets();
-    assert.equal((await reason)[0], 'io server disconnect');
-    const closed = nextEvent(pb1, 'disconnect');
-    node.io.in(pb1.id).disconnectSockets(true);
-    assert.equal((await closed)[0], 'transport close');
-    assert.equal(pa1.connected, true);
-  });
+  it('disconnectSockets disconnects gateway clients (close=false and close=true)', () => disconnectSocketsReachesGatewayClients(servers));
 });
 
 describe('the article\'s server.js alone, two nodes on one Redis', () => {

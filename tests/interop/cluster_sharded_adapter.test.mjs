@@ -6,6 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { countsAfter, silent } from './lib/clients.mjs';
 import { SECRET, nextEvent, publish, waitFor } from './lib/gateway.mjs';
+import {
+  broadcastAcksAreCollected,
+  disconnectSocketsReachesGatewayClients,
+  everyGatewayAnswersServerSideEmit,
+  exceptIsHonoured,
+} from './lib/adapter_contract.mjs';
 import { startMixedCluster } from './lib/mixed_cluster.mjs';
 import { startRedisCluster } from './lib/redis.mjs';
 import { startShardedServer } from './peers/sharded_server.mjs';
@@ -59,18 +65,7 @@ describe('sharded adapter: a Node createShardedAdapter server and two Pulseboard
     assert.deepEqual(await got, ['text', 42, { nested: [1, 2] }, null]);
   });
 
-  it('except by socket id and by room is honoured', async () => {
-    const pa1Quiet = silent(pa1, 'no-pa1');
-    const others = Promise.all([pa2, pb1, n1].map((s) => nextEvent(s, 'no-pa1')));
-    node.io.to('live-metrics').except(pa1.id).emit('no-pa1');
-    await others;
-    assert.equal(await pa1Quiet, true);
-    const vipQuiet = silent(pa2, 'no-vip');
-    const rest = Promise.all([pa1, pb1, n1].map((s) => nextEvent(s, 'no-vip')));
-    node.io.except('vip').emit('no-vip');
-    await rest;
-    assert.equal(await vipQuiet, true);
-  });
+  it('except by socket id and by room is honoured', () => exceptIsHonoured(servers));
 
   it('binary arguments arrive as Buffers', async () => {
     const got = Promise.all([pa1, pb1].map((s) => nextEvent(s, 'bin')));
@@ -114,20 +109,9 @@ describe('sharded adapter: a Node createShardedAdapter server and two Pulseboard
     await waitFor(async () => (await shardSubscribers(node, 'socket.io#/#x#')) === 0, { what: 'x channel released' });
   });
 
-  it('serverSideEmitWithAck resolves with an answer from every gateway', async () => {
-    const t0 = Date.now();
-    const replies = await node.io.serverSideEmitWithAck('ping', { a: 1 });
-    assert.deepEqual(replies, [null, null]);
-    assert.ok(Date.now() - t0 < 2000);
-  });
+  it('serverSideEmitWithAck resolves with an answer from every gateway', () => everyGatewayAnswersServerSideEmit(servers));
 
-  it('timeout().emitWithAck collects the acks of gateway clients', async () => {
-    for (const s of [pa1, pa2, pb1, n1]) s.on('question', (x, cb) => cb({ answer: x + 1, from: s.id }));
-    const replies = await node.io.timeout(3000).emitWithAck('question', 41);
-    assert.equal(replies.length, 4);
-    assert.deepEqual(new Set(replies.map((r) => r.from)), new Set([pa1.id, pa2.id, pb1.id, n1.id]));
-    for (const r of replies) assert.equal(r.answer, 42);
-  });
+  it('timeout().emitWithAck collects the acks of gateway clients', () => broadcastAcksAreCollected(servers));
 
   it('the bridge reaches every client once', async () => {
     const counts = await countsAfter([pa1, pa2, pb1, n1], 'bridged',
@@ -139,13 +123,5 @@ describe('sharded adapter: a Node createShardedAdapter server and two Pulseboard
     assert.deepEqual(counts, [6, 6, 6, 6]);
   });
 
-  it('disconnectSockets disconnects gateway clients (close=false and close=true)', async () => {
-    const reason = nextEvent(pa2, 'disconnect');
-    node.io.in(pa2.id).disconnectSockets();
-    assert.equal((await reason)[0], 'io server disconnect');
-    const closed = nextEvent(pb1, 'disconnect');
-    node.io.in(pb1.id).disconnectSockets(true);
-    assert.equal((await closed)[0], 'transport close');
-    assert.equal(pa1.connected, true);
-  });
+  it('disconnectSockets disconnects gateway clients (close=false and close=true)', () => disconnectSocketsReachesGatewayClients(servers));
 });
