@@ -16,12 +16,14 @@
 #include "../dblatency/probe_json.hpp"
 #include "../loadgen/bridge_publisher.hpp"
 #include "../loadgen/client_fleet.hpp"
+#include "../loadgen/elapsed.hpp"
 #include "../loadgen/file_limit.hpp"
 #include "../loadgen/fleet_ramp.hpp"
 #include "auth/jwt.hpp"
 #include "bridge_event_sink.hpp"
 
 namespace bench = pulseboard::bench;
+using bench::seconds_since;
 namespace json = boost::json;
 using clock_type = std::chrono::steady_clock;
 
@@ -41,10 +43,6 @@ struct ClientsPlan {
   double listen_timeout = 120;  // after the ramp: the other processes' ramps, publishing, drain
   std::string ready_file;
 };
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
 
 int run_clients(const ClientsPlan& plan) {
   auto limit = bench::raise_file_limit();

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "../loadgen/client_fleet.hpp"
+#include "../loadgen/elapsed.hpp"
 #include "../loadgen/fleet_ramp.hpp"
 #include "../loadgen/frame_timestamp.hpp"
 #include "../loadgen/process_stats.hpp"
@@ -19,10 +20,6 @@ namespace json = boost::json;
 using clock = std::chrono::steady_clock;
 
 namespace {
-
-double seconds_since(clock::time_point start) {
-  return std::chrono::duration<double>(clock::now() - start).count();
-}
 
 struct PhaseOutcome {
   WriteResult write;

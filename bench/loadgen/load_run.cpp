@@ -8,6 +8,7 @@
 
 #include "bridge_publisher.hpp"
 #include "client_fleet.hpp"
+#include "elapsed.hpp"
 #include "file_limit.hpp"
 #include "fleet_ramp.hpp"
 #include "frame_timestamp.hpp"
@@ -21,10 +22,6 @@ namespace json = boost::json;
 using clock = std::chrono::steady_clock;
 
 namespace {
-
-double seconds_since(clock::time_point start) {
-  return std::chrono::duration<double>(clock::now() - start).count();
-}
 
 double round4(double v) {
   return std::round(v * 10000) / 10000;

@@ -1,5 +1,6 @@
 #include "api/order_validation.hpp"
 
+#include "common/utf8.hpp"
 #include "store/cursor.hpp"
 #include "store/time.hpp"
 
@@ -8,6 +9,7 @@
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
@@ -22,34 +24,10 @@ ValidationError fail(std::string field, std::string rule, std::string message) {
 // Code points of valid UTF-8, or nullopt. Boost.JSON already rejects invalid UTF-8 in bodies;
 // percent-decoded query values can hold any bytes, so they are checked here.
 std::optional<std::size_t> utf8_length(std::string_view s) {
-  std::size_t count = 0;
-  for (std::size_t i = 0; i < s.size(); ++count) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    std::size_t n;
-    char32_t cp;
-    if (b < 0x80) {
-      n = 1, cp = b;
-    } else if ((b & 0xE0) == 0xC0) {
-      n = 2, cp = b & 0x1F;
-    } else if ((b & 0xF0) == 0xE0) {
-      n = 3, cp = b & 0x0F;
-    } else if ((b & 0xF8) == 0xF0) {
-      n = 4, cp = b & 0x07;
-    } else {
-      return std::nullopt;
-    }
-    if (i + n > s.size()) return std::nullopt;
-    for (std::size_t k = 1; k < n; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xC0) != 0x80) return std::nullopt;
-      cp = (cp << 6) | (c & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return std::nullopt;
-    i += n;
-  }
-  return count;
+  if (!is_valid_utf8(s)) return std::nullopt;
+  // Every code point has exactly one byte that is not a continuation byte (10xxxxxx).
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 // C0 controls, DEL, and C1 controls (U+0080..U+009F, encoded C2 80..C2 9F).

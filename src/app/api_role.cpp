@@ -3,18 +3,22 @@
 #include "api/orders_api.hpp"
 #include "app/auth_options.hpp"
 #include "app/env.hpp"
+#include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "common/log.hpp"
 #include "gateway/server.hpp"
 #include "store/order_store.hpp"
 
 namespace pulseboard::app {
+namespace {
+constexpr std::string_view kDefaultDatabase = "sqlite:pulseboard.db";
+}  // namespace
 
 RoleMain add_api_role(CLI::App& app) {
   struct Options {
     gateway::GatewayConfig http;
     AuthOptions auth;
-    std::string database_url = "sqlite:pulseboard.db";
+    std::string database_url{kDefaultDatabase};
     api::OrdersApi::Options api;
     std::string log_level = "info";
   };
@@ -39,16 +43,12 @@ RoleMain add_api_role(CLI::App& app) {
   cmd->add_option("--jwt-secret", o->auth.secret, "HS256 secret (JWT_SECRET)");
   cmd->add_option("--jwt-public-key-file", o->auth.public_key_file,
                   "RS256 public key PEM (JWT_PUBLIC_KEY_FILE)");
-  cmd->add_option("--log-level", o->log_level, "log level (LOG_LEVEL)")
-      ->envname("LOG_LEVEL")
-      ->capture_default_str();
+  add_log_level_option(*cmd, o->log_level);
   return [cmd, o]() -> int {
     if (!cmd->parsed()) return -1;
     configure_logging(o->log_level);
     fill_from_env(o->auth);
-    if (auto mongo = env("MONGO_URI");
-        mongo && !env("DATABASE_URL") && o->database_url == "sqlite:pulseboard.db")
-      o->database_url = *mongo;
+    apply_mongo_uri(o->database_url, kDefaultDatabase);
     auto verifier = make_verifier(o->auth);
     auto orders = std::make_shared<api::OrdersApi>(
         std::shared_ptr<store::OrderStore>(store::open_store(o->database_url)), verifier, o->api);

@@ -9,6 +9,7 @@
 #include "app/env.hpp"
 #include "app/gateway_role.hpp"
 #include "app/order_feed.hpp"
+#include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "auth/jwt.hpp"
 #include "broker/broker_memory.hpp"
@@ -44,9 +45,7 @@ RoleMain add_demo_role(CLI::App& app) {
   cmd->add_option("--jwt-secret", o->secret, "HS256 secret (default: random per run)")
       ->envname("JWT_SECRET");
   cmd->add_option("--static-dir", o->gateway.static_dir, "built dashboard (STATIC_DIR)");
-  cmd->add_option("--log-level", o->log_level, "log level (LOG_LEVEL)")
-      ->envname("LOG_LEVEL")
-      ->capture_default_str();
+  add_log_level_option(*cmd, o->log_level);
   return [cmd, o]() -> int {
     if (!cmd->parsed()) return -1;
     configure_logging(o->log_level);

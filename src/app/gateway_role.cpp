@@ -4,6 +4,7 @@
 
 #include "app/cluster_wiring.hpp"
 #include "app/env.hpp"
+#include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "common/log.hpp"
 #include "gateway/server.hpp"
@@ -66,9 +67,7 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
   add_cluster_options(cmd, o.cluster);
   cmd.add_option("--bridge-channel", o.bridge_channel, "channel the worker publishes on")
       ->capture_default_str();
-  cmd.add_option("--log-level", o.log_level, "trace|debug|info|warn|error (LOG_LEVEL)")
-      ->envname("LOG_LEVEL")
-      ->capture_default_str();
+  add_log_level_option(cmd, o.log_level);
 }
 
 RoleMain add_gateway_role(CLI::App& app) {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "app/env.hpp"
+#include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "broker/broker_redis.hpp"
 #include "common/log.hpp"
@@ -16,10 +17,13 @@
 #include "worker/worker.hpp"
 
 namespace pulseboard::app {
+namespace {
+constexpr std::string_view kDefaultDatabase = "sqlite:pulseboard.db";
+}  // namespace
 
 RoleMain add_worker_role(CLI::App& app) {
   struct Options {
-    std::string database_url = "sqlite:pulseboard.db";
+    std::string database_url{kDefaultDatabase};
     std::string redis_url = "redis://localhost:6379";
     std::string redis_mode = "pubsub";
     std::string pipeline_file;
@@ -65,15 +69,11 @@ RoleMain add_worker_role(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--no-leader-election", o->no_leader_election,
                 "publish without electing a leader (only one worker may run)");
-  cmd->add_option("--log-level", o->log_level, "log level (LOG_LEVEL)")
-      ->envname("LOG_LEVEL")
-      ->capture_default_str();
+  add_log_level_option(*cmd, o->log_level);
   return [cmd, o]() -> int {
     if (!cmd->parsed()) return -1;
     configure_logging(o->log_level);
-    if (auto mongo = env("MONGO_URI");
-        mongo && !env("DATABASE_URL") && o->database_url == "sqlite:pulseboard.db")
-      o->database_url = *mongo;
+    apply_mongo_uri(o->database_url, kDefaultDatabase);
     worker::SourceOptions source_options;
     if (!o->pipeline_file.empty()) {
       std::ifstream in(o->pipeline_file);

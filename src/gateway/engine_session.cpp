@@ -56,6 +56,8 @@ bool EngineSession::send(const Frame& frame) {
     ctx_.metrics.reject(Rejection::send_queue_overflow);
     spdlog::warn("session {}: send queue overflow ({} frames, {} bytes): disconnecting", sid_,
                  queue_.size(), queued_bytes_);
+    queue_.clear();  // the backlog is the problem: only the close frame is still sent
+    queued_bytes_ = 0;
     close("send queue overflow");
     return false;
   }

@@ -158,8 +158,7 @@ bool WsTransport::write_batch() {
   }
   if (ec) {
     spdlog::debug("websocket write failed: {}", ec.message());
-    report_closed("transport error");
-    shutdown_socket();
+    cut("transport error");
     return false;
   }
   if (written < batch.bytes) {
@@ -201,8 +200,7 @@ bool WsTransport::write_batch() {
         self->async_write_pending_ = false;
         std::string().swap(self->unsent_);
         if (ec) {
-          self->report_closed("transport error");
-          self->shutdown_socket();
+          self->cut("transport error");
         } else if (has_close) {
           self->on_close_frame_sent();
         } else {
@@ -217,8 +215,8 @@ bool WsTransport::write_batch() {
 void WsTransport::close(std::string_view reason) {
   if (closing_) return;
   // Frames the session queued before closing (a Socket.IO DISCONNECT, say) still go out, ahead
-  // of the close frame; after an overflow they are the problem, so they are dropped.
-  if (draining_session_ && session_ && reason != "send queue overflow") {
+  // of the close frame. (A session closed for overflowing its queue empties it first.)
+  if (draining_session_ && session_) {
     FrameQueue& q = session_->outbound();
     while (!q.empty()) {
       direct_.push_back({q.front().data, data_opcode(q.front())});
@@ -239,8 +237,7 @@ void WsTransport::queue_close_frame(std::uint16_t code, std::string_view reason)
   close_deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), kCloseTimeout);
   close_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;
-    self->report_closed("transport close");
-    self->shutdown_socket();
+    self->cut("transport close");
   });
   kick();
 }
@@ -250,6 +247,11 @@ void WsTransport::on_close_frame_sent() {
   // Our close was an answer, or the connection failed: done. Otherwise the peer answers with
   // its own close frame (read on), and the deadline bounds the wait.
   if (close_received_ || drop_after_close_) shutdown_socket();
+}
+
+void WsTransport::cut(std::string_view reason) {
+  report_closed(reason);
+  shutdown_socket();
 }
 
 void WsTransport::report_closed(std::string_view reason) {
@@ -273,8 +275,7 @@ void WsTransport::wait_readable() {
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
                      [self = shared_from_this()](boost::system::error_code ec) {
                        if (ec) {  // cancelled by close, or the socket failed
-                         self->report_closed("transport close");
-                         self->shutdown_socket();
+                         self->cut("transport close");
                          return;
                        }
                        self->on_readable();
@@ -293,8 +294,7 @@ void WsTransport::on_readable() {
       return;
     }
     if (ec) {
-      report_closed(ec == asio::error::eof ? "transport close" : "transport error");
-      shutdown_socket();
+      cut(ec == asio::error::eof ? "transport close" : "transport error");
       return;
     }
     const ws::FrameError error = parser_.feed(buffer.first(n), *this);

@@ -64,6 +64,7 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>,
   void on_readable();
   void fail(websocket::FrameError error);
   void report_closed(std::string_view reason);
+  void cut(std::string_view reason);  // report_closed, then close the socket at once
   void queue_close_frame(std::uint16_t code, std::string_view reason);
   // One gathered write of up to a batch of frames; false when the socket could not take it all
   // and an asynchronous write now carries the rest.
