@@ -1,0 +1,189 @@
+// The article's whole data path as separate processes, for any store: `pulseboard api` writes
+// orders, `pulseboard worker` follows the store's change stream and publishes on the Redis
+// bridge, `pulseboard gateway` delivers to the real socket.io-client. The worker is killed with
+// SIGKILL in the middle of a burst (nothing may be lost), and two workers run side by side
+// (only the leader publishes; a standby takes over from a dead leader). The store-specific test
+// files call describeDataPath() with a DATABASE_URL that the api and worker processes share.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { io } from 'socket.io-client';
+import { binary, mintToken, nextEvent, startPulseboard, waitFor } from './gateway.mjs';
+import { startRedis } from './redis.mjs';
+
+const LEASE_MS = 1000;
+
+function startWorker(redisUrl, databaseUrl, name) {
+  const child = spawn(binary, ['worker', '--lease-ms', String(LEASE_MS)], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const w = { name, child, log: '', leader: false, standby: false, exited: false };
+  const collect = (chunk) => {
+    const text = chunk.toString();
+    w.log += text;
+    if (/became the leader/.test(text)) w.leader = true;
+    if (/lost the leader lease/.test(text)) w.leader = false;
+    if (/standby \(not the leader\)/.test(text)) w.standby = true;
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  child.on('exit', () => (w.exited = true));
+  w.kill = async (signal) => {
+    if (w.exited) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
+  };
+  return w;
+}
+
+// name: shown in the suite title; databaseUrl: shared by api and workers; eventIdPrefix: the
+// source's eventId scheme ("sqlite:", "postgres:"); skip: false or the reason.
+export function describeDataPath({ name, databaseUrl, eventIdPrefix, skip = false }) {
+  describe(`data path on ${name} through separate processes`, { skip }, () => {
+    let redis, gw, api, socket, token;
+    const workers = [];
+    const eventIds = new Map(); // order id -> Set of eventIds received for it
+    const copies = new Map(); // order id -> copies received
+    const received = new Map(); // order id -> metrics-update data (last copy)
+    let onEvent = () => {};
+
+    const request = (method, path, body) =>
+      fetch(`${api.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const post = async (body) => {
+      const res = await request('POST', '/api/v1/orders', body);
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body;
+    };
+    const leaders = () => workers.filter((w) => w.leader && !w.exited);
+
+    before(async () => {
+      [redis, api] = await Promise.all([
+        startRedis(),
+        startPulseboard({ role: 'api', env: { DATABASE_URL: databaseUrl } }),
+      ]);
+      // The worker prepares its source (slot, publication, tables) while the gateway starts.
+      workers.push(startWorker(redis.url, databaseUrl, 'a'));
+      gw = await startPulseboard({ env: { REDIS_URL: redis.url } });
+      token = mintToken({ rooms: ['live-metrics'] });
+      socket = io(gw.url, { transports: ['websocket'], auth: { token }, reconnection: false });
+      socket.on('metrics-update', (data) => {
+        received.set(data.id, data);
+        copies.set(data.id, (copies.get(data.id) ?? 0) + 1);
+        if (!eventIds.has(data.id)) eventIds.set(data.id, new Set());
+        eventIds.get(data.id).add(data.eventId);
+        onEvent(data);
+      });
+      await nextEvent(socket, 'connect');
+      // Probe until an order comes through.
+      await waitFor(
+        async () => {
+          const probe = await post({ amount: 1, category: 'probe', status: 'completed' });
+          await new Promise((r) => setTimeout(r, 300));
+          return received.has(probe.id);
+        },
+        { timeoutMs: 30000, what: 'the worker streaming' },
+      );
+    });
+
+    after(async () => {
+      socket?.disconnect();
+      await Promise.all([...workers.map((w) => w.kill('SIGTERM')), gw?.stop(), api?.stop()]);
+      await redis?.stop();
+    });
+
+    it('publishes completed orders with the projected fields, not pending ones, and updates to completed', async () => {
+      const pending = await post({ amount: 12.5, category: 'books', status: 'pending' });
+      const done = await post({ amount: 40.25, category: 'games', status: 'completed' });
+      await waitFor(() => received.has(done.id), { what: 'the completed order' });
+      const data = received.get(done.id);
+      assert.equal(data.revenue, 40.25);
+      assert.equal(data.category, 'games');
+      assert.equal(data.time, done.createdAt);
+      assert.ok(data.eventId.startsWith(eventIdPrefix), data.eventId);
+      assert.ok(Number.isFinite(data.committedAt));
+      // The pending order was committed before the completed one and the stream is ordered.
+      assert.equal(received.has(pending.id), false, 'a pending order is not published');
+
+      const patched = await request('PATCH', `/api/v1/orders/${pending.id}`, { status: 'completed' });
+      assert.equal(patched.status, 200);
+      await waitFor(() => received.has(pending.id), { what: 'the order updated to completed' });
+      assert.equal(received.get(pending.id).revenue, 12.5);
+      assert.equal(received.get(pending.id).category, 'books');
+    });
+
+    it('loses nothing when the worker is killed with SIGKILL in the middle of a burst', async () => {
+      const N = 240;
+      const KILL_AFTER = 30;
+      const victim = leaders()[0];
+      assert.ok(victim, 'a worker leads');
+      const ids = new Set();
+      let seen = 0;
+      let postedAtKill = -1;
+      // Killed from the event handler itself, so the worker dies while it is still streaming
+      // the burst (events read but not yet acknowledged).
+      onEvent = (data) => {
+        if (data.category !== 'crash' || ++seen !== KILL_AFTER) return;
+        postedAtKill = ids.size;
+        victim.child.kill('SIGKILL');
+      };
+      const posts = Array.from({ length: N }, (_, i) =>
+        post({ amount: 100 + i, category: 'crash', status: 'completed' }).then((o) => ids.add(o.id)),
+      );
+      await Promise.all(posts);
+      await waitFor(() => victim.exited, { what: 'the killed worker to exit' });
+      onEvent = () => {};
+      assert.equal(ids.size, N);
+      // The crash must leave work for the restarted worker, or this tests nothing.
+      const beforeRestart = [...ids].filter((id) => received.has(id)).length;
+      assert.ok(beforeRestart < N, `all ${N} orders arrived before the worker died`);
+
+      workers.push(startWorker(redis.url, databaseUrl, 'b'));
+      await waitFor(() => [...ids].every((id) => received.has(id)), {
+        timeoutMs: 30000,
+        what: 'every order after the restart',
+      });
+      const distinct = [...ids].filter((id) => received.has(id)).length;
+      assert.equal(distinct, N, `posted ${N}, received ${distinct} distinct (${postedAtKill} posted at the kill, ${beforeRestart} received before the restart)`);
+      // At least once: a redelivered order carries the eventId of its first delivery.
+      for (const id of ids) assert.equal(eventIds.get(id).size, 1, `order ${id}: ${[...eventIds.get(id)]}`);
+    });
+
+    it('with two workers only the leader publishes, and a standby takes over from a dead leader', async () => {
+      const standby = startWorker(redis.url, databaseUrl, 'c');
+      workers.push(standby);
+      await waitFor(() => standby.standby || standby.exited, { what: 'the second worker in standby' });
+      assert.equal(standby.exited, false);
+      assert.equal(leaders().length, 1, 'one worker leads');
+      const leader = leaders()[0];
+      assert.notEqual(leader, standby);
+
+      const N = 40;
+      const orders = await Promise.all(
+        Array.from({ length: N }, (_, i) => post({ amount: 200 + i, category: 'pair', status: 'completed' })),
+      );
+      await waitFor(() => orders.every((o) => received.has(o.id)), { what: 'the orders with two workers' });
+      // A marker written after the burst: once it arrived, a second publisher would have
+      // published the burst too.
+      const marker = await post({ amount: 3, category: 'marker', status: 'completed' });
+      await waitFor(() => received.has(marker.id), { what: 'the marker order' });
+      const doubled = orders.filter((o) => copies.get(o.id) !== 1);
+      assert.deepEqual(doubled.map((o) => [o.id, copies.get(o.id)]), [], 'exactly one copy of each order');
+      assert.equal(standby.leader, false, 'the standby did not lead while the leader lived');
+
+      await leader.kill('SIGKILL');
+      const killedAt = Date.now();
+      const order = await post({ amount: 77, category: 'takeover', status: 'completed' });
+      await waitFor(() => received.has(order.id), { timeoutMs: 15000, what: 'delivery by the standby' });
+      const took = Date.now() - killedAt;
+      assert.equal(standby.leader, true);
+      assert.ok(took < 2 * LEASE_MS + 1000, `takeover and delivery took ${took} ms`);
+    });
+  });
+}
