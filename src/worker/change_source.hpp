@@ -42,6 +42,10 @@ struct SourceOptions {
   // PostgreSQL object names.
   std::string publication = "pulseboard_orders";
   std::string slot = "pulseboard_worker";
+  // PostgreSQL: at start, terminate the backend that still holds the slot (a dead leader whose
+  // connection never closed keeps it active until wal_sender_timeout). The worker starts its
+  // source only while it holds the leader lease, so that holder is no longer entitled to it.
+  bool take_over_slot = true;
   // MongoDB collection (the database comes from the URI path).
   std::string collection = "orders";
 };

@@ -160,9 +160,13 @@ class PostgresChangeSource final : public ChangeSource {
     } closer{c};
     if (PQstatus(c) != CONNECTION_OK) return unavailable("connection", c);
 
-    row_filter_ = options_.push_down && can_push_down_to_postgres(options_.pipeline)
-                      ? postgres_row_filter(options_.pipeline)
-                      : std::string();
+    const int version = PQserverVersion(c);
+    row_filter_ = publication_row_filter(options_.pipeline, options_.push_down, version);
+    if (row_filter_.empty() && options_.push_down && can_push_down_to_postgres(options_.pipeline))
+      spdlog::warn(
+          "worker: PostgreSQL server version {} has no publication row filters (15 has); every "
+          "row is published and the worker filters",
+          version);
     const std::string pub = quote_ident(c, options_.publication);
     const std::string table =
         "orders" + (row_filter_.empty() ? "" : " WHERE (" + row_filter_ + ")");
@@ -197,6 +201,24 @@ class PostgresChangeSource final : public ChangeSource {
                    pgoutput::format_lsn(confirmed_));
     } else {
       confirmed_ = pgoutput::parse_lsn(PQgetvalue(slot_res.r, 0, 0)).value_or(0);
+    }
+    if (options_.take_over_slot) {
+      // We hold the lease (the worker starts a source only then), so whoever still holds the
+      // slot is a dead or deposed leader: one whose TCP connection never closed stays active
+      // until wal_sender_timeout. Terminate it instead of failing START_REPLICATION until then.
+      // PostgreSQL 14+ waits (up to 5 s) for the backend to exit.
+      PgResult held(PQexecParams(
+          c,
+          version >= 140000 ? "SELECT active_pid, pg_terminate_backend(active_pid, 5000) FROM "
+                              "pg_replication_slots WHERE slot_name = $1 AND active"
+                            : "SELECT active_pid, pg_terminate_backend(active_pid) FROM "
+                              "pg_replication_slots WHERE slot_name = $1 AND active",
+          1, nullptr, slot, nullptr, nullptr, 0));
+      if (PQresultStatus(held.r) != PGRES_TUPLES_OK)
+        return unavailable("taking over replication slot " + options_.slot, c);
+      if (PQntuples(held.r) > 0)
+        spdlog::warn("worker: replication slot {} was still held by backend {}; terminated it",
+                     options_.slot, PQgetvalue(held.r, 0, 0));
     }
     if (from_now) {
       PgResult adv(PQexecParams(

@@ -46,13 +46,21 @@ class Pipeline {
   std::vector<Stage> stages_;
 };
 
-// True when the pipeline is one $match that a PostgreSQL 15 publication row filter can express
-// exactly (operationType limited to insert/update, equality or $in on top-level order fields),
-// optionally followed by a $project.
+// True when the first stage is a $match part of which a PostgreSQL 15 publication row filter
+// can express (equality or $in on top-level order fields) without changing what the pipeline
+// selects: its operationType admits exactly insert and update, and no stage looks at
+// operationType otherwise (the row filter turns updates that cross it into inserts/deletes).
 bool can_push_down_to_postgres(const Pipeline& pipeline);
 // The row filter for CREATE PUBLICATION ... WHERE (...); empty when nothing to filter.
 // Only meaningful when can_push_down_to_postgres() is true.
 std::string postgres_row_filter(const Pipeline& pipeline);
+
+// Publication row filters exist from PostgreSQL 15 (PQserverVersion 150000).
+constexpr int kPostgresRowFilterVersion = 150000;
+// The row filter the PostgreSQL source puts on its publication: postgres_row_filter() when
+// push-down is allowed, can_push_down_to_postgres() and the server has row filters; else empty
+// (every row is published and the worker filters).
+std::string publication_row_filter(const Pipeline& pipeline, bool push_down, int server_version);
 
 // Resolves a dotted path ("fullDocument.status"); nullptr when any segment is missing.
 const boost::json::value* find_path(const boost::json::object& doc, std::string_view path);

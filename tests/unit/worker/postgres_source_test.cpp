@@ -227,5 +227,78 @@ TEST_F(PostgresSource, WithoutPushDownEveryRowIsPublishedAndTheWorkerFilters) {
   EXPECT_EQ(run.updates[0].size(), 5u);  // id, revenue, eventId, committedAt, publishedAt
 }
 
+// An update-only pipeline selects a pending order updated to completed, as on SQLite and
+// MongoDB. A row filter would have turned that update into an INSERT (its old row did not
+// match), so it must not be pushed down.
+TEST_F(PostgresSource, UpdateOnlyPipelineSeesAPendingOrderUpdatedToCompleted) {
+  Run run;
+  run_worker(run, R"([{"$match":{"operationType":"update","fullDocument.status":"completed"}},
+                      {"$project":{"id":"$fullDocument._id","revenue":"$fullDocument.amount"}}])");
+  ASSERT_TRUE(eventually([&] { return slot_active(); }));
+  EXPECT_EQ(scalar("SELECT count(*) FROM pg_publication_rel r JOIN pg_publication p ON p.oid = "
+                   "r.prpubid WHERE p.pubname = '" +
+                   options_.publication + "' AND prqual IS NULL"),
+            "1");
+  insert("inserted-completed", 3, "completed");  // an insert: not selected
+  insert("later", 42, "pending");
+  set_status("later", "completed");
+  ASSERT_TRUE(eventually([&] { return run.count() >= 1; }));
+  // A marker after both: once it is through, everything before it was decided.
+  insert("marker", 1, "pending");
+  set_status("marker", "completed");
+  ASSERT_TRUE(eventually([&] { return run.count() >= 2; }));
+  run.thread.request_stop();
+  run.thread.join();
+  ASSERT_EQ(run.updates.size(), 2u);
+  EXPECT_EQ(run.updates[0].at("id"), json::value(prefix_ + "later"));
+  EXPECT_EQ(run.updates[0].at("revenue").to_number<double>(), 42.0);
+  EXPECT_EQ(run.updates[1].at("id"), json::value(prefix_ + "marker"));
+}
+
+// A new leader takes the slot from a holder that never let go (here: a source that is still
+// streaming, as a dead leader's connection would look until wal_sender_timeout).
+TEST_F(PostgresSource, StartTerminatesTheSlotsPreviousHolder) {
+  auto old_leader = make_postgres_source(url_, options_);
+  ASSERT_FALSE(old_leader->start(std::nullopt));
+  ASSERT_TRUE(slot_active());
+  const std::string old_pid = scalar(
+      "SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + options_.slot + "'");
+
+  auto new_leader = make_postgres_source(url_, options_);
+  auto err = new_leader->start(std::nullopt);
+  ASSERT_FALSE(err) << err->message;
+  EXPECT_NE(scalar("SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" +
+                   options_.slot + "'"),
+            old_pid);
+  insert("after-takeover", 5, "completed");
+  std::vector<ChangeEvent> got;
+  ASSERT_TRUE(eventually([&] {
+    auto r = new_leader->poll(100ms, 10);
+    if (auto* e = std::get_if<SourceError>(&r))
+      ADD_FAILURE() << e->message;
+    else
+      for (auto& ev : std::get<std::vector<ChangeEvent>>(r)) got.push_back(ev);
+    return !got.empty();
+  }));
+  EXPECT_EQ(got[0].document.at("fullDocument").at("_id"), json::value(prefix_ + "after-takeover"));
+  // The old holder's connection was cut.
+  EXPECT_TRUE(
+      eventually([&] { return std::holds_alternative<SourceError>(old_leader->poll(50ms, 10)); }));
+  new_leader->stop();
+  old_leader->stop();
+
+  // Without take-over, a held slot refuses the second reader.
+  auto holder = make_postgres_source(url_, options_);
+  ASSERT_FALSE(holder->start(std::nullopt));
+  auto polite_options = options_;
+  polite_options.take_over_slot = false;
+  auto polite = make_postgres_source(url_, polite_options);
+  auto refused = polite->start(std::nullopt);
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->message.find("active"), std::string::npos) << refused->message;
+  holder->stop();
+  polite->stop();
+}
+
 }  // namespace
 }  // namespace pulseboard::worker
