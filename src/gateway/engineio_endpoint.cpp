@@ -78,6 +78,19 @@ void error(GatewayContext& ctx, const http::Request& req, const http::Respond& r
   respond(make_response(ctx, req, status, eio::http_error_body(code), "application/json"));
 }
 
+// engine.io refuses a WebSocket upgrade before the 101 with a raw 400 whose text/html body is
+// the error message, and closes the connection (`abortUpgrade`, PROTOCOL.md §1.9).
+void upgrade_error(GatewayContext& ctx, const http::Request& req, const http::Respond& respond,
+                   eio::HttpError code, Rejection why) {
+  ctx.metrics.reject(why);
+  http::Response res{bhttp::status::bad_request, req.version()};
+  res.set(bhttp::field::content_type, "text/html");
+  res.keep_alive(false);
+  res.body() = std::string(eio::http_error_message(code));
+  res.prepare_payload();
+  respond(std::move(res));
+}
+
 // Moves an accepted TCP socket onto another loop (a WebSocket upgrade must live on the loop of
 // the session it upgrades).
 boost::asio::ip::tcp::socket move_to(boost::asio::ip::tcp::socket socket, Loop& loop) {
@@ -98,33 +111,46 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, HttpConnection& conn, h
     return;
   }
   Query q = parse_query(req.target());
-  if (q.eio != "4")
-    return error(ctx, req, respond, eio::HttpError::unsupported_protocol_version,
-                 Rejection::unsupported_protocol_version);
+  bool upgrade = boost::beast::websocket::is_upgrade(req);
+  // Refusals in engine.io's order (`Server.verify`, then `handshake`): transport, then sid (known,
+  // same transport, same protocol revision) or handshake method, and the EIO version only for a
+  // new session. An upgrade request gets them as raw text, the rest as JSON.
+  auto fail = [&](eio::HttpError code, Rejection why) {
+    if (upgrade)
+      upgrade_error(ctx, req, respond, code, why);
+    else
+      error(ctx, req, respond, code, why);
+  };
   bool polling = q.transport == "polling" && ctx.config.allow_polling;
   if (!polling && q.transport != "websocket")
-    return error(ctx, req, respond, eio::HttpError::unknown_transport,
-                 Rejection::unknown_transport);
+    return fail(eio::HttpError::unknown_transport, Rejection::unknown_transport);
 
-  bool upgrade = boost::beast::websocket::is_upgrade(req);
-  if (q.transport == "websocket" && !upgrade)
-    return error(ctx, req, respond, eio::HttpError::bad_request, Rejection::bad_request);
+  std::shared_ptr<EngineSession> session;
+  if (!q.sid.empty()) {
+    session = ctx.sessions.find(q.sid);
+    if (!session) return fail(eio::HttpError::unknown_sid, Rejection::unknown_sid);
+    // A WebSocket request without Upgrade on an existing session: no session can be continued
+    // by it (a polling one is a mismatch, a WebSocket one already has its connection).
+    if (q.transport == "websocket" && !upgrade)
+      return fail(eio::HttpError::bad_request, Rejection::transport_mismatch);
+    // The session speaks v4; another EIO on a later request is engine.io's PROTOCOL_MISMATCH.
+    if (q.eio != "4") return fail(eio::HttpError::bad_request, Rejection::bad_request);
+  } else {
+    if (req.method() != bhttp::verb::get)
+      return fail(eio::HttpError::bad_handshake_method, Rejection::bad_handshake_method);
+    if (q.transport == "websocket" && !upgrade)
+      return fail(eio::HttpError::bad_request, Rejection::bad_request);
+    if (q.eio != "4")
+      return fail(eio::HttpError::unsupported_protocol_version,
+                  Rejection::unsupported_protocol_version);
+  }
 
   if (upgrade) {
+    // engine.io completes this handshake and closes the WebSocket at once; refusing before
+    // the 101 tells the client the same thing sooner.
     if (q.transport != "websocket")
-      return error(ctx, req, respond, eio::HttpError::bad_request, Rejection::bad_request);
-    std::shared_ptr<EngineSession> session;
-    Loop* loop = &own_loop;
-    if (!q.sid.empty()) {
-      session = ctx.sessions.find(q.sid);
-      if (!session) {  // refused before the 101, as plain text (PROTOCOL.md §1.6)
-        ctx.metrics.reject(Rejection::unknown_sid);
-        respond(
-            make_response(ctx, req, bhttp::status::bad_request, "Session ID unknown", "text/html"));
-        return;
-      }
-      loop = &session->loop();
-    }
+      return fail(eio::HttpError::bad_request, Rejection::bad_request);
+    Loop* loop = session ? &session->loop() : &own_loop;
     auto socket = conn.take_socket();
     if (loop != &own_loop) socket = move_to(std::move(socket), *loop);
     boost::asio::post(loop->ioc, [&ctx, loop, session, socket = std::move(socket),
@@ -147,20 +173,14 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, HttpConnection& conn, h
   }
 
   // Long-polling.
-  if (q.sid.empty()) {
-    if (req.method() != bhttp::verb::get)
-      return error(ctx, req, respond, eio::HttpError::bad_handshake_method,
-                   Rejection::bad_handshake_method);
-    auto session = std::make_shared<EngineSession>(ctx, own_loop, random_id20(),
-                                                   EngineSession::TransportKind::polling);
+  if (!session) {
+    session = std::make_shared<EngineSession>(ctx, own_loop, random_id20(),
+                                              EngineSession::TransportKind::polling);
     ctx.sessions.add(session->sid(), session);
     session->open();
     session->poll_get(poll_responder(ctx, req, std::move(respond)));
     return;
   }
-  auto session = ctx.sessions.find(q.sid);
-  if (!session)
-    return error(ctx, req, respond, eio::HttpError::unknown_sid, Rejection::unknown_sid);
   if (req.method() == bhttp::verb::get) {
     boost::asio::post(session->loop().ioc,
                       [session, r = poll_responder(ctx, req, std::move(respond))]() mutable {
@@ -175,7 +195,9 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, HttpConnection& conn, h
                         session->poll_post(std::move(body), binary, std::move(r));
                       });
   } else {
-    error(ctx, req, respond, eio::HttpError::bad_request, Rejection::bad_request);
+    // engine.io's polling transport answers any other method with an empty 500.
+    ctx.metrics.reject(Rejection::bad_request);
+    respond(make_response(ctx, req, bhttp::status::internal_server_error, "", "text/html"));
   }
 }
 

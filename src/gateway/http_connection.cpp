@@ -31,14 +31,24 @@ void HttpConnection::read_header() {
   bhttp::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
-        if (ec) {
-          if (ec != bhttp::error::end_of_stream && ec != boost::beast::error::timeout)
-            self->fail_request(bhttp::status::bad_request, "bad_request", ec.message());
-          else
-            self->stream_.socket().close();
+        if (!ec) {
+          self->read_body();
           return;
         }
-        self->read_body();
+        auto& metrics = self->server_.ctx_.metrics;
+        if (ec == bhttp::error::header_limit) {
+          metrics.reject(Rejection::oversized_http_header);
+          self->fail_request(bhttp::status::request_header_fields_too_large, "header_too_large",
+                             "request headers exceed 16 KiB");
+        } else if (ec != bhttp::error::end_of_stream &&
+                   ec.category() == make_error_code(bhttp::error::bad_method).category()) {
+          // Beast's parser refused the request line or a header.
+          metrics.reject(Rejection::malformed_http_request);
+          self->fail_request(bhttp::status::bad_request, "bad_request", ec.message());
+        } else {
+          // The peer went away or went quiet (timeout, reset): nobody to answer.
+          self->stream_.socket().close();
+        }
       });
 }
 

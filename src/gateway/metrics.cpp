@@ -36,6 +36,10 @@ std::string_view to_string(Rejection r) {
       return "connect_timeout";
     case Rejection::send_queue_overflow:
       return "send_queue_overflow";
+    case Rejection::malformed_http_request:
+      return "malformed_http_request";
+    case Rejection::oversized_http_header:
+      return "oversized_http_header";
     case Rejection::count_:
       break;
   }

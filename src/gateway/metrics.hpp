@@ -27,6 +27,8 @@ enum class Rejection : std::size_t {
   ping_timeout,
   connect_timeout,
   send_queue_overflow,
+  malformed_http_request,  // an HTTP request line or header Beast cannot parse (400)
+  oversized_http_header,   // request headers over 16 KiB (431)
   count_
 };
 std::string_view to_string(Rejection r);

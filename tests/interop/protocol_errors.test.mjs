@@ -2,6 +2,8 @@
 // or close, is counted on /metrics, and a well-behaved client connected meanwhile keeps working.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -38,6 +40,133 @@ describe('protocol errors', () => {
     assert.deepEqual([r.status, await r.json()], [400, { code: 2, message: 'Bad handshake method' }]);
     r = await get('EIO=4&transport=websocket');
     assert.deepEqual([r.status, await r.json()], [400, { code: 3, message: 'Bad request' }]);
+  });
+
+  const handshake = async () => JSON.parse((await (await get('EIO=4&transport=polling')).text()).slice(1)).sid;
+
+  it('checks the transport first, then the sid or method, and EIO only at the handshake', async () => {
+    let r = await get('transport=polling');
+    assert.deepEqual([r.status, await r.json()], [400, { code: 5, message: 'Unsupported protocol version' }]);
+    // Transport before version, as engine.io's verify() runs before its handshake().
+    r = await get('EIO=3&transport=carrier-pigeon');
+    assert.deepEqual([r.status, await r.json()], [400, { code: 0, message: 'Transport unknown' }]);
+    r = await get('transport=polling&sid=nope');
+    assert.deepEqual([r.status, await r.json()], [400, { code: 1, message: 'Session ID unknown' }]);
+    r = await get('EIO=3&transport=polling', { method: 'POST', body: '40' });
+    assert.deepEqual([r.status, await r.json()], [400, { code: 2, message: 'Bad handshake method' }]);
+    // A known session with another (or no) EIO: engine.io's protocol mismatch, code 3, not 5.
+    const sid = await handshake();
+    for (const eio of ['', 'EIO=3&']) {
+      r = await get(`${eio}transport=polling&sid=${sid}`);
+      assert.deepEqual([r.status, await r.json()], [400, { code: 3, message: 'Bad request' }], eio);
+    }
+    // A method polling does not know, on a known session: engine.io answers an empty 500.
+    r = await get(`EIO=4&transport=polling&sid=${sid}`, { method: 'PUT', body: 'x' });
+    assert.equal(r.status, 500);
+  });
+
+  it('refuses polling on a session upgraded to WebSocket (code 3, transport mismatch)', async () => {
+    const sid = await handshake();
+    const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
+    await once(ws, 'open');
+    ws.send('2probe');
+    assert.equal((await once(ws, 'message'))[0].toString(), '3probe');
+    ws.send('5');
+    // Packets on the WebSocket are handled only once the upgrade is done.
+    ws.send(`40${JSON.stringify({ token: mintToken() })}`);
+    assert.match((await once(ws, 'message'))[0].toString(), /^40\{"sid"/);
+    let r = await get(`EIO=4&transport=polling&sid=${sid}`);
+    assert.deepEqual([r.status, await r.json()], [400, { code: 3, message: 'Bad request' }]);
+    r = await get(`EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '40' });
+    assert.deepEqual([r.status, await r.json()], [400, { code: 3, message: 'Bad request' }]);
+    ws.close();
+  });
+
+  it('refuses transport=websocket without an Upgrade on a polling session (code 3)', async () => {
+    const sid = await handshake();
+    const r = await get(`EIO=4&transport=websocket&sid=${sid}`);
+    assert.deepEqual([r.status, await r.json()], [400, { code: 3, message: 'Bad request' }]);
+  });
+
+  // A refused WebSocket upgrade: engine.io writes a raw 400 with the message as text/html.
+  async function refusedUpgrade(query) {
+    const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/socket.io/?${query}`);
+    ws.on('error', () => {});
+    const [, res] = await once(ws, 'unexpected-response');
+    let body = '';
+    for await (const chunk of res) body += chunk;
+    return { status: res.statusCode, type: res.headers['content-type'], connection: res.headers.connection, body };
+  }
+
+  it('refuses bad WebSocket upgrades before the 101 with a raw text 400', async () => {
+    const raw = (body) => ({ status: 400, type: 'text/html', connection: 'close', body });
+    assert.deepEqual(await refusedUpgrade('EIO=4&transport=websocket&sid=nope'), raw('Session ID unknown'));
+    assert.deepEqual(await refusedUpgrade('EIO=4&transport=smoke-signals'), raw('Transport unknown'));
+    assert.deepEqual(await refusedUpgrade('EIO=3&transport=websocket'), raw('Unsupported protocol version'));
+    const sid = await handshake();
+    assert.deepEqual(await refusedUpgrade(`EIO=3&transport=websocket&sid=${sid}`), raw('Bad request'));
+  });
+
+  it('refuses overlapping polling GETs: the second gets 400, the first a close packet', async () => {
+    const sid = await handshake();
+    // Neither GET has anything to receive, so whichever arrives first is held and the other
+    // overlaps it.
+    const [a, b] = await Promise.all([
+      get(`EIO=4&transport=polling&sid=${sid}`),
+      get(`EIO=4&transport=polling&sid=${sid}`),
+    ]);
+    const answers = [[a.status, await a.text()], [b.status, await b.text()]].sort();
+    assert.deepEqual(answers, [[200, '1'], [400, '']]);
+    const r = await get(`EIO=4&transport=polling&sid=${sid}`);
+    assert.deepEqual([r.status, await r.json()], [400, { code: 1, message: 'Session ID unknown' }]);
+  });
+
+  it('refuses a chunked polling body over maxPayload with 413', async () => {
+    const sid = await handshake();
+    const status = await new Promise((resolve, reject) => {
+      const req = http.request(`${gw.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain;charset=UTF-8', 'transfer-encoding': 'chunked' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 4; i++) req.write((i === 0 ? '4' : '') + 'z'.repeat(4000));
+      req.end();
+    });
+    assert.equal(status, 413);
+  });
+
+  // Sends raw bytes on a fresh TCP connection and resolves with the status line of the answer.
+  async function rawHttp(bytes) {
+    const sock = net.connect(gw.port, '127.0.0.1');
+    await once(sock, 'connect');
+    sock.on('error', () => {});
+    sock.write(bytes);
+    let text = '';
+    for await (const chunk of sock) {
+      text += chunk;
+      if (text.includes('\r\n')) break;
+    }
+    sock.destroy();
+    return text.split('\r\n')[0];
+  }
+
+  it('answers malformed request headers with 400 and oversized ones with 431', async () => {
+    assert.equal(await rawHttp('GET /healthz HTTP/1.1\r\nno colon here\r\n\r\n'), 'HTTP/1.1 400 Bad Request');
+    const big = `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: ${'f'.repeat(20 * 1024)}\r\n\r\n`;
+    assert.equal(await rawHttp(big), 'HTTP/1.1 431 Request Header Fields Too Large');
+  });
+
+  it('refuses an unknown namespace and a bad token', async () => {
+    const nope = io(`${gw.url}/nope`, { transports: ['websocket'], auth: { token: mintToken() }, reconnection: false });
+    assert.equal((await nextEvent(nope, 'connect_error'))[0].message, 'Invalid namespace');
+    nope.disconnect();
+    const bad = io(gw.url, { transports: ['websocket'], auth: { token: 'not.a.jwt' }, reconnection: false, forceNew: true });
+    assert.equal((await nextEvent(bad, 'connect_error'))[0].message, 'Authentication error');
+    bad.disconnect();
   });
 
   it('refuses a polling body over maxPayload with 413', async () => {
@@ -109,9 +238,15 @@ describe('protocol errors', () => {
     assert.ok(count('unknown_transport') >= 1);
     assert.ok(count('unknown_sid') >= 1);
     assert.ok(count('bad_handshake_method') >= 1);
-    assert.ok(count('oversized_message') >= 2);
     assert.ok(count('socketio_parse_error') >= 1);
     assert.ok(count('engineio_parse_error') >= 1);
     assert.ok(count('invalid_utf8') >= 1);
+    assert.ok(count('unknown_namespace') >= 1);
+    assert.ok(count('auth_failed') >= 1);
+    assert.ok(count('transport_mismatch') >= 3); // two polling requests after the upgrade, one WS GET
+    assert.ok(count('bad_request') >= 4);
+    assert.ok(count('malformed_http_request') >= 1);
+    assert.ok(count('oversized_http_header') >= 1);
+    assert.ok(count('oversized_message') >= 3); // chunked and sized polling bodies, a WS frame
   });
 });
