@@ -1,5 +1,6 @@
 #include "gateway/server.hpp"
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
@@ -18,6 +19,14 @@ namespace pulseboard::gateway {
 namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 using boost::asio::ip::tcp;
+
+namespace {
+// The publish key compared in constant time: how long a refusal takes tells nothing about how
+// much of the key was right. Only the length can leak, through the early exit.
+bool publish_key_matches(std::string_view given, std::string_view key) {
+  return given.size() == key.size() && CRYPTO_memcmp(given.data(), key.data(), key.size()) == 0;
+}
+}  // namespace
 
 Server::Server(GatewayConfig config, std::shared_ptr<const auth::JwtVerifier> verifier) {
   ctx_.config = std::move(config);
@@ -123,7 +132,7 @@ void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Res
       respond(std::move(res));
       return;
     }
-    if (http::bearer_token(req) != ctx_.config.publish_api_key) {
+    if (!publish_key_matches(http::bearer_token(req), ctx_.config.publish_api_key)) {
       respond(http::error_response(req, bhttp::status::unauthorized, "unauthorized",
                                    "a valid API key is required"));
       return;
