@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
-import { mintToken, nextEvent, publish, startPulseboard, waitFor } from './lib/gateway.mjs';
+import { PUBLISH_KEY, mintToken, nextEvent, publish, startPulseboard, waitFor } from './lib/gateway.mjs';
 
 const sockets = [];
 function client(url, opts = {}) {
@@ -94,6 +94,37 @@ describe('gateway with the official client', () => {
     assert.deepEqual(Buffer.from(reply.nested[0]), bytes);
   });
 
+  it('carries binary over long-polling alone: a Buffer with an ack comes back as a Buffer', async () => {
+    const s = client(gw.url, { transports: ['polling'], auth: { token: mintToken() } });
+    await nextEvent(s, 'connect');
+    assert.equal(s.io.engine.transport.name, 'polling');
+    const bytes = Buffer.from([0, 1, 2, 30, 31, 0x1e, 253, 254, 255]); // 0x1e: the payload separator
+    const reply = await s.timeout(3000).emitWithAck('echo', bytes);
+    assert.ok(Buffer.isBuffer(reply), `ack is ${typeof reply}`);
+    assert.deepEqual(reply, bytes);
+    assert.equal(s.io.engine.transport.name, 'polling', 'never upgraded');
+  });
+
+  for (const transport of ['websocket', 'polling']) {
+    it(`delivers a server-initiated binary event as a Buffer over ${transport}`, async () => {
+      const s = client(gw.url, { transports: [transport], auth: { token: mintToken() } });
+      await nextEvent(s, 'connect');
+      const bytes = Buffer.from([255, 0, 128, 7]);
+      // Without an ack the gateway emits `echo` itself (with an ack request) and reports the
+      // client's answer as `echo-ack`.
+      const received = nextEvent(s, 'echo');
+      s.emit('echo', bytes);
+      const [value, ack] = await received;
+      assert.ok(Buffer.isBuffer(value), `got ${typeof value}`);
+      assert.deepEqual(value, bytes);
+      const reported = nextEvent(s, 'echo-ack');
+      ack(Buffer.from([9, 8]));
+      const [back] = await reported;
+      assert.ok(Buffer.isBuffer(back));
+      assert.deepEqual(back, Buffer.from([9, 8]));
+    });
+  }
+
   it('delivers a room broadcast to members and not to others', async () => {
     const member = client(gw.url, { auth: { token: mintToken({ rooms: ['live-metrics', 'vip'] }) } });
     const other = client(gw.url, { auth: { token: mintToken({ rooms: ['live-metrics'] }) } });
@@ -133,8 +164,73 @@ describe('gateway with the official client', () => {
 
   it('refuses a publish without the API key or with a bad body', async () => {
     assert.equal((await publish(gw.url, { room: 'a', event: 'b' }, 'wrong')).status, 401);
+    // Same length as the real key, one byte off: still refused.
+    const nearMiss = PUBLISH_KEY.slice(0, -1) + (PUBLISH_KEY.endsWith('x') ? 'y' : 'x');
+    assert.equal((await publish(gw.url, { room: 'a', event: 'b' }, nearMiss)).status, 401);
+    const noHeader = await fetch(`${gw.url}/api/v1/publish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ room: 'a', event: 'b' }),
+    });
+    assert.equal(noHeader.status, 401);
+    const get = await fetch(`${gw.url}/api/v1/publish`, { headers: { authorization: `Bearer ${PUBLISH_KEY}` } });
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
     assert.equal((await publish(gw.url, { room: 'a' })).status, 400);
     assert.equal((await publish(gw.url, { room: 'a', event: 'connect' })).status, 400);
+  });
+});
+
+describe('publish endpoint without PUBLISH_API_KEY', () => {
+  it('answers 404: the endpoint is off, whatever the key', async () => {
+    const gw = await startPulseboard({ env: { PUBLISH_API_KEY: '' } });
+    try {
+      assert.equal((await publish(gw.url, { room: 'a', event: 'b' })).status, 404);
+      assert.equal((await publish(gw.url, { room: 'a', event: 'b' }, '')).status, 404);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
+describe('CORS with CLIENT_URL', () => {
+  const ORIGIN = 'http://dashboard.example:5173';
+  let gw;
+  before(async () => {
+    gw = await startPulseboard({ env: { CLIENT_URL: ORIGIN } });
+  });
+  after(() => gw.stop());
+
+  it('answers the preflight and marks polling responses for the dashboard origin only', async () => {
+    const pre = await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling`, {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('access-control-allow-origin'), ORIGIN);
+    assert.equal(pre.headers.get('access-control-allow-credentials'), 'true');
+    assert.match(pre.headers.get('access-control-allow-methods'), /POST/);
+    assert.match(pre.headers.get('access-control-allow-headers'), /content-type/i);
+
+    const open = await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: ORIGIN } });
+    assert.equal(open.status, 200);
+    assert.equal(open.headers.get('access-control-allow-origin'), ORIGIN);
+    const { sid } = JSON.parse((await open.text()).slice(1));
+    const post = await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'text/plain;charset=UTF-8' },
+      body: `40${JSON.stringify({ token: mintToken() })}`,
+    });
+    assert.deepEqual([post.status, await post.text()], [200, 'ok']);
+    assert.equal(post.headers.get('access-control-allow-origin'), ORIGIN);
+    // Errors carry the header too, so the browser lets the client read the code.
+    const err = await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling&sid=nope`, { headers: { origin: ORIGIN } });
+    assert.equal(err.status, 400);
+    assert.equal(err.headers.get('access-control-allow-origin'), ORIGIN);
+
+    const other = await fetch(`${gw.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'http://evil.example' } });
+    assert.equal(other.status, 200);
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
   });
 });
 
