@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "store/order_store.hpp"
 #include "worker/change_source.hpp"
 
 namespace pulseboard::worker {
@@ -18,16 +19,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr const char* kPositionKey = "sqlite-outbox";
-
-// The tables this source reads and writes, in the contract's words; idempotent, so the worker
-// can start before the API has created the database.
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS order_outbox (position INTEGER PRIMARY KEY AUTOINCREMENT,
-  operation TEXT NOT NULL, order_id TEXT NOT NULL, document TEXT NOT NULL,
-  committed_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS worker_positions (source TEXT PRIMARY KEY, position TEXT NOT NULL,
-  updated_at INTEGER NOT NULL);
-)sql";
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -67,7 +58,9 @@ class SqliteChangeSource final : public ChangeSource {
       return fail("cannot open " + path_);
     sqlite3_busy_timeout(db_, 5000);
     if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL;", nullptr, nullptr, nullptr) != SQLITE_OK ||
-        sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK)
+        // The store's own DDL (idempotent), so the worker may start before the API.
+        sqlite3_exec(db_, std::string(store::sqlite_schema_sql()).c_str(), nullptr, nullptr,
+                     nullptr) != SQLITE_OK)
       return fail("cannot prepare schema");
 
     auto stored = stored_position();
@@ -109,10 +102,14 @@ class SqliteChangeSource final : public ChangeSource {
     if (!db_) return SourceError{SourceError::Kind::unavailable, "sqlite source not started"};
     std::int64_t p = std::stoll(position);
     if (p <= acknowledged_) return std::nullopt;
+    // Only forward: another worker (an old leader acknowledging after it lost the lease) may
+    // have stored a later position, and moving back would replay what it delivered.
     Statement q(db_,
                 "INSERT INTO worker_positions(source, position, updated_at) VALUES(?, ?, ?) "
                 "ON CONFLICT(source) DO UPDATE SET position = excluded.position, "
-                "updated_at = excluded.updated_at");
+                "updated_at = excluded.updated_at "
+                "WHERE CAST(worker_positions.position AS INTEGER) < "
+                "CAST(excluded.position AS INTEGER)");
     if (!q) return fail("cannot prepare position update");
     sqlite3_bind_text(q.stmt, 1, kPositionKey, -1, SQLITE_STATIC);
     sqlite3_bind_text(q.stmt, 2, position.c_str(), -1, SQLITE_TRANSIENT);

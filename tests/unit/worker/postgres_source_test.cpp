@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "broker/broker_memory.hpp"
+#include "store/order_store.hpp"
 #include "worker/change_source.hpp"
 #include "worker/pgoutput_decoder.hpp"
 #include "worker/worker.hpp"
@@ -16,13 +17,6 @@ namespace pulseboard::worker {
 namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
-
-constexpr const char* kContractSchema = R"sql(
-CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, amount DOUBLE PRECISION NOT NULL,
-  status TEXT NOT NULL, category TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL,
-  updated_at TIMESTAMPTZ NOT NULL);
-ALTER TABLE orders REPLICA IDENTITY FULL;
-)sql";
 
 class PostgresSource : public ::testing::Test {
  protected:
@@ -34,7 +28,7 @@ class PostgresSource : public ::testing::Test {
     url_ = url;
     conn_ = PQconnectdb(url);
     ASSERT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
-    exec(kContractSchema);
+    exec(std::string(store::postgres_schema_sql()));
     const std::string suffix = std::to_string(::getpid()) + "_" + std::to_string(counter_);
     options_.slot = "pb_test_slot_" + suffix;
     options_.publication = "pb_test_pub_" + suffix;

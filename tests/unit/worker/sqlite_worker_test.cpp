@@ -1,5 +1,6 @@
-// End to end over the SQLite outbox: orders and outbox rows written with plain sqlite3 (as the
-// store writes them), the Worker publishing to an in-process broker, and restarts.
+// End to end over the SQLite outbox: the store's schema (store::sqlite_schema_sql()), orders and
+// outbox rows written with plain sqlite3 (as the store writes them, with chosen createdAt), the
+// Worker publishing to an in-process broker, and restarts.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "broker/broker_memory.hpp"
+#include "store/order_store.hpp"
 #include "worker/change_source.hpp"
 #include "worker/timestamps.hpp"
 #include "worker/worker.hpp"
@@ -19,19 +21,6 @@ namespace pulseboard::worker {
 namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
-
-constexpr const char* kContractSchema = R"sql(
-CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, amount REAL NOT NULL, status TEXT NOT NULL,
-  category TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at, id);
-CREATE TABLE IF NOT EXISTS order_outbox (position INTEGER PRIMARY KEY AUTOINCREMENT,
-  operation TEXT NOT NULL, order_id TEXT NOT NULL, document TEXT NOT NULL,
-  committed_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS idempotency_keys (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL,
-  order_id TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS worker_positions (source TEXT PRIMARY KEY, position TEXT NOT NULL,
-  updated_at INTEGER NOT NULL);
-)sql";
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -45,7 +34,7 @@ class Database {
     EXPECT_EQ(sqlite3_open(path_.c_str(), &db_), SQLITE_OK);
     sqlite3_busy_timeout(db_, 5000);
     exec("PRAGMA journal_mode=WAL;");
-    exec(kContractSchema);
+    exec(std::string(store::sqlite_schema_sql()));
   }
   ~Database() { sqlite3_close(db_); }
 
@@ -346,6 +335,33 @@ TEST_F(SqliteWorker, AStandbyPublishesNothingUntilItLeads) {
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(bridge.update_count(), 1u);
   thread.request_stop();
+}
+
+// Two workers share worker_positions: an old leader acknowledging late must not move the
+// stored position back, or the next start would replay what the new leader delivered.
+TEST_F(SqliteWorker, TheStoredPositionOnlyMovesForward) {
+  for (int i = 0; i < 12; ++i)
+    db_->write("insert", "o" + std::to_string(i), 1, "completed", "c", 1);
+  auto new_leader = source();
+  auto old_leader = source();
+  ASSERT_FALSE(new_leader->start(std::nullopt));
+  ASSERT_FALSE(old_leader->start(std::nullopt));
+  ASSERT_FALSE(new_leader->acknowledge("10"));
+  EXPECT_EQ(db_->stored_position(), "10");
+  ASSERT_FALSE(old_leader->acknowledge("4"));
+  EXPECT_EQ(db_->stored_position(), "10");
+  ASSERT_FALSE(old_leader->acknowledge("11"));
+  EXPECT_EQ(db_->stored_position(), "11");
+  new_leader->stop();
+  old_leader->stop();
+
+  auto next = source();
+  ASSERT_FALSE(next->start(std::nullopt));
+  auto polled = next->poll(100ms, 10);
+  ASSERT_TRUE(std::holds_alternative<std::vector<ChangeEvent>>(polled));
+  auto& events = std::get<std::vector<ChangeEvent>>(polled);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].position, "12");
 }
 
 TEST(SqliteUrl, ParsesTheContractForms) {
