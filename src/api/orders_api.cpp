@@ -119,13 +119,15 @@ std::variant<boost::json::value, Response> read_json_body(const Request& req,
   if (req.body().size() > max_bytes)
     return http::error_response(req, Status::payload_too_large, "body_too_large",
                                 "request body is " + std::to_string(req.body().size()) +
-                                    " bytes; the limit is " + std::to_string(max_bytes));
+                                    " bytes; the limit is " + std::to_string(max_bytes),
+                                R"("rule":"max_bytes","limit":)" + std::to_string(max_bytes));
   if (!json_content_type(req))
     return http::error_response(req, Status::unsupported_media_type, "unsupported_media_type",
                                 "Content-Type must be application/json");
   auto parsed = parse_json_body(req.body());
   if (auto* bad = std::get_if<MalformedJson>(&parsed))
-    return http::error_response(req, Status::bad_request, "malformed_json", bad->message);
+    return http::error_response(req, Status::bad_request, "malformed_json", bad->message,
+                                R"("rule":"json_syntax")");
   return std::move(std::get<boost::json::value>(parsed));
 }
 

@@ -114,6 +114,28 @@ TEST_P(OrdersApiTest, PatchChangesStatusAndAmount) {
   EXPECT_EQ(empty.rule(), "/at_least_one");
 }
 
+// A rejected PATCH writes nothing: not even the valid half of a half-valid body, nor updatedAt.
+TEST_P(OrdersApiTest, RejectedPatchLeavesTheOrderUnchanged) {
+  const auto id = create(10);
+  const auto before = get("/api/v1/orders/" + id);
+  ASSERT_EQ(before.status(), 200u);
+  const std::pair<std::string, std::string> rejected[] = {
+      {R"({"status":"lost"})", "status/enum"},
+      {R"({"amount":-1})", "amount/non_negative"},
+      {R"({"status":"completed","amount":-1})", "amount/non_negative"},
+      {R"({"status":"completed","note":"x"})", "note/unknown_field"},
+      {R"({"status":"completed",)", "/json_syntax"},
+  };
+  for (const auto& [body, rule] : rejected) {
+    auto r = patch(id, body);
+    EXPECT_EQ(r.status(), 400u) << body;
+    EXPECT_EQ(r.rule(), rule) << body;
+  }
+  const auto after = get("/api/v1/orders/" + id);
+  ASSERT_EQ(after.status(), 200u);
+  EXPECT_EQ(after.json(), before.json());  // same status, amount, category and updatedAt
+}
+
 TEST_P(OrdersApiTest, UnknownPathsAndMethods) {
   EXPECT_EQ(get("/api/v1/orders/abc/def").error_code(), "not_found");
   EXPECT_EQ(get("/api/v1/orders/").status(), 404u);
@@ -216,6 +238,9 @@ TEST_P(OrdersApiTest, InvalidBodiesAreExplainedAndWriteNothing) {
     EXPECT_EQ(r.status(), k.status) << k.body;
     const auto code = r.error_code();
     EXPECT_EQ(code == "validation_failed" ? r.rule() : code, k.expect) << k.body;
+    if (code == "malformed_json") {
+      EXPECT_EQ(r.rule(), "/json_syntax") << k.body;
+    }
     EXPECT_FALSE(r.json().at("error").at("message").as_string().empty());
   }
   EXPECT_EQ(orders_in_category(), 0u);
@@ -228,6 +253,8 @@ TEST_P(OrdersApiTest, BodyLimitAndContentType) {
   auto too_big = call(small, verb::post, "/api/v1/orders", big, auth());
   EXPECT_EQ(too_big.status(), 413u);
   EXPECT_EQ(too_big.error_code(), "body_too_large");
+  EXPECT_EQ(too_big.rule(), "/max_bytes");
+  EXPECT_EQ(too_big.json().at("error").at("limit"), 64);
 
   const std::string body = R"({"amount":1,"category":")" + category_ + R"("})";
   auto text = call(*api_, verb::post, "/api/v1/orders", body,
