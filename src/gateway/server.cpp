@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -58,6 +59,7 @@ std::uint16_t Server::start() {
   auto& first = *ctx_.loops.front();
   auto address = boost::asio::ip::make_address(ctx_.config.bind_address);
   acceptor_ = std::make_unique<tcp::acceptor>(first.ioc);
+  accept_retry_ = std::make_unique<boost::asio::steady_timer>(first.ioc);
   tcp::endpoint ep(address, ctx_.config.port);
   acceptor_->open(ep.protocol());
   acceptor_->set_option(boost::asio::socket_base::reuse_address(true));
@@ -82,15 +84,34 @@ void Server::accept_next() {
       target.ioc, [this, &target](boost::system::error_code ec, tcp::socket socket) {
         if (ec) {
           if (ec == boost::asio::error::operation_aborted || draining_) return;
-          // Out of file descriptors and similar: log, back off briefly, keep accepting.
-          spdlog::warn("accept failed: {}", ec.message());
-        } else {
-          boost::system::error_code ignored;
-          socket.set_option(tcp::no_delay(true), ignored);
-          std::make_shared<HttpConnection>(std::move(socket), *this, target)->start();
+          accept_failed(ec);
+          return;
         }
+        if (accept_failing_) {
+          accept_failing_ = false;
+          spdlog::info("accepting connections again");
+        }
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<HttpConnection>(std::move(socket), *this, target)->start();
         if (!draining_) accept_next();
       });
+}
+
+// Out of file descriptors (EMFILE/ENFILE) and similar. The refused connection stays in the
+// listen backlog, so the acceptor is readable again at once: accepting again immediately
+// would spin a core and write a warning per attempt. Wait a little instead, and log once per
+// episode rather than once per attempt.
+void Server::accept_failed(const boost::system::error_code& ec) {
+  if (!accept_failing_) {
+    accept_failing_ = true;
+    spdlog::warn("accept failed: {} (at the open-file limit? retrying every {} ms)", ec.message(),
+                 kAcceptRetry.count());
+  }
+  accept_retry_->expires_after(kAcceptRetry);
+  accept_retry_->async_wait([this](boost::system::error_code wait_ec) {
+    if (!wait_ec && !draining_) accept_next();
+  });
 }
 
 void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Respond respond) {

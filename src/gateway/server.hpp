@@ -3,8 +3,10 @@
 // /socket.io/, health and metrics endpoints, the publish endpoint, the dashboard's static files
 // and any extra HTTP routes (the orders API in `pulseboard demo`).
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,6 +49,7 @@ class Server {
 
  private:
   void accept_next();
+  void accept_failed(const boost::system::error_code& ec);
   void handle_request(class HttpConnection& conn, http::Request&& req, http::Respond respond);
   friend class HttpConnection;
 
@@ -55,10 +58,14 @@ class Server {
   std::function<bool()> ready_;
   std::function<void(std::string)> publisher_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<boost::asio::steady_timer> accept_retry_;
   std::vector<std::thread> threads_;
   std::thread drain_thread_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopped_{false};
+  // Touched only by the acceptor's handlers, which run on the first loop.
+  bool accept_failing_ = false;
+  static constexpr std::chrono::milliseconds kAcceptRetry{100};
 };
 
 }  // namespace pulseboard::gateway
