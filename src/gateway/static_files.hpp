@@ -1,6 +1,10 @@
 #pragma once
-// Serves the built dashboard (web/dist): hashed assets are cached for a year, index.html is
-// revalidated every time, unknown paths fall back to index.html (a single-page app).
+// Serves the built dashboard (web/dist). Caching: files under assets/ carry a content hash in
+// their name and are cached for a year (immutable); everything else, index.html above all, is
+// `no-cache` with a content ETag, so a revalidation is a 304 until a new build. Unknown paths
+// without an extension fall back to index.html (a single-page app); a missing file with one is a
+// 404, as is any /api/ path no role serves; `.`/`..`/empty segments (also percent-encoded) are
+// refused with 400 and nothing outside the root is ever served, symlinks included.
 #include <filesystem>
 
 #include "http/handler.hpp"
