@@ -8,5 +8,5 @@ export default function App() {
     return <div className="page centered" data-testid="token-resolving">Loading…</div>;
   }
   if (auth.status === 'needed') return <TokenPrompt onSubmit={auth.provide} />;
-  return <Dashboard token={auth.token} onChangeToken={auth.forget} />;
+  return <Dashboard token={auth.token} onChangeToken={auth.forget} onAuthRefused={auth.refused} />;
 }

@@ -1,5 +1,7 @@
+import { useEffect } from 'react';
 import { useLiveMetrics } from '../hooks/useLiveMetrics.js';
 import { OFFLINE } from '../lib/connectionState.js';
+import { AUTH_REFUSED } from '../lib/token.js';
 import CategoryBreakdown from './CategoryBreakdown.jsx';
 import ConnectionBadge from './ConnectionBadge.jsx';
 import KpiTiles from './KpiTiles.jsx';
@@ -9,8 +11,12 @@ import RevenueChart from './RevenueChart.jsx';
 const MAX_RECONNECT_ATTEMPTS = 10;
 
 /** The article's dashboard: status in the header, KPIs, charts and the recent orders. */
-export default function Dashboard({ token, onChangeToken, connect }) {
+export default function Dashboard({ token, onChangeToken, onAuthRefused, connect }) {
   const { state, connection, latencyMs } = useLiveMetrics(token, connect ? { connect } : undefined);
+  const refusedToken = connection.status === OFFLINE && connection.lastError === AUTH_REFUSED;
+  useEffect(() => {
+    if (refusedToken) onAuthRefused?.();
+  }, [refusedToken, onAuthRefused]);
   return (
     <div className="page">
       <header className="header">

@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
-import { resolveToken, saveToken } from '../lib/token.js';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { devTokenAfterRefusal, resolveToken, saveToken } from '../lib/token.js';
 
 function browserStorage() {
   try {
@@ -19,10 +19,14 @@ function dropTokenFromAddress() {
 
 /**
  * The auth token for the socket: `{ status: 'resolving' | 'ready' | 'needed', token, source }`,
- * plus `provide(token)` for a token typed by the user and `forget()` to ask again.
+ * plus `provide(token)` for a token typed by the user, `forget()` to ask again, and `refused()`
+ * when the gateway refused the token: a saved token outlives a demo restart that signs with a new
+ * secret, so the demo's current dev token is tried once in its place.
  */
 export function useAuthToken() {
   const [auth, setAuth] = useState({ status: 'resolving', token: null, source: 'none' });
+  const current = useRef(auth);
+  current.current = auth;
 
   useEffect(() => {
     let cancelled = false;
@@ -50,5 +54,17 @@ export function useAuthToken() {
     setAuth({ status: 'needed', token: null, source: 'none' });
   }, []);
 
-  return { ...auth, provide, forget };
+  const refused = useCallback(async () => {
+    const { token, source } = current.current;
+    const dev = await devTokenAfterRefusal({
+      token,
+      source,
+      storage: browserStorage(),
+      fetchImpl: (...args) => window.fetch(...args),
+    });
+    // Unless the token changed meanwhile (the user typed one), switch to the dev token.
+    if (dev && current.current.token === token) setAuth({ status: 'ready', token: dev, source: 'dev' });
+  }, []);
+
+  return { ...auth, provide, forget, refused };
 }

@@ -3,6 +3,8 @@
 
 export const TOKEN_STORAGE_KEY = 'pulseboard.token';
 export const DEV_TOKEN_PATH = '/api/v1/dev-token';
+/** The message of the gateway's CONNECT_ERROR when it refuses the token. */
+export const AUTH_REFUSED = 'Authentication error';
 
 function readStored(storage) {
   try {
@@ -49,4 +51,19 @@ export async function resolveToken({ search, storage, fetchImpl }) {
   const dev = await fetchDevToken(fetchImpl);
   if (dev) return { token: dev, source: 'dev' };
   return { token: null, source: 'none' };
+}
+
+/**
+ * After the gateway refused `token` ('Authentication error'): the demo's dev token to retry with,
+ * or null. Only for tokens the page picked by itself (saved, or a dev token from an earlier
+ * demo run): a token the user gave in this visit stays refused so they see why. The stale saved
+ * token is forgotten once a dev token replaces it. A dev token equal to the refused one gives
+ * null, so a refused dev token is retried at most once.
+ */
+export async function devTokenAfterRefusal({ token, source, storage, fetchImpl }) {
+  if (source !== 'storage' && source !== 'dev') return null;
+  const dev = await fetchDevToken(fetchImpl);
+  if (!dev || dev === token) return null;
+  if (source === 'storage' && readStored(storage) === token) saveToken(storage, null);
+  return dev;
 }

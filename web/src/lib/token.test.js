@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEV_TOKEN_PATH, TOKEN_STORAGE_KEY, fetchDevToken, resolveToken } from './token.js';
+import {
+  DEV_TOKEN_PATH,
+  TOKEN_STORAGE_KEY,
+  devTokenAfterRefusal,
+  fetchDevToken,
+  resolveToken,
+} from './token.js';
 
 function memoryStorage(initial = {}) {
   const data = new Map(Object.entries(initial));
@@ -88,5 +94,43 @@ describe('fetchDevToken', () => {
       }),
     ).toBeNull();
     expect(await fetchDevToken(fetchReturning(200, { nope: 1 }).fetchImpl)).toBeNull();
+  });
+});
+
+describe('devTokenAfterRefusal', () => {
+  it('replaces a refused saved token with the demo dev token and forgets the saved one', async () => {
+    const storage = memoryStorage({ [TOKEN_STORAGE_KEY]: 'stale' });
+    const { fetchImpl, calls } = fetchReturning(200, { token: 'fresh' });
+    expect(await devTokenAfterRefusal({ token: 'stale', source: 'storage', storage, fetchImpl })).toBe('fresh');
+    expect(calls).toEqual([DEV_TOKEN_PATH]);
+    expect(storage.data.has(TOKEN_STORAGE_KEY)).toBe(false);
+  });
+
+  it('keeps the saved token when there is no demo to ask', async () => {
+    const storage = memoryStorage({ [TOKEN_STORAGE_KEY]: 'stale' });
+    const { fetchImpl } = fetchReturning(404, {});
+    expect(await devTokenAfterRefusal({ token: 'stale', source: 'storage', storage, fetchImpl })).toBeNull();
+    expect(storage.data.get(TOKEN_STORAGE_KEY)).toBe('stale');
+  });
+
+  it('retries a refused dev token only when the demo now hands out another one', async () => {
+    const storage = memoryStorage();
+    const same = fetchReturning(200, { token: 'dev-1' });
+    expect(await devTokenAfterRefusal({ token: 'dev-1', source: 'dev', storage, fetchImpl: same.fetchImpl })).toBeNull();
+    const restarted = fetchReturning(200, { token: 'dev-2' });
+    expect(
+      await devTokenAfterRefusal({ token: 'dev-1', source: 'dev', storage, fetchImpl: restarted.fetchImpl }),
+    ).toBe('dev-2');
+    expect(storage.data.size).toBe(0);
+  });
+
+  it('leaves a token the user gave in this visit refused', async () => {
+    for (const source of ['user', 'query']) {
+      const storage = memoryStorage({ [TOKEN_STORAGE_KEY]: 'typed' });
+      const { fetchImpl, calls } = fetchReturning(200, { token: 'fresh' });
+      expect(await devTokenAfterRefusal({ token: 'typed', source, storage, fetchImpl })).toBeNull();
+      expect(calls).toEqual([]);
+      expect(storage.data.get(TOKEN_STORAGE_KEY)).toBe('typed');
+    }
   });
 });
