@@ -1,10 +1,12 @@
 #include "app/cluster_wiring.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include <stdexcept>
 
 #include "app/env.hpp"
+#include "gateway/retained_restore.hpp"
 #include "redis/endpoint.hpp"
 
 namespace pulseboard::app {
@@ -89,15 +91,47 @@ std::optional<std::string> cluster_settings_error(const ClusterSettings& s) {
   return std::nullopt;
 }
 
+namespace {
+// The retained_field of a bridge message published with `retain: true`; nullopt otherwise.
+std::optional<std::string> retained_field_of(std::string_view bridge_json) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(bridge_json, ec);
+  const auto* o = ec ? nullptr : v.if_object();
+  const auto* retain = o ? o->if_contains("retain") : nullptr;
+  if (!retain || !retain->is_bool() || !retain->as_bool()) return std::nullopt;
+  const auto* room = o->if_contains("room");
+  const auto* event = o->if_contains("event");
+  if (!room || !room->is_string() || !event || !event->is_string()) return std::nullopt;
+  std::string_view nsp = "/";
+  if (const auto* n = o->if_contains("nsp"); n && n->is_string()) nsp = n->as_string();
+  return broker::retained_field(nsp, room->as_string(), event->as_string());
+}
+}  // namespace
+
 void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel) {
-  broker->subscribe(bridge_channel, [&server](std::string_view, std::string_view payload) {
-    server.deliver_bridge_message(payload);
-  });
+  // After every (re)subscription the broker reads back the retained messages it stores: what
+  // was published while this gateway was not subscribed (started later, restarted, Redis
+  // outage) is not lost for the dashboards that join next (docs/snapshots.md).
+  broker->subscribe_retained(
+      bridge_channel,
+      [&server](std::string_view, std::string_view payload) {
+        server.deliver_bridge_message(payload);
+      },
+      [&server]() -> broker::RetainedDone {
+        const std::uint64_t mark = server.context().retained.begin_restore();
+        return [&server, mark](std::vector<std::string> payloads) {
+          gateway::restore_retained(server, mark, payloads);
+        };
+      });
   server.set_publisher([broker, bridge_channel](std::string json) {
-    broker->publish(bridge_channel, std::move(json), [](std::error_code ec) {
+    auto done = [](std::error_code ec) {
       if (ec) spdlog::warn("publish to the bridge failed: {}", ec.message());
-    });
+    };
+    if (auto field = retained_field_of(json))
+      broker->publish_retained(bridge_channel, std::move(*field), std::move(json), done);
+    else
+      broker->publish(bridge_channel, std::move(json), done);
   });
   server.set_readiness([broker] { return broker->ready(); });
 }

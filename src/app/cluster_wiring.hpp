@@ -54,6 +54,8 @@ void add_cluster_options(CLI::App& cmd, ClusterSettings& settings);
 // as a message naming the settings to change; nullopt when they are consistent.
 std::optional<std::string> cluster_settings_error(const ClusterSettings& settings);
 
+// Subscribes the gateway to the bridge (retained messages restored from the broker's store after
+// every (re)subscription) and sends POST /api/v1/publish to it (stored too with `retain: true`).
 void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel);
 

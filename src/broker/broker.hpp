@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 namespace pulseboard::broker {
 
@@ -14,6 +15,16 @@ namespace pulseboard::broker {
 using MessageHandler = std::function<void(std::string_view channel, std::string_view payload)>;
 // Called once: success when the broker accepted the message, an error otherwise.
 using PublishDone = std::function<void(std::error_code)>;
+// Receives the retained messages read back from the broker's store (payloads as published).
+using RetainedDone = std::function<void(std::vector<std::string> payloads)>;
+// Called each time the broker has (re)confirmed a subscription, just before it reads the
+// channel's retained messages; returns where those messages go. The two steps let a caller
+// tell messages that arrived live after the read began (newer) from the stored ones.
+using RetainedRestore = std::function<RetainedDone()>;
+
+// The name a retained message is stored under within its channel: one per (nsp, room, event),
+// the same key the gateways keep in memory. JSON array text, so no name can collide.
+std::string retained_field(std::string_view nsp, std::string_view room, std::string_view event);
 
 class Broker {
  public:
@@ -28,6 +39,24 @@ class Broker {
   // True while every subscription is live; false during an outage (gateways report it on
   // /readyz and keep delivering locally).
   virtual bool ready() const = 0;
+
+  // Retained messages (docs/snapshots.md): publish() that also stores `payload` as the latest
+  // message under `field` (retained_field) of `channel`, in one step, so a subscriber that
+  // (re)joins later can read it back. `done` reports success only when both happened. The
+  // default stores nothing (a broker without storage).
+  virtual void publish_retained(std::string channel, std::string field, std::string payload,
+                                PublishDone done) {
+    (void)field;
+    publish(std::move(channel), std::move(payload), std::move(done));
+  }
+  // subscribe() plus, after every confirmation of the subscription (the first one and each one
+  // after a reconnect), a read of the channel's stored retained messages handed to `restore`.
+  // The default subscribes only.
+  virtual void subscribe_retained(std::string channel, MessageHandler handler,
+                                  RetainedRestore restore) {
+    (void)restore;
+    subscribe(std::move(channel), std::move(handler));
+  }
 };
 
 }  // namespace pulseboard::broker

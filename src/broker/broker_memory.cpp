@@ -14,6 +14,29 @@ void MemoryBroker::publish(std::string channel, std::string payload, PublishDone
   if (done) done({});
 }
 
+void MemoryBroker::publish_retained(std::string channel, std::string field, std::string payload,
+                                    PublishDone done) {
+  {
+    std::lock_guard lock(mutex_);
+    retained_[channel][std::move(field)] = payload;
+  }
+  publish(std::move(channel), std::move(payload), std::move(done));
+}
+
+void MemoryBroker::subscribe_retained(std::string channel, MessageHandler handler,
+                                      RetainedRestore restore) {
+  subscribe(channel, std::move(handler));
+  if (!restore) return;
+  auto done = restore();
+  std::vector<std::string> payloads;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = retained_.find(channel); it != retained_.end())
+      for (auto& [field, payload] : it->second) payloads.push_back(payload);
+  }
+  if (done) done(std::move(payloads));
+}
+
 void MemoryBroker::subscribe(std::string channel, MessageHandler handler) {
   std::lock_guard lock(mutex_);
   channels_[std::move(channel)] = std::make_shared<MessageHandler>(std::move(handler));

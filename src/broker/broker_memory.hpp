@@ -1,6 +1,7 @@
 #pragma once
 // In-process broker for `pulseboard demo` and tests: delivery is synchronous on publish's
 // caller after the subscriber table is copied, so handlers may subscribe or publish re-entrantly.
+#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -16,11 +17,17 @@ class MemoryBroker final : public Broker {
   void psubscribe(std::string pattern, MessageHandler handler) override;
   void unsubscribe(std::string channel) override;
   bool ready() const override { return true; }
+  // Keeps the retained messages in memory, so a subscriber added later (or a test) reads them.
+  void publish_retained(std::string channel, std::string field, std::string payload,
+                        PublishDone done) override;
+  void subscribe_retained(std::string channel, MessageHandler handler,
+                          RetainedRestore restore) override;
 
  private:
   std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<MessageHandler>> channels_;
   std::unordered_map<std::string, std::shared_ptr<MessageHandler>> patterns_;
+  std::unordered_map<std::string, std::map<std::string, std::string>> retained_;  // by channel
 };
 
 // Redis-style glob match (`*`, `?`, `[...]`, `\` escapes) used for pattern subscriptions.

@@ -11,6 +11,7 @@ namespace pulseboard::broker {
 namespace {
 
 constexpr std::chrono::seconds kSlotRefreshRetry{1};
+constexpr std::chrono::seconds kRetainedReadRetry{1};
 
 bool is_redirect(const redis::Reply& r) {
   auto* e = r.error();
@@ -18,6 +19,17 @@ bool is_redirect(const redis::Reply& r) {
 }
 
 }  // namespace
+
+std::string retained_storage_key(std::string_view channel) {
+  // Redis hashes only the part between the first '{' and the next '}' when it is not empty.
+  auto open = channel.find('{');
+  bool tagged = open != std::string_view::npos &&
+                channel.find('}', open + 1) != std::string_view::npos &&
+                channel.find('}', open + 1) > open + 1;
+  std::string key = "pulseboard:retained:";
+  if (tagged) return key.append(channel);
+  return key.append("{").append(channel).append("}");
+}
 
 std::shared_ptr<RedisBroker> RedisBroker::create(asio::any_io_executor ex, redis::Endpoint ep,
                                                  Mode mode) {
@@ -139,12 +151,127 @@ void RedisBroker::send_publish(std::string channel, std::string payload, Publish
   });
 }
 
+redis::NodeAddress RedisBroker::retained_route(std::string_view channel) const {
+  if (mode_ == Mode::pubsub && retained_node_) return *retained_node_;
+  return route(channel);
+}
+
+void RedisBroker::publish_retained(std::string channel, std::string field, std::string payload,
+                                   PublishDone done) {
+  asio::post(strand_,
+             [self = shared_from_this(), channel = std::move(channel), field = std::move(field),
+              payload = std::move(payload), done = std::move(done)]() mutable {
+               self->send_retained(std::move(channel), std::move(field), std::move(payload),
+                                   std::move(done), std::nullopt, 2);
+             });
+}
+
+void RedisBroker::send_retained(std::string channel, std::string field, std::string payload,
+                                PublishDone done, std::optional<redis::NodeAddress> target,
+                                int redirects_left) {
+  if (stopped_) {
+    if (done) done(redis::make_error_code(redis::ErrorKind::connection));
+    return;
+  }
+  auto& n = node(target ? *target : retained_route(channel));
+  // The four commands are queued back to back on the strand, so nothing interleaves with them
+  // on this connection; a connection lost before EXEC makes Redis discard the transaction.
+  auto redirect = std::make_shared<std::optional<redis::NodeAddress>>();
+  auto note_redirect = [redirect](const redis::Reply& r) {
+    if (auto* e = r.error(); e && !*redirect && e->kind == redis::ErrorKind::server)
+      *redirect = redis::parse_redirect(e->message);
+  };
+  n.pub->command({"MULTI"}, nullptr);
+  n.pub->command({"HSET", retained_storage_key(channel), field, payload}, note_redirect);
+  n.pub->command({mode_ == Mode::sharded ? "SPUBLISH" : "PUBLISH", channel, payload},
+                 note_redirect);
+  n.pub->command({"EXEC"}, [weak = weak_from_this(), channel = std::move(channel),
+                            field = std::move(field), payload = std::move(payload),
+                            done = std::move(done), redirect,
+                            redirects_left](const redis::Reply& r) mutable {
+    const redis::Error* e = r.error();
+    bool ok = !e && r.array();
+    if (ok)
+      for (auto& item : *r.array()) ok = ok && !item.is_error();
+    auto self = weak.lock();
+    if (!ok && self && *redirect && redirects_left > 0) {
+      if (self->mode_ == Mode::sharded)
+        self->refresh_slots();
+      else
+        self->retained_node_ = **redirect;
+      self->send_retained(std::move(channel), std::move(field), std::move(payload), std::move(done),
+                          **redirect, redirects_left - 1);
+      return;
+    }
+    if (!ok && e && e->kind == redis::ErrorKind::server)
+      spdlog::warn("broker: storing a retained message on '{}' failed: {}", channel, e->message);
+    if (done)
+      done(ok ? std::error_code{} : redis::make_error_code(e ? e->kind : redis::ErrorKind::server));
+  });
+}
+
+void RedisBroker::subscribe_retained(std::string channel, MessageHandler handler,
+                                     RetainedRestore restore) {
+  asio::post(strand_, [self = shared_from_this(), channel = std::move(channel),
+                       handler = std::move(handler), restore = std::move(restore)]() mutable {
+    auto& s = self->channels_[channel];
+    bool fresh = !s.handler;
+    s.handler = std::make_shared<MessageHandler>(std::move(handler));
+    s.restore = restore ? std::make_shared<RetainedRestore>(std::move(restore)) : nullptr;
+    if (fresh) self->send_subscribe(channel, false);
+    self->update_ready();
+  });
+}
+
+void RedisBroker::read_retained(const std::string& channel, std::uint64_t generation) {
+  auto it = channels_.find(channel);
+  if (stopped_ || it == channels_.end() || it->second.generation != generation ||
+      !it->second.restore)
+    return;
+  RetainedDone done = (*it->second.restore)();
+  auto& n = node(retained_route(channel));
+  n.pub->command(
+      {"HGETALL", retained_storage_key(channel)}, [weak = weak_from_this(), channel, generation,
+                                                   done = std::move(done)](const redis::Reply& r) {
+        auto self = weak.lock();
+        if (!self) return;
+        auto it = self->channels_.find(channel);
+        // A newer (re)subscription reads again; this answer may be older than what it delivers.
+        if (it == self->channels_.end() || it->second.generation != generation) return;
+        if (const auto* e = r.error(); e || !r.array()) {
+          if (e && e->kind == redis::ErrorKind::server) {
+            if (auto target = redis::parse_redirect(e->message)) {
+              if (self->mode_ == Mode::sharded)
+                self->refresh_slots();
+              else
+                self->retained_node_ = *target;
+            }
+            spdlog::warn("broker: reading the retained messages of '{}' failed: {}", channel,
+                         e->message);
+          }
+          auto timer = std::make_shared<asio::steady_timer>(self->strand_, kRetainedReadRetry);
+          timer->async_wait([weak, channel, generation, timer](boost::system::error_code ec) {
+            if (auto self = weak.lock(); self && !ec) self->read_retained(channel, generation);
+          });
+          return;
+        }
+        std::vector<std::string> payloads;
+        const redis::Array& items = *r.array();
+        for (std::size_t i = 1; i < items.size(); i += 2)
+          if (const std::string* payload = items[i].string()) payloads.push_back(*payload);
+        if (done) done(std::move(payloads));
+        it->second.confirmed = true;
+        self->update_ready();
+      });
+}
+
 void RedisBroker::subscribe(std::string channel, MessageHandler handler) {
   asio::post(strand_, [self = shared_from_this(), channel = std::move(channel),
                        handler = std::move(handler)]() mutable {
     auto& s = self->channels_[channel];
     bool fresh = !s.handler;
     s.handler = std::make_shared<MessageHandler>(std::move(handler));
+    s.restore.reset();
     if (fresh) self->send_subscribe(channel, false);
     self->update_ready();
   });
@@ -213,6 +340,8 @@ void RedisBroker::send_subscribe(const std::string& name, bool pattern) {
         spdlog::warn("broker: subscribing to '{}' failed: {}", name, e->message);
         if (is_redirect(r)) self->refresh_slots();
       }
+    } else if (!pattern && it->second.restore) {
+      self->read_retained(name, generation);  // confirmed once the stored messages are read
     } else {
       it->second.confirmed = true;
     }

@@ -40,6 +40,13 @@ class RedisBroker final : public Broker, public std::enable_shared_from_this<Red
   void subscribe(std::string channel, MessageHandler handler) override;
   void psubscribe(std::string pattern, MessageHandler handler) override;
   void unsubscribe(std::string channel) override;
+  // MULTI, HSET <storage key> <field> <payload>, (S)PUBLISH <channel> <payload>, EXEC.
+  void publish_retained(std::string channel, std::string field, std::string payload,
+                        PublishDone done) override;
+  // The subscription counts as confirmed (ready()) only once the HGETALL that follows each
+  // (re)subscription has answered; a failed read is retried every second.
+  void subscribe_retained(std::string channel, MessageHandler handler,
+                          RetainedRestore restore) override;
   // Every connection is up, every subscription is confirmed by Redis and, in sharded mode,
   // the slot map is known.
   bool ready() const override { return ready_.load(std::memory_order_acquire); }
@@ -58,6 +65,7 @@ class RedisBroker final : public Broker, public std::enable_shared_from_this<Red
     std::uint64_t generation = 0;  // identifies the latest (re)subscribe command
     std::string node;              // key of the node it was sent to; empty when not sent
     bool confirmed = false;
+    std::shared_ptr<RetainedRestore> restore;  // subscribe_retained only
   };
 
   RedisBroker(boost::asio::any_io_executor ex, redis::Endpoint ep, Mode mode);
@@ -66,6 +74,10 @@ class RedisBroker final : public Broker, public std::enable_shared_from_this<Red
   redis::NodeAddress route(std::string_view channel) const;
   void send_publish(std::string channel, std::string payload, PublishDone done,
                     std::optional<redis::NodeAddress> target, int redirects_left);
+  void send_retained(std::string channel, std::string field, std::string payload, PublishDone done,
+                     std::optional<redis::NodeAddress> target, int redirects_left);
+  redis::NodeAddress retained_route(std::string_view channel) const;
+  void read_retained(const std::string& channel, std::uint64_t generation);
   void send_subscribe(const std::string& name, bool pattern);
   void drop_subscription(const std::string& name, bool pattern);
   void handle_push(const redis::Reply& push, const std::string& node_key);
@@ -82,11 +94,17 @@ class RedisBroker final : public Broker, public std::enable_shared_from_this<Red
   std::unordered_map<std::string, Subscription> channels_;
   std::unordered_map<std::string, Subscription> patterns_;
   std::optional<redis::SlotMap> slots_;
+  // pubsub mode on a Redis Cluster: the master that answered MOVED for the retained hashes.
+  std::optional<redis::NodeAddress> retained_node_;
   bool refreshing_ = false;
   boost::asio::steady_timer refresh_retry_;
   std::uint64_t next_generation_ = 0;
   bool stopped_ = false;
   std::atomic<bool> ready_{false};
 };
+
+// "pulseboard:retained:{<channel>}", or "pulseboard:retained:<channel>" when the channel has a
+// hash tag of its own: either way the key hashes to the channel's cluster slot.
+std::string retained_storage_key(std::string_view channel);
 
 }  // namespace pulseboard::broker
