@@ -75,7 +75,9 @@ RoleMain add_demo_role(CLI::App& app) {
     std::string error;
     auto source = worker::open_change_source(o->database_url, worker::SourceOptions{}, &error);
     if (!source) throw std::runtime_error("cannot open the change source: " + error);
-    worker::Worker worker(std::move(source), broker, worker::Worker::Options{});
+    worker::Worker::Options worker_options;
+    worker_options.history = store;  // a restarted demo shows the last 5 minutes again
+    worker::Worker worker(std::move(source), broker, std::move(worker_options));
 
     std::uint16_t port = server.start();
     std::jthread worker_thread([&worker](std::stop_token st) { worker.run(st); });

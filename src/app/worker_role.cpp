@@ -12,6 +12,7 @@
 #include "common/log.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
+#include "store/order_store.hpp"
 #include "worker/change_source.hpp"
 #include "worker/leader_lease.hpp"
 #include "worker/worker.hpp"
@@ -29,6 +30,7 @@ RoleMain add_worker_role(CLI::App& app) {
     std::string pipeline_file;
     std::string state_dir = ".";
     bool push_down = true;
+    bool rebuild = true;
     long lease_ms = 10000;
     bool no_leader_election = false;
     worker::Worker::Options worker;
@@ -44,8 +46,9 @@ RoleMain add_worker_role(CLI::App& app) {
   cmd->add_option("--redis-url", o->redis_url, "broker (REDIS_URL)")
       ->envname("REDIS_URL")
       ->capture_default_str();
-  cmd->add_option("--redis-mode", o->redis_mode, "pubsub | sharded (Redis Cluster)")
+  cmd->add_option("--redis-mode", o->redis_mode, "pubsub | sharded (Redis Cluster) (REDIS_MODE)")
       ->check(CLI::IsMember({"pubsub", "sharded"}))
+      ->envname("REDIS_MODE")
       ->capture_default_str();
   cmd->add_option("--bridge-channel", o->worker.bridge_channel, "channel (BRIDGE_CHANNEL)")
       ->envname("BRIDGE_CHANNEL")
@@ -60,6 +63,11 @@ RoleMain add_worker_role(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--push-down", o->push_down, "push the filter down to the database")
       ->envname("WORKER_PUSH_DOWN")
+      ->capture_default_str();
+  cmd->add_option("--rebuild", o->rebuild,
+                  "rebuild the aggregates from the orders when leading starts and after lost "
+                  "history (WORKER_REBUILD)")
+      ->envname("WORKER_REBUILD")
       ->capture_default_str();
   cmd->add_option("--batch", o->worker.batch, "events per batch (WORKER_BATCH)")
       ->envname("WORKER_BATCH")
@@ -91,6 +99,18 @@ RoleMain add_worker_role(CLI::App& app) {
     std::string error;
     auto source = worker::open_change_source(o->database_url, source_options, &error);
     if (!source) throw std::runtime_error("cannot open change source: " + error);
+    if (o->rebuild) {
+      // The orders themselves, through the store seam: where the aggregates are rebuilt from
+      // (docs/snapshots.md). Without it a new leader starts from empty aggregates.
+      try {
+        o->worker.history = store::open_store(o->database_url);
+      } catch (const std::exception& e) {
+        spdlog::warn(
+            "worker: cannot open the orders for rebuilding aggregates ({}); they start "
+            "empty",
+            e.what());
+      }
+    }
 
     auto endpoint = redis::parse_url(o->redis_url);
     if (!endpoint) throw std::runtime_error("REDIS_URL is not a redis:// URL: " + o->redis_url);

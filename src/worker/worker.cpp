@@ -6,6 +6,8 @@
 #include <mutex>
 #include <stdexcept>
 #include "common/json_text.hpp"
+#include "worker/rollup_history.hpp"
+#include "worker/timestamps.hpp"
 
 namespace pulseboard::worker {
 namespace json = boost::json;
@@ -80,7 +82,8 @@ Worker::~Worker() = default;
 Worker::Stats Worker::stats() const {
   return Stats{counters_.published.load(),        counters_.batches_acknowledged.load(),
                counters_.publish_failures.load(), counters_.source_errors.load(),
-               counters_.resnapshots.load(),      counters_.snapshots.load()};
+               counters_.resnapshots.load(),      counters_.snapshots.load(),
+               counters_.rebuilds.load(),         counters_.rebuild_failures.load()};
 }
 
 bool Worker::is_leader() const {
@@ -103,6 +106,7 @@ void Worker::run(std::stop_token stop) {
   std::optional<std::string> start_from = options_.start_position;
   bool started = false;
   bool standby_logged = false;
+  rebuild_due_ = options_.history != nullptr;
 
   while (!stop.stop_requested()) {
     if (!is_leader()) {
@@ -112,6 +116,9 @@ void Worker::run(std::stop_token stop) {
         source_->stop();
         started = false;
       }
+      // The leader meanwhile counted changes this worker never saw: when it leads again, its
+      // aggregates come from the database rather than from what it held.
+      rebuild_due_ = options_.history != nullptr;
       if (!standby_logged) spdlog::info("worker: standby (not the leader)");
       standby_logged = true;
       sleep_for(std::chrono::milliseconds(100), stop);
@@ -134,6 +141,13 @@ void Worker::run(std::stop_token stop) {
       start_from.reset();
     }
 
+    // After the source started, so that every change committed after the read is delivered
+    // (and one committed before it is recognised as counted, counted_by_rebuild).
+    if (rebuild_due_ && std::chrono::steady_clock::now() >= next_rebuild_ && rebuild_rollup())
+      maybe_publish_snapshot(wall_ms(), true);
+    if (!rebuilt_updated_at_.empty() && wall_ms() - rebuilt_at_ms_ > options_.rollup.window.count())
+      rebuilt_updated_at_.clear();  // replays happen right after a start, never this late
+
     const auto now = std::chrono::steady_clock::now();
     if (rollup_.advance(wall_ms())) rollup_dirty_ = true;
     maybe_publish_snapshot(wall_ms(), false);
@@ -149,15 +163,25 @@ void Worker::run(std::stop_token stop) {
       started = false;
       if (err->kind == SourceError::Kind::resnapshot_needed) {
         // The stored position no longer exists in the database's history: the changes between
-        // it and now cannot be replayed. Say so loudly, count it, and continue from the current
-        // end of the stream; aggregates keep what this process saw.
+        // it and now cannot be replayed. Say so loudly, count it, continue from the current end
+        // of the stream, and tell the dashboards: the next snapshot, rebuilt from the database
+        // when a store is configured, carries `resnapshot: true`.
         counters_.resnapshots++;
+        resnapshot_pending_ = true;
         spdlog::error(
-            "worker: {} source lost its history ({}); events since the last "
-            "acknowledged position are NOT delivered; continuing from now",
-            source_->name(), err->message);
+            "worker: {} source lost its history ({}); events since the last acknowledged "
+            "position are NOT delivered; continuing from now and {} (resnapshots: {})",
+            source_->name(), err->message,
+            options_.history ? "rebuilding the aggregates from the database"
+                             : "publishing a resnapshot of the aggregates it has",
+            counters_.resnapshots.load());
         start_from = std::string(ChangeSource::kFromNow);
-        maybe_publish_snapshot(wall_ms(), true);
+        if (options_.history) {
+          rebuild_due_ = true;
+          next_rebuild_ = {};
+        } else {
+          maybe_publish_snapshot(wall_ms(), true);
+        }
         continue;
       }
       counters_.source_errors++;
@@ -205,7 +229,7 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
   }
 
   Backoff backoff(options_.backoff_min, options_.backoff_max);
-  std::vector<json::object> published;
+  std::vector<json::object> published;  // parallel to `selected`
   while (!selected.empty()) {
     if (stop.stop_requested()) return Delivery::stopped;
     if (!is_leader())
@@ -240,8 +264,11 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
   counters_.batches_acknowledged++;
   counters_.published += published.size();
   const std::int64_t now = wall_ms();
-  for (auto& data : published) rollup_.add(data, now);
-  if (!published.empty()) rollup_dirty_ = true;
+  for (std::size_t i = 0; i < published.size(); ++i)
+    if (!counted_by_rebuild(published[i], *selected[i].event)) {
+      rollup_.add(published[i], now);
+      rollup_dirty_ = true;
+    }
 
   published_since_report_ += published.size();
   last_position_ = batch.back().position;
@@ -250,15 +277,19 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
                 published.size(), batch.size(), last_position_, last_lag_ms_);
   auto steady = std::chrono::steady_clock::now();
   if (steady - last_report_ >= kReportEvery) {
-    spdlog::info("worker: published {} updates since last report, position {}, lag {} ms",
-                 published_since_report_, last_position_, last_lag_ms_);
+    spdlog::info(
+        "worker: published {} updates since last report, position {}, lag {} ms; snapshots {}, "
+        "rebuilds {}, resnapshots {}",
+        published_since_report_, last_position_, last_lag_ms_, counters_.snapshots.load(),
+        counters_.rebuilds.load(), counters_.resnapshots.load());
     published_since_report_ = 0;
     last_report_ = steady;
   }
   return Delivery::acknowledged;
 }
 
-bool Worker::publish_and_wait(const std::vector<std::string>& payloads) {
+bool Worker::publish_and_wait(const std::vector<std::string>& payloads,
+                              const std::string* retained_field) {
   if (payloads.empty()) return true;
   // Shared with the callbacks, which may outlive this call after a timeout.
   struct Pending {
@@ -270,11 +301,15 @@ bool Worker::publish_and_wait(const std::vector<std::string>& payloads) {
   auto pending = std::make_shared<Pending>();
   pending->outstanding = payloads.size();
   for (auto& p : payloads) {
-    broker_->publish(options_.bridge_channel, p, [pending](std::error_code ec) {
+    auto done = [pending](std::error_code ec) {
       std::lock_guard lock(pending->mutex);
       if (ec) pending->failed = true;
       if (--pending->outstanding == 0 || ec) pending->cv.notify_all();
-    });
+    };
+    if (retained_field)
+      broker_->publish_retained(options_.bridge_channel, *retained_field, p, std::move(done));
+    else
+      broker_->publish(options_.bridge_channel, p, std::move(done));
   }
   std::unique_lock lock(pending->mutex);
   bool settled = pending->cv.wait_for(lock, options_.publish_timeout,
@@ -283,21 +318,80 @@ bool Worker::publish_and_wait(const std::vector<std::string>& payloads) {
 }
 
 void Worker::maybe_publish_snapshot(std::int64_t now_ms, bool force) {
+  // Until the aggregates are rebuilt, a snapshot would show less than the one before it.
+  if (rebuild_due_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (!force && (!rollup_dirty_ || now - last_snapshot_ < options_.snapshot_interval)) return;
+  const bool changed = rollup_dirty_ && now - last_snapshot_ >= options_.snapshot_interval;
+  // Only once something was published: an empty rollup must not overwrite a stored snapshot.
+  const bool refresh = options_.snapshot_refresh.count() > 0 &&
+                       last_snapshot_ != std::chrono::steady_clock::time_point{} &&
+                       now - last_snapshot_ >= options_.snapshot_refresh;
+  if (!force && !changed && !refresh) return;
+  json::object data = rollup_.snapshot(now_ms);
+  if (resnapshot_pending_) data["resnapshot"] = true;
   json::object message{
       {"room", options_.room},
       {"event", options_.snapshot_event},
       {"retain", true},
-      {"data", rollup_.snapshot(now_ms)},
+      {"data", std::move(data)},
   };
   last_snapshot_ = now;
-  if (publish_and_wait({to_json_text(message)})) {
+  // Stored by the broker as well as published: a gateway that was not subscribed now reads it
+  // back when it (re)subscribes (docs/snapshots.md).
+  const std::string field = broker::retained_field("/", options_.room, options_.snapshot_event);
+  if (publish_and_wait({to_json_text(message)}, &field)) {
     rollup_dirty_ = false;
+    resnapshot_pending_ = false;
     counters_.snapshots++;
   } else {
     spdlog::warn("worker: broker did not confirm the metrics snapshot; will retry");
   }
+}
+
+bool Worker::rebuild_rollup() {
+  const std::int64_t now = wall_ms();
+  auto read =
+      read_rollup_history(*options_.history, pipeline_, now - options_.rollup.window.count(),
+                          options_.rollup.recent, now, options_.history_limit);
+  if (auto* err = std::get_if<HistoryError>(&read)) {
+    counters_.rebuild_failures++;
+    next_rebuild_ = std::chrono::steady_clock::now() + options_.backoff_max;
+    spdlog::warn(
+        "worker: cannot read the orders to rebuild the aggregates ({}); no snapshot until it "
+        "works, retrying in {} ms",
+        store::to_string(err->error), options_.backoff_max.count());
+    return false;
+  }
+  auto& history = std::get<RollupHistory>(read);
+  Rollup fresh(options_.rollup);
+  for (auto& update : history.updates) fresh.add(update, now);
+  rollup_ = std::move(fresh);
+  rebuilt_updated_at_ = std::move(history.updated_at);
+  rebuilt_at_ms_ = now;
+  rebuild_due_ = false;
+  rollup_dirty_ = true;
+  counters_.rebuilds++;
+  spdlog::info("worker: aggregates rebuilt from {} orders in the database", history.updates.size());
+  if (history.truncated)
+    spdlog::warn("worker: more than {} orders in the window; the oldest are not in the aggregates",
+                 options_.history_limit);
+  return true;
+}
+
+bool Worker::counted_by_rebuild(const json::object& data, const ChangeEvent& event) const {
+  if (rebuilt_at_ms_ == 0) return false;
+  if (wall_ms() - rebuilt_at_ms_ > options_.rollup.window.count()) return false;
+  const json::value* id = data.if_contains("id");
+  const json::value* updated = find_path(event.document, "fullDocument.updatedAt");
+  if (id && id->is_string() && updated && updated->is_string()) {
+    // Both times come from the database's writer: no clock skew with this worker.
+    auto it = rebuilt_updated_at_.find(std::string(id->as_string()));
+    if (it == rebuilt_updated_at_.end()) return false;
+    auto ms = unix_ms_from_timestamp(updated->as_string());
+    return ms && *ms <= it->second;
+  }
+  // A projection without the order's id or updatedAt: committed before the read, so in it.
+  return event.committed_at_ms <= rebuilt_at_ms_;
 }
 
 }  // namespace pulseboard::worker

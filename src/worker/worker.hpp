@@ -13,9 +13,11 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "broker/broker.hpp"
+#include "store/order_store.hpp"
 #include "worker/change_source.hpp"
 #include "worker/leadership.hpp"
 #include "worker/pipeline.hpp"
@@ -43,6 +45,15 @@ class Worker {
     // Overrides the source's durable position for the first start (ChangeSource::start).
     std::optional<std::string> start_position;
     Rollup::Options rollup;
+    // The snapshot is published again when unchanged for this long, so the broker's stored copy
+    // comes back after a Redis restart that lost it (docs/snapshots.md). Zero: only on change.
+    std::chrono::milliseconds snapshot_refresh{30000};
+    // Where the aggregates are rebuilt from whenever this worker starts leading and after a
+    // source lost its history (rollup_history.hpp). Null: they start empty. While a rebuild is
+    // due, no snapshot is published (a partial one would make totals go backwards); a failed
+    // rebuild is retried every backoff_max.
+    std::shared_ptr<store::OrderStore> history;
+    std::size_t history_limit = 200'000;  // orders read per rebuild, newest first
   };
 
   struct Stats {
@@ -52,6 +63,8 @@ class Worker {
     std::uint64_t source_errors = 0;     // unavailable: restarted with backoff
     std::uint64_t resnapshots = 0;       // history lost: skipped to the current position
     std::uint64_t snapshots = 0;         // metrics-snapshot messages published
+    std::uint64_t rebuilds = 0;          // aggregates rebuilt from the database
+    std::uint64_t rebuild_failures = 0;  // the database could not be read; retried
   };
 
   // Throws std::invalid_argument when options.pipeline_json does not parse (a startup error).
@@ -70,14 +83,19 @@ class Worker {
  private:
   struct Counters {
     std::atomic<std::uint64_t> published{0}, batches_acknowledged{0}, publish_failures{0},
-        source_errors{0}, resnapshots{0}, snapshots{0};
+        source_errors{0}, resnapshots{0}, snapshots{0}, rebuilds{0}, rebuild_failures{0};
   };
   enum class Delivery { acknowledged, stopped, source_failed };
 
   bool is_leader() const;
   Delivery deliver(const std::vector<ChangeEvent>& batch, std::stop_token stop);
-  bool publish_and_wait(const std::vector<std::string>& payloads);
+  // With `retained_field`, each payload is published with Broker::publish_retained.
+  bool publish_and_wait(const std::vector<std::string>& payloads,
+                        const std::string* retained_field = nullptr);
   void maybe_publish_snapshot(std::int64_t now_ms, bool force);
+  bool rebuild_rollup();
+  // A change the source delivers again after a rebuild that already counted it.
+  bool counted_by_rebuild(const boost::json::object& data, const ChangeEvent& event) const;
   void sleep_for(std::chrono::milliseconds d, std::stop_token stop);
 
   std::unique_ptr<ChangeSource> source_;
@@ -86,6 +104,11 @@ class Worker {
   Pipeline pipeline_;
   Rollup rollup_;
   bool rollup_dirty_ = false;
+  bool rebuild_due_ = false;         // with options_.history: before the next snapshot
+  bool resnapshot_pending_ = false;  // the next snapshot carries `resnapshot: true`
+  std::chrono::steady_clock::time_point next_rebuild_{};
+  std::unordered_map<std::string, std::int64_t> rebuilt_updated_at_;  // by order id
+  std::int64_t rebuilt_at_ms_ = 0;
   std::chrono::steady_clock::time_point last_snapshot_{};
   Counters counters_;
   // Progress log, once every few seconds rather than per batch.
