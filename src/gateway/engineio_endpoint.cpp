@@ -7,6 +7,7 @@
 
 #include "common/ids.hpp"
 #include "engineio/packet.hpp"
+#include "engineio/request_check.hpp"
 #include "gateway/context.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/http_connection.hpp"
@@ -99,6 +100,27 @@ boost::asio::ip::tcp::socket move_to(boost::asio::ip::tcp::socket socket, Loop& 
   return boost::asio::ip::tcp::socket(loop.ioc, protocol, fd);
 }
 
+Rejection rejection_of(eio::Refusal r) {
+  switch (r) {
+    case eio::Refusal::unknown_transport:
+      return Rejection::unknown_transport;
+    case eio::Refusal::unknown_sid:
+      return Rejection::unknown_sid;
+    case eio::Refusal::transport_mismatch:
+      return Rejection::transport_mismatch;
+    case eio::Refusal::bad_handshake_method:
+      return Rejection::bad_handshake_method;
+    case eio::Refusal::unsupported_protocol_version:
+      return Rejection::unsupported_protocol_version;
+    case eio::Refusal::none:
+    case eio::Refusal::protocol_mismatch:
+    case eio::Refusal::websocket_without_upgrade:
+    case eio::Refusal::upgrade_to_polling:
+      break;
+  }
+  return Rejection::bad_request;
+}
+
 }  // namespace
 
 void serve_engineio(GatewayContext& ctx, Loop& own_loop, HttpConnection& conn, http::Request&& req,
@@ -112,44 +134,26 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, HttpConnection& conn, h
   }
   Query q = parse_query(req.target());
   bool upgrade = boost::beast::websocket::is_upgrade(req);
-  // Refusals in engine.io's order (`Server.verify`, then `handshake`): transport, then sid (known,
-  // same transport, same protocol revision) or handshake method, and the EIO version only for a
-  // new session. An upgrade request gets them as raw text, the rest as JSON.
-  auto fail = [&](eio::HttpError code, Rejection why) {
-    if (upgrade)
-      upgrade_error(ctx, req, respond, code, why);
-    else
-      error(ctx, req, respond, code, why);
-  };
-  bool polling = q.transport == "polling" && ctx.config.allow_polling;
-  if (!polling && q.transport != "websocket")
-    return fail(eio::HttpError::unknown_transport, Rejection::unknown_transport);
-
   std::shared_ptr<EngineSession> session;
-  if (!q.sid.empty()) {
-    session = ctx.sessions.find(q.sid);
-    if (!session) return fail(eio::HttpError::unknown_sid, Rejection::unknown_sid);
-    // A WebSocket request without Upgrade on an existing session: no session can be continued
-    // by it (a polling one is a mismatch, a WebSocket one already has its connection).
-    if (q.transport == "websocket" && !upgrade)
-      return fail(eio::HttpError::bad_request, Rejection::transport_mismatch);
-    // The session speaks v4; another EIO on a later request is engine.io's PROTOCOL_MISMATCH.
-    if (q.eio != "4") return fail(eio::HttpError::bad_request, Rejection::bad_request);
-  } else {
-    if (req.method() != bhttp::verb::get)
-      return fail(eio::HttpError::bad_handshake_method, Rejection::bad_handshake_method);
-    if (q.transport == "websocket" && !upgrade)
-      return fail(eio::HttpError::bad_request, Rejection::bad_request);
-    if (q.eio != "4")
-      return fail(eio::HttpError::unsupported_protocol_version,
-                  Rejection::unsupported_protocol_version);
+  if (!q.sid.empty()) session = ctx.sessions.find(q.sid);
+  auto refusal = eio::check_request({.eio = q.eio,
+                                     .transport = q.transport,
+                                     .has_sid = !q.sid.empty(),
+                                     .session_known = session != nullptr,
+                                     .upgrade = upgrade,
+                                     .get = req.method() == bhttp::verb::get,
+                                     .polling_enabled = ctx.config.allow_polling});
+  if (refusal != eio::Refusal::none) {
+    // An upgrade request gets the refusal as raw text, the rest as JSON.
+    auto code = eio::http_error_of(refusal);
+    if (upgrade)
+      upgrade_error(ctx, req, respond, code, rejection_of(refusal));
+    else
+      error(ctx, req, respond, code, rejection_of(refusal));
+    return;
   }
 
   if (upgrade) {
-    // engine.io completes this handshake and closes the WebSocket at once; refusing before
-    // the 101 tells the client the same thing sooner.
-    if (q.transport != "websocket")
-      return fail(eio::HttpError::bad_request, Rejection::bad_request);
     Loop* loop = session ? &session->loop() : &own_loop;
     auto socket = conn.take_socket();
     if (loop != &own_loop) socket = move_to(std::move(socket), *loop);

@@ -79,6 +79,16 @@ describe('protocol errors', () => {
     assert.deepEqual([r.status, await r.json()], [400, { code: 3, message: 'Bad request' }]);
     r = await get(`EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '40' });
     assert.deepEqual([r.status, await r.json()], [400, { code: 3, message: 'Bad request' }]);
+    // A second WebSocket for the upgraded sid is accepted and closed at once (PROTOCOL.md §1.6);
+    // the session's own WebSocket carries on.
+    const second = new WebSocket(`${gw.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
+    const secondMessages = [];
+    second.on('message', (m) => secondMessages.push(m.toString()));
+    await once(second, 'open');
+    await once(second, 'close');
+    assert.deepEqual(secondMessages, []);
+    ws.send('421["echo","still here"]');
+    assert.equal((await once(ws, 'message'))[0].toString(), '431["still here"]');
     ws.close();
   });
 
