@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "broker/broker_memory.hpp"
 #include "store/order_store.hpp"
 #include "worker/change_source.hpp"
+#include "worker/leadership.hpp"
 #include "worker/worker.hpp"
 
 namespace pulseboard::worker {
@@ -183,6 +185,32 @@ TEST_F(WorkerSnapshot, ChangesReplayedAfterTheRebuildAreNotCountedTwice) {
   auto ids = recent_ids(*third);
   EXPECT_EQ(ids.size(), 3u);
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 3u);
+}
+
+struct Switch final : Leadership {
+  std::atomic<bool> leading{false};
+  bool is_leader() const override { return leading.load(); }
+};
+
+TEST_F(WorkerSnapshot, AStandbyThatBecomesLeaderStartsFromTheDatabaseTotals) {
+  order(10, store::OrderStatus::completed, "books");
+  order(4, store::OrderStatus::completed, "toys");
+  // The first leader published these; the standby never saw a change of them.
+  auto broker = std::make_shared<broker::MemoryBroker>();
+  Snapshots seen;
+  seen.attach(*broker);
+  auto leadership = std::make_shared<Switch>();
+  auto o = options();
+  o.leadership = leadership;
+  o.start_position = std::string(ChangeSource::kFromNow);  // the old leader acknowledged them
+  Worker worker(source(), broker, o);
+  std::jthread thread([&](std::stop_token st) { worker.run(st); });
+  leadership->leading = true;
+  auto first = seen.wait_for([](const json::object&) { return true; });
+  ASSERT_TRUE(first) << "the new leader published no snapshot";
+  EXPECT_EQ(orders_of(*first), 2);
+  EXPECT_EQ(first->at("totals").at("revenue").to_number<double>(), 14.0);
+  EXPECT_EQ(worker.stats().published, 0u);
 }
 
 // Answers the first poll with lost history, then has nothing new.
