@@ -5,15 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchChromium, openPage } from './lib/browser.mjs';
 import { cents, expectDashboard, readDashboard, waitForDashboard } from './lib/dashboard.mjs';
 import { ensureDashboardBuilt, repoRoot, startDemo, waitFor } from './lib/demo.mjs';
 import { devToken, patchOrder, postOrder } from './lib/orders.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const SCREENSHOT = process.env.PULSEBOARD_SCREENSHOT || path.join(repoRoot, 'docs/screenshot.png');
 const INTERVAL_MS = 5000; // the snapshot's intervalMs and windowMs (docs/dashboard.md)
 const WINDOW_MS = 300000;
+// Tall enough for the whole page, the Recent orders table included, in the README's screenshot.
+const VIEWPORT = { width: 1280, height: 1600 };
 
 // Amounts chosen so the totals are exact in cents: 19.99 + 5.01 + 45.50 = 70.50, average 23.50;
 // with the pending 29.50 completed later, 100.00 over 4 orders, average 25.00.
@@ -71,6 +72,26 @@ function assertSeries(view, orders) {
   }
 }
 
+// The bar chart against the category figures (cents): one bar per category, in the table's order
+// (largest revenue first), each labelled with its revenue and drawn to scale from a zero baseline.
+function assertBars(view, byCategory) {
+  const expected = Object.entries(byCategory)
+    .sort(([a, x], [b, y]) => y.cents - x.cents || a.localeCompare(b))
+    .map(([category, v]) => ({ category, revenue: v.cents / 100 }));
+  assert.equal(view.chartBars, expected.length, 'bars in the chart data');
+  assert.deepEqual(
+    view.bars.map(({ category, revenue }) => ({ category, revenue })),
+    expected,
+    'bars drawn, largest first',
+  );
+  const tallest = view.bars[0];
+  assert.ok(tallest.height > 50, `tallest bar ${tallest.height} px`);
+  for (const bar of view.bars) {
+    const scaled = (bar.revenue / tallest.revenue) * tallest.height;
+    assert.ok(Math.abs(bar.height - scaled) <= 1, `${bar.category} bar ${bar.height} px, to scale ${scaled} px`);
+  }
+}
+
 // Tiles, category rows, recent orders and both charts against the completed orders posted.
 function assertShows(view, orders) {
   const byCategory = {};
@@ -97,6 +118,7 @@ function assertShows(view, orders) {
     'recent orders, newest first',
   );
   assert.deepEqual(view.recentLine, last12.map((o) => o.id), 'the last-orders line, oldest first');
+  assertBars(view, byCategory);
   assertSeries(view, orders);
 }
 
@@ -113,7 +135,7 @@ describe('dashboard end to end with pulseboard demo', () => {
   let browser;
   let page;
   let token;
-  const consoleErrors = [];
+  let consoleErrors;
   const posted = []; // completed orders as the API returned them
   let pendingOrder;
   let before3; // the page before any order
@@ -122,26 +144,8 @@ describe('dashboard end to end with pulseboard demo', () => {
     ensureDashboardBuilt();
     tmp = mkdtempSync(path.join(os.tmpdir(), 'pulseboard-e2e-'));
     demo = await startDemo({ dbPath: path.join(tmp, 'demo.db') });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addInitScript(recordTimeline);
-    page = await context.newPage();
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`console: ${msg.text()} (${msg.location().url})`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`page error: ${err.message}`));
+    browser = await launchChromium();
+    ({ page, consoleErrors } = await openPage(browser, { viewport: VIEWPORT, initScript: recordTimeline }));
   });
 
   after(async () => {
@@ -262,7 +266,11 @@ describe('dashboard end to end with pulseboard demo', () => {
     assert.ok(Number.isFinite(view.latency) && view.latency >= 0, `latency ${view.latency}`);
   });
 
-  it('saves a screenshot of the live dashboard', async () => {
+  it('saves a screenshot of the live dashboard, Recent orders included', async () => {
+    const bottom = await page.evaluate(() =>
+      Math.max(...[...document.querySelectorAll('[data-testid="recent-order"]')].map((r) => r.getBoundingClientRect().bottom)),
+    );
+    assert.ok(bottom <= VIEWPORT.height, `the last recent order ends at ${bottom} px, below the ${VIEWPORT.height} px shot`);
     await page.screenshot({ path: SCREENSHOT });
   });
 

@@ -31,6 +31,13 @@ export function readDashboard(page) {
       recentPoints: all('recent-revenue-point').length,
       recentLine: all('recent-revenue-point').map((p) => p.dataset.id),
       categories,
+      // Bars Recharts has drawn, left to right, with their on-screen height in CSS pixels.
+      chartBars: Number(one('category-chart')?.dataset.bars ?? NaN),
+      bars: all('category-bar').map((b) => ({
+        category: b.dataset.category,
+        revenue: Number(b.dataset.revenue),
+        height: b.getBoundingClientRect().height,
+      })),
       recent: all('recent-order').map((row) => ({ id: row.dataset.id, revenue: Number(row.dataset.revenue) })),
     };
   });

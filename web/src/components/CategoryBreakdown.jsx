@@ -1,5 +1,28 @@
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Rectangle,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { cents, formatCount, formatMoney } from '../lib/format.js';
+
+// Recharts' own bar, wrapped so a test can tell which category and figure each drawn bar shows.
+function CategoryBar(props) {
+  const { payload } = props;
+  return (
+    <g
+      data-testid="category-bar"
+      data-category={payload?.category}
+      data-revenue={cents(payload?.revenue)}
+    >
+      <Rectangle {...props} />
+    </g>
+  );
+}
 
 /** Revenue per category as bars, with the exact figures in a table underneath. */
 export default function CategoryBreakdown({ categories }) {
@@ -19,7 +42,7 @@ export default function CategoryBreakdown({ categories }) {
               contentStyle={{ backgroundColor: '#1e293b', borderColor: '#334155', color: '#fff' }}
               formatter={formatMoney}
             />
-            <Bar dataKey="revenue" fill="#3b82f6" isAnimationActive={false} />
+            <Bar dataKey="revenue" fill="#3b82f6" isAnimationActive={false} shape={CategoryBar} />
           </BarChart>
         </ResponsiveContainer>
       </div>

@@ -74,6 +74,14 @@ describe('Dashboard', () => {
 
     const books = screen.getByTestId('category-row-books');
     expect(books.dataset).toMatchObject({ revenue: '200', orders: '2' });
+    // One drawn bar per category, largest first, as the table.
+    expect(screen.getByTestId('category-chart').dataset.bars).toBe('2');
+    expect(
+      screen.getAllByTestId('category-bar').map((b) => [b.dataset.category, b.dataset.revenue]),
+    ).toEqual([
+      ['electronics', '1034.5'],
+      ['books', '200'],
+    ]);
     expect(screen.getByTestId('revenue-chart').dataset.points).toBe('2');
     expect(
       screen.getAllByTestId('revenue-point').map((p) => [Number(p.dataset.start), p.dataset.revenue]),
