@@ -128,7 +128,9 @@ http::Response with_validators(const http::Request& req, bhttp::status status,
 
 }  // namespace
 
-http::Response serve_static(const fs::path& root, const http::Request& req) {
+namespace {
+
+http::Response answer(const fs::path& root, const http::Request& req) {
   if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
     auto res = http::error_response(req, bhttp::status::method_not_allowed, "method_not_allowed",
                                     "only GET and HEAD are served here");
@@ -173,7 +175,15 @@ http::Response serve_static(const fs::path& root, const http::Request& req) {
   res.set(bhttp::field::content_type, mime_type(file));
   res.body() = std::move(*body);
   res.prepare_payload();
-  // HEAD: the same headers, Content-Length included, without the body.
+  return res;
+}
+
+}  // namespace
+
+http::Response serve_static(const fs::path& root, const http::Request& req) {
+  http::Response res = answer(root, req);
+  // HEAD: the headers a GET would get, Content-Length included, and no body (errors too: a body
+  // after a HEAD answer would be read as the start of the next response on the connection).
   if (req.method() == bhttp::verb::head) res.body().clear();
   return res;
 }

@@ -3,7 +3,9 @@
 // out through node:http with the path exactly as written (fetch would normalise `..` away).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -169,6 +171,26 @@ describe('static files: the dashboard served by the gateway', () => {
     assert.equal(res.headers.etag, (await get('/')).headers.etag);
     const js = await get('/assets/app-abc123.js', { method: 'HEAD' });
     assert.equal(js.headers['cache-control'], 'public, max-age=31536000, immutable');
+  });
+
+  it('sends no body after a HEAD answer, so the next response on the connection is intact', async () => {
+    // node:http never reads a body after HEAD; a raw socket sees what is really on the wire.
+    const socket = net.connect(gw.port, '127.0.0.1');
+    await once(socket, 'connect');
+    const chunks = [];
+    socket.on('data', (c) => chunks.push(c));
+    socket.end(
+      'HEAD / HTTP/1.1\r\nHost: t\r\n\r\n' +
+        'HEAD /assets/app-000000.js HTTP/1.1\r\nHost: t\r\n\r\n' +
+        'GET /favicon.svg HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n',
+    );
+    await once(socket, 'close');
+    const wire = Buffer.concat(chunks).toString();
+    const responses = wire.split('\r\n\r\n');
+    assert.match(responses[0], /^HTTP\/1\.1 200 /);
+    assert.match(responses[1], /^HTTP\/1\.1 404 /);
+    assert.match(responses[2], /^HTTP\/1\.1 200 /, `third response on the wire: ${JSON.stringify(responses[2])}`);
+    assert.match(responses[3], /^<svg /);
   });
 
   it('refuses other methods with 405 and Allow', async () => {
