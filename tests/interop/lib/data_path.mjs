@@ -5,14 +5,16 @@
 // (only the leader publishes; a standby takes over from a dead leader). The store-specific test
 // files call describeDataPath() with a DATABASE_URL that the api and worker processes share.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { io } from 'socket.io-client';
 import { binary, mintToken, nextEvent, startPulseboard, waitFor } from './gateway.mjs';
 import { startRedis } from './redis.mjs';
 
 const LEASE_MS = 1000;
+const run = promisify(execFile);
 
 function startWorker(redisUrl, databaseUrl, name) {
   const child = spawn(binary, ['worker', '--lease-ms', String(LEASE_MS)], {
@@ -62,6 +64,7 @@ export function describeDataPath({ name, databaseUrl, eventIdPrefix, skip = fals
       return res.body;
     };
     const leaders = () => workers.filter((w) => w.leader && !w.exited);
+    const redisCli = (...args) => run('redis-cli', ['-p', String(redis.port), ...args]);
 
     before(async () => {
       [redis, api] = await Promise.all([
@@ -120,26 +123,38 @@ export function describeDataPath({ name, databaseUrl, eventIdPrefix, skip = fals
 
     it('loses nothing when the worker is killed with SIGKILL in the middle of a burst', async (t) => {
       const BURST = 200; // posted in parallel while the worker streams
-      const WHILE_DEAD = 40; // posted after the kill: work the restarted worker must do
-      const KILL_AFTER = 5; // crash orders received by the client when the worker is killed
+      const IN_FLIGHT = 20; // read and published by the worker, never confirmed by Redis
+      const WHILE_DEAD = 20; // posted after the kill: work the restarted worker must do
       const victim = leaders()[0];
       assert.ok(victim, 'a worker leads');
       const ids = new Set();
-      const crash = (i) => post({ amount: 100 + i, category: 'crash', status: 'completed' }).then((o) => ids.add(o.id));
+      const crash = (i) =>
+        post({ amount: 100 + i, category: 'crash', status: 'completed' }).then((o) => ids.add(o.id));
       let seen = 0;
-      let postedAtKill = -1;
-      // Killed from the event handler itself, so the worker dies while it is still streaming
-      // the burst (events read and published but not yet acknowledged, or not yet read).
+      let streaming;
+      const fifth = new Promise((resolve) => (streaming = resolve));
       onEvent = (data) => {
-        if (data.category !== 'crash' || ++seen !== KILL_AFTER) return;
-        postedAtKill = ids.size;
-        victim.child.kill('SIGKILL');
+        if (data.category === 'crash' && ++seen === 5) streaming();
       };
-      await Promise.all(Array.from({ length: BURST }, (_, i) => crash(i)));
-      await waitFor(() => victim.exited, { what: 'the worker to be killed mid-burst' });
-      onEvent = () => {};
-      await Promise.all(Array.from({ length: WHILE_DEAD }, (_, i) => crash(BURST + i)));
-      const N = BURST + WHILE_DEAD;
+      const burst = Promise.all(Array.from({ length: BURST }, (_, i) => crash(i)));
+      await fifth;
+      // Mid-burst, Redis stops executing PUBLISH (CLIENT PAUSE WRITE): what the worker reads now
+      // it publishes but never gets confirmed, the window in which a worker that acknowledged
+      // too early would lose events when it dies.
+      await redisCli('CLIENT', 'PAUSE', '5000', 'WRITE');
+      const postedAtPause = ids.size;
+      try {
+        await Promise.all(Array.from({ length: IN_FLIGHT }, (_, i) => crash(BURST + i)));
+        await burst;
+        // Setup, not an assertion: the worker reads new rows within its 20 ms poll.
+        await new Promise((r) => setTimeout(r, 300));
+        await victim.kill('SIGKILL');
+      } finally {
+        await redisCli('CLIENT', 'UNPAUSE');
+        onEvent = () => {};
+      }
+      await Promise.all(Array.from({ length: WHILE_DEAD }, (_, i) => crash(BURST + IN_FLIGHT + i)));
+      const N = BURST + IN_FLIGHT + WHILE_DEAD;
       assert.equal(ids.size, N);
       const beforeRestart = [...ids].filter((id) => received.has(id)).length;
 
@@ -154,7 +169,7 @@ export function describeDataPath({ name, databaseUrl, eventIdPrefix, skip = fals
       for (const id of ids) assert.equal(eventIds.get(id).size, 1, `order ${id}: ${[...eventIds.get(id)]}`);
       const duplicates = [...ids].reduce((n, id) => n + copies.get(id) - 1, 0);
       t.diagnostic(
-        `killed with ${postedAtKill} of ${BURST} posted; ${beforeRestart} of ${N} received before the restart; ${duplicates} redelivered`,
+        `paused Redis with ${postedAtPause} of ${BURST} posted; ${beforeRestart} of ${N} received before the restart; ${duplicates} redelivered`,
       );
     });
 
