@@ -1,7 +1,8 @@
 // The article's whole data path as separate processes, for any store: `pulseboard api` writes
 // orders, `pulseboard worker` follows the store's change stream and publishes on the Redis
 // bridge, `pulseboard gateway` delivers to the real socket.io-client. The worker is killed with
-// SIGKILL in the middle of a burst (nothing may be lost), and two workers run side by side
+// SIGKILL in the middle of a burst while Redis holds its publishes unconfirmed (nothing may be
+// lost; needs redis-cli), and two workers run side by side
 // (only the leader publishes; a standby takes over from a dead leader). The store-specific test
 // files call describeDataPath() with a DATABASE_URL that the api and worker processes share.
 import assert from 'node:assert/strict';
