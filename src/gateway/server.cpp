@@ -4,12 +4,11 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 
-#include "common/json_text.hpp"
+#include "gateway/bridge_message.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/engineio_endpoint.hpp"
 #include "gateway/http_connection.hpp"
@@ -18,7 +17,6 @@
 
 namespace pulseboard::gateway {
 namespace bhttp = boost::beast::http;
-namespace json = boost::json;
 using boost::asio::ip::tcp;
 
 namespace {
@@ -159,13 +157,8 @@ void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Res
       return;
     }
     // Validate here so a bad body is the caller's 400, not a silent drop downstream.
-    boost::system::error_code ec;
-    json::value v = json::parse(req.body(), ec);
-    const json::object* o = ec ? nullptr : v.if_object();
-    const json::value* room = o ? o->if_contains("room") : nullptr;
-    const json::value* event = o ? o->if_contains("event") : nullptr;
-    if (!o || !room || !room->is_string() || !event || !event->is_string() ||
-        event->as_string().empty() || sio::is_reserved_event_name(event->as_string())) {
+    std::optional<BridgeMessage> m = parse_bridge_message(req.body());
+    if (!m || sio::is_reserved_event_name(m->event)) {
       respond(http::error_response(
           req, bhttp::status::bad_request, "validation_failed",
           "body must be {\"room\": string, \"event\": non-reserved string, \"data\": any}"));
@@ -198,29 +191,15 @@ void Server::broadcast(std::shared_ptr<const Broadcast> b) {
 }
 
 bool Server::deliver_bridge_message(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  const json::object* o = ec ? nullptr : v.if_object();
-  const json::value* room = o ? o->if_contains("room") : nullptr;
-  const json::value* event = o ? o->if_contains("event") : nullptr;
-  if (!room || !room->is_string() || !event || !event->is_string() || event->as_string().empty()) {
+  std::optional<BridgeMessage> m = parse_bridge_message(text);
+  if (!m) {
     ctx_.metrics.bridge_messages_invalid.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("bridge message refused (need {{room, event, data}}): {:.200}", text);
     return false;
   }
-  std::string args;
-  if (const json::value* data = o->if_contains("data")) args = to_json_text(*data);
-  std::string nsp = "/";
-  if (const json::value* n = o->if_contains("nsp"); n && n->is_string()) nsp = n->as_string();
-  auto b = std::make_shared<Broadcast>();
-  b->nsp = nsp;
-  b->rooms.emplace_back(room->as_string());
-  b->frames.push_back(message_frame(sio::encode_event(nsp, event->as_string(), args)));
-  if (const json::value* r = o->if_contains("retain"); r && r->is_bool() && r->as_bool())
-    ctx_.retained.put(
-        {nsp, std::string(room->as_string()), std::string(event->as_string()), b->frames});
+  if (m->retain) ctx_.retained.put({m->nsp, m->room, m->event, m->broadcast->frames});
   ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
-  broadcast(std::move(b));
+  broadcast(std::move(m->broadcast));
   return true;
 }
 

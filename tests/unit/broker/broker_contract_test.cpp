@@ -8,6 +8,7 @@
 
 #include "broker/broker_memory.hpp"
 #include "broker/broker_redis.hpp"
+#include "broker_kinds.hpp"
 #include "common/ids.hpp"
 #include "run_until.hpp"
 
@@ -16,19 +17,8 @@ namespace {
 
 using testing::run_until;
 
-enum class Kind { memory, redis_pubsub, redis_sharded };
-
-std::string kind_name(const ::testing::TestParamInfo<Kind>& info) {
-  switch (info.param) {
-    case Kind::memory:
-      return "Memory";
-    case Kind::redis_pubsub:
-      return "RedisPubSub";
-    case Kind::redis_sharded:
-      return "RedisSharded";
-  }
-  return "Unknown";
-}
+using testing::Kind;
+using testing::kind_name;
 
 struct Message {
   std::string channel, payload;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "broker/broker_memory.hpp"
+#include "eventually.hpp"
 #include "store/order_store.hpp"
 #include "worker/change_source.hpp"
 #include "worker/timestamps.hpp"
@@ -131,15 +132,7 @@ class FlakyBroker final : public broker::Broker {
   std::atomic<int> failures_;
 };
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds deadline = 10s) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
+using testing::eventually;
 
 class SqliteWorker : public ::testing::Test {
  protected:

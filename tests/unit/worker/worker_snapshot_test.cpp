@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "broker/broker_memory.hpp"
+#include "eventually.hpp"
 #include "store/order_store.hpp"
 #include "worker/change_source.hpp"
 #include "worker/leadership.hpp"
@@ -24,15 +25,7 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds deadline = 10s) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
+using testing::eventually;
 
 // The snapshots a gateway would receive, and what the broker stored for late subscribers.
 struct Snapshots {
