@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
-import { SECRET, binary, freePort, mintToken, nextEvent, waitFor } from './lib/gateway.mjs';
+import { SECRET, binary, freePort, inheritedEnv, mintToken, nextEvent, waitFor } from './lib/gateway.mjs';
 
 const FD_LIMIT = 128;
 const HELD = 200; // more connections than the gateway has descriptors for
@@ -33,7 +33,7 @@ describe('a gateway at its open-file limit', { timeout: 60000 }, () => {
     url = `http://127.0.0.1:${port}`;
     // The limit is set by the shell that execs the gateway, so only the gateway is limited.
     child = spawn('sh', ['-c', `ulimit -n ${FD_LIMIT} && exec "$0" "$@"`, binary, 'gateway', '--port', String(port)], {
-      env: { ...process.env, JWT_SECRET: SECRET, LOG_LEVEL: 'info' },
+      env: { ...inheritedEnv(), JWT_SECRET: SECRET, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.on('data', (d) => (output += d));

@@ -48,12 +48,21 @@ export async function waitFor(check, { timeoutMs = 10000, intervalMs = 25, what 
   }
 }
 
+// Settings a test must give explicitly: inherited from the shell, they would join a gateway to
+// whatever Redis or database that shell points at (and carry retained messages between tests).
+const NOT_INHERITED = ['REDIS_URL', 'REDIS_MODE', 'SOCKETIO_ADAPTER', 'DATABASE_URL', 'MONGO_URI'];
+export function inheritedEnv() {
+  const env = { ...process.env };
+  for (const name of NOT_INHERITED) delete env[name];
+  return env;
+}
+
 // Runs `pulseboard <role> ...args` and resolves once /healthz answers.
 export async function startPulseboard({ role = 'gateway', args = [], env = {}, port } = {}) {
   port = port ?? (await freePort());
   const child = spawn(binary, [role, '--port', String(port), ...args], {
     env: {
-      ...process.env,
+      ...inheritedEnv(),
       JWT_SECRET: SECRET,
       PUBLISH_API_KEY: PUBLISH_KEY,
       LOG_LEVEL: process.env.PULSEBOARD_LOG_LEVEL || 'warn',
