@@ -6,6 +6,7 @@
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "common/log.hpp"
+#include "gateway/http_connection.hpp"
 #include "gateway/server.hpp"
 #include "store/order_store.hpp"
 
@@ -37,7 +38,9 @@ RoleMain add_api_role(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--db-threads", o->api.threads, "threads running database calls")
       ->capture_default_str();
-  cmd->add_option("--max-body", o->api.max_body_bytes, "largest request body in bytes")
+  cmd->add_option("--max-body", o->api.max_body_bytes,
+                  "largest request body in bytes (at most the HTTP server's 1 MiB)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{gateway::kMaxRequestBody}))
       ->capture_default_str();
   cmd->add_flag("--public-reads", o->api.public_reads, "allow GET without a token");
   cmd->add_option("--jwt-secret", o->auth.secret, "HS256 secret (JWT_SECRET)");

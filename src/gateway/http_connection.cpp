@@ -12,7 +12,6 @@ namespace bhttp = boost::beast::http;
 namespace {
 constexpr auto kHeaderTimeout = std::chrono::seconds(30);
 constexpr auto kIdleTimeout = std::chrono::seconds(75);
-constexpr std::uint64_t kDefaultBodyLimit = 1024 * 1024;
 }  // namespace
 
 HttpConnection::HttpConnection(boost::asio::ip::tcp::socket socket, Server& server, Loop& loop)
@@ -55,23 +54,21 @@ void HttpConnection::read_header() {
 void HttpConnection::read_body() {
   std::string_view target = parser_->get().target();
   std::uint64_t limit =
-      target.starts_with("/socket.io/") ? server_.context().config.max_payload : kDefaultBodyLimit;
+      target.starts_with("/socket.io/") ? server_.context().config.max_payload : kMaxRequestBody;
   // Beast compares Content-Length with the limit while parsing the header, before we know the
   // route; check it here, and set the limit for chunked bodies.
   if (auto length = parser_->content_length(); length && *length > limit) {
     server_.ctx_.metrics.reject(Rejection::oversized_message);
-    fail_request(bhttp::status::payload_too_large, "body_too_large",
-                 "request body exceeds the limit");
+    fail_body_too_large(limit);
     return;
   }
   parser_->body_limit(limit);
   stream_.expires_after(kHeaderTimeout);
   bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
+                    [self = shared_from_this(), limit](boost::beast::error_code ec, std::size_t) {
                       if (ec == bhttp::error::body_limit) {
                         self->server_.ctx_.metrics.reject(Rejection::oversized_message);
-                        self->fail_request(bhttp::status::payload_too_large, "body_too_large",
-                                           "request body exceeds the limit");
+                        self->fail_body_too_large(limit);
                         return;
                       }
                       if (ec) {
@@ -108,13 +105,20 @@ void HttpConnection::write(http::Response response) {
 }
 
 void HttpConnection::fail_request(bhttp::status status, std::string_view code,
-                                  std::string_view message) {
+                                  std::string_view message, std::string_view extra_json_fields) {
   http::Request req;
   req.version(11);
   req.keep_alive(false);
-  auto res = http::error_response(req, status, code, message);
+  auto res = http::error_response(req, status, code, message, extra_json_fields);
   res.keep_alive(false);
   write(std::move(res));
+}
+
+// The same body as the orders API's own limit (rule and limit), so a client reads one shape.
+void HttpConnection::fail_body_too_large(std::uint64_t limit) {
+  fail_request(bhttp::status::payload_too_large, "body_too_large",
+               "request body exceeds the limit of " + std::to_string(limit) + " bytes",
+               R"("rule":"max_bytes","limit":)" + std::to_string(limit));
 }
 
 boost::asio::ip::tcp::socket HttpConnection::take_socket() {

@@ -13,6 +13,10 @@
 
 namespace pulseboard::gateway {
 
+// The largest request body outside /socket.io/ (where --max-payload rules): roles that serve
+// HTTP routes (the orders API) cannot accept more than this.
+inline constexpr std::uint64_t kMaxRequestBody = 1024 * 1024;
+
 class Server;
 struct Loop;
 
@@ -32,7 +36,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void read_body();
   void write(http::Response response);
   void fail_request(boost::beast::http::status status, std::string_view code,
-                    std::string_view message);
+                    std::string_view message, std::string_view extra_json_fields = {});
+  void fail_body_too_large(std::uint64_t limit);
 
   boost::beast::tcp_stream stream_;
   Server& server_;

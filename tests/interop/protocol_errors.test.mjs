@@ -184,6 +184,9 @@ describe('protocol errors', () => {
     const { sid } = JSON.parse(open.slice(1));
     const r = await get(`EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '4' + 'x'.repeat(20000) });
     assert.equal(r.status, 413);
+    // The same shape as the orders API's own limit: the rule and the limit, machine-readable.
+    const { error } = await r.json();
+    assert.deepEqual([error.code, error.rule, error.limit], ['body_too_large', 'max_bytes', 10000]);
   });
 
   it('closes a polling session on an undecodable payload', async () => {
