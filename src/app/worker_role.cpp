@@ -8,6 +8,7 @@
 #include "app/env.hpp"
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
+#include "app/worker_http.hpp"
 #include "broker/broker_redis.hpp"
 #include "common/log.hpp"
 #include "redis/connection.hpp"
@@ -33,6 +34,8 @@ RoleMain add_worker_role(CLI::App& app) {
     bool rebuild = true;
     long lease_ms = 10000;
     bool no_leader_election = false;
+    std::uint16_t http_port = 0;  // 0: no operator port
+    std::string http_bind = "0.0.0.0";
     worker::Worker::Options worker;
     std::string log_level = "info";
   };
@@ -77,6 +80,12 @@ RoleMain add_worker_role(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--no-leader-election", o->no_leader_election,
                 "publish without electing a leader (only one worker may run)");
+  cmd->add_option("--http-port", o->http_port,
+                  "serve /healthz, /readyz and /metrics on this port; 0 = off (WORKER_HTTP_PORT)")
+      ->envname("WORKER_HTTP_PORT")
+      ->capture_default_str();
+  cmd->add_option("--http-bind", o->http_bind, "address the --http-port listens on")
+      ->capture_default_str();
   add_log_level_option(*cmd, o->log_level);
   return [cmd, o]() -> int {
     if (!cmd->parsed()) return -1;
@@ -138,8 +147,20 @@ RoleMain add_worker_role(CLI::App& app) {
                  o->worker.bridge_channel);
     {
       worker::Worker w(std::move(source), broker, o->worker);
+      std::unique_ptr<gateway::Server> http;
+      if (o->http_port != 0) {
+        http = start_worker_http(o->http_bind, o->http_port, [&w, &lease] {
+          return WorkerStatus{w.stats(), !lease || lease->is_leader()};
+        });
+        spdlog::info("worker: health and metrics on port {}", o->http_port);
+      }
       std::jthread runner([&w](std::stop_token st) { w.run(st); });
-      wait_for_termination([&] { runner.request_stop(); });
+      wait_for_termination([&] {
+        runner.request_stop();
+        if (http) http->shutdown();
+      });
+      // The handlers read `w`: the server stops before the worker goes away.
+      if (http) http->wait();
     }
     if (lease) lease->stop();
     // Let the lease release reach Redis, then close everything.
@@ -149,6 +170,9 @@ RoleMain add_worker_role(CLI::App& app) {
     guard.reset();
     io.stop();
     io_thread.join();
+    // The options outlive this function (the role's closure holds them): the lease they share
+    // owns a Redis connection whose timers must go before `io` does.
+    o->worker.leadership.reset();
     spdlog::info("worker stopped");
     return 0;
   };

@@ -119,6 +119,13 @@ void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Res
     serve_engineio(ctx_, conn.loop(), conn, std::move(req), std::move(respond));
     return;
   }
+  // Routes first: a role may answer /readyz or /metrics itself (the worker's operator port).
+  for (auto& [prefix, handler] : routes_) {
+    if (path.starts_with(prefix)) {
+      handler(std::move(req), std::move(respond));
+      return;
+    }
+  }
   if (path == "/healthz") {
     respond(http::json_response(req, bhttp::status::ok, R"({"status":"ok"})"));
     return;
@@ -170,12 +177,6 @@ void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Res
       deliver_bridge_message(req.body());
     respond(http::json_response(req, bhttp::status::accepted, R"({"status":"accepted"})"));
     return;
-  }
-  for (auto& [prefix, handler] : routes_) {
-    if (path.starts_with(prefix)) {
-      handler(std::move(req), std::move(respond));
-      return;
-    }
   }
   if (!ctx_.config.static_dir.empty()) {
     respond(serve_static(ctx_.config.static_dir, req));

@@ -80,10 +80,16 @@ Worker::Worker(std::unique_ptr<ChangeSource> source, std::shared_ptr<broker::Bro
 Worker::~Worker() = default;
 
 Worker::Stats Worker::stats() const {
-  return Stats{counters_.published.load(),        counters_.batches_acknowledged.load(),
-               counters_.publish_failures.load(), counters_.source_errors.load(),
-               counters_.resnapshots.load(),      counters_.snapshots.load(),
-               counters_.rebuilds.load(),         counters_.rebuild_failures.load()};
+  return Stats{counters_.published.load(),
+               counters_.batches_acknowledged.load(),
+               counters_.publish_failures.load(),
+               counters_.source_errors.load(),
+               counters_.resnapshots.load(),
+               counters_.snapshots.load(),
+               counters_.rebuilds.load(),
+               counters_.rebuild_failures.load(),
+               counters_.last_committed_at_ms.load(),
+               counters_.source_failing.load()};
 }
 
 bool Worker::is_leader() const {
@@ -119,6 +125,7 @@ void Worker::run(std::stop_token stop) {
       // The leader meanwhile counted changes this worker never saw: when it leads again, its
       // aggregates come from the database rather than from what it held.
       rebuild_due_ = options_.history != nullptr;
+      counters_.source_failing = false;  // not running is not failing: standing by is healthy
       if (!standby_logged) spdlog::info("worker: standby (not the leader)");
       standby_logged = true;
       sleep_for(std::chrono::milliseconds(100), stop);
@@ -129,6 +136,7 @@ void Worker::run(std::stop_token stop) {
     if (!started) {
       if (auto err = source_->start(start_from)) {
         counters_.source_errors++;
+        counters_.source_failing = true;
         auto d = backoff.next();
         spdlog::warn("worker: {} source unavailable ({}); retrying in {} ms", source_->name(),
                      err->message, d.count());
@@ -138,6 +146,7 @@ void Worker::run(std::stop_token stop) {
       spdlog::info("worker: {} source started{}", source_->name(),
                    start_from ? " at position " + *start_from : " at its durable position");
       started = true;
+      counters_.source_failing = false;
       start_from.reset();
     }
 
@@ -185,6 +194,7 @@ void Worker::run(std::stop_token stop) {
         continue;
       }
       counters_.source_errors++;
+      counters_.source_failing = true;
       auto d = backoff.next();
       spdlog::warn("worker: {} source failed ({}); restarting in {} ms", source_->name(),
                    err->message, d.count());
@@ -205,6 +215,7 @@ void Worker::run(std::stop_token stop) {
         // never loss).
         source_->stop();
         started = false;
+        counters_.source_failing = true;
         sleep_for(backoff.next(), stop);
         break;
     }
@@ -263,6 +274,7 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
   }
   counters_.batches_acknowledged++;
   counters_.published += published.size();
+  if (!selected.empty()) counters_.last_committed_at_ms = selected.back().event->committed_at_ms;
   const std::int64_t now = wall_ms();
   for (std::size_t i = 0; i < published.size(); ++i)
     if (!counted_by_rebuild(published[i], *selected[i].event)) {

@@ -65,6 +65,11 @@ class Worker {
     std::uint64_t snapshots = 0;         // metrics-snapshot messages published
     std::uint64_t rebuilds = 0;          // aggregates rebuilt from the database
     std::uint64_t rebuild_failures = 0;  // the database could not be read; retried
+    // Commit time (ms since the epoch) of the last event the broker confirmed; 0 before one.
+    std::int64_t last_committed_at_ms = 0;
+    // The leader's source failed to start or to deliver and is backing off; cleared once it
+    // starts again (or this worker stands by).
+    bool source_failing = false;
   };
 
   // Throws std::invalid_argument when options.pipeline_json does not parse (a startup error).
@@ -84,6 +89,9 @@ class Worker {
   struct Counters {
     std::atomic<std::uint64_t> published{0}, batches_acknowledged{0}, publish_failures{0},
         source_errors{0}, resnapshots{0}, snapshots{0}, rebuilds{0}, rebuild_failures{0};
+    // Written by run(), read by stats() from any thread (the worker's HTTP port).
+    std::atomic<std::int64_t> last_committed_at_ms{0};
+    std::atomic<bool> source_failing{false};
   };
   enum class Delivery { acknowledged, stopped, source_failed };
 

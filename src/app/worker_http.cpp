@@ -1,0 +1,93 @@
+#include "app/worker_http.hpp"
+
+#include <chrono>
+
+#include "http/handler.hpp"
+
+namespace pulseboard::app {
+namespace {
+namespace bhttp = boost::beast::http;
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void metric(std::string& out, std::string_view name, std::string_view help, std::string_view type,
+            std::string_view value) {
+  for (std::string_view part :
+       {std::string_view("# HELP "), name, std::string_view(" "), help,
+        std::string_view("\n# TYPE "), name, std::string_view(" "), type, std::string_view("\n"),
+        name, std::string_view(" "), value, std::string_view("\n")})
+    out += part;
+}
+
+void counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
+  metric(out, name, help, "counter", std::to_string(value));
+}
+
+}  // namespace
+
+std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_ms) {
+  const auto& s = status.stats;
+  std::string out;
+  counter(out, "pulseboard_worker_published_total", "metrics-update messages the broker confirmed",
+          s.published);
+  counter(out, "pulseboard_worker_snapshots_total", "metrics-snapshot messages published",
+          s.snapshots);
+  counter(out, "pulseboard_worker_rebuilds_total", "Aggregates rebuilt from the database",
+          s.rebuilds);
+  counter(out, "pulseboard_worker_resnapshots_total",
+          "Times the source lost its history and continued from now", s.resnapshots);
+  counter(out, "pulseboard_worker_publish_retries_total",
+          "Batches the broker did not confirm and that were published again", s.publish_failures);
+  counter(out, "pulseboard_worker_source_errors_total",
+          "Change source failures restarted with backoff", s.source_errors);
+  metric(out, "pulseboard_worker_leader", "1 while this worker holds the leader lease", "gauge",
+         status.leader ? "1" : "0");
+  // Only once something was published: before that there is no commit time to measure from,
+  // and an invented 0 would read as "fully caught up".
+  if (s.last_committed_at_ms > 0) {
+    double lag = static_cast<double>(now_ms - s.last_committed_at_ms) / 1000.0;
+    metric(out, "pulseboard_worker_lag_seconds",
+           "Now minus the commit time of the last published change", "gauge", std::to_string(lag));
+  }
+  return out;
+}
+
+std::unique_ptr<gateway::Server> start_worker_http(const std::string& bind, std::uint16_t port,
+                                                   std::function<WorkerStatus()> status) {
+  gateway::GatewayConfig config;
+  config.bind_address = bind;
+  config.port = port;
+  config.threads = 1;
+  config.serve_socketio = false;
+  // No tokens: these endpoints carry counters, never orders.
+  auto server = std::make_unique<gateway::Server>(config, nullptr);
+  // Exact paths, registered as routes so they take the place of the server's own
+  // /readyz and /metrics, which describe a gateway rather than a worker.
+  server->add_route("/readyz", [status](http::Request&& req, http::Respond respond) {
+    WorkerStatus st = status();
+    if (st.leader && st.stats.source_failing) {
+      respond(
+          http::json_response(req, bhttp::status::service_unavailable, R"({"status":"failing"})"));
+    } else {
+      respond(
+          http::json_response(req, bhttp::status::ok,
+                              st.leader ? R"({"status":"leader"})" : R"({"status":"standby"})"));
+    }
+  });
+  server->add_route("/metrics", [status](http::Request&& req, http::Respond respond) {
+    http::Response res{bhttp::status::ok, req.version()};
+    res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+    res.keep_alive(req.keep_alive());
+    res.body() = render_worker_metrics(status(), wall_ms());
+    res.prepare_payload();
+    respond(std::move(res));
+  });
+  server->start();
+  return server;
+}
+
+}  // namespace pulseboard::app
