@@ -1,4 +1,5 @@
 import { CONNECTED, CONNECTING, OFFLINE, RECONNECTING } from '../lib/connectionState.js';
+import { formatSilence } from '../lib/freshness.js';
 
 const LABELS = {
   [CONNECTING]: 'Connecting',
@@ -7,19 +8,26 @@ const LABELS = {
   [OFFLINE]: 'Offline',
 };
 
-/** The article's status dot, with the reconnect attempt and the last error when there is one. */
-export default function ConnectionBadge({ connection, maxAttempts }) {
+/**
+ * The article's status dot, with the reconnect attempt and the last error when there is one.
+ * Connected but silent past the threshold (`silentMs`, see lib/freshness.js), it says the data
+ * has stopped: the socket is fine, what feeds it is not.
+ */
+export default function ConnectionBadge({ connection, maxAttempts, silentMs = null }) {
   const { status, attempt, lastError } = connection;
+  const stale = status === CONNECTED && silentMs !== null;
   return (
     <div
-      className={`connection connection-${status}`}
+      className={`connection connection-${stale ? 'stale' : status}`}
       data-testid="connection-state"
       data-state={status}
+      data-stale={stale ? 'true' : 'false'}
       data-attempt={attempt}
       title={lastError ?? ''}
     >
       <span className="connection-dot" />
-      <span>{LABELS[status] ?? status}</span>
+      <span>{stale ? 'Connected, no new data' : (LABELS[status] ?? status)}</span>
+      {stale && <span className="connection-detail">for {formatSilence(silentMs)}</span>}
       {status === RECONNECTING && attempt > 0 && (
         <span className="connection-detail">
           attempt {attempt}/{maxAttempts}

@@ -1,6 +1,8 @@
 import { useEffect } from 'react';
 import { useLiveMetrics } from '../hooks/useLiveMetrics.js';
+import { useNow } from '../hooks/useNow.js';
 import { OFFLINE } from '../lib/connectionState.js';
+import { silentForMs } from '../lib/freshness.js';
 import { AUTH_REFUSED } from '../lib/token.js';
 import CategoryBreakdown from './CategoryBreakdown.jsx';
 import ConnectionBadge from './ConnectionBadge.jsx';
@@ -12,7 +14,11 @@ const MAX_RECONNECT_ATTEMPTS = 10;
 
 /** The article's dashboard: status in the header, KPIs, charts and the recent orders. */
 export default function Dashboard({ token, onChangeToken, onAuthRefused, connect }) {
-  const { state, connection, latencyMs } = useLiveMetrics(token, connect ? { connect } : undefined);
+  const { state, connection, latencyMs, lastDataAt } = useLiveMetrics(
+    token,
+    connect ? { connect } : undefined,
+  );
+  const silentMs = silentForMs(lastDataAt, useNow());
   const refusedToken = connection.status === OFFLINE && connection.lastError === AUTH_REFUSED;
   useEffect(() => {
     if (refusedToken) onAuthRefused?.();
@@ -22,7 +28,11 @@ export default function Dashboard({ token, onChangeToken, onAuthRefused, connect
       <header className="header">
         <h2>Live System Metrics</h2>
         <div className="header-side">
-          <ConnectionBadge connection={connection} maxAttempts={MAX_RECONNECT_ATTEMPTS} />
+          <ConnectionBadge
+            connection={connection}
+            maxAttempts={MAX_RECONNECT_ATTEMPTS}
+            silentMs={silentMs}
+          />
           {connection.status === OFFLINE && onChangeToken && (
             <button type="button" className="link" onClick={onChangeToken}>
               Change token

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { act, cleanup, render, screen } from '@testing-library/react';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import Dashboard from './Dashboard.jsx';
 import { createFakeSocket } from '../test/fakeSocket.js';
 
@@ -122,6 +122,36 @@ describe('Dashboard', () => {
     expect(screen.getByTestId('revenue-chart').dataset.points).toBe('3');
     expect(screen.getAllByTestId('revenue-point')).toHaveLength(3);
     expect(screen.getAllByTestId('recent-order')[0].dataset.id).toBe('o-3');
+  });
+
+  it('says when a connected dashboard has received nothing for a while, and recovers', () => {
+    vi.useFakeTimers();
+    try {
+      const socket = renderDashboard();
+      act(() => {
+        socket.emit('connect');
+        socket.emit('metrics-snapshot', snapshot);
+      });
+      const badge = screen.getByTestId('connection-state');
+      act(() => vi.advanceTimersByTime(60_000));
+      expect(badge.dataset.stale).toBe('false');
+      expect(badge.textContent).toBe('Syncing Live');
+
+      act(() => vi.advanceTimersByTime(40_000));
+      expect(badge.dataset.state).toBe('connected');
+      expect(badge.dataset.stale).toBe('true');
+      expect(badge.textContent).toMatch(/^Connected, no new datafor 10\d s$/);
+
+      // The worker's periodic snapshot, even with nothing new in it, is a sign of life.
+      act(() => {
+        socket.emit('metrics-snapshot', { ...snapshot, generatedAt: T0 + 100_000 });
+        vi.advanceTimersByTime(5_000);
+      });
+      expect(badge.dataset.stale).toBe('false');
+      expect(badge.textContent).toBe('Syncing Live');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('shows reconnect attempts and then offline', () => {

@@ -20,7 +20,8 @@ export function socketOptions(token) {
 
 /**
  * Live metrics for one auth token. `connect` is socket.io-client's `io` unless a test passes a
- * fake. Returns the metrics state, the connection status and commit-to-screen latency.
+ * fake. Returns the metrics state, the connection status, commit-to-screen latency and the
+ * browser time the last snapshot or update arrived.
  */
 export function useLiveMetrics(authToken, { url, connect = io } = {}) {
   const [state, dispatch] = useReducer(dashboardReducer, undefined, initialDashboard);
@@ -37,5 +38,10 @@ export function useLiveMetrics(authToken, { url, connect = io } = {}) {
     };
   }, [authToken, socketUrl, connect]);
 
-  return { state: state.metrics, connection: state.connection, latencyMs: state.latency };
+  return {
+    state: state.metrics,
+    connection: state.connection,
+    latencyMs: state.latency,
+    lastDataAt: state.lastDataAt,
+  };
 }

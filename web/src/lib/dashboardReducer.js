@@ -5,10 +5,33 @@ import { connectionReducer, initialConnection } from './connectionState.js';
 import { commitToScreenMs, initialLatency, recordLatency } from './latency.js';
 
 export function initialDashboard() {
-  return { metrics: initialState(), connection: initialConnection(), latency: initialLatency() };
+  return {
+    metrics: initialState(),
+    connection: initialConnection(),
+    latency: initialLatency(),
+    lastDataAt: null, // browser time of the last snapshot or update: see freshness.js
+  };
+}
+
+// Any snapshot or update proves the pipeline behind the gateway is alive, even one that changes
+// nothing (the worker's periodic re-send, a replayed update).
+function heard(state, action) {
+  return Number.isFinite(action.receivedAt) ? { ...state, lastDataAt: action.receivedAt } : state;
 }
 
 export function dashboardReducer(state, action) {
+  switch (action.type) {
+    case 'metrics-update':
+    case 'metrics-snapshot':
+      return heard(metricsReducer(state, action), action);
+    default: {
+      const connection = connectionReducer(state.connection, action);
+      return connection === state.connection ? state : { ...state, connection };
+    }
+  }
+}
+
+function metricsReducer(state, action) {
   switch (action.type) {
     case 'metrics-update': {
       const metrics = applyUpdate(state.metrics, action.update);
@@ -21,9 +44,7 @@ export function dashboardReducer(state, action) {
       const metrics = applySnapshot(state.metrics, action.snapshot);
       return metrics === state.metrics ? state : { ...state, metrics };
     }
-    default: {
-      const connection = connectionReducer(state.connection, action);
-      return connection === state.connection ? state : { ...state, connection };
-    }
+    default:
+      return state;
   }
 }

@@ -21,7 +21,25 @@ describe('dashboardReducer', () => {
       receivedAt: 1080,
     });
     const again = dashboardReducer(once, { type: 'metrics-update', update, receivedAt: 9000 });
-    expect(again).toBe(once);
+    expect(again.metrics).toBe(once.metrics);
+    expect(again.latency).toBe(once.latency);
+    // Still a sign that the pipeline is alive.
+    expect(again.lastDataAt).toBe(9000);
+  });
+
+  it('records when the last snapshot or update arrived, whatever it changed', () => {
+    expect(initialDashboard().lastDataAt).toBeNull();
+    const snap = { generatedAt: 5, totals: { revenue: 10, orders: 2, avgOrderValue: 5 } };
+    const first = dashboardReducer(initialDashboard(), { type: 'metrics-snapshot', snapshot: snap, receivedAt: 100 });
+    expect(first.lastDataAt).toBe(100);
+    const older = dashboardReducer(first, {
+      type: 'metrics-snapshot',
+      snapshot: { ...snap, generatedAt: 4 },
+      receivedAt: 200,
+    });
+    expect(older.metrics).toBe(first.metrics);
+    expect(older.lastDataAt).toBe(200);
+    expect(dashboardReducer(older, { type: 'connect' }).lastDataAt).toBe(200);
   });
 
   it('replaces metrics from a snapshot and leaves the connection alone', () => {

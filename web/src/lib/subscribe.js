@@ -8,7 +8,7 @@ export function subscribe(socket, dispatch, now = Date.now) {
     disconnect: (reason) => dispatch({ type: 'disconnect', reason, willRetry: socket.active }),
     connect_error: (error) => dispatch({ type: 'connect_error', error, willRetry: socket.active }),
     'metrics-update': (update) => dispatch({ type: 'metrics-update', update, receivedAt: now() }),
-    'metrics-snapshot': (snapshot) => dispatch({ type: 'metrics-snapshot', snapshot }),
+    'metrics-snapshot': (snapshot) => dispatch({ type: 'metrics-snapshot', snapshot, receivedAt: now() }),
   };
   const managerHandlers = {
     reconnect_attempt: (attempt) => dispatch({ type: 'reconnect_attempt', attempt }),

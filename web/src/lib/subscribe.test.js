@@ -21,7 +21,7 @@ describe('subscribe', () => {
     expect(actions).toEqual([
       { type: 'connect' },
       { type: 'metrics-update', update: { id: 'a', revenue: 1 }, receivedAt: 777 },
-      { type: 'metrics-snapshot', snapshot: { generatedAt: 1 } },
+      { type: 'metrics-snapshot', snapshot: { generatedAt: 1 }, receivedAt: 777 },
       { type: 'reconnect_attempt', attempt: 2 },
       { type: 'reconnect' },
       { type: 'reconnect_failed' },
