@@ -1,30 +1,15 @@
 #include "app/worker_http.hpp"
 
-#include <chrono>
-
+#include "common/prometheus.hpp"
 #include "http/handler.hpp"
+#include "store/time.hpp"
 
 namespace pulseboard::app {
 namespace {
 namespace bhttp = boost::beast::http;
 
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-void metric(std::string& out, std::string_view name, std::string_view help, std::string_view type,
-            std::string_view value) {
-  for (std::string_view part :
-       {std::string_view("# HELP "), name, std::string_view(" "), help,
-        std::string_view("\n# TYPE "), name, std::string_view(" "), type, std::string_view("\n"),
-        name, std::string_view(" "), value, std::string_view("\n")})
-    out += part;
-}
-
 void counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
-  metric(out, name, help, "counter", std::to_string(value));
+  append_prometheus_metric(out, name, help, "counter", std::to_string(value));
 }
 
 }  // namespace
@@ -44,14 +29,16 @@ std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_m
           "Batches the broker did not confirm and that were published again", s.publish_failures);
   counter(out, "pulseboard_worker_source_errors_total",
           "Change source failures restarted with backoff", s.source_errors);
-  metric(out, "pulseboard_worker_leader", "1 while this worker holds the leader lease", "gauge",
-         status.leader ? "1" : "0");
+  append_prometheus_metric(out, "pulseboard_worker_leader",
+                           "1 while this worker holds the leader lease", "gauge",
+                           status.leader ? "1" : "0");
   // Only once something was published: before that there is no commit time to measure from,
   // and an invented 0 would read as "fully caught up".
   if (s.last_committed_at_ms > 0) {
     double lag = static_cast<double>(now_ms - s.last_committed_at_ms) / 1000.0;
-    metric(out, "pulseboard_worker_lag_seconds",
-           "Now minus the commit time of the last published change", "gauge", std::to_string(lag));
+    append_prometheus_metric(out, "pulseboard_worker_lag_seconds",
+                             "Now minus the commit time of the last published change", "gauge",
+                             std::to_string(lag));
   }
   return out;
 }
@@ -82,7 +69,7 @@ std::unique_ptr<gateway::Server> start_worker_http(const std::string& bind, std:
     http::Response res{bhttp::status::ok, req.version()};
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
     res.keep_alive(req.keep_alive());
-    res.body() = render_worker_metrics(status(), wall_ms());
+    res.body() = render_worker_metrics(status(), store::now_unix_ms());
     res.prepare_payload();
     respond(std::move(res));
   });

@@ -25,13 +25,16 @@ std::optional<BridgeMessage> parse_bridge_message(std::string_view text) {
   const json::value* retain = o->if_contains("retain");
   m.retain = retain && retain->is_bool() && retain->as_bool();
 
-  std::string args;
-  if (const json::value* data = o->if_contains("data")) args = to_json_text(*data);
-  m.broadcast = std::make_shared<Broadcast>();
-  m.broadcast->nsp = m.nsp;
-  m.broadcast->rooms.push_back(m.room);
-  m.broadcast->frames.push_back(message_frame(sio::encode_event(m.nsp, m.event, args)));
+  if (const json::value* data = o->if_contains("data")) m.args = to_json_text(*data);
   return m;
+}
+
+std::shared_ptr<Broadcast> to_broadcast(const BridgeMessage& m) {
+  auto b = std::make_shared<Broadcast>();
+  b->nsp = m.nsp;
+  b->rooms.push_back(m.room);
+  b->frames.push_back(message_frame(sio::encode_event(m.nsp, m.event, m.args)));
+  return b;
 }
 
 }  // namespace pulseboard::gateway

@@ -17,10 +17,15 @@ struct BridgeMessage {
   std::string room;
   std::string event;
   bool retain = false;
-  std::shared_ptr<Broadcast> broadcast;  // the EVENT packet for `room`, encoded once
+  std::string args;  // `data` as JSON text, the EVENT's argument ("" when absent)
 };
 
 // nullopt if the text is not a JSON object with a string `room` and a non-empty string `event`.
 std::optional<BridgeMessage> parse_bridge_message(std::string_view text);
+
+// The EVENT packet for the message's room, encoded once for every recipient. Separate from
+// parsing so a caller that only validates (the publish endpoint, when Redis carries the message)
+// encodes nothing.
+std::shared_ptr<Broadcast> to_broadcast(const BridgeMessage& m);
 
 }  // namespace pulseboard::gateway

@@ -1,4 +1,5 @@
 #include "gateway/metrics.hpp"
+#include "common/prometheus.hpp"
 
 namespace pulseboard::gateway {
 
@@ -50,12 +51,7 @@ std::string GatewayMetrics::render_prometheus() const {
   std::string out;
   auto gauge = [&](std::string_view name, std::string_view help, auto value,
                    std::string_view type) {
-    for (std::string_view part : {std::string_view("# HELP "), name, std::string_view(" "), help,
-                                  std::string_view("\n# TYPE "), name, std::string_view(" "), type,
-                                  std::string_view("\n"), name, std::string_view(" ")})
-      out += part;
-    out += std::to_string(value);
-    out += '\n';
+    append_prometheus_metric(out, name, help, type, std::to_string(value));
   };
   gauge("pulseboard_sessions_open", "Engine.IO sessions open", sessions_open.load(), "gauge");
   gauge("pulseboard_sessions_total", "Engine.IO sessions opened", sessions_total.load(), "counter");

@@ -16,10 +16,10 @@ std::size_t restore_retained(Server& server, std::uint64_t mark,
                    text);
       continue;
     }
-    if (!server.context().retained.restore({m->nsp, m->room, m->event, m->broadcast->frames}, mark))
-      continue;
+    auto b = to_broadcast(*m);
+    if (!server.context().retained.restore({m->nsp, m->room, m->event, b->frames}, mark)) continue;
     ++taken;
-    server.broadcast(std::move(m->broadcast));
+    server.broadcast(std::move(b));
   }
   if (taken) spdlog::info("bridge: {} retained message(s) restored from the broker", taken);
   return taken;

@@ -198,9 +198,10 @@ bool Server::deliver_bridge_message(std::string_view text) {
     spdlog::warn("bridge message refused (need {{room, event, data}}): {:.200}", text);
     return false;
   }
-  if (m->retain) ctx_.retained.put({m->nsp, m->room, m->event, m->broadcast->frames});
+  auto b = to_broadcast(*m);
+  if (m->retain) ctx_.retained.put({m->nsp, m->room, m->event, b->frames});
   ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
-  broadcast(std::move(m->broadcast));
+  broadcast(std::move(b));
   return true;
 }
 

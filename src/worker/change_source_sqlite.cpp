@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "store/order_store.hpp"
+#include "store/time.hpp"
 #include "worker/change_source.hpp"
 
 namespace pulseboard::worker {
@@ -19,12 +20,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr const char* kPositionKey = "sqlite-outbox";
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // RAII for prepared statements; finalize on every path.
 struct Statement {
@@ -113,7 +108,7 @@ class SqliteChangeSource final : public ChangeSource {
     if (!q) return fail("cannot prepare position update");
     sqlite3_bind_text(q.stmt, 1, kPositionKey, -1, SQLITE_STATIC);
     sqlite3_bind_text(q.stmt, 2, position.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(q.stmt, 3, now_ms());
+    sqlite3_bind_int64(q.stmt, 3, store::now_unix_ms());
     if (sqlite3_step(q.stmt) != SQLITE_DONE) return fail("cannot store position");
     acknowledged_ = p;
     prune();
@@ -197,7 +192,7 @@ class SqliteChangeSource final : public ChangeSource {
     Statement q(db_, "DELETE FROM order_outbox WHERE position <= ? AND committed_at < ?");
     if (!q) return;
     sqlite3_bind_int64(q.stmt, 1, acknowledged_);
-    sqlite3_bind_int64(q.stmt, 2, now_ms() - options_.outbox_retention.count());
+    sqlite3_bind_int64(q.stmt, 2, store::now_unix_ms() - options_.outbox_retention.count());
     if (sqlite3_step(q.stmt) == SQLITE_DONE && sqlite3_changes(db_) > 0)
       spdlog::info("worker: pruned {} acknowledged outbox rows", sqlite3_changes(db_));
   }

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 #include "common/json_text.hpp"
+#include "store/time.hpp"
 #include "worker/rollup_history.hpp"
 #include "worker/timestamps.hpp"
 
@@ -16,12 +17,6 @@ namespace {
 
 constexpr std::chrono::milliseconds kMaxPollWait{200};
 constexpr std::chrono::seconds kReportEvery{10};
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Pipeline load_pipeline(const std::string& text) {
   if (text.empty()) return Pipeline::article_default();
@@ -153,13 +148,14 @@ void Worker::run(std::stop_token stop) {
     // After the source started, so that every change committed after the read is delivered
     // (and one committed before it is recognised as counted, counted_by_rebuild).
     if (rebuild_due_ && std::chrono::steady_clock::now() >= next_rebuild_ && rebuild_rollup())
-      maybe_publish_snapshot(wall_ms(), true);
-    if (!rebuilt_updated_at_.empty() && wall_ms() - rebuilt_at_ms_ > options_.rollup.window.count())
+      maybe_publish_snapshot(store::now_unix_ms(), true);
+    if (!rebuilt_updated_at_.empty() &&
+        store::now_unix_ms() - rebuilt_at_ms_ > options_.rollup.window.count())
       rebuilt_updated_at_.clear();  // replays happen right after a start, never this late
 
     const auto now = std::chrono::steady_clock::now();
-    if (rollup_.advance(wall_ms())) rollup_dirty_ = true;
-    maybe_publish_snapshot(wall_ms(), false);
+    if (rollup_.advance(store::now_unix_ms())) rollup_dirty_ = true;
+    maybe_publish_snapshot(store::now_unix_ms(), false);
     auto until_snapshot = std::chrono::duration_cast<std::chrono::milliseconds>(
         last_snapshot_ + options_.snapshot_interval - now);
     auto wait = rollup_dirty_
@@ -189,7 +185,7 @@ void Worker::run(std::stop_token stop) {
           rebuild_due_ = true;
           next_rebuild_ = {};
         } else {
-          maybe_publish_snapshot(wall_ms(), true);
+          maybe_publish_snapshot(store::now_unix_ms(), true);
         }
         continue;
       }
@@ -245,7 +241,7 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
     if (stop.stop_requested()) return Delivery::stopped;
     if (!is_leader())
       return Delivery::stopped;  // the new leader re-reads from the durable position
-    const std::int64_t published_at = wall_ms();
+    const std::int64_t published_at = store::now_unix_ms();
     std::vector<std::string> payloads;
     published.clear();
     for (auto& s : selected) {
@@ -275,7 +271,7 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
   counters_.batches_acknowledged++;
   counters_.published += published.size();
   if (!selected.empty()) counters_.last_committed_at_ms = selected.back().event->committed_at_ms;
-  const std::int64_t now = wall_ms();
+  const std::int64_t now = store::now_unix_ms();
   for (std::size_t i = 0; i < published.size(); ++i)
     if (!counted_by_rebuild(published[i], *selected[i].event)) {
       rollup_.add(published[i], now);
@@ -361,7 +357,7 @@ void Worker::maybe_publish_snapshot(std::int64_t now_ms, bool force) {
 }
 
 bool Worker::rebuild_rollup() {
-  const std::int64_t now = wall_ms();
+  const std::int64_t now = store::now_unix_ms();
   auto read =
       read_rollup_history(*options_.history, pipeline_, now - options_.rollup.window.count(),
                           options_.rollup.recent, now, options_.history_limit);
@@ -392,7 +388,7 @@ bool Worker::rebuild_rollup() {
 
 bool Worker::counted_by_rebuild(const json::object& data, const ChangeEvent& event) const {
   if (rebuilt_at_ms_ == 0) return false;
-  if (wall_ms() - rebuilt_at_ms_ > options_.rollup.window.count()) return false;
+  if (store::now_unix_ms() - rebuilt_at_ms_ > options_.rollup.window.count()) return false;
   const json::value* id = data.if_contains("id");
   const json::value* updated = find_path(event.document, "fullDocument.updatedAt");
   if (id && id->is_string() && updated && updated->is_string()) {

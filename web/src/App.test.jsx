@@ -3,6 +3,7 @@
 // retries once with the demo's dev token instead of showing "Offline".
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeLayout } from './test/fakeLayout.js';
 import { createFakeSocket } from './test/fakeSocket.js';
 import { AUTH_REFUSED, DEV_TOKEN_PATH, TOKEN_STORAGE_KEY } from './lib/token.js';
 
@@ -17,17 +18,7 @@ vi.mock('socket.io-client', () => ({
 }));
 const { default: App } = await import('./App.jsx');
 
-beforeAll(() => {
-  globalThis.ResizeObserver = class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  };
-  // jsdom has no layout; Recharts needs a size to draw without warnings.
-  HTMLElement.prototype.getBoundingClientRect = () => ({
-    width: 800, height: 350, top: 0, left: 0, right: 800, bottom: 350, x: 0, y: 0,
-  });
-});
+beforeAll(fakeLayout);
 
 let devToken;
 let fetchCalls;

@@ -110,6 +110,16 @@ class PostgresSource : public ::testing::Test {
     return pred();
   }
 
+  // Polls once and appends what came; a source error fails the test. True once any arrived.
+  static bool poll_into(ChangeSource& source, std::vector<ChangeEvent>& got) {
+    auto r = source.poll(100ms, 10);
+    if (auto* e = std::get_if<SourceError>(&r))
+      ADD_FAILURE() << e->message;
+    else
+      for (auto& ev : std::get<std::vector<ChangeEvent>>(r)) got.push_back(ev);
+    return !got.empty();
+  }
+
   std::string url_;
   PGconn* conn_ = nullptr;
   SourceOptions options_;
@@ -168,14 +178,7 @@ TEST_F(PostgresSource, UnacknowledgedEventsAreStreamedAgain) {
   ASSERT_FALSE(source->start(std::nullopt));
   insert("a", 1, "completed");
   std::vector<ChangeEvent> got;
-  ASSERT_TRUE(eventually([&] {
-    auto r = source->poll(100ms, 10);
-    if (auto* e = std::get_if<SourceError>(&r))
-      ADD_FAILURE() << e->message;
-    else
-      for (auto& ev : std::get<std::vector<ChangeEvent>>(r)) got.push_back(ev);
-    return !got.empty();
-  }));
+  ASSERT_TRUE(eventually([&] { return poll_into(*source, got); }));
   const std::string first_id = got[0].event_id;
   EXPECT_EQ(got[0].document.at("operationType"), "insert");
   EXPECT_EQ(got[0].document.at("fullDocument").at("status"), "completed");
@@ -266,14 +269,7 @@ TEST_F(PostgresSource, StartTerminatesTheSlotsPreviousHolder) {
             old_pid);
   insert("after-takeover", 5, "completed");
   std::vector<ChangeEvent> got;
-  ASSERT_TRUE(eventually([&] {
-    auto r = new_leader->poll(100ms, 10);
-    if (auto* e = std::get_if<SourceError>(&r))
-      ADD_FAILURE() << e->message;
-    else
-      for (auto& ev : std::get<std::vector<ChangeEvent>>(r)) got.push_back(ev);
-    return !got.empty();
-  }));
+  ASSERT_TRUE(eventually([&] { return poll_into(*new_leader, got); }));
   EXPECT_EQ(got[0].document.at("fullDocument").at("_id"), json::value(prefix_ + "after-takeover"));
   // The old holder's connection was cut.
   EXPECT_TRUE(

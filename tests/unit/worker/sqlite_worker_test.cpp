@@ -13,6 +13,7 @@
 
 #include "broker/broker_memory.hpp"
 #include "eventually.hpp"
+#include "scratch_dir.hpp"
 #include "store/order_store.hpp"
 #include "worker/change_source.hpp"
 #include "worker/timestamps.hpp"
@@ -136,18 +137,8 @@ using testing::eventually;
 
 class SqliteWorker : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("pulseboard-worker-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    db_ = std::make_unique<Database>(dir_ / "pulseboard.db");
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { db_ = std::make_unique<Database>(dir_.path() / "pulseboard.db"); }
+  void TearDown() override { db_.reset(); }
 
   std::unique_ptr<ChangeSource> source() {
     std::string error;
@@ -165,7 +156,7 @@ class SqliteWorker : public ::testing::Test {
     return o;
   }
 
-  std::filesystem::path dir_;
+  testing::ScratchDir dir_{"pulseboard-worker"};
   std::unique_ptr<Database> db_;
 };
 

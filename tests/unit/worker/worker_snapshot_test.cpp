@@ -15,6 +15,7 @@
 
 #include "broker/broker_memory.hpp"
 #include "eventually.hpp"
+#include "scratch_dir.hpp"
 #include "store/order_store.hpp"
 #include "worker/change_source.hpp"
 #include "worker/leadership.hpp"
@@ -82,19 +83,8 @@ std::vector<std::string> recent_ids(const json::object& snapshot) {
 
 class WorkerSnapshot : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("pulseboard-snapshot-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = dir_ / "orders.db";
-    store_ = store::open_sqlite_store(path_.string());
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { store_ = store::open_sqlite_store(path_.string()); }
+  void TearDown() override { store_.reset(); }
 
   void order(double amount, store::OrderStatus status, std::string category) {
     auto r = store_->create({amount, status, std::move(category)}, std::nullopt, "");
@@ -117,7 +107,8 @@ class WorkerSnapshot : public ::testing::Test {
     return o;
   }
 
-  std::filesystem::path dir_, path_;
+  testing::ScratchDir dir_{"pulseboard-snapshot"};
+  std::filesystem::path path_ = dir_.path() / "orders.db";
   std::shared_ptr<store::OrderStore> store_;
 };
 

@@ -1,27 +1,11 @@
 // @vitest-environment jsdom
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fakeLayout } from '../test/fakeLayout.js';
 import Dashboard from './Dashboard.jsx';
 import { createFakeSocket } from '../test/fakeSocket.js';
 
-// jsdom has no layout; Recharts' ResponsiveContainer needs a ResizeObserver and a size.
-beforeAll(() => {
-  globalThis.ResizeObserver = class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  };
-  HTMLElement.prototype.getBoundingClientRect = () => ({
-    width: 800,
-    height: 350,
-    top: 0,
-    left: 0,
-    right: 800,
-    bottom: 350,
-    x: 0,
-    y: 0,
-  });
-});
+beforeAll(fakeLayout);
 
 afterEach(cleanup);
 
