@@ -49,6 +49,40 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
   cmd.add_option("--max-queued-bytes", c.max_queued_bytes,
                  "per-connection send queue bound in bytes (past it: disconnect)")
       ->capture_default_str();
+  // Admission control and per-client bounds (docs/security.md).
+  auto& a = c.admission;
+  cmd.add_option("--max-sessions", a.max_sessions,
+                 "Engine.IO sessions this gateway holds at most (0 = no cap; past it: 503)")
+      ->envname("MAX_SESSIONS")
+      ->capture_default_str();
+  cmd.add_option("--max-sessions-per-address", a.max_sessions_per_address,
+                 "sessions one client address may hold (0 = no cap; past it: 429)")
+      ->envname("MAX_SESSIONS_PER_ADDRESS")
+      ->capture_default_str();
+  cmd.add_option("--handshake-rate", a.handshakes_per_second,
+                 "new sessions per second per client address (0 = no limit; past it: 429)")
+      ->envname("HANDSHAKE_RATE")
+      ->capture_default_str();
+  cmd.add_option("--handshake-burst", a.handshake_burst,
+                 "handshakes one address may make at once before --handshake-rate applies")
+      ->capture_default_str();
+  cmd.add_option("--trusted-proxies", c.trusted_proxies,
+                 "proxies (addresses, CIDR) whose X-Forwarded-For names the client "
+                 "(TRUSTED_PROXIES; empty: the TCP peer is the client)")
+      ->envname("TRUSTED_PROXIES");
+  cmd.add_option("--max-connect-attempts", c.max_connect_attempts,
+                 "refused CONNECTs per session before it is closed")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--max-rooms-per-socket", c.max_rooms_per_socket,
+                 "rooms a socket may be in besides its own (further joins are denied)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--event-rate", c.events_per_second,
+                 "events per second a socket may send (0 = no limit; past the burst: disconnect)")
+      ->capture_default_str();
+  cmd.add_option("--event-burst", c.event_burst, "events a socket may send at once")
+      ->capture_default_str();
   cmd.add_flag("!--no-polling", c.allow_polling, "refuse the long-polling transport");
   cmd.add_option("--publish-api-key", c.publish_api_key,
                  "bearer key for POST /api/v1/publish (PUBLISH_API_KEY)")

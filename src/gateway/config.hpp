@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/admission.hpp"
+
 namespace pulseboard::gateway {
 
 struct GatewayConfig {
@@ -32,6 +34,16 @@ struct GatewayConfig {
   // "send queue overflow" (docs/gateway.md). A healthy client drains in milliseconds.
   std::size_t max_queued_frames = 4096;
   std::size_t max_queued_bytes = 8 * 1024 * 1024;
+
+  // Admission control and per-client bounds (docs/security.md).
+  AdmissionLimits admission;
+  // Proxies whose X-Forwarded-For names the client (addresses and CIDR networks, comma
+  // separated). Empty: the TCP peer is the client, whatever the header says.
+  std::string trusted_proxies;
+  std::size_t max_connect_attempts = 10;  // failed CONNECTs per session before it is closed
+  std::size_t max_rooms_per_socket = 64;  // rooms a socket may be in, besides its own id room
+  double events_per_second = 20;          // per socket; past the burst it is disconnected
+  double event_burst = 60;
 
   // HTTP publish endpoint: POST /api/v1/publish with `Authorization: Bearer <key>`.
   std::string publish_api_key;  // PUBLISH_API_KEY; empty disables the endpoint

@@ -30,6 +30,16 @@ std::vector<std::shared_ptr<EngineSession>> SessionRegistry::all() const {
   return out;
 }
 
+bool GatewayContext::may_log_refusal(std::uint64_t& left_out) {
+  auto admitted = refusal_log.admit();
+  if (!admitted) {
+    metrics.log_lines_suppressed_total.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  left_out = *admitted;
+  return true;
+}
+
 std::size_t SessionRegistry::size() const {
   std::lock_guard lock(mutex_);
   return sessions_.size();

@@ -1,6 +1,7 @@
 #pragma once
 // What every part of one gateway process shares: configuration, counters, the token verifier,
 // the event loops, the session registry and the retained messages. Owned by Server.
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
@@ -12,6 +13,9 @@
 #include <vector>
 
 #include "auth/jwt.hpp"
+#include "common/log_limiter.hpp"
+#include "gateway/admission.hpp"
+#include "gateway/client_address.hpp"
 #include "gateway/config.hpp"
 #include "gateway/flush_list.hpp"
 #include "gateway/metrics.hpp"
@@ -83,6 +87,25 @@ struct GatewayContext {
   std::vector<std::unique_ptr<Loop>> loops;
   SessionRegistry sessions;
   RetainedMessages retained;
+  Admission admission;
+  TrustedProxies trusted_proxies;
+  // Log lines a remote party causes (refused CONNECTs, clients cut at a bound) share this
+  // budget; what it leaves out is counted in log_lines_suppressed_total.
+  LogLimiter refusal_log{20};
+  // True when a per-client refusal may be logged now; counts the line when it may not.
+  // `left_out` is how many were left out before this one.
+  bool may_log_refusal(std::uint64_t& left_out);
+  template <typename... Args>
+  void log_refusal(spdlog::level::level_enum level, fmt::format_string<Args...> format,
+                   Args&&... args) {
+    std::uint64_t left_out = 0;
+    if (!may_log_refusal(left_out)) return;
+    std::string line = fmt::format(format, std::forward<Args>(args)...);
+    if (left_out)
+      spdlog::log(level, "{} ({} similar lines left out)", line, left_out);
+    else
+      spdlog::log(level, "{}", line);
+  }
   bool has_namespace(const std::string& nsp) const;
   Loop& next_loop();  // round robin for new connections
 

@@ -1,6 +1,7 @@
 #include "gateway/engine_session.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include "gateway/ws_transport.hpp"
 
@@ -21,10 +22,12 @@ const Frame& noop_frame() {
 
 }  // namespace
 
-EngineSession::EngineSession(GatewayContext& ctx, Loop& loop, std::string sid, TransportKind kind)
+EngineSession::EngineSession(GatewayContext& ctx, Loop& loop, std::string sid, TransportKind kind,
+                             std::string address)
     : ctx_(ctx),
       loop_(loop),
       sid_(std::move(sid)),
+      address_(std::move(address)),
       kind_(kind),
       heartbeat_(loop.ioc),
       sio_(*this, ctx) {
@@ -34,6 +37,7 @@ EngineSession::EngineSession(GatewayContext& ctx, Loop& loop, std::string sid, T
 
 EngineSession::~EngineSession() {
   ctx_.metrics.sessions_open.fetch_sub(1, std::memory_order_relaxed);
+  if (!address_.empty()) ctx_.admission.release(address_);
 }
 
 void EngineSession::open() {
@@ -141,14 +145,17 @@ void EngineSession::on_packet(eio::Packet packet) {
   }
 }
 
+// Closing is two steps so that nothing is freed under a caller. close() runs inside handlers
+// that still hold references into this session (a CONNECT whose reply overflowed the queue goes
+// on to join rooms with its Socket&; a peer's socketsJoin walks a list of sockets): it only marks
+// the session closed, stops its timers and tells the transports, all of which is safe with
+// callers up the stack. The Socket.IO sockets, room membership and the registry entry are torn
+// down by finish_close(), posted to this loop, so it runs after every caller has returned.
 void EngineSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
-  auto self = shared_from_this();  // keep alive until the end of this call
   heartbeat_.cancel();
   upgrade_deadline_.reset();
-  sio_.on_close(reason);
-  ctx_.sessions.remove(sid_);
   if (pending_get_) {
     auto respond = std::move(pending_get_);
     pending_get_ = nullptr;
@@ -156,11 +163,21 @@ void EngineSession::close(std::string_view reason) {
   }
   if (ws_) ws_->close(reason);
   if (probe_) probe_->close(reason);
+  queue_.clear();
+  queued_bytes_ = 0;
+  spdlog::debug("session {}: closed ({})", sid_, reason);
+  boost::asio::post(loop_.ioc, [self = shared_from_this(), reason = std::string(reason)] {
+    self->finish_close(reason);
+  });
+}
+
+void EngineSession::finish_close(std::string_view reason) {
+  sio_.on_close(reason);
+  ctx_.sessions.remove(sid_);
   ws_.reset();
   probe_.reset();
   queue_.clear();
   queued_bytes_ = 0;
-  spdlog::debug("session {}: closed ({})", sid_, reason);
 }
 
 // ---- long-polling -------------------------------------------------------------------------

@@ -29,10 +29,14 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
  public:
   enum class TransportKind { polling, websocket };
 
-  EngineSession(GatewayContext& ctx, Loop& loop, std::string sid, TransportKind kind);
+  // `address`: the client address admitted for this session (ctx.admission); its place is
+  // given back when the session is destroyed. Empty: not counted.
+  EngineSession(GatewayContext& ctx, Loop& loop, std::string sid, TransportKind kind,
+                std::string address = {});
   ~EngineSession();
 
   const std::string& sid() const { return sid_; }
+  const std::string& address() const { return address_; }
   Loop& loop() { return loop_; }
   GatewayContext& context() { return ctx_; }
   TransportKind transport() const { return kind_; }
@@ -47,6 +51,8 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   // True when a volatile packet should be dropped: the transport cannot take more right now
   // (the WebSocket's last write is still waiting for the socket, or no polling GET waits).
   bool congested() const;
+  // Marks the session closed at once (nothing more is queued or read) and tears it down on a
+  // later turn of its loop, so a caller up the stack never holds a freed Socket or session.
   void close(std::string_view reason);
 
   // Long-polling: a GET waits for packets; a POST carries a payload.
@@ -72,10 +78,12 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   void flush_poll();
   void complete_upgrade();
   void kick_writer();
+  void finish_close(std::string_view reason);
 
   GatewayContext& ctx_;
   Loop& loop_;
   std::string sid_;
+  std::string address_;
   TransportKind kind_;
   bool closed_ = false;
   bool awaiting_pong_ = false;

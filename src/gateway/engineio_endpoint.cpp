@@ -40,7 +40,14 @@ void add_cors(const GatewayContext& ctx, const http::Request& req, http::Respons
   if (ctx.config.cors_origin.empty()) return;
   auto origin = req.find(bhttp::field::origin);
   if (origin == req.end()) return;
-  if (ctx.config.cors_origin != "*" && origin->value() != ctx.config.cors_origin) return;
+  if (ctx.config.cors_origin == "*") {
+    // Any origin, but without credentials: reflecting every Origin with
+    // Allow-Credentials would let any web page make a signed-in browser's requests and read
+    // the answers (the `cors` package's `origin: "*"` sends the wildcard the same way).
+    res.set(bhttp::field::access_control_allow_origin, "*");
+    return;
+  }
+  if (origin->value() != ctx.config.cors_origin) return;
   res.set(bhttp::field::access_control_allow_origin, origin->value());
   res.set(bhttp::field::access_control_allow_credentials, "true");
   res.set(bhttp::field::vary, "Origin");
@@ -121,6 +128,41 @@ Rejection rejection_of(eio::Refusal r) {
   return Rejection::bad_request;
 }
 
+// A handshake past an admission limit. engine.io refuses what its `allowRequest` hook refuses
+// with code 4 and the hook's message; the status says which limit, so an operator (and a
+// load balancer) can tell a full gateway (503) from one client asking too much (429).
+void refuse_admission(GatewayContext& ctx, const http::Request& req, const http::Respond& respond,
+                      bool upgrade, Admission::Verdict verdict, const std::string& address) {
+  Rejection why = Rejection::handshake_rate;
+  std::string_view message = "Too many handshakes from this address";
+  bhttp::status status = bhttp::status::too_many_requests;
+  if (verdict == Admission::Verdict::session_limit) {
+    why = Rejection::session_limit;
+    message = "Gateway at its session limit";
+    status = bhttp::status::service_unavailable;
+  } else if (verdict == Admission::Verdict::address_session_limit) {
+    why = Rejection::address_session_limit;
+    message = "Too many sessions from this address";
+  }
+  ctx.metrics.reject(why);
+  ctx.log_refusal(spdlog::level::warn, "handshake from {} refused: {}", address, message);
+  http::Response res{status, req.version()};
+  res.set(bhttp::field::retry_after, "1");
+  if (upgrade) {
+    res.set(bhttp::field::content_type, "text/html");
+    res.keep_alive(false);
+    res.body() = std::string(message);
+  } else {
+    res.set(bhttp::field::content_type, "application/json");
+    res.set(bhttp::field::cache_control, "no-store");
+    res.keep_alive(req.keep_alive());
+    add_cors(ctx, req, res);
+    res.body() = R"({"code":4,"message":")" + std::string(message) + "\"}";
+  }
+  res.prepare_payload();
+  respond(std::move(res));
+}
+
 }  // namespace
 
 void serve_engineio(GatewayContext& ctx, Loop& own_loop, HttpConnection& conn, http::Request&& req,
@@ -153,21 +195,35 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, HttpConnection& conn, h
     return;
   }
 
+  // A handshake (no sid) opens a session: admission control first (docs/security.md).
+  std::string address;
+  if (!session) {
+    address = client_address(conn.peer(), req["X-Forwarded-For"], ctx.trusted_proxies);
+    auto verdict = ctx.admission.admit(address);
+    if (verdict != Admission::Verdict::admitted) {
+      refuse_admission(ctx, req, respond, upgrade, verdict, address);
+      return;
+    }
+  }
+
   if (upgrade) {
     Loop* loop = session ? &session->loop() : &own_loop;
     auto socket = conn.take_socket();
     if (loop != &own_loop) socket = move_to(std::move(socket), *loop);
-    boost::asio::post(loop->ioc, [&ctx, loop, session, socket = std::move(socket),
+    boost::asio::post(loop->ioc, [&ctx, loop, session, address, socket = std::move(socket),
                                   req = std::move(req)]() mutable {
       auto ws = std::make_shared<WsTransport>(std::move(socket), ctx, *loop);
-      ws->accept(std::move(req), [&ctx, loop, session, ws](bool ok) {
-        if (!ok) return;
+      ws->accept(std::move(req), [&ctx, loop, session, address, ws](bool ok) {
+        if (!ok) {
+          if (!session) ctx.admission.release(address);
+          return;
+        }
         if (session) {
           session->begin_probe(ws);
           return;
         }
-        auto fresh = std::make_shared<EngineSession>(ctx, *loop, random_id20(),
-                                                     EngineSession::TransportKind::websocket);
+        auto fresh = std::make_shared<EngineSession>(
+            ctx, *loop, random_id20(), EngineSession::TransportKind::websocket, address);
         ctx.sessions.add(fresh->sid(), fresh);
         fresh->attach_websocket(ws);
         fresh->open();
@@ -179,7 +235,7 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, HttpConnection& conn, h
   // Long-polling.
   if (!session) {
     session = std::make_shared<EngineSession>(ctx, own_loop, random_id20(),
-                                              EngineSession::TransportKind::polling);
+                                              EngineSession::TransportKind::polling, address);
     ctx.sessions.add(session->sid(), session);
     session->open();
     session->poll_get(poll_responder(ctx, req, std::move(respond)));

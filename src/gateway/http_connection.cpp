@@ -15,7 +15,11 @@ constexpr auto kIdleTimeout = std::chrono::seconds(75);
 }  // namespace
 
 HttpConnection::HttpConnection(boost::asio::ip::tcp::socket socket, Server& server, Loop& loop)
-    : stream_(std::move(socket)), server_(server), loop_(loop) {}
+    : stream_(std::move(socket)), server_(server), loop_(loop) {
+  boost::system::error_code ec;
+  auto ep = stream_.socket().remote_endpoint(ec);
+  if (!ec) peer_ = ep.address();
+}
 
 void HttpConnection::start() {
   boost::asio::dispatch(stream_.get_executor(),
@@ -26,7 +30,9 @@ void HttpConnection::read_header() {
   parser_.emplace();
   parser_->header_limit(16 * 1024);
   parser_->body_limit(boost::none);  // enforced per route in read_body()
-  stream_.expires_after(buffer_.size() > 0 ? kHeaderTimeout : kIdleTimeout);
+  // A new connection must send its first request within the header timeout; only between
+  // requests of a kept-alive connection does the longer idle timeout apply.
+  stream_.expires_after(buffer_.size() > 0 || !served_one_ ? kHeaderTimeout : kIdleTimeout);
   bhttp::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
@@ -53,8 +59,12 @@ void HttpConnection::read_header() {
 
 void HttpConnection::read_body() {
   std::string_view target = parser_->get().target();
-  std::uint64_t limit =
-      target.starts_with("/socket.io/") ? server_.context().config.max_payload : kMaxRequestBody;
+  std::string_view path = target.substr(0, target.find('?'));
+  // The same test as Server::handle_request's route to Engine.IO, so /socket.io?… gets the
+  // Engine.IO limit too.
+  std::uint64_t limit = path.starts_with("/socket.io/") || path == "/socket.io"
+                            ? server_.context().config.max_payload
+                            : kMaxRequestBody;
   // Beast compares Content-Length with the limit while parsing the header, before we know the
   // route; check it here, and set the limit for chunked bodies.
   if (auto length = parser_->content_length(); length && *length > limit) {
@@ -100,6 +110,7 @@ void HttpConnection::write(http::Response response) {
           self->stream_.socket().close(ignored);
           return;
         }
+        self->served_one_ = true;
         self->read_header();
       });
 }

@@ -24,6 +24,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
   HttpConnection(boost::asio::ip::tcp::socket socket, Server& server, Loop& loop);
   Loop& loop() { return loop_; }
+  // The TCP peer's address (unspecified when the peer was already gone at accept).
+  const boost::asio::ip::address& peer() const { return peer_; }
   void start();
   // A Respond that may be called from any thread, once.
   http::Respond responder();
@@ -44,7 +46,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   Loop& loop_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  boost::asio::ip::address peer_;
   bool socket_taken_ = false;
+  bool served_one_ = false;  // a request was answered: later waits are keep-alive idle time
 };
 
 }  // namespace pulseboard::gateway

@@ -41,6 +41,20 @@ std::string_view to_string(Rejection r) {
       return "malformed_http_request";
     case Rejection::oversized_http_header:
       return "oversized_http_header";
+    case Rejection::session_limit:
+      return "session_limit";
+    case Rejection::address_session_limit:
+      return "address_session_limit";
+    case Rejection::handshake_rate:
+      return "handshake_rate";
+    case Rejection::connect_attempts:
+      return "connect_attempts";
+    case Rejection::room_limit:
+      return "room_limit";
+    case Rejection::event_rate:
+      return "event_rate";
+    case Rejection::control_queue_overflow:
+      return "control_queue_overflow";
     case Rejection::count_:
       break;
   }
@@ -69,6 +83,15 @@ std::string GatewayMetrics::render_prometheus() const {
   gauge("pulseboard_adapter_messages_malformed_total",
         "Redis adapter messages dropped as malformed", adapter_messages_malformed.load(),
         "counter");
+  gauge("pulseboard_adapter_messages_over_limit_total",
+        "Redis adapter messages from other nodes refused for exceeding a bound",
+        adapter_messages_over_limit.load(), "counter");
+  gauge("pulseboard_pongs_coalesced_total",
+        "WebSocket pings answered by a pong that was already pending", pongs_coalesced_total.load(),
+        "counter");
+  gauge("pulseboard_log_lines_suppressed_total",
+        "Per-client refusal log lines left out by the log rate limit",
+        log_lines_suppressed_total.load(), "counter");
   gauge("pulseboard_upgrades_total", "Polling sessions upgraded to WebSocket",
         upgrades_total.load(), "counter");
   out +=

@@ -29,6 +29,14 @@ enum class Rejection : std::size_t {
   send_queue_overflow,
   malformed_http_request,  // an HTTP request line or header Beast cannot parse (400)
   oversized_http_header,   // request headers over 16 KiB (431)
+  // Admission control and per-client bounds (docs/security.md).
+  session_limit,           // --max-sessions reached: handshake refused (503)
+  address_session_limit,   // --max-sessions-per-address reached (429)
+  handshake_rate,          // --handshake-rate per address exceeded (429)
+  connect_attempts,        // --max-connect-attempts failed CONNECTs: session closed
+  room_limit,              // --max-rooms-per-socket: the join is denied
+  event_rate,              // --event-rate per socket exceeded: socket disconnected
+  control_queue_overflow,  // a WebSocket peer's control frames/probes outran the writer
   count_
 };
 std::string_view to_string(Rejection r);
@@ -44,6 +52,12 @@ struct GatewayMetrics {
   // Redis adapter traffic from other nodes (classic or sharded), not counting our own echoes.
   std::atomic<std::uint64_t> adapter_messages_total{0};
   std::atomic<std::uint64_t> adapter_messages_malformed{0};
+  // Adapter messages from other nodes refused for exceeding a bound (size, expansion, memory).
+  std::atomic<std::uint64_t> adapter_messages_over_limit{0};
+  // WebSocket pings answered by an already-pending pong (one pending pong per connection).
+  std::atomic<std::uint64_t> pongs_coalesced_total{0};
+  // Log lines of per-client refusals left out by the log rate limit.
+  std::atomic<std::uint64_t> log_lines_suppressed_total{0};
   std::atomic<std::uint64_t> upgrades_total{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Rejection::count_)> rejections{};
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 #include "gateway/bridge_message.hpp"
 #include "gateway/engine_session.hpp"
@@ -30,6 +31,11 @@ bool publish_key_matches(std::string_view given, std::string_view key) {
 Server::Server(GatewayConfig config, std::shared_ptr<const auth::JwtVerifier> verifier) {
   ctx_.config = std::move(config);
   ctx_.verifier = std::move(verifier);
+  ctx_.admission.set_limits(ctx_.config.admission);
+  std::string proxies_error;
+  auto proxies = TrustedProxies::parse(ctx_.config.trusted_proxies, &proxies_error);
+  if (!proxies) throw std::invalid_argument("--trusted-proxies: " + proxies_error);
+  ctx_.trusted_proxies = std::move(*proxies);
   unsigned n =
       ctx_.config.threads ? ctx_.config.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) ctx_.loops.push_back(std::make_unique<Loop>(i));

@@ -1,6 +1,7 @@
 #include "gateway/socketio_client.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
 #include "common/ids.hpp"
@@ -72,6 +73,16 @@ bool SocketIoClient::dispatch(sio::Packet packet) {
       return true;
     case sio::PacketType::event:
     case sio::PacketType::binary_event:
+      if (!socket.take_event()) {
+        // Dashboards listen; a socket that talks faster than --event-rate is cut from that
+        // namespace (the client sees "io server disconnect" and does not reconnect by itself).
+        ctx_.metrics.reject(Rejection::event_rate);
+        ctx_.log_refusal(spdlog::level::warn,
+                         "session {} ({}): socket {} over the event rate: disconnected",
+                         session_.sid(), session_.address(), socket.id());
+        disconnect(packet.nsp);
+        return true;
+      }
       on_event(socket, packet);
       return true;
     case sio::PacketType::ack:
@@ -87,6 +98,15 @@ bool SocketIoClient::dispatch(sio::Packet packet) {
 bool SocketIoClient::on_connect(sio::Packet& packet) {
   const std::string& nsp = packet.nsp;
   if (sockets_.contains(nsp)) return false;  // a second CONNECT is a protocol error (§2.7)
+  // Each refused CONNECT costs a verification and a reply: a session gets a few, then it is
+  // closed (a client whose token is refused gets the reason long before this).
+  if (failed_connects_ >= ctx_.config.max_connect_attempts) {
+    ctx_.metrics.reject(Rejection::connect_attempts);
+    ctx_.log_refusal(spdlog::level::warn, "session {} ({}): {} refused CONNECTs: closing",
+                     session_.sid(), session_.address(), failed_connects_);
+    session_.close("too many connect attempts");
+    return true;
+  }
   auto refuse = [&](std::string_view message, json::value data) {
     sio::Packet err;
     err.type = sio::PacketType::connect_error;
@@ -94,6 +114,7 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
     json::object body{{"message", message}};
     if (!data.is_null()) body["data"] = std::move(data);
     err.data = std::move(body);
+    ++failed_connects_;
     send_packet(err);
   };
   if (!ctx_.has_namespace(nsp)) {
@@ -123,15 +144,17 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
     }
     if (!ok) {
       ctx_.metrics.reject(Rejection::auth_failed);
-      spdlog::info("session {}: connect to {} refused: {}", session_.sid(), nsp, reason);
+      ctx_.log_refusal(spdlog::level::info, "session {} ({}): connect to {} refused: {}",
+                       session_.sid(), session_.address(), nsp, reason);
       refuse("Authentication error", json::object{{"reason", reason}});
       return true;
     }
   }
   ever_connected_ = true;
   connect_deadline_.reset();  // cancels it; the memory matters with tens of thousands of sessions
-  auto socket = std::make_unique<Socket>(random_id20(), nsp, session_, *this,
-                                         std::move(allowed_rooms), std::move(subject));
+  auto socket = std::make_unique<Socket>(
+      random_id20(), nsp, session_, *this, std::move(allowed_rooms), std::move(subject),
+      TokenBucket(ctx_.config.events_per_second, ctx_.config.event_burst));
   Socket& s = *socket;
   sockets_.emplace(nsp, std::move(socket));
   session_.loop().rooms.add(&s);
@@ -149,15 +172,30 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
   return true;
 }
 
-void SocketIoClient::join(Socket& socket, const std::string& room) {
-  if (!socket.rooms().insert(room).second) return;
+bool SocketIoClient::join(Socket& socket, const std::string& room) {
+  // A join can follow a close within one handler (the CONNECT reply overflowed the queue):
+  // the socket is about to be freed and must not enter the room index again.
+  if (socket.removed() || session_.closed()) return false;
+  if (socket.rooms().contains(room)) return true;
+  // The socket's own id room does not count against the cap.
+  const std::size_t others = socket.rooms().size() - (socket.rooms().contains(socket.id()) ? 1 : 0);
+  if (room != socket.id() && others >= ctx_.config.max_rooms_per_socket) {
+    ctx_.metrics.reject(Rejection::room_limit);
+    ctx_.log_refusal(spdlog::level::info,
+                     "session {} ({}): socket {} at {} rooms: join of {} denied", session_.sid(),
+                     session_.address(), socket.id(), others, room);
+    return false;
+  }
+  socket.rooms().insert(room);
   session_.loop().rooms.join(&socket, room);
-  if (room == socket.id()) return;
+  if (room == socket.id()) return true;
   for (const auto& entry : ctx_.retained.for_room(socket.nsp(), room))
     socket.send_frames(entry.frames);
+  return true;
 }
 
 void SocketIoClient::leave(Socket& socket, const std::string& room) {
+  if (socket.removed()) return;
   if (room == socket.id() || socket.rooms().erase(room) == 0) return;
   session_.loop().rooms.leave(&socket, room);
 }
@@ -206,11 +244,10 @@ void SocketIoClient::on_event(Socket& socket, sio::Packet& packet) {
   if (event == "subscribe") {
     json::array joined, denied;
     for (auto& room : rooms_argument(args)) {
-      if (room.empty() || room.size() > 256 || !socket.may_join(room)) {
+      if (room.empty() || room.size() > 256 || !socket.may_join(room) || !join(socket, room)) {
         denied.emplace_back(room);
         continue;
       }
-      join(socket, room);
       joined.emplace_back(room);
     }
     ack(json::array{json::object{{"joined", joined}, {"denied", denied}}});
@@ -240,11 +277,16 @@ void SocketIoClient::on_event(Socket& socket, sio::Packet& packet) {
   }
 }
 
+// The socket leaves every room at once (no delivery reaches it any more) but is freed on a
+// later loop turn: a caller up the stack (a peer's socketsJoin walking its targets, a handler
+// that disconnected it) may still hold a reference.
 void SocketIoClient::remove_socket(const std::string& nsp) {
   auto it = sockets_.find(nsp);
   if (it == sockets_.end()) return;
   session_.loop().rooms.remove(it->second.get());
+  it->second->mark_removed();
   ctx_.metrics.sockets_connected.fetch_sub(1, std::memory_order_relaxed);
+  boost::asio::post(session_.loop().ioc, [retired = std::move(it->second)] {});
   sockets_.erase(it);
 }
 

@@ -27,7 +27,8 @@ class SocketIoClient {
   bool on_binary(std::string_view bytes);
   // Session closed: every socket leaves its rooms.
   void on_close(std::string_view reason);
-  void join(Socket& socket, const std::string& room);
+  // False when the socket may not be in one more room (--max-rooms-per-socket), or is gone.
+  bool join(Socket& socket, const std::string& room);
   void leave(Socket& socket, const std::string& room);
   // The server ends the socket of `nsp`: the client gets DISCONNECT ("io server disconnect")
   // and the Engine.IO session stays open for its other namespaces.
@@ -46,6 +47,7 @@ class SocketIoClient {
   sio::Decoder decoder_;
   std::map<std::string, std::unique_ptr<Socket>> sockets_;       // by namespace
   std::unique_ptr<boost::asio::steady_timer> connect_deadline_;  // until the first CONNECT
+  std::size_t failed_connects_ = 0;
   bool ever_connected_ = false;
 };
 

@@ -25,6 +25,8 @@ constexpr int kMaxBatchesPerFlush = 8;
 // Reads per readiness event before going back to the loop, for the same reason.
 constexpr int kMaxReadsPerEvent = 4;
 constexpr std::size_t kReadBufferSize = 64 * 1024;
+// Frames the transport itself queues ahead of the session's (probe answers, the close frame).
+constexpr std::size_t kMaxDirectFrames = 16;
 // How long a closing connection may take to finish its close handshake (and its last writes).
 constexpr auto kCloseTimeout = std::chrono::seconds(5);
 
@@ -107,6 +109,15 @@ void WsTransport::promote() {
 
 void WsTransport::write_direct(Frame frame) {
   if (closing_) return;
+  // Only a peer can make this queue grow (a probe answered per "2probe"): a few are plenty.
+  if (direct_.size() >= kMaxDirectFrames) {
+    ctx_.metrics.reject(Rejection::control_queue_overflow);
+    ctx_.log_refusal(spdlog::level::warn, "websocket: peer outran its control replies: closing");
+    report_closed("transport error");
+    drop_after_close_ = true;
+    queue_close_frame(ws::close_code::policy_violation, "");
+    return;
+  }
   direct_.push_back({std::move(frame.data), data_opcode(frame)});
   kick();
 }
@@ -126,7 +137,7 @@ void WsTransport::flush() {
     if (async_write_pending_ || close_sent_ || !socket_.is_open()) return;
     const bool session_frames =
         draining_session_ && session_ && !closing_ && !session_->outbound().empty();
-    if (direct_.empty() && !session_frames) return;
+    if (direct_.empty() && !session_frames && !pending_pong_) return;
     if (!write_batch()) return;
   }
   kick();
@@ -137,6 +148,9 @@ bool WsTransport::write_batch() {
   batch.reset();
   std::size_t from_direct = 0;
   bool has_close = false;
+  // The pending pong leaves first; its buffer is kept alive by `pong` until the write is done.
+  std::shared_ptr<std::string> pong = std::move(pending_pong_);
+  if (pong) batch.add(ws::Opcode::pong, *pong);
   while (from_direct < direct_.size() && batch.frames < kMaxBatchFrames && !has_close) {
     const Outgoing& o = direct_[from_direct++];
     batch.add(o.opcode, *o.data);
@@ -162,6 +176,7 @@ bool WsTransport::write_batch() {
     return false;
   }
   if (written < batch.bytes) {
+    // (`pong` dies at the end of this call: its bytes, if not taken, are copied below.)
     // The kernel's send buffer is full: keep the rest (at most one batch) and let the loop
     // write it when the socket drains. The frames leave the queues either way, so the session
     // queue's bound still applies to everything behind them.
@@ -317,9 +332,17 @@ void WsTransport::on_message(bool text, std::string_view payload) {
   }
 }
 
+// At most one pong waits: a ping that arrives while one is pending replaces its payload
+// (RFC 6455 §5.5.3 lets an endpoint answer only the most recent ping), so a ping flood costs
+// no memory and no queue work, whatever the peer sends.
 void WsTransport::on_ping(std::string_view payload) {
   if (closing_) return;
-  direct_.push_back({std::make_shared<const std::string>(payload), ws::Opcode::pong});
+  if (pending_pong_) {
+    ctx_.metrics.pongs_coalesced_total.fetch_add(1, std::memory_order_relaxed);
+    pending_pong_->assign(payload);
+    return;
+  }
+  pending_pong_ = std::make_shared<std::string>(payload);
   kick();
 }
 

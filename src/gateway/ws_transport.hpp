@@ -78,7 +78,8 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>,
   websocket::FrameParser parser_;
   std::shared_ptr<EngineSession> session_;
   std::vector<Outgoing> direct_;  // probe answers, pongs, the close frame: before session frames
-  std::string unsent_;            // what the socket did not take, while it is being written
+  std::shared_ptr<std::string> pending_pong_;  // at most one: the latest ping's payload
+  std::string unsent_;  // what the socket did not take, while it is being written
   std::unique_ptr<boost::asio::steady_timer> close_deadline_;  // only while closing
   bool draining_session_ = false;
   bool flush_marked_ = false;
