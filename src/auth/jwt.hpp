@@ -29,6 +29,11 @@ enum class JwtError {
 };
 std::string_view to_string(JwtError);
 
+// RFC 7518 section 3.2: an HS256 key must be at least as long as the hash output (256 bits).
+// The verifier itself accepts any non-empty secret (tests and the fuzzer use short ones); the
+// roles refuse to start with a shorter JWT_SECRET.
+inline constexpr std::size_t kMinHs256SecretBytes = 32;
+
 struct JwtConfig {
   std::string hs256_secret;          // enables HS256 when non-empty
   std::string rs256_public_key_pem;  // enables RS256 when non-empty (PEM text, not a path)
@@ -45,8 +50,13 @@ struct JwtConfig {
 struct Claims {
   std::string subject;  // "sub" or empty
   std::optional<std::vector<std::string>>
-      rooms;                    // from rooms_claim; nullopt = no restriction stated
+      rooms;  // from rooms_claim; nullopt = no restriction stated
+  // From "scope": a space-separated string (RFC 8693 section 4.2) or an array of strings; empty
+  // when the claim is absent.
+  std::vector<std::string> scopes;
   boost::json::object payload;  // every claim
+
+  bool has_scope(std::string_view scope) const;
 };
 
 class JwtVerifier {
@@ -75,10 +85,12 @@ std::string mint_rs256(std::string_view private_key_pem, const boost::json::obje
 // payloads that mint_hs256 cannot produce (invalid JSON, odd headers).
 std::string hs256_signature(std::string_view secret, std::string_view signing_input);
 
-// Convenience for the CLI: claims {sub, rooms, iat, exp (now+lifetime), iss?, aud?}
+// Convenience for the CLI: claims {sub, rooms, iat, exp (now+lifetime), iss?, aud?, scope?};
+// "scope" is the scopes joined by spaces, left out when there are none.
 boost::json::object dev_claims(std::string_view subject, const std::vector<std::string>& rooms,
                                std::chrono::seconds lifetime,
                                std::optional<std::string> issuer = {},
-                               std::optional<std::string> audience = {});
+                               std::optional<std::string> audience = {},
+                               const std::vector<std::string>& scopes = {});
 
 }  // namespace pulseboard::auth

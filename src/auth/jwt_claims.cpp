@@ -43,7 +43,37 @@ JwtError check_audience(const json::value* aud, const std::string& expected) {
   return matched ? JwtError::none : JwtError::wrong_audience;
 }
 
+// "scope": a space-separated list of scope tokens (RFC 8693 section 4.2, RFC 6749 section 3.3),
+// or an array of strings, one scope each. Any other shape is refused, never read as "no scope".
+JwtError read_scopes(const json::value* scope, std::vector<std::string>& out) {
+  if (!scope) return JwtError::none;
+  if (const auto* text = scope->if_string()) {
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+      const auto end = rest.find(' ');
+      if (const auto token = rest.substr(0, end); !token.empty()) out.emplace_back(token);
+      if (end == std::string_view::npos) break;
+      rest.remove_prefix(end + 1);
+    }
+    return JwtError::none;
+  }
+  const auto* list = scope->if_array();
+  if (!list) return JwtError::bad_json;
+  for (const auto& item : *list) {
+    const auto* one = item.if_string();
+    if (!one) return JwtError::bad_json;
+    if (!one->empty()) out.emplace_back(*one);
+  }
+  return JwtError::none;
+}
+
 }  // namespace
+
+bool Claims::has_scope(std::string_view scope) const {
+  for (const auto& s : scopes)
+    if (s == scope) return true;
+  return false;
+}
 
 std::variant<Claims, JwtError> check_claims(json::object payload, const JwtConfig& config,
                                             std::chrono::system_clock::time_point now) {
@@ -105,6 +135,8 @@ std::variant<Claims, JwtError> check_claims(json::object payload, const JwtConfi
       claims.rooms = std::move(names);
     }
   }
+  if (auto e = read_scopes(payload.if_contains("scope"), claims.scopes); e != JwtError::none)
+    return e;
   claims.payload = std::move(payload);
   return claims;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // The registered-claim checks of RFC 7519 section 4.1 that the gateway relies on, plus the rooms
-// claim. Runs only on a payload whose signature has already been checked.
+// and scope claims. Runs only on a payload whose signature has already been checked.
 #include <chrono>
 #include <variant>
 

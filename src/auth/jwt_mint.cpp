@@ -43,7 +43,8 @@ std::string mint_rs256(std::string_view private_key_pem, const boost::json::obje
 
 boost::json::object dev_claims(std::string_view subject, const std::vector<std::string>& rooms,
                                std::chrono::seconds lifetime, std::optional<std::string> issuer,
-                               std::optional<std::string> audience) {
+                               std::optional<std::string> audience,
+                               const std::vector<std::string>& scopes) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
@@ -57,6 +58,13 @@ boost::json::object dev_claims(std::string_view subject, const std::vector<std::
   };
   if (issuer) claims["iss"] = *issuer;
   if (audience) claims["aud"] = *audience;
+  std::string scope;
+  for (const auto& s : scopes) {
+    if (s.empty()) continue;
+    if (!scope.empty()) scope += ' ';
+    scope += s;
+  }
+  if (!scope.empty()) claims["scope"] = std::move(scope);
   return claims;
 }
 

@@ -441,6 +441,65 @@ TEST(JwtVerify, RefusesRoomsClaimOfWrongShape) {
   EXPECT_EQ(error_of(v.verify(mint_hs256(kSecret, c), now_tp)), JwtError::bad_json);
 }
 
+// ---- Scope ---------------------------------------------------------------------------------
+
+TEST(JwtVerify, ScopeClaimIsASpaceSeparatedString) {
+  JwtVerifier v(hs_config());
+  auto c = claims_at();
+  c["scope"] = "orders:read  orders:write";  // RFC 8693 section 4.2; a doubled space is no scope
+  const auto& claims = claims_of(v.verify(mint_hs256(kSecret, c), now_tp));
+  EXPECT_EQ(claims.scopes, (std::vector<std::string>{"orders:read", "orders:write"}));
+  EXPECT_TRUE(claims.has_scope("orders:write"));
+  EXPECT_TRUE(claims.has_scope("orders:read"));
+  EXPECT_FALSE(claims.has_scope("orders"));  // whole scope tokens only, never a prefix
+  EXPECT_FALSE(claims.has_scope(""));
+
+  c["scope"] = "orders:write:all";
+  EXPECT_FALSE(claims_of(v.verify(mint_hs256(kSecret, c), now_tp)).has_scope("orders:write"));
+  c["scope"] = "";
+  EXPECT_TRUE(claims_of(v.verify(mint_hs256(kSecret, c), now_tp)).scopes.empty());
+}
+
+TEST(JwtVerify, ScopeClaimMayBeAnArrayOfStrings) {
+  JwtVerifier v(hs_config());
+  auto c = claims_at();
+  c["scope"] = json::array{"orders:write", "metrics:read"};
+  const auto& claims = claims_of(v.verify(mint_hs256(kSecret, c), now_tp));
+  EXPECT_EQ(claims.scopes, (std::vector<std::string>{"orders:write", "metrics:read"}));
+  EXPECT_TRUE(claims.has_scope("orders:write"));
+  // One element is one scope: it is not split on spaces.
+  c["scope"] = json::array{"metrics:read orders:write"};
+  EXPECT_FALSE(claims_of(v.verify(mint_hs256(kSecret, c), now_tp)).has_scope("orders:write"));
+}
+
+TEST(JwtVerify, NoScopeClaimMeansNoScopes) {
+  const auto& claims =
+      claims_of(JwtVerifier(hs_config()).verify(mint_hs256(kSecret, claims_at()), now_tp));
+  EXPECT_TRUE(claims.scopes.empty());
+  EXPECT_FALSE(claims.has_scope("orders:write"));
+}
+
+TEST(JwtVerify, RefusesScopeClaimOfWrongShape) {
+  JwtVerifier v(hs_config());
+  auto c = claims_at();
+  for (json::value bad : {json::value(1), json::value(true), json::value(nullptr),
+                          json::value(json::object{{"orders:write", true}}),
+                          json::value(json::array{"orders:write", 3})}) {
+    c["scope"] = bad;
+    EXPECT_EQ(error_of(v.verify(mint_hs256(kSecret, c), now_tp)), JwtError::bad_json)
+        << json::serialize(bad);
+  }
+}
+
+TEST(JwtVerify, DevClaimsJoinScopesWithSpaces) {
+  auto c = dev_claims("carol", {"live-metrics"}, seconds(600), {}, {}, {"orders:write", "x:y"});
+  EXPECT_EQ(c.at("scope").as_string(), "orders:write x:y");
+  const auto& claims = claims_of(JwtVerifier(hs_config()).verify(mint_hs256(kSecret, c)));
+  EXPECT_EQ(claims.scopes, (std::vector<std::string>{"orders:write", "x:y"}));
+  // No scopes: no claim at all (a viewer token).
+  EXPECT_FALSE(dev_claims("carol", {"live-metrics"}, seconds(600)).contains("scope"));
+}
+
 // ---- Concurrency and odds and ends ---------------------------------------------------------
 
 TEST(JwtVerify, IsSafeToShareAcrossThreads) {
