@@ -113,6 +113,19 @@ Response unauthorized(const Request& req, std::string_view message, std::string_
   return res;
 }
 
+// A valid token without the scope the request needs (RFC 6750 section 3.1: insufficient_scope).
+Response forbidden(const Request& req, std::string_view scope) {
+  auto res =
+      http::error_response(req, Status::forbidden, "forbidden",
+                           "the token lacks scope " + std::string(scope) + ", which writes need",
+                           R"("reason":"insufficient_scope","scope":)" +
+                               boost::json::serialize(boost::json::string(scope)));
+  res.set(bhttp::field::www_authenticate,
+          R"(Bearer realm="pulseboard", error="insufficient_scope", scope=")" + std::string(scope) +
+              "\"");
+  return res;
+}
+
 // The body of a POST or PATCH, parsed, or the response explaining why not.
 std::variant<boost::json::value, Response> read_json_body(const Request& req,
                                                           std::size_t max_bytes) {
@@ -177,8 +190,10 @@ void OrdersApi::handle(Request&& req, http::Respond respond) {
   if (!collection && method != bhttp::verb::get && method != bhttp::verb::patch)
     return respond(method_not_allowed(req, "GET, PATCH"));
 
+  // Every method but GET changes orders (the ones not served were answered 405 above).
+  const bool writes = method != bhttp::verb::get;
   std::string subject;
-  if (method != bhttp::verb::get || !options_.public_reads) {
+  if (writes || !options_.public_reads) {
     const std::string_view token = http::bearer_token(req);
     if (token.empty())
       return respond(
@@ -189,7 +204,9 @@ void OrdersApi::handle(Request&& req, http::Respond respond) {
     if (auto* err = std::get_if<auth::JwtError>(&verified))
       return respond(unauthorized(req, "invalid token: " + std::string(auth::to_string(*err)),
                                   auth::to_string(*err)));
-    subject = std::get<auth::Claims>(verified).subject;
+    const auto& claims = std::get<auth::Claims>(verified);
+    if (writes && !claims.has_scope(kWriteScope)) return respond(forbidden(req, kWriteScope));
+    subject = claims.subject;
   }
 
   if (!(collection && method == bhttp::verb::get) && !query.empty())

@@ -16,6 +16,9 @@
 namespace pulseboard::api {
 
 inline constexpr std::string_view kOrdersPath = "/api/v1/orders";
+// The scope a token's "scope" claim must hold for any method that changes orders (POST, PATCH);
+// reads need only a valid token.
+inline constexpr std::string_view kWriteScope = "orders:write";
 
 class OrdersApi {
  public:
@@ -24,7 +27,7 @@ class OrdersApi {
     std::size_t threads = 2;
     // Requests waiting for or in the store; past it new ones get 503 `overloaded`.
     std::size_t max_in_flight = 1024;
-    // GETs without a token. Mutations always need one.
+    // GETs without a token. Mutations always need one, with kWriteScope.
     bool public_reads = false;
   };
 

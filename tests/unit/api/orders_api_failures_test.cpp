@@ -15,7 +15,7 @@ namespace bhttp = http::beast_http;
 using bhttp::verb;
 using testing::call;
 
-constexpr std::string_view kSecret = "failures-test-secret";
+constexpr std::string_view kSecret = "failures-test-secret-of-32-bytes!";
 
 // Answers every call with one fixed outcome. With `held`, calls wait until gate is counted down.
 class FixedStore final : public store::OrderStore {
@@ -61,7 +61,8 @@ std::shared_ptr<auth::JwtVerifier> verifier() {
 std::map<std::string, std::string> auth_header() {
   return {
       {"Authorization",
-       "Bearer " + auth::mint_hs256(kSecret, auth::dev_claims("t", {}, std::chrono::hours(1)))}};
+       "Bearer " + auth::mint_hs256(kSecret, auth::dev_claims("t", {}, std::chrono::hours(1), {},
+                                                              {}, {std::string(kWriteScope)}))}};
 }
 
 TEST(OrdersApiFailures, DatabaseDownIs503WithRetryAfter) {

@@ -16,7 +16,7 @@ using bhttp::verb;
 using testing::call;
 using testing::Reply;
 
-constexpr std::string_view kSecret = "orders-api-test-secret";
+constexpr std::string_view kSecret = "orders-api-test-secret-of-32-bytes";
 
 OrdersApi::Options public_reads() {
   OrdersApi::Options o;
@@ -30,9 +30,19 @@ OrdersApi::Options max_body(std::size_t bytes) {
   return o;
 }
 
+// A write token by default (scope orders:write); scopes {} makes a viewer token.
 std::string token_for(std::string_view subject,
-                      std::chrono::seconds lifetime = std::chrono::hours(1)) {
-  return auth::mint_hs256(kSecret, auth::dev_claims(subject, {}, lifetime));
+                      std::chrono::seconds lifetime = std::chrono::hours(1),
+                      const std::vector<std::string>& scopes = {std::string(kWriteScope)}) {
+  return auth::mint_hs256(kSecret, auth::dev_claims(subject, {}, lifetime, {}, {}, scopes));
+}
+
+std::map<std::string, std::string> bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+std::string viewer_token() {
+  return token_for("viewer", std::chrono::hours(1), {});
 }
 
 class OrdersApiTest : public ::testing::TestWithParam<std::string> {
@@ -53,6 +63,9 @@ class OrdersApiTest : public ::testing::TestWithParam<std::string> {
   Reply post(std::string body, std::map<std::string, std::string> headers = {}) {
     headers.merge(auth());
     return call(*api_, verb::post, "/api/v1/orders", std::move(body), std::move(headers));
+  }
+  Reply post_with_key(std::string body, std::string key) {
+    return post(std::move(body), {{"Idempotency-Key", std::move(key)}});
   }
   Reply get(std::string target) { return call(*api_, verb::get, target, "", auth()); }
   Reply patch(std::string id, std::string body) {
@@ -194,8 +207,87 @@ TEST_P(OrdersApiTest, EveryRequestNeedsAValidTokenByDefault) {
 TEST_P(OrdersApiTest, PublicReadsStillGuardWrites) {
   OrdersApi open(store_, verifier_, public_reads());
   EXPECT_EQ(call(open, verb::get, "/api/v1/orders?limit=1").status(), 200u);
-  EXPECT_EQ(call(open, verb::post, "/api/v1/orders", R"({"amount":1,"category":"x"})").status(),
-            401u);
+  EXPECT_EQ(call(open, verb::get, "/api/v1/orders?limit=1", "", bearer(viewer_token())).status(),
+            200u);
+  const std::string order = R"({"amount":1,"category":")" + category_ + R"("})";
+  EXPECT_EQ(call(open, verb::post, "/api/v1/orders", order).status(), 401u);
+  EXPECT_EQ(call(open, verb::post, "/api/v1/orders", order, bearer(viewer_token())).status(), 403u);
+  EXPECT_EQ(orders_in_category(), 0u);
+}
+
+// A valid token without scope orders:write reads but never writes: 403 forbidden, before the
+// body is even looked at, and the store is not touched.
+TEST_P(OrdersApiTest, ViewerTokenReadsButCannotWrite) {
+  const auto id = create(10);
+  const auto before = get("/api/v1/orders/" + id);
+  ASSERT_EQ(before.status(), 200u);
+  const auto viewer = bearer(viewer_token());
+
+  auto list = call(*api_, verb::get, "/api/v1/orders?limit=200&category=" + category_, "", viewer);
+  ASSERT_EQ(list.status(), 200u) << list.res.body();
+  EXPECT_EQ(list.json().at("orders").as_array().size(), 1u);
+  auto one = call(*api_, verb::get, "/api/v1/orders/" + id, "", viewer);
+  ASSERT_EQ(one.status(), 200u) << one.res.body();
+  EXPECT_EQ(one.json(), before.json());
+
+  const std::string key = "viewer-" + category_;
+  auto headers = viewer;
+  headers["Idempotency-Key"] = key;
+  const std::string order = R"({"amount":1,"category":")" + category_ + R"("})";
+  auto refused_post = call(*api_, verb::post, "/api/v1/orders", order, headers);
+  EXPECT_EQ(refused_post.status(), 403u) << refused_post.res.body();
+  EXPECT_EQ(refused_post.error_code(), "forbidden");
+  const auto error = refused_post.json().at("error");
+  EXPECT_EQ(error.at("reason"), "insufficient_scope");
+  EXPECT_EQ(error.at("scope"), "orders:write");
+  EXPECT_NE(error.at("message").as_string().find("lacks scope orders:write"), std::string::npos);
+  EXPECT_EQ(refused_post.header("WWW-Authenticate"),
+            R"(Bearer realm="pulseboard", error="insufficient_scope", scope="orders:write")");
+  EXPECT_EQ(refused_post.header("Content-Type"), "application/json");
+  EXPECT_EQ(refused_post.header("Location"), "");
+
+  auto refused_patch =
+      call(*api_, verb::patch, "/api/v1/orders/" + id, R"({"status":"completed"})", viewer);
+  EXPECT_EQ(refused_patch.status(), 403u) << refused_patch.res.body();
+  EXPECT_EQ(refused_patch.error_code(), "forbidden");
+  // Refused before the body and the order id are read: an invalid body or an unknown order is
+  // still 403, not 400 or 404.
+  EXPECT_EQ(call(*api_, verb::post, "/api/v1/orders", "{", viewer).status(), 403u);
+  EXPECT_EQ(call(*api_, verb::patch, "/api/v1/orders/nosuchorder000000000",
+                 R"({"status":"completed"})", viewer)
+                .status(),
+            403u);
+
+  // Nothing was written: the same one order, unchanged, and the refused POST's
+  // Idempotency-Key was not claimed (a write token's first use of it creates).
+  EXPECT_EQ(orders_in_category(), 1u);
+  EXPECT_EQ(get("/api/v1/orders/" + id).json(), before.json());
+  auto writer = post_with_key(order, key);
+  EXPECT_EQ(writer.status(), 201u) << writer.res.body();
+  EXPECT_EQ(orders_in_category(), 2u);
+}
+
+TEST_P(OrdersApiTest, WritesNeedTheWholeWriteScope) {
+  const std::string order = R"({"amount":1,"category":")" + category_ + R"("})";
+  auto post_as = [&](const std::vector<std::string>& scopes) {
+    return call(*api_, verb::post, "/api/v1/orders", order,
+                bearer(token_for("scoped", std::chrono::hours(1), scopes)))
+        .status();
+  };
+  EXPECT_EQ(post_as({"orders:read"}), 403u);
+  EXPECT_EQ(post_as({"orders"}), 403u);
+  EXPECT_EQ(post_as({"orders:write:all"}), 403u);
+  EXPECT_EQ(post_as({"ORDERS:WRITE"}), 403u);  // scope tokens are case-sensitive
+  EXPECT_EQ(orders_in_category(), 0u);
+  EXPECT_EQ(post_as({"orders:read", "orders:write"}), 201u);  // "orders:read orders:write"
+
+  // The array form of the claim counts too.
+  auto claims = auth::dev_claims("array", {}, std::chrono::hours(1));
+  claims["scope"] = boost::json::array{"metrics:read", "orders:write"};
+  auto r =
+      call(*api_, verb::post, "/api/v1/orders", order, bearer(auth::mint_hs256(kSecret, claims)));
+  EXPECT_EQ(r.status(), 201u) << r.res.body();
+  EXPECT_EQ(orders_in_category(), 2u);
 }
 
 TEST_P(OrdersApiTest, NoVerifierFailsClosed) {
