@@ -16,6 +16,13 @@ void fill_from_env(AuthOptions& o) {
   if (o.algorithms.empty()) o.algorithms = env_or("JWT_ALGORITHMS", "");
 }
 
+std::optional<std::string> hs256_secret_problem(std::string_view secret, std::string_view setting) {
+  if (secret.size() >= auth::kMinHs256SecretBytes) return std::nullopt;
+  return std::string(setting) + " is " + std::to_string(secret.size()) +
+         " bytes long; an HS256 secret needs " + std::to_string(auth::kMinHs256SecretBytes) +
+         " bytes or more (RFC 7518 section 3.2): generate one with `openssl rand -base64 32`";
+}
+
 std::shared_ptr<const auth::JwtVerifier> make_verifier(const AuthOptions& o) {
   if (o.secret.empty() && o.public_key_file.empty()) {
     if (o.allow_anonymous) return nullptr;
@@ -23,6 +30,8 @@ std::shared_ptr<const auth::JwtVerifier> make_verifier(const AuthOptions& o) {
         "no token key configured: set JWT_SECRET (HS256) or JWT_PUBLIC_KEY_FILE (RS256), "
         "or pass --allow-anonymous for local experiments");
   }
+  if (!o.secret.empty())
+    if (auto problem = hs256_secret_problem(o.secret)) throw std::runtime_error(*problem);
   auth::JwtConfig c;
   c.hs256_secret = o.secret;
   if (!o.public_key_file.empty()) {

@@ -42,14 +42,16 @@ RoleMain add_demo_role(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--rate", o->rate, "synthetic orders per second (0: none)")
       ->capture_default_str();
-  cmd->add_option("--jwt-secret", o->secret, "HS256 secret (default: random per run)")
+  cmd->add_option("--jwt-secret", o->secret,
+                  "HS256 secret, 32 bytes or more (default: random per run)")
       ->envname("JWT_SECRET");
   cmd->add_option("--static-dir", o->gateway.static_dir, "built dashboard (STATIC_DIR)");
   add_log_level_option(*cmd, o->log_level);
   return [cmd, o]() -> int {
     if (!cmd->parsed()) return -1;
     configure_logging(o->log_level);
-    if (o->secret.empty()) o->secret = random_token(32);
+    // 43 characters of a 64-letter alphabet: 258 random bits, past HS256's 256 (RFC 7518 3.2).
+    if (o->secret.empty()) o->secret = random_token(43);
     if (o->gateway.static_dir.empty()) o->gateway.static_dir = default_static_dir();
     if (o->gateway.static_dir.empty())
       spdlog::warn("no built dashboard found: run `npm ci && npm run build` in web/");
@@ -64,10 +66,12 @@ RoleMain add_demo_role(CLI::App& app) {
     gateway::Server server(o->gateway, verifier);
     attach_bridge(server, broker, "socket-io-bridge");
     server.add_route(std::string(api::kOrdersPath), orders->handler());
-    // The local user's token, handed to the dashboard: only the demo has this endpoint.
+    // The local user's token, handed to the dashboard: only the demo has this endpoint. Any
+    // page that can reach it gets one, so it is a viewer token: it reads orders and joins
+    // live-metrics, and has no scope to write (the write token is printed below instead).
     std::string secret = o->secret;
     server.add_route("/api/v1/dev-token", [secret](http::Request&& req, http::Respond respond) {
-      auto claims = auth::dev_claims("demo-user", {"live-metrics"}, std::chrono::hours(24));
+      auto claims = auth::dev_claims("demo-viewer", {"live-metrics"}, std::chrono::hours(24));
       std::string body = R"({"token":")" + auth::mint_hs256(secret, claims) + "\"}";
       respond(http::json_response(req, boost::beast::http::status::ok, std::move(body)));
     });
@@ -84,14 +88,15 @@ RoleMain add_demo_role(CLI::App& app) {
     std::jthread feed_thread(
         [store, rate = o->rate](std::stop_token st) { run_order_feed(store, rate, st); });
 
-    std::string token = auth::mint_hs256(
-        o->secret, auth::dev_claims("demo-user", {"live-metrics"}, std::chrono::hours(24)));
+    const std::string write_token = auth::mint_hs256(
+        o->secret, auth::dev_claims("demo-user", {"live-metrics"}, std::chrono::hours(24), {}, {},
+                                    {std::string(api::kWriteScope)}));
     std::cout
         << "\n  Pulseboard demo is live:  http://localhost:" << port << "/\n"
-        << "  (the dashboard fetches its token from /api/v1/dev-token)\n\n"
-        << "  Post an order:\n"
+        << "  (the dashboard fetches a read-only token from /api/v1/dev-token)\n\n"
+        << "  Post an order (this token has scope " << api::kWriteScope << "):\n"
         << "    curl -X POST http://localhost:" << port << "/api/v1/orders \\\n"
-        << "      -H 'Authorization: Bearer " << token << "' \\\n"
+        << "      -H 'Authorization: Bearer " << write_token << "' \\\n"
         << "      -H 'Content-Type: application/json' \\\n"
         << "      -d '{\"amount\": 42.5, \"category\": \"books\", \"status\": \"completed\"}'\n\n"
         << "  Ctrl-C stops it.\n"
