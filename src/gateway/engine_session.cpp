@@ -58,8 +58,9 @@ bool EngineSession::send(const Frame& frame) {
   if (queue_.size() >= c.max_queued_frames ||
       queued_bytes_ + frame.data->size() > c.max_queued_bytes) {
     ctx_.metrics.reject(Rejection::send_queue_overflow);
-    spdlog::warn("session {}: send queue overflow ({} frames, {} bytes): disconnecting", sid_,
-                 queue_.size(), queued_bytes_);
+    ctx_.log_refusal(spdlog::level::warn,
+                     "session {} ({}): send queue overflow ({} frames, {} bytes): disconnecting",
+                     sid_, address_, queue_.size(), queued_bytes_);
     queue_.clear();  // the backlog is the problem: only the close frame is still sent
     queued_bytes_ = 0;
     close("send queue overflow");
