@@ -83,15 +83,18 @@ class RetainedMessages {
 struct GatewayContext {
   GatewayConfig config;
   GatewayMetrics metrics;
-  std::shared_ptr<const auth::JwtVerifier> verifier;  // null: anonymous sockets allowed
-  std::vector<std::unique_ptr<Loop>> loops;
-  SessionRegistry sessions;
-  RetainedMessages retained;
+  // Declared before the loops and sessions: a session still registered at shutdown gives its
+  // admission place back when it is destroyed.
   Admission admission;
   TrustedProxies trusted_proxies;
   // Log lines a remote party causes (refused CONNECTs, clients cut at a bound) share this
   // budget; what it leaves out is counted in log_lines_suppressed_total.
   LogLimiter refusal_log{20};
+  std::shared_ptr<const auth::JwtVerifier> verifier;  // null: anonymous sockets allowed
+  std::vector<std::unique_ptr<Loop>> loops;
+  SessionRegistry sessions;
+  RetainedMessages retained;
+
   // True when a per-client refusal may be logged now; counts the line when it may not.
   // `left_out` is how many were left out before this one.
   bool may_log_refusal(std::uint64_t& left_out);
