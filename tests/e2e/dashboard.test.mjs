@@ -134,7 +134,7 @@ describe('dashboard end to end with pulseboard demo', () => {
   let demo;
   let browser;
   let page;
-  let token;
+  let token; // the demo's printed write token (scope orders:write)
   let consoleErrors;
   const posted = []; // completed orders as the API returned them
   let pendingOrder;
@@ -163,7 +163,10 @@ describe('dashboard end to end with pulseboard demo', () => {
     assert.equal(before3.orders, 0, 'a fresh demo with --rate 0 starts with no orders');
     assert.equal(before3.revenue, 0);
     assert.equal(before3.latencyText, '—', 'no latency sample before any order');
-    token = await devToken(demo.url);
+    // The page's own token cannot write; the printed one can (and is what the tests post with).
+    const viewer = await devToken(demo.url);
+    await assert.rejects(postOrder(demo.url, viewer, PENDING), /: 403 .*forbidden/);
+    token = demo.writeToken;
   });
 
   it('shows three completed orders and ignores a pending one', async () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { binary, inheritedEnv, mintToken, startPulseboard } from './lib/gateway.mjs';
+import { SECRET, binary, inheritedEnv, mintWriteToken, startPulseboard } from './lib/gateway.mjs';
 
 describe('the orders API body limit', { timeout: 60000 }, () => {
   let dir;
@@ -18,7 +18,7 @@ describe('the orders API body limit', { timeout: 60000 }, () => {
 
   it('refuses --max-body above the HTTP server limit at start-up', () => {
     const r = spawnSync(binary, ['api', '--port', '0', '--max-body', String(2 * 1024 * 1024)], {
-      env: { ...inheritedEnv(), JWT_SECRET: 'x', DATABASE_URL: `sqlite:${dir}/refused.db` },
+      env: { ...inheritedEnv(), JWT_SECRET: SECRET, DATABASE_URL: `sqlite:${dir}/refused.db` },
       encoding: 'utf8',
       timeout: 30000,
     });
@@ -35,7 +35,7 @@ describe('the orders API body limit', { timeout: 60000 }, () => {
     try {
       const r = await fetch(`${api.url}/api/v1/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${mintToken()}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${mintWriteToken()}` },
         body: JSON.stringify({ amount: 1, status: 'completed', category: 'x'.repeat(60000) }),
       });
       assert.equal(r.status, 413);

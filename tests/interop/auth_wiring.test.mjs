@@ -1,16 +1,18 @@
 // The JWT settings as an operator gives them (JWT_PUBLIC_KEY_FILE, JWT_ISSUER, JWT_AUDIENCE,
 // JWT_ALGORITHMS) reach the CONNECT check, and a token printed by `pulseboard token` is accepted
-// with its rooms claim limiting the rooms the socket joins. RS256 tokens are signed here with
-// Node's crypto, independently of the gateway's code.
+// with its rooms claim limiting the rooms the socket joins; a JWT_SECRET under 32 bytes stops
+// the roles at start-up. RS256 tokens are signed here with Node's crypto, independently of the
+// gateway's code.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createSign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
-import { SECRET, binary, mintToken, nextEvent, publish, repoRoot, startPulseboard } from './lib/gateway.mjs';
+import { SECRET, binary, freePort, inheritedEnv, mintToken, nextEvent, publish, repoRoot, startPulseboard } from './lib/gateway.mjs';
 
 const keys = path.join(repoRoot, 'tests/data/jwt');
 const PRIVATE_KEY = readFileSync(path.join(keys, 'rs256_private.pem'), 'utf8');
@@ -114,5 +116,46 @@ describe('JWT settings wired into the gateway', () => {
     const got = nextEvent(both, 'ops-news');
     await publish(gw.url, { room: 'ops', event: 'ops-news', data: 3 });
     assert.deepEqual(await got, [3]);
+  });
+});
+
+// RFC 7518 section 3.2: an HS256 key of at least 256 bits. A shorter JWT_SECRET stops every role
+// that verifies tokens before it listens, and `pulseboard token` will not sign with one.
+describe('a JWT_SECRET shorter than 32 bytes', () => {
+  const short = 'x'.repeat(31);
+  const refused = async (args, env) => {
+    const r = await promisify(execFile)(binary, args, { env: { ...inheritedEnv(), ...env }, timeout: 30000 }).then(
+      () => null,
+      (e) => e,
+    );
+    assert.ok(r, `pulseboard ${args.join(' ')} ran with a 31-byte secret`);
+    return r;
+  };
+
+  for (const role of ['gateway', 'api', 'demo']) {
+    it(`stops ${role} at start-up with a message naming JWT_SECRET`, async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'pulseboard-short-secret-'));
+      try {
+        const args = [role, '--port', String(await freePort())];
+        if (role !== 'gateway') args.push('--database', `sqlite://${path.join(dir, 'orders.db')}`);
+        const r = await refused(args, { JWT_SECRET: short, LOG_LEVEL: 'warn' });
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /JWT_SECRET .*is 31 bytes long; an HS256 secret needs 32 bytes or more \(RFC 7518/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('is refused by `pulseboard token` (exit 2), from --secret or JWT_SECRET', async () => {
+    const flag = await refused(['token', '--secret', short], {});
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /JWT_SECRET \(--secret\) is 31 bytes long/);
+    assert.equal(flag.stdout, '');
+    const fromEnv = await refused(['token'], { JWT_SECRET: short });
+    assert.equal(fromEnv.code, 2);
+    // 32 bytes is enough.
+    const { stdout } = await promisify(execFile)(binary, ['token', '--secret', 'y'.repeat(32)], { env: inheritedEnv() });
+    assert.equal(stdout.trim().split('.').length, 3);
   });
 });

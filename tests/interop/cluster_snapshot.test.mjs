@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createClient } from 'redis';
 import { connectClient } from './lib/clients.mjs';
-import { binary, freePort, mintToken, nextEvent, publish, startPulseboard, waitFor } from './lib/gateway.mjs';
+import { binary, freePort, mintWriteToken, nextEvent, publish, startPulseboard, waitFor } from './lib/gateway.mjs';
 import { startRedis, startRedisCluster } from './lib/redis.mjs';
 
 const run = promisify(execFile);
@@ -63,7 +63,7 @@ describe('a gateway that starts after the worker published the snapshot', () => 
     dir = mkdtempSync(path.join(os.tmpdir(), 'pb-snapshot-'));
     databaseUrl = `sqlite://${path.join(dir, 'orders.db')}`;
     [redis, api] = await Promise.all([startRedis(), startPulseboard({ role: 'api', env: { DATABASE_URL: databaseUrl } })]);
-    const token = mintToken({ rooms: ['live-metrics'] });
+    const token = mintWriteToken();
     watcher = await watchSnapshots(redis.url);
     worker = startWorker(redis.url, databaseUrl);
     for (const [amount, category, status] of [[10, 'books', 'completed'], [99, 'games', 'pending'], [20.5, 'books', 'completed'], [7.25, 'toys', 'completed']]) {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { binary, freePort, inheritedEnv, mintToken, startPulseboard, waitFor } from './lib/gateway.mjs';
+import { binary, freePort, inheritedEnv, mintWriteToken, startPulseboard, waitFor } from './lib/gateway.mjs';
 import { startRedis } from './lib/redis.mjs';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pulseboard-worker-http-'));
@@ -85,7 +85,7 @@ describe('worker health and metrics port', () => {
   });
 
   it('the leader counts what it published and says it leads', async () => {
-    const token = mintToken({ rooms: ['live-metrics'] });
+    const token = mintWriteToken();
     // A pending order, committed first, is not published (the pipeline's $match): were it
     // counted, the count would pass 3 by the time the last completed order is counted.
     const pending = await fetch(`${api.url}/api/v1/orders`, {

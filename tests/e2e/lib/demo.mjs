@@ -64,9 +64,14 @@ export function ensureDashboardBuilt() {
   run(['run', 'build']);
 }
 
+// The token of the `curl` line the demo prints: the one that may write orders (scope
+// orders:write), unlike the viewer token of /api/v1/dev-token.
+const PRINTED_TOKEN = /Authorization: Bearer ([\w-]+\.[\w-]+\.[\w-]+)/;
+
 /**
  * Runs `pulseboard demo --port <free> --rate 0 --database sqlite:///<dbPath>` and resolves once
- * /healthz answers. Output goes to this process's stderr so a failure shows the demo's logs.
+ * /healthz answers and the demo has printed its write token (`demo.writeToken`). Its output is
+ * passed on to this process's stdout and stderr so a failure shows the demo's logs.
  */
 export async function startDemo({ dbPath, rate = 0, args = [] }) {
   if (!existsSync(binary)) throw new Error(`no pulseboard binary at ${binary} (set PULSEBOARD_BIN)`);
@@ -77,15 +82,24 @@ export async function startDemo({ dbPath, rate = 0, args = [] }) {
     {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: process.env.PULSEBOARD_LOG_LEVEL || 'warn' },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
+  let printed = '';
+  let writeToken = null;
+  child.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    if (writeToken) return;
+    printed += chunk.toString();
+    writeToken = PRINTED_TOKEN.exec(printed)?.[1] ?? null;
+  });
   const url = `http://127.0.0.1:${port}`;
   const demo = {
     url,
     port,
+    writeToken: null,
     exited: () => exited,
     /** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves with how it ended. */
     async stop(graceMs = 5000) {
@@ -106,6 +120,7 @@ export async function startDemo({ dbPath, rate = 0, args = [] }) {
       },
       { timeoutMs: 15000, what: `pulseboard demo on port ${port}` },
     );
+    demo.writeToken = await waitFor(() => writeToken, { timeoutMs: 5000, what: 'the write token the demo prints' });
   } catch (e) {
     await demo.stop(1000);
     throw e;

@@ -1,4 +1,6 @@
-// The orders API as a client uses it: POST and PATCH with the demo's dev token.
+// The orders API as a client uses it. The demo's dev token (what the dashboard gets) is a viewer
+// token: it reads but cannot write, so POST and PATCH take the write token the demo prints
+// (`demo.writeToken`).
 
 export async function devToken(baseUrl) {
   const res = await fetch(`${baseUrl}/api/v1/dev-token`, { headers: { accept: 'application/json' } });

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { io } from 'socket.io-client';
-import { binary, mintToken, nextEvent, startPulseboard, waitFor } from './gateway.mjs';
+import { binary, mintWriteToken, nextEvent, startPulseboard, waitFor } from './gateway.mjs';
 import { startRedis } from './redis.mjs';
 
 const LEASE_MS = 1000;
@@ -75,7 +75,8 @@ export function describeDataPath({ name, databaseUrl, eventIdPrefix, skip = fals
       // The worker prepares its source (slot, publication, tables) while the gateway starts.
       workers.push(startWorker(redis.url, databaseUrl, 'a'));
       gw = await startPulseboard({ env: { REDIS_URL: redis.url } });
-      token = mintToken({ rooms: ['live-metrics'] });
+      // One token for the socket and the API, so it needs the write scope.
+      token = mintWriteToken({ rooms: ['live-metrics'] });
       socket = io(gw.url, { transports: ['websocket'], auth: { token }, reconnection: false });
       socket.on('metrics-update', (data) => {
         received.set(data.id, data);

@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../../..');
 export const binary = process.env.PULSEBOARD_BIN || path.join(repoRoot, 'build/release/pulseboard');
-export const SECRET = 'interop-test-secret';
+// HS256 needs a secret of 32 bytes or more (RFC 7518 section 3.2); the roles refuse shorter ones.
+export const SECRET = 'interop-test-secret-of-at-least-32-bytes';
+// The scope the orders API wants for POST and PATCH (docs/api.md); reads need none.
+export const WRITE_SCOPE = 'orders:write';
 export const PUBLISH_KEY = 'interop-publish-key';
 
 export async function freePort() {
@@ -33,6 +36,11 @@ export function mintToken(claims = {}, { secret = SECRET, alg = 'HS256', header 
   if (alg === 'none') return `${head}.${payload}.`;
   const sig = createHmac('sha256', secret).update(`${head}.${payload}`).digest('base64url');
   return `${head}.${payload}.${sig}`;
+}
+
+// A token the orders API lets write: mintToken with scope orders:write.
+export function mintWriteToken(claims = {}, options = {}) {
+  return mintToken({ scope: WRITE_SCOPE, ...claims }, options);
 }
 
 export async function waitFor(check, { timeoutMs = 10000, intervalMs = 25, what = 'condition' } = {}) {
