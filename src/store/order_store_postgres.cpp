@@ -236,10 +236,9 @@ std::unique_ptr<OrderStore> open_postgres_store(const std::string& conninfo) {
   auto& first = *conns.front();
   if (!first.ensure_connected())
     throw std::runtime_error("cannot connect to PostgreSQL: " + first.error());
-  auto r = first.exec_script(std::string(postgres_schema_sql()));
-  if (!pg::ok(r.get()))
-    throw std::runtime_error("cannot create the PostgreSQL schema: " +
-                             std::string(PQresultErrorMessage(r.get())));
+  // Under the schema lock: the worker may be creating the same tables this instant.
+  if (auto err = pg::run_schema_setup(first.native()))
+    throw std::runtime_error("cannot create the PostgreSQL schema: " + *err);
   return std::make_unique<PostgresOrderStore>(std::move(conns));
 }
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "store/order_store.hpp"
+
 namespace pulseboard::store::pg {
 
 bool Connection::ensure_connected() {
@@ -46,6 +48,29 @@ bool transient(const Connection& conn, const PGresult* r) {
   const std::string_view s(state);
   return s.starts_with("08") || s.starts_with("53") || s.starts_with("57P") || s == "40001" ||
          s == "40P01";
+}
+
+std::optional<std::string> run_schema_setup(
+    PGconn* conn, const std::function<std::optional<std::string>(PGconn*)>& more) {
+  auto step = [&](const std::string& sql) -> std::optional<std::string> {
+    Result r(PQexec(conn, sql.c_str()));
+    if (ok(r.get())) return std::nullopt;
+    std::string msg = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return msg.empty() ? std::string("lost connection") : msg;
+  };
+  auto fail = [&](std::string msg) -> std::optional<std::string> {
+    Result r(PQexec(conn, "ROLLBACK"));  // harmless when the connection already broke
+    return msg;
+  };
+  if (auto err = step("BEGIN")) return err;
+  if (auto err = step("SELECT pg_advisory_xact_lock(" + std::to_string(kSchemaLockKey) + ")"))
+    return fail(*err);
+  if (auto err = step(std::string(postgres_schema_sql()))) return fail(*err);
+  if (more)
+    if (auto err = more(conn)) return fail(*err);
+  if (auto err = step("COMMIT")) return fail(*err);
+  return std::nullopt;
 }
 
 }  // namespace pulseboard::store::pg

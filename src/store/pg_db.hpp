@@ -3,6 +3,8 @@
 // PQexecParams (text parameters, never spliced into SQL).
 #include <libpq-fe.h>
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +39,7 @@ class Connection {
   // For constant multi-statement SQL (the schema) only; PQexecParams runs one statement.
   Result exec_script(const std::string& sql);
   bool broken() const { return !conn_ || PQstatus(conn_) != CONNECTION_OK; }
+  PGconn* native() const { return conn_; }
 
  private:
   std::string conninfo_;
@@ -48,5 +51,23 @@ bool ok(const PGresult* r);
 // True for failures where retrying later may succeed: lost connection, server shutting down,
 // serialization failures, deadlocks, resource exhaustion.
 bool transient(const Connection& conn, const PGresult* r);
+
+// The key of the transaction-level advisory lock that serialises schema setup (tables, the
+// worker's publication) between every process that runs it at start: API, worker, demo.
+// ASCII "pulsebrd"; any fixed 64-bit value works as long as every process uses the same one.
+inline constexpr std::int64_t kSchemaLockKey = 0x70756c7365627264;
+
+// Runs the store's schema (postgres_schema_sql()) and then `more` (may be empty) in one
+// transaction that first takes pg_advisory_xact_lock(kSchemaLockKey).
+//
+// Why: CREATE TABLE IF NOT EXISTS is not safe under concurrency. Two sessions that both find
+// the table missing both go on to create it, and the loser fails with `duplicate key value
+// violates unique constraint "pg_type_typname_nsp_index"` (or pg_class_relname_nsp_index)
+// instead of skipping; CREATE PUBLICATION has the same race. An API and a worker started at the
+// same instant on a fresh database hit it. Holding the lock, the second session waits until the
+// first committed, then finds everything there and skips. The lock is released at COMMIT or
+// ROLLBACK, also when the connection dies. Returns the error message, or nullopt on success.
+std::optional<std::string> run_schema_setup(
+    PGconn* conn, const std::function<std::optional<std::string>(PGconn*)>& more = {});
 
 }  // namespace pulseboard::store::pg

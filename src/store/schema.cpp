@@ -14,8 +14,15 @@ CREATE TABLE IF NOT EXISTS worker_positions (source TEXT PRIMARY KEY, position T
 
 std::string_view postgres_schema_sql() {
   return R"sql(
+-- Run through pg::run_schema_setup, under an advisory lock (concurrent CREATE ... IF NOT EXISTS
+-- is not safe). REPLICA IDENTITY is set only when missing: ALTER TABLE takes an ACCESS EXCLUSIVE
+-- lock, which would queue every start behind the API's open transactions.
 CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, amount DOUBLE PRECISION NOT NULL, status TEXT NOT NULL, category TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
-ALTER TABLE orders REPLICA IDENTITY FULL;
+DO $$ BEGIN
+  IF (SELECT relreplident FROM pg_class WHERE oid = 'orders'::regclass) <> 'f' THEN
+    ALTER TABLE orders REPLICA IDENTITY FULL;
+  END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at, id);
 CREATE TABLE IF NOT EXISTS idempotency_keys (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, order_id TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());
 )sql";

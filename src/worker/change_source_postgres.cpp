@@ -15,6 +15,7 @@
 #include <deque>
 #include <unordered_map>
 
+#include "store/pg_db.hpp"
 #include "worker/change_source.hpp"
 #include "worker/pgoutput_decoder.hpp"
 #include "worker/postgres_row.hpp"
@@ -170,19 +171,29 @@ class PostgresChangeSource final : public ChangeSource {
     const std::string pub = quote_ident(c, options_.publication);
     const std::string table =
         "orders" + (row_filter_.empty() ? "" : " WHERE (" + row_filter_ + ")");
-    const char* params[] = {options_.publication.c_str()};
-    PgResult exists(PQexecParams(c, "SELECT 1 FROM pg_publication WHERE pubname = $1", 1, nullptr,
-                                 params, nullptr, nullptr, 0));
-    if (PQresultStatus(exists.r) != PGRES_TUPLES_OK) return unavailable("reading publications", c);
-    // Re-stating the table on every start keeps the row filter in step with the pipeline.
-    std::string sql = PQntuples(exists.r) == 0
-                          ? "CREATE PUBLICATION " + pub + " FOR TABLE " + table +
-                                " WITH (publish = 'insert, update')"
-                          : "ALTER PUBLICATION " + pub + " SET TABLE " + table +
-                                "; ALTER PUBLICATION " + pub + " SET (publish = 'insert, update')";
-    PgResult pub_res(PQexec(c, sql.c_str()));
-    if (PQresultStatus(pub_res.r) != PGRES_COMMAND_OK)
-      return unavailable("preparing publication " + options_.publication, c);
+    // The store's tables and the publication, in one transaction under the schema lock
+    // (pg::run_schema_setup): an API starting at the same instant creates the same tables, and
+    // a concurrent CREATE ... IF NOT EXISTS or CREATE PUBLICATION fails instead of skipping.
+    // With the tables created here too, the worker does not depend on the API starting first.
+    auto schema = store::pg::run_schema_setup(c, [&](PGconn* conn) -> std::optional<std::string> {
+      const char* params[] = {options_.publication.c_str()};
+      PgResult exists(PQexecParams(conn, "SELECT 1 FROM pg_publication WHERE pubname = $1", 1,
+                                   nullptr, params, nullptr, nullptr, 0));
+      if (PQresultStatus(exists.r) != PGRES_TUPLES_OK)
+        return "reading publications: " + std::string(PQerrorMessage(conn));
+      // Re-stating the table on every start keeps the row filter in step with the pipeline.
+      std::string sql = PQntuples(exists.r) == 0 ? "CREATE PUBLICATION " + pub + " FOR TABLE " +
+                                                       table + " WITH (publish = 'insert, update')"
+                                                 : "ALTER PUBLICATION " + pub + " SET TABLE " +
+                                                       table + "; ALTER PUBLICATION " + pub +
+                                                       " SET (publish = 'insert, update')";
+      PgResult pub_res(PQexec(conn, sql.c_str()));
+      if (PQresultStatus(pub_res.r) != PGRES_COMMAND_OK)
+        return "preparing publication " + options_.publication + ": " +
+               std::string(PQerrorMessage(conn));
+      return std::nullopt;
+    });
+    if (schema) return SourceError{SourceError::Kind::unavailable, "schema setup: " + *schema};
 
     const char* slot[] = {options_.slot.c_str()};
     PgResult slot_res(PQexecParams(
@@ -194,11 +205,24 @@ class PostgresChangeSource final : public ChangeSource {
       PgResult created(PQexecParams(
           c, "SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')", 1, nullptr,
           slot, nullptr, nullptr, 0));
-      if (PQresultStatus(created.r) != PGRES_TUPLES_OK)
-        return unavailable("creating replication slot " + options_.slot, c);
-      confirmed_ = pgoutput::parse_lsn(PQgetvalue(created.r, 0, 0)).value_or(0);
-      spdlog::info("worker: created replication slot {} at {}", options_.slot,
-                   pgoutput::format_lsn(confirmed_));
+      if (PQresultStatus(created.r) == PGRES_TUPLES_OK) {
+        confirmed_ = pgoutput::parse_lsn(PQgetvalue(created.r, 0, 0)).value_or(0);
+        spdlog::info("worker: created replication slot {} at {}", options_.slot,
+                     pgoutput::format_lsn(confirmed_));
+      } else {
+        // Not under the schema lock: creating a logical slot waits for every running
+        // transaction, so it must not run inside one (nor make others wait for it). Another
+        // worker that created the same slot meanwhile (42710 duplicate_object) is fine: read it.
+        const char* state = PQresultErrorField(created.r, PG_DIAG_SQLSTATE);
+        if (!state || std::string_view(state) != "42710")
+          return unavailable("creating replication slot " + options_.slot, c);
+        PgResult again(PQexecParams(
+            c, "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = $1", 1,
+            nullptr, slot, nullptr, nullptr, 0));
+        if (PQresultStatus(again.r) != PGRES_TUPLES_OK || PQntuples(again.r) == 0)
+          return unavailable("reading replication slot " + options_.slot, c);
+        confirmed_ = pgoutput::parse_lsn(PQgetvalue(again.r, 0, 0)).value_or(0);
+      }
     } else {
       confirmed_ = pgoutput::parse_lsn(PQgetvalue(slot_res.r, 0, 0)).value_or(0);
     }

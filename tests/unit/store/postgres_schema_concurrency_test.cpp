@@ -1,0 +1,116 @@
+// Schema setup is safe when several processes run it at the same instant on a fresh database
+// (an API and a worker started together): every one succeeds. Runs when PULSEBOARD_DATABASE_URL
+// points at a PostgreSQL whose role may CREATE DATABASE (scripts/lib/postgres.sh: pg_start).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/order_store.hpp"
+#include "store/pg_db.hpp"
+
+namespace pulseboard::store {
+namespace {
+
+constexpr int kRounds = 6;
+constexpr int kConcurrent = 6;
+
+// The URL with its database name replaced (a libpq URL: .../dbname[?params]).
+std::string with_database(const std::string& url, const std::string& db) {
+  const auto query = url.find('?');
+  const std::string base = url.substr(0, query);
+  const auto slash = base.rfind('/');
+  return base.substr(0, slash + 1) + db + (query == std::string::npos ? "" : url.substr(query));
+}
+
+class PostgresSchemaConcurrency : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* url = std::getenv("PULSEBOARD_DATABASE_URL");
+    if (!url || !*url) GTEST_SKIP() << "PULSEBOARD_DATABASE_URL is not set";
+    url_ = url;
+    admin_ = std::make_unique<pg::Connection>(url_);
+    ASSERT_TRUE(admin_->ensure_connected()) << admin_->error();
+  }
+
+  // A fresh, empty database; dropped in TearDown.
+  std::string fresh_database(int round) {
+    const std::string name =
+        "pb_schema_race_" + std::to_string(::getpid()) + "_" + std::to_string(round);
+    admin_->exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    auto r = admin_->exec("CREATE DATABASE " + name);
+    EXPECT_TRUE(pg::ok(r.get())) << PQresultErrorMessage(r.get());
+    created_.push_back(name);
+    return with_database(url_, name);
+  }
+
+  void TearDown() override {
+    for (auto& name : created_) admin_->exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  }
+
+  std::string url_;
+  std::unique_ptr<pg::Connection> admin_;
+  std::vector<std::string> created_;
+};
+
+TEST_F(PostgresSchemaConcurrency, EverySessionSucceedsWhenAllStartAtOnceOnAFreshDatabase) {
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string db = fresh_database(round);
+    // Connect first, then release every thread at once: the race is in the DDL, not in connect.
+    std::vector<std::unique_ptr<pg::Connection>> conns;
+    for (int i = 0; i < kConcurrent; ++i) {
+      conns.push_back(std::make_unique<pg::Connection>(db));
+      ASSERT_TRUE(conns.back()->ensure_connected()) << conns.back()->error();
+    }
+    std::atomic<int> ready{0};
+    std::vector<std::string> errors(kConcurrent);
+    {
+      std::vector<std::jthread> threads;
+      for (int i = 0; i < kConcurrent; ++i)
+        threads.emplace_back([&, i] {
+          ready++;
+          while (ready.load() < kConcurrent) std::this_thread::yield();
+          if (auto err = pg::run_schema_setup(conns[i]->native())) errors[i] = *err;
+        });
+    }
+    for (int i = 0; i < kConcurrent; ++i)
+      EXPECT_EQ(errors[i], "") << "round " << round << ", session " << i;
+    auto check = conns[0]->exec("SELECT relreplident FROM pg_class WHERE oid = 'orders'::regclass");
+    ASSERT_TRUE(pg::ok(check.get()));
+    EXPECT_STREQ(PQgetvalue(check.get(), 0, 0), "f");
+  }
+}
+
+TEST_F(PostgresSchemaConcurrency, StoresOpenedAtOnceOnAFreshDatabaseAllWork) {
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string db = fresh_database(100 + round);
+    std::atomic<int> ready{0};
+    std::vector<std::string> errors(kConcurrent);
+    std::vector<std::unique_ptr<OrderStore>> stores(kConcurrent);
+    {
+      std::vector<std::jthread> threads;
+      for (int i = 0; i < kConcurrent; ++i)
+        threads.emplace_back([&, i] {
+          ready++;
+          while (ready.load() < kConcurrent) std::this_thread::yield();
+          try {
+            stores[i] = open_store(db);
+          } catch (const std::exception& e) {
+            errors[i] = e.what();
+          }
+        });
+    }
+    for (int i = 0; i < kConcurrent; ++i) {
+      ASSERT_EQ(errors[i], "") << "round " << round << ", store " << i;
+      auto created = stores[i]->create({1, OrderStatus::completed, "race"}, {}, "");
+      EXPECT_TRUE(std::holds_alternative<Created>(created));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pulseboard::store
