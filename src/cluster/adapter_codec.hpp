@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/limits.hpp"
+
 namespace pulseboard::cluster {
 
 inline constexpr std::string_view kDefaultKey = "socket.io";
@@ -43,12 +45,20 @@ struct BroadcastMessage {
   bool operator==(const BroadcastMessage&) const = default;
 };
 
+// Every encoder and decoder below works within `limits` (limits.hpp). When it refuses a message,
+// `crossed` (if given) says which bound it crossed, Bound::none when the message is malformed
+// instead; it is set to Bound::none on success too.
+//
 // msgpack `[uid, {type:2,data,nsp[,id]}, {rooms,except,flags}]`, byte-identical to notepack.io.
 // With uid "emitter" the options are written in the emitter's order {rooms,flags,except}.
-// Empty only if `data` nests deeper than msgpack::kMaxDepth or names a missing attachment.
-std::string encode_broadcast(const BroadcastMessage& message);
-// nullopt on malformed input. A missing packet.nsp means "/".
-std::optional<BroadcastMessage> decode_broadcast(std::string_view bytes);
+// Empty if `data` nests deeper than msgpack::kMaxDepth, names a missing attachment, or would
+// encode (attachments expanded) past limits.max_encoded_bytes; the size is known before any
+// of it is allocated.
+std::string encode_broadcast(const BroadcastMessage& message, const Limits& limits = {},
+                             Bound* crossed = nullptr);
+// nullopt on malformed input or past a bound. A missing packet.nsp means "/".
+std::optional<BroadcastMessage> decode_broadcast(std::string_view bytes, const Limits& limits = {},
+                                                 Bound* crossed = nullptr);
 
 // Channels, for key `prefix` (default "socket.io") and namespace `nsp`.
 // Broadcasts: `<prefix>#<nsp>#`, or `<prefix>#<nsp>#<room>#` when there is exactly one room.
@@ -91,9 +101,12 @@ struct Request {
   bool operator==(const Request&) const = default;
 };
 
-std::string encode_request(const Request& request);
-// nullopt on malformed input or an unknown type. JSON is recognised by a leading '{'.
-std::optional<Request> decode_request(std::string_view bytes);
+std::string encode_request(const Request& request, const Limits& limits = {},
+                           Bound* crossed = nullptr);
+// nullopt on malformed input, an unknown type or past a bound. JSON is recognised by a
+// leading '{'.
+std::optional<Request> decode_request(std::string_view bytes, const Limits& limits = {},
+                                      Bound* crossed = nullptr);
 
 // A response on `<prefix>-response#<nsp>#[<uid>#]`. JSON, except BROADCAST_ACK, which is
 // msgpack. Fields are present as the request type needs them.
@@ -109,7 +122,13 @@ struct Response {
   bool operator==(const Response&) const = default;
 };
 
-std::string encode_response(const Response& response);
-std::optional<Response> decode_response(std::string_view bytes);
+// Empty past limits.max_encoded_bytes: a BROADCAST_ACK carries a client's ack, whose
+// placeholders may all name one large attachment.
+std::string encode_response(const Response& response, const Limits& limits = {},
+                            Bound* crossed = nullptr);
+// The `rooms` of an ALL_ROOMS answer are a server's whole room list: only the message size and
+// the room name length bound it, not max_rooms.
+std::optional<Response> decode_response(std::string_view bytes, const Limits& limits = {},
+                                        Bound* crossed = nullptr);
 
 }  // namespace pulseboard::cluster

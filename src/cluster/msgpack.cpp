@@ -17,12 +17,30 @@ namespace {
 
 // ---- encoding ----
 
-void put_be(std::string& out, std::uint64_t v, int bytes) {
+// Where encoding writes: a std::string, or a Counter that only adds up the size, so the size of
+// an encoding (attachments expanded) is known before anything is allocated for it.
+struct Counter {
+  std::size_t size = 0;
+  std::size_t limit = std::numeric_limits<std::size_t>::max();
+  void push_back(char) { ++size; }
+  void append(const char*, std::size_t n) { size += n; }
+  void append(const std::string& s) { size += s.size(); }
+};
+bool over(const std::string&) {
+  return false;
+}
+bool over(const Counter& c) {
+  return c.size > c.limit;
+}
+
+template <class Out>
+void put_be(Out& out, std::uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
-void put_header(std::string& out, std::size_t n, unsigned char fix, std::size_t fix_limit,
-                unsigned char b8, unsigned char b16, unsigned char b32) {
+template <class Out>
+void put_header(Out& out, std::size_t n, unsigned char fix, std::size_t fix_limit, unsigned char b8,
+                unsigned char b16, unsigned char b32) {
   if (n < fix_limit) {
     out.push_back(static_cast<char>(fix | n));
   } else if (b8 != 0 && n < 0x100) {
@@ -37,7 +55,8 @@ void put_header(std::string& out, std::size_t n, unsigned char fix, std::size_t 
   }
 }
 
-void put_uint(std::string& out, std::uint64_t v) {
+template <class Out>
+void put_uint(Out& out, std::uint64_t v) {
   if (v < 0x80) {
     out.push_back(static_cast<char>(v));
   } else if (v < 0x100) {
@@ -55,7 +74,8 @@ void put_uint(std::string& out, std::uint64_t v) {
   }
 }
 
-void put_int(std::string& out, std::int64_t v) {
+template <class Out>
+void put_int(Out& out, std::int64_t v) {
   if (v >= 0) return put_uint(out, static_cast<std::uint64_t>(v));
   auto bits = static_cast<std::uint64_t>(v);
   if (v >= -0x20) {
@@ -75,7 +95,8 @@ void put_int(std::string& out, std::int64_t v) {
   }
 }
 
-void put_double(std::string& out, double d) {
+template <class Out>
+void put_double(Out& out, double d) {
   // notepack: integral finite numbers are integers (-0 included, as 0).
   if (std::isfinite(d) && std::floor(d) == d) {
     if (d >= 0 && d < 18446744073709551616.0) return put_uint(out, static_cast<std::uint64_t>(d));
@@ -97,8 +118,12 @@ std::int64_t placeholder_num(const json::object& o) {
   return -1;
 }
 
-bool put_value(std::string& out, const json::value& v, const std::vector<std::string>& att,
+// False when nesting exceeds kMaxDepth, a placeholder names a missing attachment, or (Counter)
+// the size went past its limit: a placeholder repeated a million times is not added up further.
+template <class Out>
+bool put_value(Out& out, const json::value& v, const std::vector<std::string>& att,
                std::size_t depth) {
+  if (over(out)) return false;
   switch (v.kind()) {
     case json::kind::null:
       out.push_back('\xc0');
@@ -155,7 +180,8 @@ bool put_value(std::string& out, const json::value& v, const std::vector<std::st
 
 class Reader {
  public:
-  Reader(std::string_view in, std::vector<std::string>& att) : in_(in), att_(att) {}
+  Reader(std::string_view in, std::vector<std::string>& att, const DecodeLimits& limits)
+      : in_(in), att_(att), limits_(limits) {}
 
   std::variant<json::value, DecodeError> top() {
     json::value v;
@@ -201,14 +227,19 @@ class Reader {
   Err bin(std::size_t n, json::value& v) {
     std::string_view s;
     if (auto e = bytes(n, s)) return e;
+    if (att_.size() >= limits_.max_attachments) return DecodeError::too_many_attachments;
     v = placeholder(att_.size());
     att_.emplace_back(s);
     return std::nullopt;
   }
 
+  // Whether `n` more values fit in the bound, before room is reserved for them.
+  bool values_fit(std::size_t n) const { return n <= limits_.max_values - values_; }
+
   Err array(std::size_t n, json::value& v, std::size_t depth) {
     if (depth >= kMaxDepth) return DecodeError::too_deep;
     if (!has(n)) return DecodeError::truncated;  // every element takes at least one byte
+    if (!values_fit(n)) return DecodeError::too_many_values;
     auto& a = v.emplace_array();
     a.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -222,6 +253,7 @@ class Reader {
   Err map(std::size_t n, json::value& v, std::size_t depth) {
     if (depth >= kMaxDepth) return DecodeError::too_deep;
     if (!has(n)) return DecodeError::truncated;
+    if (!values_fit(2 * n)) return DecodeError::too_many_values;  // n <= input size: no overflow
     auto& o = v.emplace_object();
     o.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -240,6 +272,8 @@ class Reader {
 
   Err value(json::value& v, std::size_t depth) {
     if (!has(1)) return DecodeError::truncated;
+    if (values_ >= limits_.max_values) return DecodeError::too_many_values;
+    ++values_;
     auto b = static_cast<unsigned char>(in_[pos_++]);
     std::uint64_t n = 0;
     if (b <= 0x7f) {
@@ -339,13 +373,21 @@ class Reader {
   std::string_view in_;
   std::size_t pos_ = 0;
   std::vector<std::string>& att_;
+  const DecodeLimits& limits_;
+  std::size_t values_ = 0;  // decoded so far, keys included
 };
 
 }  // namespace
 
 std::variant<json::value, DecodeError> decode(std::string_view bytes,
                                               std::vector<std::string>& attachments) {
-  return Reader(bytes, attachments).top();
+  return decode(bytes, attachments, DecodeLimits{});
+}
+
+std::variant<json::value, DecodeError> decode(std::string_view bytes,
+                                              std::vector<std::string>& attachments,
+                                              const DecodeLimits& limits) {
+  return Reader(bytes, attachments, limits).top();
 }
 
 bool encode_to(std::string& out, const json::value& value,
@@ -360,11 +402,56 @@ std::optional<std::string> encode(const json::value& value,
   return out;
 }
 
+std::variant<std::size_t, EncodeError> encoded_size(const json::value& value,
+                                                    const std::vector<std::string>& attachments,
+                                                    std::size_t limit) {
+  Counter counter;
+  counter.limit = limit;
+  bool ok = put_value(counter, value, attachments, 0);
+  if (over(counter)) return EncodeError::too_large;
+  if (!ok) return EncodeError::unencodable;
+  return counter.size;
+}
+
+std::variant<std::string, EncodeError> encode_bounded(const json::value& value,
+                                                      const std::vector<std::string>& attachments,
+                                                      std::size_t max_bytes) {
+  auto size = encoded_size(value, attachments, max_bytes);
+  if (auto* e = std::get_if<EncodeError>(&size)) return *e;
+  std::string out;
+  out.reserve(std::get<std::size_t>(size));
+  if (!encode_to(out, value, attachments)) return EncodeError::unencodable;
+  return out;
+}
+
 json::object placeholder(std::size_t num) {
   json::object o;
   o["_placeholder"] = true;
   o["num"] = static_cast<std::int64_t>(num);
   return o;
+}
+
+bool placeholders_in_range(const json::value& value, std::size_t attachments) {
+  if (const auto* a = value.if_array()) {
+    for (const auto& item : *a)
+      if (!placeholders_in_range(item, attachments)) return false;
+    return true;
+  }
+  const auto* o = value.if_object();
+  if (!o) return true;
+  if (const auto* flag = o->if_contains("_placeholder");
+      flag && flag->is_bool() && flag->get_bool()) {
+    // As the gateway's Socket.IO decoder checks a client's packets: other keys may be there.
+    const auto* num = o->if_contains("num");
+    if (!num) return false;
+    if (const auto* u = num->if_uint64()) return *u < attachments;
+    if (const auto* i = num->if_int64())
+      return *i >= 0 && static_cast<std::uint64_t>(*i) < attachments;
+    return false;
+  }
+  for (const auto& member : *o)
+    if (!placeholders_in_range(member.value(), attachments)) return false;
+  return true;
 }
 
 }  // namespace pulseboard::cluster::msgpack

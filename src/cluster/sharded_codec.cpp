@@ -1,8 +1,6 @@
 #include "cluster/sharded_codec.hpp"
 
 #include "cluster/codec_fields.hpp"
-#include "cluster/msgpack.hpp"
-#include "common/json_text.hpp"
 
 namespace pulseboard::cluster::sharded {
 
@@ -105,34 +103,39 @@ bool valid_data(const Message& m) {
 
 }  // namespace
 
-std::string encode(const Message& m) {
+std::string encode(const Message& m, const Limits& limits, Bound* crossed) {
   json::object o;
   o["type"] = static_cast<int>(m.type);
   if (auto data = encode_data(m)) o["data"] = std::move(*data);
   o["uid"] = m.uid;
   o["nsp"] = m.nsp;
-  if (may_carry_binary(m.type) && !m.attachments.empty())
-    return msgpack::encode(o, m.attachments).value_or(std::string{});
-  return to_json_text(o);  // doubles as JSON.stringify writes them: 1.5, not 1.5E0
+  Check check{limits};
+  std::string bytes = may_carry_binary(m.type) && !m.attachments.empty()
+                          ? msgpack_within(o, m.attachments, check)
+                          // doubles as JSON.stringify writes them: 1.5, not 1.5E0
+                          : json_within(o, check);
+  if (crossed) *crossed = check.crossed;
+  return bytes;
 }
 
-Decoded decode(std::string_view bytes) {
-  Decoded out;
+namespace {
+
+void decode_within(std::string_view bytes, Check& check, Decoded& out) {
   std::vector<std::string> attachments;
-  auto v = parse_json_or_msgpack(bytes, attachments);
-  if (!v || !v->is_object()) return out;
+  auto v = parse_json_or_msgpack(bytes, attachments, check);
+  if (!v || !v->is_object()) return;
   auto& o = v->get_object();
   auto type = read_uint(o.if_contains("type"));
-  auto uid = read_string(o, "uid");
-  auto nsp = read_string(o, "nsp");
+  auto uid = read_id(o, "uid", check);
+  auto nsp = read_id(o, "nsp", check);
   if (!type || !uid || !nsp) {
     out.error = DecodeError::bad_envelope;
-    return out;
+    return;
   }
   if (*type < static_cast<std::uint64_t>(T::initial_heartbeat) ||
       *type > static_cast<std::uint64_t>(T::adapter_close)) {
     out.error = DecodeError::unknown_type;
-    return out;
+    return;
   }
   Message m;
   m.type = static_cast<MessageType>(*type);
@@ -140,19 +143,19 @@ Decoded decode(std::string_view bytes) {
   m.nsp = std::move(*nsp);
   out.error = DecodeError::bad_data;
   if (auto* data = o.if_contains("data")) {
-    if (!data->is_object()) return out;
+    if (!data->is_object()) return;
     auto& d = data->get_object();
     if (d.contains("requestId")) {
-      m.request_id = read_string(d, "requestId");
-      if (!m.request_id) return out;
+      m.request_id = read_id(d, "requestId", check);
+      if (!m.request_id) return;
     }
     if (auto* opts = d.if_contains("opts")) {
-      m.opts = decode_opts(opts);
-      if (!m.opts) return out;
+      m.opts = decode_opts(opts, check);
+      if (!m.opts) return;
     }
     if (auto* rooms = d.if_contains("rooms")) {
-      auto r = read_strings(rooms);
-      if (!r) return out;
+      auto r = read_strings(rooms, check);
+      if (!r) return;
       m.rooms = std::move(*r);
     }
     if (auto* close = d.if_contains("close"); close && close->is_bool())
@@ -162,8 +165,21 @@ Decoded decode(std::string_view bytes) {
     m.client_count = read_uint(d.if_contains("clientCount"));
   }
   m.attachments = std::move(attachments);
-  if (!valid_data(m)) return out;
+  if (!valid_data(m)) return;
   out.message = std::move(m);
+}
+
+}  // namespace
+
+Decoded decode(std::string_view bytes, const Limits& limits) {
+  Decoded out;
+  Check check{limits};
+  decode_within(bytes, check, out);
+  if (!check.ok()) {
+    out.message.reset();
+    out.error = DecodeError::over_limit;
+    out.crossed = check.crossed;
+  }
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cluster/adapter_codec.hpp"
+#include "cluster/limits.hpp"
 
 namespace pulseboard::cluster::sharded {
 
@@ -53,21 +54,24 @@ struct Message {
 };
 
 // Byte-identical to the Node adapter for the same message (JSON.stringify key order, or
-// notepack). Empty only when nesting exceeds msgpack::kMaxDepth or a placeholder names a
-// missing attachment.
-std::string encode(const Message& message);
+// notepack). Empty when nesting exceeds msgpack::kMaxDepth, a placeholder names a missing
+// attachment, or the encoding (attachments expanded) would exceed limits.max_encoded_bytes,
+// which is known before any of it is allocated; `crossed` then says Bound::encoded_bytes.
+std::string encode(const Message& message, const Limits& limits = {}, Bound* crossed = nullptr);
 
 enum class DecodeError {
   not_an_object = 1,  // neither a JSON object nor a msgpack map
   bad_envelope,       // type, uid or nsp missing or of the wrong kind
   unknown_type,
-  bad_data,  // `data` lacks what its type needs
+  bad_data,    // `data` lacks what its type needs
+  over_limit,  // past a bound of limits.hpp: `crossed` says which
 };
 struct Decoded {
   std::optional<Message> message;
   DecodeError error = DecodeError::not_an_object;  // meaningful when `message` is empty
+  Bound crossed = Bound::none;                     // with DecodeError::over_limit
 };
-Decoded decode(std::string_view bytes);
+Decoded decode(std::string_view bytes, const Limits& limits = {});
 
 // `subscriptionMode`: which rooms get a channel of their own (PROTOCOL.md §5.2).
 enum class SubscriptionMode {
