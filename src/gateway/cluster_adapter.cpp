@@ -37,18 +37,44 @@ void ClusterAdapter::subscribe(const std::string& nsp) {
                        if (auto self = weak.lock()) self->on_request(nsp, payload);
                      });
   // This gateway sends no requests, so responses are never awaited here; the subscriptions
-  // exist because every member of the Node cluster holds them (PROTOCOL.md §5.5).
+  // exist because every member of the Node cluster holds them (PROTOCOL.md §5.5). Their
+  // payloads are never decoded.
   auto ignore = [](std::string_view, std::string_view) {};
   broker_->subscribe(cluster::response_channel(key, nsp), ignore);
   broker_->subscribe(cluster::response_channel(key, nsp, uid_), ignore);
 }
 
+void ClusterAdapter::refuse(cluster::Bound bound, std::string_view what, std::size_t bytes) {
+  local::refuse(server_, "cluster adapter", bound, what, bytes);
+}
+
+// The bounds keep what a peer can make this gateway allocate far below what it can; a
+// std::bad_alloc while decoding or applying one message (a tight cgroup, many large messages
+// at once) still drops that message only, instead of ending the process and every connection
+// it serves.
 void ClusterAdapter::on_broadcast(const std::string& nsp, std::string_view channel,
                                   std::string_view payload) {
+  auto bound = cluster::refuse_on_bad_alloc([&] { receive_broadcast(nsp, channel, payload); });
+  if (bound != cluster::Bound::none) refuse(bound, "broadcast", payload.size());
+}
+
+void ClusterAdapter::on_request(const std::string& nsp, std::string_view payload) {
+  auto bound = cluster::refuse_on_bad_alloc([&] { receive_request(nsp, payload); });
+  if (bound != cluster::Bound::none) refuse(bound, "request", payload.size());
+}
+
+void ClusterAdapter::receive_broadcast(const std::string& nsp, std::string_view channel,
+                                       std::string_view payload) {
+  const auto& limits = options_.limits;
+  // The channel comes from the publisher too (any `socket.io#<nsp>#...` matches the pattern).
+  if (channel.size() + payload.size() > limits.max_message_bytes)
+    return refuse(cluster::Bound::message_bytes, "broadcast", payload.size());
   if (!cluster::broadcast_room(options_.key, nsp, channel)) return;
-  auto message = cluster::decode_broadcast(payload);
+  cluster::Bound crossed = cluster::Bound::none;
+  auto message = cluster::decode_broadcast(payload, limits, &crossed);
   auto& metrics = server_.context().metrics;
   if (!message) {
+    if (crossed != cluster::Bound::none) return refuse(crossed, "broadcast", payload.size());
     metrics.adapter_messages_malformed.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("cluster adapter: undecodable broadcast on {} ({} bytes)", channel,
                   payload.size());
@@ -56,14 +82,20 @@ void ClusterAdapter::on_broadcast(const std::string& nsp, std::string_view chann
   }
   if (message->uid == uid_ || message->nsp != nsp) return;
   metrics.adapter_messages_total.fetch_add(1, std::memory_order_relaxed);
-  local::broadcast(server_, nsp, std::move(message->data), std::move(message->attachments),
-                   message->opts);
+  if (!local::broadcast(server_, nsp, std::move(message->data), std::move(message->attachments),
+                        message->opts)) {
+    metrics.adapter_messages_malformed.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("cluster adapter: broadcast on {} is no event or names a missing attachment",
+                  channel);
+  }
 }
 
-void ClusterAdapter::on_request(const std::string& nsp, std::string_view payload) {
-  auto request = cluster::decode_request(payload);
+void ClusterAdapter::receive_request(const std::string& nsp, std::string_view payload) {
+  cluster::Bound crossed = cluster::Bound::none;
+  auto request = cluster::decode_request(payload, options_.limits, &crossed);
   auto& metrics = server_.context().metrics;
   if (!request) {
+    if (crossed != cluster::Bound::none) return refuse(crossed, "request", payload.size());
     metrics.adapter_messages_malformed.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("cluster adapter: undecodable request ({} bytes)", payload.size());
     return;
@@ -94,10 +126,22 @@ void ClusterAdapter::on_request(const std::string& nsp, std::string_view payload
   }
 }
 
+// Runs on an event loop (after gathering, or inside a client's ack): the response carries
+// what a client answered, so it is encoded within its bound, and a std::bad_alloc while
+// encoding it loses this response only (see on_broadcast).
 void ClusterAdapter::respond(const std::string& nsp, const cluster::Response& response) {
+  cluster::Bound crossed = cluster::Bound::none;
+  std::string bytes;
+  auto memory = cluster::refuse_on_bad_alloc(
+      [&] { bytes = cluster::encode_response(response, options_.limits, &crossed); });
+  if (memory != cluster::Bound::none) crossed = memory;
+  if (bytes.empty()) {
+    if (crossed != cluster::Bound::none) return refuse(crossed, "response", 0);
+    return local::warn_unencodable("cluster adapter", "response");
+  }
   // Always the shared response channel: every Node adapter subscribes it, whatever its
   // publishOnSpecificResponseChannel setting.
-  broker_->publish(cluster::response_channel(options_.key, nsp), cluster::encode_response(response),
+  broker_->publish(cluster::response_channel(options_.key, nsp), std::move(bytes),
                    [](std::error_code ec) {
                      if (ec)
                        spdlog::warn("cluster adapter: response not published: {}", ec.message());

@@ -12,12 +12,18 @@
 // The gateway itself originates no adapter traffic: everything it delivers comes from the bridge
 // channel, to which every gateway subscribes, so re-publishing it here would deliver it twice.
 // Messages carrying this gateway's own uid are ignored, as the Node adapter does.
+//
+// Whatever arrives on these channels is hostile until it is within Options::limits
+// (cluster/limits.hpp): a message past a bound is dropped, counted in
+// adapter_messages_over_limit and logged (rate-limited), and so is a response that would
+// encode past its bound (a client's ack whose placeholders all name one large attachment).
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "broker/broker.hpp"
 #include "cluster/adapter_codec.hpp"
+#include "cluster/limits.hpp"
 
 namespace pulseboard::gateway {
 
@@ -27,6 +33,7 @@ class ClusterAdapter : public std::enable_shared_from_this<ClusterAdapter> {
  public:
   struct Options {
     std::string key = std::string(cluster::kDefaultKey);  // the Node adapter's `key` option
+    cluster::Limits limits{};
   };
 
   // Subscribes for every namespace the server serves. The broker must support psubscribe
@@ -41,8 +48,13 @@ class ClusterAdapter : public std::enable_shared_from_this<ClusterAdapter> {
  private:
   ClusterAdapter(Server& server, std::shared_ptr<broker::Broker> broker, Options options);
   void subscribe(const std::string& nsp);
+  // The message boundary: each runs its receive_* under refuse_on_bad_alloc.
   void on_broadcast(const std::string& nsp, std::string_view channel, std::string_view payload);
   void on_request(const std::string& nsp, std::string_view payload);
+  void receive_broadcast(const std::string& nsp, std::string_view channel,
+                         std::string_view payload);
+  void receive_request(const std::string& nsp, std::string_view payload);
+  void refuse(cluster::Bound bound, std::string_view what, std::size_t bytes);
 
   // Request handlers (cluster_adapter_requests.cpp).
   void answer_sockets(const std::string& nsp, const cluster::Request& request);

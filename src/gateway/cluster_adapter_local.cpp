@@ -1,11 +1,16 @@
 #include "gateway/cluster_adapter_local.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <mutex>
 
+#include "cluster/msgpack.hpp"
 #include "gateway/cluster_loops.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/server.hpp"
@@ -51,9 +56,12 @@ json::object socket_details(Socket& s) {
                       {"data", std::move(data)}};
 }
 
-bool is_event_data(const json::value& data) {
+// [event, ...args] whose placeholders all name an attachment: anything else would make
+// socket.io-client drop its connection ("parse error"), so it is never sent on.
+bool is_event_data(const json::value& data, std::size_t attachments) {
   const auto* a = data.if_array();
-  return a && !a->empty() && a->front().is_string();
+  return a && !a->empty() && a->front().is_string() &&
+         cluster::msgpack::placeholders_in_range(data, attachments);
 }
 
 // One broadcast with acks: the count must be handed on before any client's ack. Acks that
@@ -64,11 +72,62 @@ struct AckBroadcast {
   std::vector<std::pair<json::value, std::vector<std::string>>> early;
 };
 
+// One limiter for every adapter of the process: a peer that floods refusals gets one line per
+// 10 s, however it spreads them over namespaces and formats.
+cluster::WarnLimiter& refusal_log() {
+  static cluster::WarnLimiter limiter(1, std::chrono::seconds(10));
+  return limiter;
+}
+
+// Runs `apply` when `per_socket` bytes for every target socket stay within the fan-out bound;
+// otherwise refuses the request and runs `refused`. Connected sockets of all namespaces are an
+// upper bound on the targets known without a round trip; only when that bound is too high
+// are the targets counted on each loop first, and the decision made on the exact count.
+void within_fanout(Server& server, const std::string& nsp, const Target& t, std::size_t per_socket,
+                   const cluster::Limits& limits, std::string_view what,
+                   std::function<void()> apply, std::function<void()> refused) {
+  auto connected = server.context().metrics.sockets_connected.load(std::memory_order_relaxed);
+  if (cluster::fanout_within(static_cast<std::size_t>(std::max<std::int64_t>(connected, 0)),
+                             per_socket, limits))
+    return apply();
+  gather_loops<std::size_t>(
+      server.context(),
+      [nsp, t](Loop& loop) { return loop.rooms.select(nsp, t.rooms, t.except).size(); },
+      [&server, per_socket, limits, what = std::string(what), apply = std::move(apply),
+       refused = std::move(refused)](std::vector<std::size_t> counts) {
+        std::size_t total = 0;
+        for (auto c : counts) total += c;
+        if (cluster::fanout_within(total, per_socket, limits)) return apply();
+        refuse(server, "adapter", cluster::Bound::fanout_bytes, what,
+               total > std::numeric_limits<std::size_t>::max() / per_socket
+                   ? std::numeric_limits<std::size_t>::max()
+                   : total * per_socket);
+        refused();
+      });
+}
+
 }  // namespace
+
+void refuse(Server& server, std::string_view adapter, cluster::Bound bound, std::string_view what,
+            std::size_t bytes) {
+  server.context().metrics.adapter_messages_over_limit.fetch_add(1, std::memory_order_relaxed);
+  auto left_out = refusal_log().admit();
+  if (!left_out) return;
+  std::string size = bytes ? fmt::format(" of {} bytes", bytes) : std::string();
+  spdlog::warn("{}: dropped a {}{} past its bound on {} ({} similar lines left out)", adapter, what,
+               size, cluster::to_string(bound), *left_out);
+}
+
+void warn_unencodable(std::string_view adapter, std::string_view what) {
+  auto left_out = refusal_log().admit();
+  if (!left_out) return;
+  spdlog::warn("{}: a {} could not be encoded ({} similar lines left out)", adapter, what,
+               *left_out);
+}
 
 bool broadcast(Server& server, const std::string& nsp, json::value data,
                std::vector<std::string> attachments, const cluster::BroadcastOptions& opts) {
-  if (!is_event_data(data)) return false;
+  if (!is_event_data(data, attachments.size())) return false;
   sio::Packet packet;
   packet.type = sio::PacketType::event;  // encode() writes BINARY_EVENT when attachments exist
   packet.nsp = nsp;
@@ -103,28 +162,39 @@ void fetch_sockets(Server& server, const std::string& nsp, Target t,
 }
 
 void update_membership(Server& server, const std::string& nsp, Target t,
-                       std::vector<std::string> rooms, bool join,
+                       std::vector<std::string> rooms, bool join, const cluster::Limits& limits,
                        std::function<void(std::size_t)> done) {
-  gather_loops<std::size_t>(
-      server.context(),
-      [nsp, t, rooms, join](Loop& loop) {
-        auto sockets = loop.rooms.select(nsp, t.rooms, t.except);
-        for (Socket* s : sockets)
-          for (const auto& room : rooms) {
-            // The token's room list binds remote joins too: a JWT that limits a dashboard to
-            // some rooms is not widened by another server's socketsJoin.
-            if (join && s->may_join(room))
-              s->client().join(*s, room);
-            else if (!join)
-              s->client().leave(*s, room);
-          }
-        return sockets.size();
-      },
-      [done = std::move(done)](std::vector<std::size_t> n) {
-        std::size_t total = 0;
-        for (auto c : n) total += c;
-        done(total);
-      });
+  auto apply = [&server, nsp, t, rooms, join, done] {
+    gather_loops<std::size_t>(
+        server.context(),
+        [&server, nsp, t, rooms, join](Loop& loop) {
+          auto sockets = loop.rooms.select(nsp, t.rooms, t.except);
+          auto bound = cluster::refuse_on_bad_alloc([&] {
+            for (Socket* s : sockets)
+              for (const auto& room : rooms) {
+                // The token's room list binds remote joins too: a JWT that limits a dashboard
+                // to some rooms is not widened by another server's socketsJoin.
+                if (join && s->may_join(room))
+                  s->client().join(*s, room);
+                else if (!join)
+                  s->client().leave(*s, room);
+              }
+          });
+          if (bound != cluster::Bound::none)
+            refuse(server, "adapter", bound, join ? "join" : "leave", 0);
+          return sockets.size();
+        },
+        [done](std::vector<std::size_t> n) {
+          std::size_t total = 0;
+          for (auto c : n) total += c;
+          done(total);
+        });
+  };
+  if (!join) return apply();  // leaving frees memory
+  std::size_t name_bytes = 0;
+  for (const auto& room : rooms) name_bytes += room.size();
+  within_fanout(server, nsp, t, cluster::join_cost_per_socket(rooms.size(), name_bytes), limits,
+                "join", std::move(apply), [done] { done(0); });
 }
 
 void disconnect_sockets(Server& server, const std::string& nsp, Target t, bool close,
@@ -151,12 +221,16 @@ void disconnect_sockets(Server& server, const std::string& nsp, Target t, bool c
       });
 }
 
-void broadcast_with_ack(Server& server, const std::string& nsp, Target t, json::value data,
-                        std::vector<std::string> attachments, AckCount on_count, AckReply on_ack) {
-  if (!is_event_data(data)) return;
+bool broadcast_with_ack(Server& server, const std::string& nsp, Target t, json::value data,
+                        std::vector<std::string> attachments, const cluster::Limits& limits,
+                        AckCount on_count, AckReply on_ack) {
+  if (!is_event_data(data, attachments.size())) return false;
+  auto per_socket = cluster::ack_cost_per_socket(data, attachments);
   const auto& a = data.get_array();
   std::string event(a.front().get_string());
-  json::array args(a.begin() + 1, a.end());
+  auto args = std::make_shared<const json::array>(a.begin() + 1, a.end());
+  auto shared_attachments =
+      std::make_shared<const std::vector<std::string>>(std::move(attachments));
   auto state = std::make_shared<AckBroadcast>();
   auto ack = [state, on_ack](const json::array& reply,
                              const std::vector<std::string>& reply_attachments) {
@@ -170,28 +244,36 @@ void broadcast_with_ack(Server& server, const std::string& nsp, Target t, json::
     }
     on_ack(std::move(first), reply_attachments);
   };
-  gather_loops<std::size_t>(
-      server.context(),
-      [nsp, t, event, args, attachments, ack](Loop& loop) {
-        std::size_t count = 0;
-        for (Socket* s : loop.rooms.select(nsp, t.rooms, t.except)) {
-          if (s->session().closed()) continue;
-          s->emit(event, args, attachments, ack);
-          ++count;
-        }
-        return count;
-      },
-      [state, on_count = std::move(on_count), on_ack](std::vector<std::size_t> counts) {
-        std::uint64_t total = 0;
-        for (auto c : counts) total += c;
-        // Under the lock so that no ack slips between the count and the early acks.
-        std::lock_guard lock(state->mutex);
-        on_count(total);
-        state->counted = true;
-        for (auto& [first, reply_attachments] : state->early)
-          on_ack(std::move(first), std::move(reply_attachments));
-        state->early.clear();
-      });
+  auto emit = [&server, nsp, t, event, args, shared_attachments, ack, state, on_count, on_ack] {
+    gather_loops<std::size_t>(
+        server.context(),
+        [&server, nsp, t, event, args, shared_attachments, ack](Loop& loop) {
+          std::size_t count = 0;
+          auto bound = cluster::refuse_on_bad_alloc([&] {
+            for (Socket* s : loop.rooms.select(nsp, t.rooms, t.except)) {
+              if (s->session().closed()) continue;
+              s->emit(event, *args, *shared_attachments, ack);
+              ++count;
+            }
+          });
+          if (bound != cluster::Bound::none)
+            refuse(server, "adapter", bound, "broadcast with acks", 0);
+          return count;
+        },
+        [state, on_count, on_ack](std::vector<std::size_t> counts) {
+          std::uint64_t total = 0;
+          for (auto c : counts) total += c;
+          // Under the lock so that no ack slips between the count and the early acks.
+          std::lock_guard lock(state->mutex);
+          on_count(total);
+          state->counted = true;
+          for (auto& [first, reply_attachments] : state->early)
+            on_ack(std::move(first), std::move(reply_attachments));
+          state->early.clear();
+        });
+  };
+  within_fanout(server, nsp, t, per_socket, limits, "broadcast with acks", std::move(emit), [] {});
+  return true;
 }
 
 }  // namespace pulseboard::gateway::local

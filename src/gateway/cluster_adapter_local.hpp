@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cluster/adapter_codec.hpp"
+#include "cluster/limits.hpp"
 
 namespace pulseboard::gateway {
 
@@ -30,7 +32,8 @@ inline Target target_of(const cluster::BroadcastOptions& opts) {
 
 // Queues EVENT `data` = [event, ...args] (binary values are placeholders into `attachments`;
 // they go out as BINARY_EVENT) on the target sockets, honouring `volatile`. False, and nothing
-// sent, when `data` is not an array starting with an event name.
+// sent, when `data` is not an array starting with an event name or has a placeholder that
+// names no attachment (socket.io-client would drop its connection over it).
 bool broadcast(Server& server, const std::string& nsp, boost::json::value data,
                std::vector<std::string> attachments, const cluster::BroadcastOptions& opts);
 
@@ -39,9 +42,11 @@ void fetch_sockets(Server& server, const std::string& nsp, Target target,
                    std::function<void(boost::json::array)> done);
 
 // Joins (or leaves) `rooms` for each target socket; `done` gets how many sockets were targeted.
-// A token's room list still limits joins.
+// A token's room list still limits joins. A join that would add more than
+// limits.max_fanout_bytes of room entries over all target sockets is refused whole (counted,
+// logged, `done` gets 0).
 void update_membership(Server& server, const std::string& nsp, Target target,
-                       std::vector<std::string> rooms, bool join,
+                       std::vector<std::string> rooms, bool join, const cluster::Limits& limits,
                        std::function<void(std::size_t)> done);
 
 // `close` false: the client gets DISCONNECT ("io server disconnect"); true: the Engine.IO
@@ -53,12 +58,26 @@ void disconnect_sockets(Server& server, const std::string& nsp, Target target, b
 // sockets asked, always before any `on_ack` (a requester adds counts and acks up to know when it
 // is complete, so an ack that comes first waits). `on_ack` runs per client ack with its first
 // argument (null if none) and the ack's binary attachments.
+// Each socket gets its own copy of the packet (its own ack id): when the copies would exceed
+// limits.max_fanout_bytes the request is refused whole (counted, logged, neither callback
+// runs, so the requester sees its timeout). False, and nothing sent, on the data broadcast()
+// refuses.
 using AckCount = std::function<void(std::uint64_t clients)>;
 using AckReply =
     std::function<void(boost::json::value first_arg, std::vector<std::string> attachments)>;
-void broadcast_with_ack(Server& server, const std::string& nsp, Target target,
+bool broadcast_with_ack(Server& server, const std::string& nsp, Target target,
                         boost::json::value data, std::vector<std::string> attachments,
-                        AckCount on_count, AckReply on_ack);
+                        const cluster::Limits& limits, AckCount on_count, AckReply on_ack);
+
+// A message past a bound (`bound`), from a peer or built here: counted in
+// adapter_messages_over_limit and logged as a warning, at most one line per 10 s for the whole
+// process (the next line says how many were left out). `adapter` and `what` name it in the log;
+// `bytes` is its size when known (0 otherwise).
+void refuse(Server& server, std::string_view adapter, cluster::Bound bound, std::string_view what,
+            std::size_t bytes);
+// A response this gateway could not encode for another reason (nesting, a missing attachment):
+// logged like refuse(), not counted.
+void warn_unencodable(std::string_view adapter, std::string_view what);
 
 }  // namespace local
 }  // namespace pulseboard::gateway

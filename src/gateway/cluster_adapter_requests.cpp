@@ -80,6 +80,7 @@ void ClusterAdapter::apply_membership(const std::string& nsp, const Request& req
   if (!request.opts && request.room) rooms.push_back(*request.room);
   if (rooms.empty()) return;
   local::update_membership(server_, nsp, target_of(request), std::move(rooms), join,
+                           options_.limits,
                            [self = shared_from_this(), nsp, legacy = !request.opts,
                             id = request.request_id](std::size_t total) {
                              if (legacy && id && total > 0) self->respond(nsp, bare_response(*id));
@@ -121,8 +122,9 @@ void ClusterAdapter::broadcast_with_ack(const std::string& nsp, const Request& r
   if (!request.request_id || !request.packet) return;
   auto self = shared_from_this();
   std::string id = *request.request_id;
-  local::broadcast_with_ack(
+  bool sent = local::broadcast_with_ack(
       server_, nsp, target_of(request), request.packet->data, request.packet->attachments,
+      options_.limits,
       [self, nsp, id](std::uint64_t clients) {
         Response count;
         count.type = RequestType::broadcast_client_count;
@@ -138,6 +140,10 @@ void ClusterAdapter::broadcast_with_ack(const std::string& nsp, const Request& r
         r.attachments = std::move(attachments);
         self->respond(nsp, r);
       });
+  if (!sent) {
+    server_.context().metrics.adapter_messages_malformed.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("cluster adapter: broadcast with acks is no event or names a missing attachment");
+  }
 }
 
 }  // namespace pulseboard::gateway

@@ -44,6 +44,8 @@ std::string_view why(cluster::sharded::DecodeError e) {
       return "unknown type";
     case E::bad_data:
       return "data incomplete for its type";
+    case E::over_limit:
+      return "past a bound";
   }
   return "malformed";
 }
@@ -125,9 +127,25 @@ void ShardedClusterAdapter::count_malformed() {
   server_.context().metrics.adapter_messages_malformed.fetch_add(1, std::memory_order_relaxed);
 }
 
+void ShardedClusterAdapter::refuse(cluster::Bound bound, std::string_view what, std::size_t bytes) {
+  local::refuse(server_, "sharded adapter", bound, what, bytes);
+}
+
+// The bounds keep what a peer can make this gateway allocate far below what it can; a
+// std::bad_alloc while decoding or applying one message (a tight cgroup, many large messages
+// at once) still drops that message only, instead of ending the process and every connection
+// it serves.
 void ShardedClusterAdapter::on_message(const std::string& nsp, std::string_view channel,
                                        std::string_view payload) {
-  auto decoded = cluster::sharded::decode(payload);
+  auto bound = cluster::refuse_on_bad_alloc([&] { receive(nsp, channel, payload); });
+  if (bound != cluster::Bound::none) refuse(bound, "message", payload.size());
+}
+
+void ShardedClusterAdapter::receive(const std::string& nsp, std::string_view channel,
+                                    std::string_view payload) {
+  auto decoded = cluster::sharded::decode(payload, options_.limits);
+  if (decoded.error == cluster::sharded::DecodeError::over_limit)
+    return refuse(decoded.crossed, "message", payload.size());
   if (!decoded.message) {
     count_malformed();
     spdlog::debug("sharded adapter: dropped a message on {} ({} bytes): {}", channel,
@@ -152,7 +170,7 @@ void ShardedClusterAdapter::apply(const std::string& nsp, Message& m) {
     case Action::leave:
       if (m.rooms.empty()) return;
       return local::update_membership(server_, nsp, local::target_of(*m.opts), std::move(m.rooms),
-                                      action == Action::join, done);
+                                      action == Action::join, options_.limits, done);
     case Action::disconnect:
       return local::disconnect_sockets(server_, nsp, local::target_of(*m.opts),
                                        m.close.value_or(false), done);
@@ -201,8 +219,9 @@ void ShardedClusterAdapter::deliver_with_ack(const std::string& nsp, Message& m)
     return;
   }
   auto self = shared_from_this();
-  local::broadcast_with_ack(
+  bool sent = local::broadcast_with_ack(
       server_, nsp, local::target_of(*m.opts), std::move(*data), std::move(m.attachments),
+      options_.limits,
       [self, nsp, requester = m.uid, id = *m.request_id](std::uint64_t clients) {
         Message r;
         r.type = MessageType::broadcast_client_count;
@@ -219,6 +238,7 @@ void ShardedClusterAdapter::deliver_with_ack(const std::string& nsp, Message& m)
         r.attachments = std::move(attachments);
         self->respond(nsp, requester, std::move(r));
       });
+  if (!sent) count_malformed();
 }
 
 void ShardedClusterAdapter::fetch(const std::string& nsp, const Message& request) {
@@ -233,14 +253,21 @@ void ShardedClusterAdapter::fetch(const std::string& nsp, const Message& request
                        });
 }
 
+// Runs on an event loop (after gathering, or inside a client's ack): the response carries
+// what a client answered, so it is encoded within its bound, and a std::bad_alloc while
+// encoding it loses this response only (see on_message).
 void ShardedClusterAdapter::respond(const std::string& nsp, const std::string& requester_uid,
                                     Message response) {
   response.uid = uid_;
   response.nsp = nsp;
-  auto bytes = cluster::sharded::encode(response);
+  cluster::Bound crossed = cluster::Bound::none;
+  std::string bytes;
+  auto memory = cluster::refuse_on_bad_alloc(
+      [&] { bytes = cluster::sharded::encode(response, options_.limits, &crossed); });
+  if (memory != cluster::Bound::none) crossed = memory;
   if (bytes.empty()) {
-    spdlog::warn("sharded adapter: a response to {} could not be encoded", requester_uid);
-    return;
+    if (crossed != cluster::Bound::none) return refuse(crossed, "response", 0);
+    return local::warn_unencodable("sharded adapter", "response");
   }
   broker_->publish(cluster::sharded::room_channel(options_.key, nsp, requester_uid),
                    std::move(bytes), log_publish_failure);

@@ -14,6 +14,10 @@
 // Like the classic adapter, the gateway originates no adapter traffic of its own: what it
 // delivers comes from the bridge, to which every gateway subscribes. It publishes responses
 // only, to the requester's response channel. Messages with its own uid are ignored.
+//
+// As with the classic adapter, a message is hostile until it is within Options::limits
+// (cluster/limits.hpp): past a bound it is dropped, counted in adapter_messages_over_limit and
+// logged (rate-limited); so is a response that would encode past its bound.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -22,6 +26,7 @@
 #include <string_view>
 
 #include "broker/broker.hpp"
+#include "cluster/limits.hpp"
 #include "cluster/sharded_codec.hpp"
 #include "gateway/sharded_cluster_adapter_policy.hpp"
 
@@ -34,6 +39,7 @@ class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedCluster
   struct Options {
     std::string key = std::string(cluster::kDefaultKey);  // the Node adapter's `channelPrefix`
     cluster::sharded::SubscriptionMode mode = cluster::sharded::SubscriptionMode::dynamic;
+    cluster::Limits limits{};
   };
 
   // Subscribes for every namespace the server serves and, in the dynamic modes, starts
@@ -47,6 +53,7 @@ class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedCluster
   const std::string& uid() const { return uid_; }
 
   // Messages received from other servers, and those dropped as malformed (logged at debug).
+  // Those dropped past a bound are counted on /metrics (adapter_messages_over_limit).
   std::uint64_t messages_received() const { return received_.load(std::memory_order_relaxed); }
   std::uint64_t messages_malformed() const { return malformed_.load(std::memory_order_relaxed); }
   // Room channels held right now (dynamic modes).
@@ -57,7 +64,9 @@ class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedCluster
   void subscribe_namespace(const std::string& nsp);
   void follow_rooms();
   void on_room(const std::string& nsp, const std::string& room, bool exists);
+  // The message boundary: runs receive() under refuse_on_bad_alloc.
   void on_message(const std::string& nsp, std::string_view channel, std::string_view payload);
+  void receive(const std::string& nsp, std::string_view channel, std::string_view payload);
   void apply(const std::string& nsp, cluster::sharded::Message& message);
   void deliver(const std::string& nsp, cluster::sharded::Message& message);
   void deliver_with_ack(const std::string& nsp, cluster::sharded::Message& message);
@@ -67,6 +76,8 @@ class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedCluster
                cluster::sharded::Message response);
   broker::MessageHandler handler_for(const std::string& nsp);
   void count_malformed();  // here and on /metrics
+  // Counted on /metrics and logged (rate-limited).
+  void refuse(cluster::Bound bound, std::string_view what, std::size_t bytes);
 
   Server& server_;
   std::shared_ptr<broker::Broker> broker_;
