@@ -47,8 +47,10 @@ void RoomIndex::observe_rooms(RoomObserver observer) {
   observer_ = std::move(observer);
   if (!observer_) return;
   for (const auto& [nsp, ns] : namespaces_)
-    for (const auto& [room, members] : ns.rooms) {
-      bool is_socket_id = std::any_of(members.begin(), members.end(),
+    for (const auto& entry : ns.rooms) {
+      // Not a structured binding: clang before 16 cannot capture one in a lambda.
+      const std::string& room = entry.first;
+      bool is_socket_id = std::any_of(entry.second.begin(), entry.second.end(),
                                       [&room](Socket* s) { return s->id() == room; });
       observer_(nsp, room, true, is_socket_id);
     }
