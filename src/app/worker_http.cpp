@@ -23,6 +23,9 @@ std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_m
           s.snapshots);
   counter(out, "pulseboard_worker_rebuilds_total", "Aggregates rebuilt from the database",
           s.rebuilds);
+  counter(out, "pulseboard_worker_replays_skipped_total",
+          "Published changes the aggregates did not count again (a replay of a counted version)",
+          s.replays_skipped);
   counter(out, "pulseboard_worker_resnapshots_total",
           "Times the source lost its history and continued from now", s.resnapshots);
   counter(out, "pulseboard_worker_publish_retries_total",

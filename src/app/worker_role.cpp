@@ -33,6 +33,7 @@ RoleMain add_worker_role(CLI::App& app) {
     bool push_down = true;
     bool rebuild = true;
     long lease_ms = 10000;
+    long lease_check_ms = 250;
     bool no_leader_election = false;
     std::uint16_t http_port = 0;  // 0: no operator port
     std::string http_bind = "0.0.0.0";
@@ -77,6 +78,12 @@ RoleMain add_worker_role(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--lease-ms", o->lease_ms, "leader lease in ms (WORKER_LEASE_MS)")
       ->envname("WORKER_LEASE_MS")
+      ->capture_default_str();
+  cmd->add_option("--lease-check-ms", o->lease_check_ms,
+                  "how often the leader renews and a standby checks whether the leader's Redis "
+                  "connection is gone (at most lease/3) (WORKER_LEASE_CHECK_MS)")
+      ->envname("WORKER_LEASE_CHECK_MS")
+      ->check(CLI::Range(1L, 60000L))
       ->capture_default_str();
   cmd->add_flag("--no-leader-election", o->no_leader_election,
                 "publish without electing a leader (only one worker may run)");
@@ -136,6 +143,7 @@ RoleMain add_worker_role(CLI::App& app) {
       lease_connection->start();
       worker::LeaderLease::Options lo;
       lo.lease = std::chrono::milliseconds(o->lease_ms);
+      lo.check = std::chrono::milliseconds(o->lease_check_ms);
       lease = worker::LeaderLease::create(io.get_executor(), lease_connection, lo);
       lease->start();
       o->worker.leadership = lease;

@@ -196,6 +196,7 @@ void Connection::become_ready() {
   state_ = State::ready;
   attempt_ = 0;
   connect_timer_.cancel();
+  sessions_.fetch_add(1, std::memory_order_acq_rel);
   connected_.store(true, std::memory_order_release);
   spdlog::info("redis[{}]: connected to {}:{}", name_, endpoint_.host, endpoint_.port);
   auto queued = std::move(waiting_);

@@ -60,6 +60,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void command(std::vector<std::string> args, Callback cb);
 
   bool connected() const { return connected_.load(std::memory_order_acquire); }
+  // How many times a connection became ready. A change means a new Redis session: what the
+  // last one held (CLIENT SETNAME, subscriptions, the server's record of the client) is gone.
+  std::uint64_t sessions() const { return sessions_.load(std::memory_order_acquire); }
   const Endpoint& endpoint() const { return endpoint_; }
   const std::string& name() const { return name_; }
   boost::asio::strand<boost::asio::any_io_executor> strand() const { return strand_; }
@@ -116,6 +119,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<Pending> inflight_;  // sent, awaiting replies in order
   std::atomic<std::size_t> pending_{0};
   std::atomic<bool> connected_{false};
+  std::atomic<std::uint64_t> sessions_{0};
   std::minstd_rand jitter_;
 
   std::function<void()> on_connect_;

@@ -58,10 +58,58 @@ std::int64_t Rollup::bucket_start(std::int64_t t) const {
 }
 
 bool Rollup::add(const json::object& update, std::int64_t now_ms) {
+  return insert(nullptr, {}, update, now_ms) != Applied::invalid;
+}
+
+Rollup::Applied Rollup::apply(const std::string& order_id, Version version,
+                              const json::object& update, std::int64_t now_ms) {
+  return insert(&order_id, version, update, now_ms);
+}
+
+bool Rollup::in_recent(const std::string& order_id) const {
+  return std::any_of(recent_.begin(), recent_.end(),
+                     [&](const Recent& r) { return r.order_id == order_id; });
+}
+
+void Rollup::take_out(const std::string& order_id, const Counted& c) {
+  if (c.in_bucket)
+    if (auto b = buckets_.find(c.bucket); b != buckets_.end()) {
+      Totals& t = b->second.totals;
+      t.revenue -= c.revenue;
+      if (--t.orders == 0) t.revenue = 0;  // no rounding residue in an emptied interval
+      if (auto ct = b->second.categories.find(c.category); ct != b->second.categories.end()) {
+        ct->second.revenue -= c.revenue;
+        if (--ct->second.orders == 0) b->second.categories.erase(ct);
+      }
+    }
+  auto r = std::find_if(recent_.begin(), recent_.end(),
+                        [&](const Recent& e) { return e.order_id == order_id; });
+  if (r != recent_.end()) recent_.erase(r);
+}
+
+Rollup::Applied Rollup::insert(const std::string* order_id, Version version,
+                               const json::object& update, std::int64_t now_ms) {
   auto revenue = number(update.if_contains("revenue"));
-  if (!revenue) return false;
-  recent_.push_back(update);
-  while (recent_.size() > options_.recent) recent_.pop_front();
+  if (!revenue) return Applied::invalid;
+
+  bool replaced = false;
+  std::optional<std::int64_t> previous_bucket;
+  if (order_id) {
+    if (auto it = counted_.find(*order_id); it != counted_.end()) {
+      // Already counted at this version or a later one: a replay, nothing changes.
+      if (version <= it->second.version) return Applied::skipped;
+      if (it->second.in_bucket) previous_bucket = it->second.bucket;
+      take_out(*order_id, it->second);
+      counted_.erase(it);
+      replaced = true;
+    }
+  }
+
+  Counted counted;
+  counted.version = version;
+  counted.revenue = *revenue;
+  if (auto* c = update.if_contains("category"); c && c->is_string())
+    counted.category = c->as_string().c_str();
 
   const std::int64_t t = revenue_time(update).value_or(now_ms);
   const std::int64_t oldest =
@@ -73,15 +121,27 @@ bool Rollup::add(const json::object& update, std::int64_t now_ms) {
     Bucket& b = buckets_[start];
     b.totals.revenue += *revenue;
     b.totals.orders += 1;
-    std::string category;
-    if (auto* c = update.if_contains("category"); c && c->is_string())
-      category = c->as_string().c_str();
-    Totals& ct = b.categories[category];
+    Totals& ct = b.categories[counted.category];
     ct.revenue += *revenue;
     ct.orders += 1;
+    if (order_id) {
+      if (previous_bucket != start) b.orders.push_back(*order_id);
+      counted.in_bucket = true;
+      counted.bucket = start;
+    }
+  }
+  if (order_id) counted_.emplace(*order_id, std::move(counted));
+
+  recent_.push_back({order_id ? *order_id : std::string(), update});
+  while (recent_.size() > options_.recent) {
+    std::string left = std::move(recent_.front().order_id);
+    recent_.pop_front();
+    if (left.empty()) continue;
+    if (auto it = counted_.find(left); it != counted_.end() && !it->second.in_bucket)
+      counted_.erase(it);
   }
   advance(now_ms);
-  return true;
+  return replaced ? Applied::replaced : Applied::added;
 }
 
 bool Rollup::advance(std::int64_t now_ms) {
@@ -89,6 +149,14 @@ bool Rollup::advance(std::int64_t now_ms) {
       bucket_start(now_ms - options_.window.count()) + options_.interval.count();
   auto end = buckets_.lower_bound(oldest);
   bool changed = end != buckets_.begin();
+  for (auto b = buckets_.begin(); b != end; ++b)
+    for (auto& id : b->second.orders) {
+      auto it = counted_.find(id);
+      if (it == counted_.end() || !it->second.in_bucket || it->second.bucket != b->first) continue;
+      // Out of the window: a replay of it would not be counted any more, so its state goes.
+      it->second.in_bucket = false;
+      if (!in_recent(id)) counted_.erase(it);
+    }
   buckets_.erase(buckets_.begin(), end);
   return changed;
 }
@@ -124,7 +192,7 @@ json::object Rollup::snapshot(std::int64_t now_ms) const {
     cats.push_back(json::object{{"category", name}, {"revenue", t.revenue}, {"orders", t.orders}});
 
   json::array recent;
-  for (auto& r : recent_) recent.push_back(r);
+  for (auto& r : recent_) recent.push_back(r.data);
 
   const double avg = totals.orders ? totals.revenue / static_cast<double>(totals.orders) : 0.0;
   return json::object{

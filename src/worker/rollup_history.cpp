@@ -96,7 +96,10 @@ std::variant<RollupHistory, HistoryError> read_rollup_history(
   std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
     return a.created_at != b.created_at ? a.created_at < b.created_at : a.id < b.id;
   });
-  for (auto& f : found) history.updates.push_back(std::move(f.data));
+  for (auto& f : found) {
+    history.updates.push_back(std::move(f.data));
+    history.ids.push_back(std::move(f.id));
+  }
   history.updated_at = std::move(updated_at);
   return history;
 }

@@ -25,6 +25,7 @@ struct RollupHistory {
   // oldest createdAt first: the matching orders created at or after from_ms, plus the `recent`
   // newest matching orders even when older.
   std::vector<boost::json::object> updates;
+  std::vector<std::string> ids;  // the order id of each of `updates`
   // updatedAt (unix ms) of every order in `updates`, by id: a change the source replays after the
   // rebuild is already counted when it is not newer than this.
   std::unordered_map<std::string, std::int64_t> updated_at;

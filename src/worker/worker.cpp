@@ -2,11 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 #include "common/json_text.hpp"
 #include "store/time.hpp"
+#include "worker/pgoutput_decoder.hpp"
 #include "worker/rollup_history.hpp"
 #include "worker/timestamps.hpp"
 
@@ -75,15 +77,11 @@ Worker::Worker(std::unique_ptr<ChangeSource> source, std::shared_ptr<broker::Bro
 Worker::~Worker() = default;
 
 Worker::Stats Worker::stats() const {
-  return Stats{counters_.published.load(),
-               counters_.batches_acknowledged.load(),
-               counters_.publish_failures.load(),
-               counters_.source_errors.load(),
-               counters_.resnapshots.load(),
-               counters_.snapshots.load(),
-               counters_.rebuilds.load(),
-               counters_.rebuild_failures.load(),
-               counters_.last_committed_at_ms.load(),
+  return Stats{counters_.published.load(),        counters_.batches_acknowledged.load(),
+               counters_.publish_failures.load(), counters_.source_errors.load(),
+               counters_.resnapshots.load(),      counters_.snapshots.load(),
+               counters_.rebuilds.load(),         counters_.rebuild_failures.load(),
+               counters_.replays_skipped.load(),  counters_.last_committed_at_ms.load(),
                counters_.source_failing.load()};
 }
 
@@ -146,12 +144,9 @@ void Worker::run(std::stop_token stop) {
     }
 
     // After the source started, so that every change committed after the read is delivered
-    // (and one committed before it is recognised as counted, counted_by_rebuild).
+    // (and one committed before it is recognised as counted: Rollup::apply).
     if (rebuild_due_ && std::chrono::steady_clock::now() >= next_rebuild_ && rebuild_rollup())
       maybe_publish_snapshot(store::now_unix_ms(), true);
-    if (!rebuilt_updated_at_.empty() &&
-        store::now_unix_ms() - rebuilt_at_ms_ > options_.rollup.window.count())
-      rebuilt_updated_at_.clear();  // replays happen right after a start, never this late
 
     const auto now = std::chrono::steady_clock::now();
     if (rollup_.advance(store::now_unix_ms())) rollup_dirty_ = true;
@@ -272,11 +267,7 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
   counters_.published += published.size();
   if (!selected.empty()) counters_.last_committed_at_ms = selected.back().event->committed_at_ms;
   const std::int64_t now = store::now_unix_ms();
-  for (std::size_t i = 0; i < published.size(); ++i)
-    if (!counted_by_rebuild(published[i], *selected[i].event)) {
-      rollup_.add(published[i], now);
-      rollup_dirty_ = true;
-    }
+  for (std::size_t i = 0; i < published.size(); ++i) count(published[i], *selected[i].event, now);
 
   published_since_report_ += published.size();
   last_position_ = batch.back().position;
@@ -287,9 +278,9 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
   if (steady - last_report_ >= kReportEvery) {
     spdlog::info(
         "worker: published {} updates since last report, position {}, lag {} ms; snapshots {}, "
-        "rebuilds {}, resnapshots {}",
+        "rebuilds {}, resnapshots {}, replays not counted again {}",
         published_since_report_, last_position_, last_lag_ms_, counters_.snapshots.load(),
-        counters_.rebuilds.load(), counters_.resnapshots.load());
+        counters_.rebuilds.load(), counters_.resnapshots.load(), counters_.replays_skipped.load());
     published_since_report_ = 0;
     last_report_ = steady;
   }
@@ -372,9 +363,12 @@ bool Worker::rebuild_rollup() {
   }
   auto& history = std::get<RollupHistory>(read);
   Rollup fresh(options_.rollup);
-  for (auto& update : history.updates) fresh.add(update, now);
+  // Version (updatedAt, 0, 0): a change the source replays after this is counted only when the
+  // order is newer than what the read saw (a tie replaces it with the same or a later state).
+  for (std::size_t i = 0; i < history.updates.size(); ++i)
+    fresh.apply(history.ids[i], {history.updated_at.at(history.ids[i]), 0, 0}, history.updates[i],
+                now);
   rollup_ = std::move(fresh);
-  rebuilt_updated_at_ = std::move(history.updated_at);
   rebuilt_at_ms_ = now;
   rebuild_due_ = false;
   rollup_dirty_ = true;
@@ -386,20 +380,71 @@ bool Worker::rebuild_rollup() {
   return true;
 }
 
-bool Worker::counted_by_rebuild(const json::object& data, const ChangeEvent& event) const {
-  if (rebuilt_at_ms_ == 0) return false;
-  if (store::now_unix_ms() - rebuilt_at_ms_ > options_.rollup.window.count()) return false;
-  const json::value* id = data.if_contains("id");
+namespace {
+
+// The order a change belongs to: documentKey._id of the change event, else the projection's id.
+std::optional<std::string> order_id_of(const json::object& data, const ChangeEvent& event) {
+  if (const json::value* key = find_path(event.document, "documentKey._id");
+      key && key->is_string())
+    return std::string(key->as_string());
+  if (const json::value* id = data.if_contains("id"); id && id->is_string())
+    return std::string(id->as_string());
+  return std::nullopt;
+}
+
+// Where the change stands in its order's history (Rollup::Version): the order's updatedAt
+// (else the commit time), then the source position when it is comparable.
+std::optional<Rollup::Version> version_of(const ChangeEvent& event) {
+  Rollup::Version v;
   const json::value* updated = find_path(event.document, "fullDocument.updatedAt");
-  if (id && id->is_string() && updated && updated->is_string()) {
-    // Both times come from the database's writer: no clock skew with this worker.
-    auto it = rebuilt_updated_at_.find(std::string(id->as_string()));
-    if (it == rebuilt_updated_at_.end()) return false;
-    auto ms = unix_ms_from_timestamp(updated->as_string());
-    return ms && *ms <= it->second;
+  std::optional<std::int64_t> ms;
+  if (updated && updated->is_string()) ms = unix_ms_from_timestamp(updated->as_string());
+  if (updated && updated->is_int64()) ms = updated->as_int64();
+  if (!ms && event.committed_at_ms > 0) ms = event.committed_at_ms;
+  if (!ms) return std::nullopt;
+  v.updated_at_ms = *ms;
+  const std::string_view id = event.event_id;
+  if (id.starts_with("postgres:")) {
+    // postgres:<commit LSN>:<index in the transaction>
+    const std::string_view rest = id.substr(9);
+    const auto colon = rest.rfind(':');
+    if (colon != std::string_view::npos) {
+      if (auto lsn = pgoutput::parse_lsn(rest.substr(0, colon))) v.position = *lsn;
+      std::from_chars(rest.data() + colon + 1, rest.data() + rest.size(), v.index);
+    }
+  } else if (id.starts_with("sqlite:")) {
+    std::from_chars(id.data() + 7, id.data() + id.size(), v.position);
   }
-  // A projection without the order's id or updatedAt: committed before the read, so in it.
-  return event.committed_at_ms <= rebuilt_at_ms_;
+  return v;
+}
+
+}  // namespace
+
+void Worker::count(const json::object& data, const ChangeEvent& event, std::int64_t now_ms) {
+  auto id = order_id_of(data, event);
+  auto version = version_of(event);
+  if (id && version) {
+    switch (rollup_.apply(*id, *version, data, now_ms)) {
+      case Rollup::Applied::added:
+      case Rollup::Applied::replaced:
+        rollup_dirty_ = true;
+        break;
+      case Rollup::Applied::skipped:
+        counters_.replays_skipped++;
+        break;
+      case Rollup::Applied::invalid:
+        break;
+    }
+    return;
+  }
+  // No order id to key it by (a projection without one, from a source that applied the
+  // pipeline): counted once per event, except one committed before the last rebuild read the
+  // database, which is in the rebuilt totals already.
+  if (rebuilt_at_ms_ != 0 && event.committed_at_ms <= rebuilt_at_ms_) {
+    counters_.replays_skipped++;
+    return;
+  }
+  if (rollup_.add(data, now_ms)) rollup_dirty_ = true;
 }
 
 }  // namespace pulseboard::worker

@@ -65,6 +65,9 @@ class Worker {
     std::uint64_t snapshots = 0;         // metrics-snapshot messages published
     std::uint64_t rebuilds = 0;          // aggregates rebuilt from the database
     std::uint64_t rebuild_failures = 0;  // the database could not be read; retried
+    // Published changes the rollup did not count again: already counted at that version or a
+    // later one (a replay after a source restart, a retried batch, or after a rebuild).
+    std::uint64_t replays_skipped = 0;
     // Commit time (ms since the epoch) of the last event the broker confirmed; 0 before one.
     std::int64_t last_committed_at_ms = 0;
     // The leader's source failed to start or to deliver and is backing off; cleared once it
@@ -88,7 +91,8 @@ class Worker {
  private:
   struct Counters {
     std::atomic<std::uint64_t> published{0}, batches_acknowledged{0}, publish_failures{0},
-        source_errors{0}, resnapshots{0}, snapshots{0}, rebuilds{0}, rebuild_failures{0};
+        source_errors{0}, resnapshots{0}, snapshots{0}, rebuilds{0}, rebuild_failures{0},
+        replays_skipped{0};
     // Written by run(), read by stats() from any thread (the worker's HTTP port).
     std::atomic<std::int64_t> last_committed_at_ms{0};
     std::atomic<bool> source_failing{false};
@@ -102,8 +106,8 @@ class Worker {
                         const std::string* retained_field = nullptr);
   void maybe_publish_snapshot(std::int64_t now_ms, bool force);
   bool rebuild_rollup();
-  // A change the source delivers again after a rebuild that already counted it.
-  bool counted_by_rebuild(const boost::json::object& data, const ChangeEvent& event) const;
+  // Counts one published update in the rollup, idempotently per order (Rollup::apply).
+  void count(const boost::json::object& data, const ChangeEvent& event, std::int64_t now_ms);
   void sleep_for(std::chrono::milliseconds d, std::stop_token stop);
 
   std::unique_ptr<ChangeSource> source_;
@@ -115,7 +119,6 @@ class Worker {
   bool rebuild_due_ = false;         // with options_.history: before the next snapshot
   bool resnapshot_pending_ = false;  // the next snapshot carries `resnapshot: true`
   std::chrono::steady_clock::time_point next_rebuild_{};
-  std::unordered_map<std::string, std::int64_t> rebuilt_updated_at_;  // by order id
   std::int64_t rebuilt_at_ms_ = 0;
   std::chrono::steady_clock::time_point last_snapshot_{};
   Counters counters_;

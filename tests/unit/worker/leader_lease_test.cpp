@@ -34,6 +34,7 @@ class LeaderLeaseTest : public ::testing::Test {
   void TearDown() override {
     for (auto& l : leases_) l->abandon();
     for (auto& c : connections_) c->stop();
+    if (admin_) admin_->stop();
     work_.reset();
     io_.stop();
     if (thread_.joinable()) thread_.join();
@@ -45,16 +46,21 @@ class LeaderLeaseTest : public ::testing::Test {
     connections_.push_back(c);
     return c;
   }
-  std::shared_ptr<LeaderLease> lease(std::string id) {
-    auto l = LeaderLease::create(io_.get_executor(), connection(),
-                                 LeaderLease::Options{key_, std::move(id), kLease});
+  std::shared_ptr<LeaderLease> lease(std::string id, std::chrono::milliseconds lease = kLease,
+                                     std::shared_ptr<redis::Connection> c = nullptr) {
+    LeaderLease::Options o{key_, std::move(id), lease};
+    o.check = 100ms;
+    auto l = LeaderLease::create(io_.get_executor(), c ? c : connection(), o);
     leases_.push_back(l);
     return l;
   }
   redis::Reply run(std::vector<std::string> args) {
     std::promise<redis::Reply> p;
-    auto c = connections_.empty() ? connection() : connections_.front();
-    c->command(std::move(args), [&p](const redis::Reply& r) { p.set_value(r); });
+    if (!admin_) {
+      admin_ = redis::Connection::create(io_.get_executor(), endpoint_, "lease-test-admin");
+      admin_->start();
+    }
+    admin_->command(std::move(args), [&p](const redis::Reply& r) { p.set_value(r); });
     return p.get_future().get();
   }
   template <class Pred>
@@ -74,6 +80,7 @@ class LeaderLeaseTest : public ::testing::Test {
   redis::Endpoint endpoint_;
   std::string key_;
   std::vector<std::shared_ptr<redis::Connection>> connections_;
+  std::shared_ptr<redis::Connection> admin_;  // the test's own commands
   std::vector<std::shared_ptr<LeaderLease>> leases_;
 };
 
@@ -120,6 +127,79 @@ TEST_F(LeaderLeaseTest, StopReleasesTheKeyForAQuickHandOver) {
   a->stop();
   EXPECT_TRUE(eventually([&] { return b->is_leader(); }, kLease / 3 + 300ms));
   EXPECT_FALSE(a->is_leader());
+}
+
+TEST_F(LeaderLeaseTest, AStandbyReplacesALeaderWhoseConnectionIsGoneWithoutWaitingForTheLease) {
+  constexpr auto kLong = 30s;  // the key would outlive the test
+  auto leader_connection = connection();
+  auto a = lease("worker-a", kLong, leader_connection);
+  a->start();
+  ASSERT_TRUE(eventually([&] { return a->is_leader(); }, 2s));
+  auto b = lease("worker-b", kLong);
+  b->start();
+  std::this_thread::sleep_for(300ms);  // b checked a few times and found a connected
+  EXPECT_FALSE(b->is_leader());
+  EXPECT_TRUE(a->is_leader());
+
+  // What SIGKILL does to a leader: its socket closes, Redis drops the client, the key stays.
+  const auto killed_at = std::chrono::steady_clock::now();
+  a->abandon();
+  leader_connection->stop();
+  ASSERT_TRUE(eventually([&] { return b->is_leader(); }, 3s));
+  const auto took = std::chrono::steady_clock::now() - killed_at;
+  EXPECT_LT(took, 1s) << "the standby waited instead of proving the leader gone";
+  EXPECT_FALSE(a->is_leader());
+  EXPECT_EQ(*run({"GET", key_}).string(), "worker-b");
+  auto ttl = run({"PTTL", key_}).integer();
+  ASSERT_TRUE(ttl);
+  EXPECT_GT(*ttl, 20000);  // b's own lease, not a's remainder
+}
+
+TEST_F(LeaderLeaseTest, ALeaderWhoseConnectionDropsLeadsAgainOnlyAfterARenewalThere) {
+  auto leader_connection = connection();
+  auto a = lease("worker-a", 30s, leader_connection);
+  a->start();
+  ASSERT_TRUE(eventually([&] { return a->is_leader(); }, 2s));
+  // Redis drops a's connection (as on a restart or a network cut); it reconnects by itself,
+  // and a renewal on the new connection puts its name back before a leads again.
+  auto before = run({"CLIENT", "LIST", "TYPE", "normal"});
+  ASSERT_TRUE(before.string());
+  const auto at = before.string()->find(" name=pulseboard-lease:worker-a ");
+  ASSERT_NE(at, std::string::npos) << *before.string();
+  const auto line = before.string()->rfind("id=", at);
+  ASSERT_NE(line, std::string::npos);
+  const std::string id =
+      before.string()->substr(line + 3, before.string()->find(' ', line) - line - 3);
+  auto killed = run({"CLIENT", "KILL", "ID", id});
+  ASSERT_EQ(killed.integer().value_or(0), 1) << id;
+  ASSERT_TRUE(eventually([&] { return leader_connection->sessions() >= 2 && a->is_leader(); }, 3s));
+  auto list = run({"CLIENT", "LIST", "TYPE", "normal"});
+  ASSERT_TRUE(list.string());
+  EXPECT_NE(list.string()->find("name=pulseboard-lease:worker-a "), std::string::npos);
+
+  // Once its connection is gone a standby may take over at any moment: a stops at once,
+  // however long its lease still runs.
+  leader_connection->stop();
+  EXPECT_TRUE(eventually([&] { return !a->is_leader(); }, 50ms));
+}
+
+TEST_F(LeaderLeaseTest, AHolderThatIsStillConnectedKeepsTheLease) {
+  // A key held by a live client of another name (another deployment, an older worker): the
+  // standby cannot prove it gone and waits for the key to expire.
+  auto holder = connection();
+  std::promise<redis::Reply> named;
+  holder->command({"CLIENT", "SETNAME", "pulseboard-lease:someone"},
+                  [&named](const redis::Reply& r) { named.set_value(r); });
+  ASSERT_FALSE(named.get_future().get().is_error());
+  std::promise<redis::Reply> set;
+  holder->command({"SET", key_, "someone", "PX", "800"},
+                  [&set](const redis::Reply& r) { set.set_value(r); });
+  ASSERT_TRUE(set.get_future().get().string());
+  auto b = lease("worker-b");
+  b->start();
+  std::this_thread::sleep_for(400ms);
+  EXPECT_FALSE(b->is_leader());
+  EXPECT_TRUE(eventually([&] { return b->is_leader(); }, 2s));  // after the expiry
 }
 
 }  // namespace

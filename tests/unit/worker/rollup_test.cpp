@@ -72,5 +72,86 @@ TEST(Rollup, IgnoresUpdatesWithoutNumericRevenueAndOldEvents) {
   EXPECT_EQ(r.snapshot(kNow).at("totals").at("orders"), 0);
 }
 
+// ---- apply(): idempotent per order ----------------------------------------------------------
+
+Rollup::Version at(std::int64_t updated_ms, std::uint64_t position, std::uint64_t index = 0) {
+  return Rollup::Version{updated_ms, position, index};
+}
+
+json::value totals_of(const Rollup& r, std::int64_t now) {
+  return r.snapshot(now).at("totals");
+}
+
+TEST(RollupApply, AReplayOfTheSameChangeIsNotCountedAgain) {
+  Rollup r;
+  EXPECT_EQ(r.apply("a", at(kNow, 100), update("a", 10, "books", kNow), kNow),
+            Rollup::Applied::added);
+  EXPECT_EQ(r.apply("b", at(kNow, 101), update("b", 5, "games", kNow), kNow),
+            Rollup::Applied::added);
+  // A source restarted from a lagging position delivers both again, then an older one of a.
+  EXPECT_EQ(r.apply("a", at(kNow, 100), update("a", 10, "books", kNow), kNow),
+            Rollup::Applied::skipped);
+  EXPECT_EQ(r.apply("b", at(kNow, 101), update("b", 5, "games", kNow), kNow),
+            Rollup::Applied::skipped);
+  EXPECT_EQ(r.apply("a", at(kNow - 1, 99), update("a", 99, "books", kNow), kNow),
+            Rollup::Applied::skipped);
+  auto s = r.snapshot(kNow);
+  EXPECT_EQ(s.at("totals"), json::parse(R"({"revenue":15.0,"orders":2,"avgOrderValue":7.5})"));
+  EXPECT_EQ(s.at("recent").as_array().size(), 2u);
+}
+
+TEST(RollupApply, ANewerVersionReplacesTheOrdersContribution) {
+  Rollup r;
+  r.apply("a", at(kNow, 100), update("a", 10, "books", kNow), kNow);
+  r.apply("b", at(kNow, 101), update("b", 7, "games", kNow), kNow);
+  // a's revenue and category change (a PATCH): counted once, in its new state.
+  EXPECT_EQ(r.apply("a", at(kNow + 1, 200), update("a", 25, "games", kNow), kNow + 1),
+            Rollup::Applied::replaced);
+  auto s = r.snapshot(kNow + 1);
+  EXPECT_EQ(s.at("totals"), json::parse(R"({"revenue":32.0,"orders":2,"avgOrderValue":16.0})"));
+  EXPECT_EQ(s.at("categories"), json::parse(R"([{"category":"games","revenue":32.0,"orders":2}])"));
+  auto& recent = s.at("recent").as_array();
+  ASSERT_EQ(recent.size(), 2u);  // a's older state left recent
+  EXPECT_EQ(recent.back().at("revenue"), 25.0);
+  // Replaying the older change afterwards changes nothing.
+  EXPECT_EQ(r.apply("a", at(kNow, 100), update("a", 10, "books", kNow), kNow + 1),
+            Rollup::Applied::skipped);
+  EXPECT_EQ(totals_of(r, kNow + 1), s.at("totals"));
+}
+
+TEST(RollupApply, AnUpdateThatMovesAnOrderToAnotherIntervalLeavesTheOldOneEmpty) {
+  Rollup r;
+  r.apply("a", at(kNow, 1), update("a", 10, "books", kNow - 4000), kNow + 1000);
+  r.apply("a", at(kNow + 1, 2), update("a", 10, "books", kNow + 100), kNow + 1000);
+  auto s = r.snapshot(kNow + 1000);
+  auto& series = s.at("series").as_array();
+  EXPECT_EQ(series.back(), json::parse(R"({"start":1732766400000,"revenue":10.0,"orders":1})"));
+  EXPECT_EQ(series[series.size() - 2].at("orders"), 0);
+  EXPECT_EQ(s.at("totals").at("orders"), 1);
+}
+
+TEST(RollupApply, ARebuildFromTheStoreIsReplacedByTheStreamedChangeNotAddedTo) {
+  Rollup r;
+  // Read from the store: no position. The source then streams the same state with one.
+  r.apply("a", at(kNow, 0), update("a", 10, "books", kNow), kNow);
+  EXPECT_EQ(r.apply("a", at(kNow, 555, 2), update("a", 10, "books", kNow), kNow),
+            Rollup::Applied::replaced);
+  EXPECT_EQ(totals_of(r, kNow), json::parse(R"({"revenue":10.0,"orders":1,"avgOrderValue":10.0})"));
+}
+
+TEST(RollupApply, PerOrderStateLeavesWithItsIntervalSoMemoryIsBoundedByTheWindow) {
+  Rollup r;
+  for (int i = 0; i < 1000; ++i)
+    r.apply("o" + std::to_string(i), at(kNow, static_cast<std::uint64_t>(i + 1)),
+            update("o" + std::to_string(i), 1, "c", kNow), kNow);
+  EXPECT_EQ(r.tracked_orders(), 1000u);
+  r.advance(kNow + 300000);            // every interval slid out
+  EXPECT_EQ(r.tracked_orders(), 12u);  // only the entries of `recent` remain
+  EXPECT_EQ(totals_of(r, kNow + 300000).at("orders"), 0);
+  // A replay of an order whose interval left the window is not counted either.
+  r.apply("o0", at(kNow, 1), update("o0", 1, "c", kNow), kNow + 300000);
+  EXPECT_EQ(totals_of(r, kNow + 300000).at("orders"), 0);
+}
+
 }  // namespace
 }  // namespace pulseboard::worker
