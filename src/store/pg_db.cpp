@@ -1,10 +1,30 @@
 #include "store/pg_db.hpp"
 
+#include <poll.h>
+
 #include <spdlog/spdlog.h>
 
 #include "store/order_store.hpp"
 
 namespace pulseboard::store::pg {
+
+namespace {
+// A pooled connection that the server closed while it sat idle (a restart, a terminated
+// backend) still reports CONNECTION_OK until it is used. Whatever the server sent meanwhile
+// (its FATAL message, then end of file) is already readable: consuming it tells, without a
+// round trip, and the call that borrowed the connection reconnects instead of failing.
+bool closed_by_server(PGconn* conn) {
+  if (PQtransactionStatus(conn) != PQTRANS_IDLE) return false;
+  // The FATAL message and the end of file may take one read each; end of file stays readable.
+  for (int reads = 0; reads < 4; ++reads) {
+    pollfd p{PQsocket(conn), POLLIN, 0};
+    if (p.fd < 0) return true;
+    if (::poll(&p, 1, 0) <= 0) return false;  // nothing (more) to read: still open
+    if (PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK) return true;
+  }
+  return false;  // a stream of notices: leave it to the query to tell
+}
+}  // namespace
 
 bool Connection::ensure_connected() {
   if (!conn_) {
@@ -12,7 +32,7 @@ bool Connection::ensure_connected() {
     // Server notices ("relation already exists, skipping") go to the log, not stderr.
     PQsetNoticeProcessor(
         conn_, [](void*, const char* message) { spdlog::debug("postgres: {}", message); }, nullptr);
-  } else if (PQstatus(conn_) != CONNECTION_OK) {
+  } else if (PQstatus(conn_) != CONNECTION_OK || closed_by_server(conn_)) {
     PQreset(conn_);
   }
   return PQstatus(conn_) == CONNECTION_OK;
