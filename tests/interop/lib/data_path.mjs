@@ -3,8 +3,10 @@
 // bridge, `pulseboard gateway` delivers to the real socket.io-client. The worker is killed with
 // SIGKILL in the middle of a burst while Redis holds its publishes unconfirmed (nothing may be
 // lost; needs redis-cli), and two workers run side by side
-// (only the leader publishes; a standby takes over from a dead leader). The store-specific test
-// files call describeDataPath() with a DATABASE_URL that the api and worker processes share.
+// (only the leader publishes; a standby takes over from a dead leader without waiting for its
+// lease). After each fault the dashboard's snapshot must equal the database. The store-specific
+// test files call describeDataPath() with a DATABASE_URL that the api and worker processes
+// share, and, where the test can restart the database, restartDatabase(mode).
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,7 +16,8 @@ import { io } from 'socket.io-client';
 import { binary, mintWriteToken, nextEvent, startPulseboard, waitFor } from './gateway.mjs';
 import { startRedis } from './redis.mjs';
 
-const LEASE_MS = 1000;
+// The default lease: a standby that can prove the leader gone must not wait for it to expire.
+const LEASE_MS = 10000;
 const run = promisify(execFile);
 
 function startWorker(redisUrl, databaseUrl, name) {
@@ -43,8 +46,9 @@ function startWorker(redisUrl, databaseUrl, name) {
 }
 
 // name: shown in the suite title; databaseUrl: shared by api and workers; eventIdPrefix: the
-// source's eventId scheme ("sqlite:", "postgres:"); skip: false or the reason.
-export function describeDataPath({ name, databaseUrl, eventIdPrefix, skip = false }) {
+// source's eventId scheme ("sqlite:", "postgres:"); skip: false or the reason; restartDatabase:
+// optional async (mode) => restarts the database server ('fast' or 'immediate').
+export function describeDataPath({ name, databaseUrl, eventIdPrefix, skip = false, restartDatabase }) {
   describe(`data path on ${name} through separate processes`, { skip }, () => {
     let redis, gw, api, socket, token;
     const workers = [];
@@ -65,6 +69,57 @@ export function describeDataPath({ name, databaseUrl, eventIdPrefix, skip = fals
       return res.body;
     };
     const leaders = () => workers.filter((w) => w.leader && !w.exited);
+
+    // What the database says the dashboard's window holds: completed orders created at or after
+    // `from` (unix ms), counted and summed through the API.
+    const databaseTotals = async (from) => {
+      let orders = 0;
+      let revenue = 0;
+      let cursor = null;
+      do {
+        const q = new URLSearchParams({ status: 'completed', from: String(from), limit: '200' });
+        if (cursor) q.set('cursor', cursor);
+        const res = await request('GET', `/api/v1/orders?${q}`);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        for (const o of res.body.orders) {
+          orders += 1;
+          revenue += o.amount;
+        }
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      return { orders, revenue };
+    };
+    // The snapshot a dashboard opened now gets first.
+    const freshSnapshot = async () => {
+      const viewer = io(gw.url, { transports: ['websocket'], auth: { token }, reconnection: false });
+      try {
+        const [snapshot] = await nextEvent(viewer, 'metrics-snapshot', 10000);
+        return snapshot;
+      } finally {
+        viewer.disconnect();
+      }
+    };
+    // Polls until the snapshot's totals equal the database's over the snapshot's window (the
+    // worker publishes one at most every second), and returns both for the report.
+    const snapshotEqualsDatabase = async (what) => {
+      let last;
+      try {
+        await waitFor(
+          async () => {
+            const snapshot = await freshSnapshot();
+            const db = await databaseTotals(snapshot.series[0].start);
+            last = { snapshot: snapshot.totals, db };
+            return (
+              snapshot.totals.orders === db.orders && Math.abs(snapshot.totals.revenue - db.revenue) < 1e-6
+            );
+          },
+          { timeoutMs: 20000, intervalMs: 500, what: `the snapshot to equal the database ${what}` },
+        );
+      } catch (e) {
+        throw new Error(`${e.message}: last snapshot ${JSON.stringify(last?.snapshot)}, database ${JSON.stringify(last?.db)}`);
+      }
+      return last;
+    };
     const redisCli = (...args) => run('redis-cli', ['-p', String(redis.port), ...args]);
 
     before(async () => {
@@ -173,7 +228,40 @@ export function describeDataPath({ name, databaseUrl, eventIdPrefix, skip = fals
       t.diagnostic(
         `paused Redis with ${postedAtPause} of ${BURST} posted; ${beforeRestart} of ${N} received before the restart; ${duplicates} redelivered`,
       );
+      const { snapshot } = await snapshotEqualsDatabase('after the worker was killed');
+      t.diagnostic(`snapshot after the kill: ${snapshot.orders} orders, revenue ${snapshot.revenue}`);
     });
+
+    for (const mode of ['fast', 'immediate']) {
+      it(`after a ${mode} restart of the database the aggregates still equal it (replays are not counted twice)`, { skip: restartDatabase ? false : 'the test cannot restart this database' }, async (t) => {
+        const before = await Promise.all(
+          Array.from({ length: 30 }, (_, i) => post({ amount: 300 + i, category: `restart-${mode}`, status: 'completed' })),
+        );
+        await waitFor(() => before.every((o) => received.has(o.id)), { what: 'the orders before the restart' });
+        const publishedBefore = copies.size;
+        await restartDatabase(mode);
+        // The API and the worker reconnect by themselves; posts fail until the API has.
+        const after = [];
+        await waitFor(
+          async () => {
+            try {
+              const res = await request('POST', '/api/v1/orders', { amount: 7, category: `after-${mode}`, status: 'completed' });
+              if (res.status === 201) after.push(res.body);
+            } catch {
+              /* the API is reconnecting */
+            }
+            return after.length >= 10;
+          },
+          { timeoutMs: 60000, intervalMs: 200, what: 'the API writing again after the restart' },
+        );
+        await waitFor(() => after.every((o) => received.has(o.id)), { timeoutMs: 60000, what: 'the orders after the restart' });
+        const replayed = [...copies.values()].reduce((n, c) => n + c - 1, 0);
+        const { snapshot, db } = await snapshotEqualsDatabase(`after a ${mode} restart`);
+        t.diagnostic(
+          `${mode} restart: ${publishedBefore} orders seen before, ${replayed} redeliveries so far; snapshot ${snapshot.orders} orders / ${snapshot.revenue}, database ${db.orders} / ${db.revenue}`,
+        );
+      });
+    }
 
     it('with two workers only the leader publishes, and a standby takes over from a dead leader', async (t) => {
       const standby = startWorker(redis.url, databaseUrl, 'c');
@@ -202,9 +290,13 @@ export function describeDataPath({ name, databaseUrl, eventIdPrefix, skip = fals
       const order = await post({ amount: 77, category: 'takeover', status: 'completed' });
       await waitFor(() => received.has(order.id), { timeoutMs: 15000, what: 'delivery by the standby' });
       const took = Date.now() - killedAt;
-      t.diagnostic(`takeover and delivery: ${took} ms`);
+      t.diagnostic(`SIGKILL to delivery by the standby: ${took} ms (lease ${LEASE_MS} ms)`);
       assert.equal(standby.leader, true);
-      assert.ok(took < 2 * LEASE_MS + 1000, `takeover and delivery took ${took} ms`);
+      assert.match(standby.log, /has no connection to Redis any more; taking over/);
+      // Not a timing benchmark: far below the lease shows that the standby did not wait for it.
+      assert.ok(took < LEASE_MS / 2, `takeover and delivery took ${took} ms`);
+      assert.equal(copies.get(order.id), 1, 'the order is shown once');
+      await snapshotEqualsDatabase('after the leader was killed');
     });
   });
 }
