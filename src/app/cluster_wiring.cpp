@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "app/env.hpp"
+#include "gateway/recovery_store_redis.hpp"
 #include "gateway/retained_restore.hpp"
 #include "redis/endpoint.hpp"
 
@@ -134,6 +135,28 @@ void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> brok
       broker->publish(bridge_channel, std::move(json), done);
   });
   server.set_readiness([broker] { return broker->ready(); });
+}
+
+void share_recovery(gateway::Server& server, const std::string& redis_url,
+                    const ClusterSettings& settings) {
+  auto& ctx = server.context();
+  if (!ctx.recovery) return;
+  if (settings.mode != broker::RedisBroker::Mode::pubsub) {
+    spdlog::warn(
+        "connection state recovery: REDIS_MODE=sharded keeps it in this process; clients "
+        "recover only when they come back to this gateway");
+    return;
+  }
+  auto endpoint = redis::parse_url(redis_url);
+  if (!endpoint) return;  // make_redis_broker refused it already
+  auto connection =
+      redis::Connection::create(ctx.loops.front()->ioc.get_executor(), *endpoint, "recovery");
+  connection->start();
+  ctx.recovery = std::make_shared<gateway::RedisRecoveryStore>(
+      std::move(connection), ctx.config.recovery_history,
+      ctx.config.recovery_window + std::chrono::minutes(1));
+  spdlog::info("connection state recovery: {} ms window, shared through Redis",
+               ctx.config.recovery_window.count());
 }
 
 std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,

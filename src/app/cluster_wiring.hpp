@@ -59,6 +59,13 @@ std::optional<std::string> cluster_settings_error(const ClusterSettings& setting
 void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel);
 
+// Connection state recovery shared by every gateway on REDIS_URL (docs/recovery.md): replaces
+// the gateway's in-process store with one in Redis, on its own connection. With REDIS_MODE
+// sharded (a Redis Cluster) the store stays in process, and says so: its keys are not laid out
+// for a cluster. Nothing when recovery is off.
+void share_recovery(gateway::Server& server, const std::string& redis_url,
+                    const ClusterSettings& settings);
+
 // The Redis broker for REDIS_URL on the gateway's first loop, with the adapter that
 // `settings.adapter` names; the adapter lives as long as the returned pointer. The sharded
 // adapter rides on the sharded broker. The classic adapter in sharded mode gets its own classic

@@ -41,6 +41,17 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
   ms("--upgrade-timeout", c.upgrade_timeout, "ms a transport upgrade may take");
   ms("--connect-timeout", c.connect_timeout, "ms a client has to send CONNECT");
   ms("--drain-timeout", c.drain_timeout, "ms to drain on SIGTERM before exiting");
+  cmd.add_option_function<long>(
+         "--recovery-window",
+         [&c](long v) { c.recovery_window = std::chrono::milliseconds(std::max(0L, v)); },
+         "ms a disconnected client's socket stays recoverable (connection state recovery; "
+         "0 = off) (RECOVERY_WINDOW_MS)")
+      ->envname("RECOVERY_WINDOW_MS")
+      ->default_str(std::to_string(c.recovery_window.count()));
+  cmd.add_option("--recovery-history", c.recovery_history,
+                 "bridge messages kept per namespace for recovering clients")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd.add_option("--max-payload", c.max_payload, "maximum message / polling body in bytes")
       ->capture_default_str();
   cmd.add_option("--max-queued-frames", c.max_queued_frames,
@@ -120,6 +131,7 @@ RoleMain add_gateway_role(CLI::App& app) {
       broker = make_redis_broker(server, o->redis_url, o->cluster);
       attach_bridge(server, broker, o->bridge_channel);
       spdlog::info("cluster: bridge channel {} on {}", o->bridge_channel, o->redis_url);
+      share_recovery(server, o->redis_url, o->cluster);
     }
     server.start();
     wait_for_termination([&] { server.shutdown(); });

@@ -25,15 +25,30 @@ std::optional<BridgeMessage> parse_bridge_message(std::string_view text) {
   const json::value* retain = o->if_contains("retain");
   m.retain = retain && retain->is_bool() && retain->as_bool();
 
-  if (const json::value* data = o->if_contains("data")) m.args = to_json_text(*data);
+  if (const json::value* data = o->if_contains("data")) {
+    m.args = to_json_text(*data);
+    if (const json::object* d = data->if_object())
+      if (const json::value* id = d->if_contains("eventId"); id && id->is_string())
+        if (!id->as_string().empty() && id->as_string().size() <= BridgeMessage::kMaxOffset)
+          m.offset = id->as_string();
+  }
   return m;
 }
 
-std::shared_ptr<Broadcast> to_broadcast(const BridgeMessage& m) {
+std::shared_ptr<Broadcast> to_broadcast(const BridgeMessage& m, bool with_offset) {
   auto b = std::make_shared<Broadcast>();
   b->nsp = m.nsp;
   b->rooms.push_back(m.room);
-  b->frames.push_back(message_frame(sio::encode_event(m.nsp, m.event, m.args)));
+  if (with_offset && !m.offset.empty()) {
+    // The offset goes last, where socket.io-client looks for it (PROTOCOL.md §3).
+    std::string args = m.args.empty() ? "null" : m.args;
+    args += ',';
+    args += json::serialize(json::string_view(m.offset));
+    b->frames.push_back(message_frame(sio::encode_event(m.nsp, m.event, args)));
+    b->offset = m.offset;
+  } else {
+    b->frames.push_back(message_frame(sio::encode_event(m.nsp, m.event, m.args)));
+  }
   return b;
 }
 

@@ -18,6 +18,10 @@ struct BridgeMessage {
   std::string event;
   bool retain = false;
   std::string args;  // `data` as JSON text, the EVENT's argument ("" when absent)
+  // `data.eventId` when it is a string of 1 to kMaxOffset bytes (the worker's database change
+  // position): the connection state recovery offset. Empty otherwise.
+  std::string offset;
+  static constexpr std::size_t kMaxOffset = 256;
 };
 
 // nullopt if the text is not a JSON object with a string `room` and a non-empty string `event`.
@@ -26,6 +30,8 @@ std::optional<BridgeMessage> parse_bridge_message(std::string_view text);
 // The EVENT packet for the message's room, encoded once for every recipient. Separate from
 // parsing so a caller that only validates (the publish endpoint, when Redis carries the message)
 // encodes nothing.
-std::shared_ptr<Broadcast> to_broadcast(const BridgeMessage& m);
+// With `with_offset` (connection state recovery on) a message with an offset carries it as the
+// EVENT's last argument, and the broadcast records it.
+std::shared_ptr<Broadcast> to_broadcast(const BridgeMessage& m, bool with_offset = false);
 
 }  // namespace pulseboard::gateway

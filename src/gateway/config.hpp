@@ -45,6 +45,12 @@ struct GatewayConfig {
   double events_per_second = 20;          // per socket; past the burst it is disconnected
   double event_burst = 60;
 
+  // Connection state recovery (docs/recovery.md): how long a disconnected client's socket
+  // (sid, rooms, missed packets) is kept; 0 turns recovery off. Within it, a client that comes
+  // back, to this gateway or another one on the same Redis, gets its socket back.
+  std::chrono::milliseconds recovery_window{120000};
+  std::size_t recovery_history = 10000;  // recorded packets kept per namespace
+
   // HTTP publish endpoint: POST /api/v1/publish with `Authorization: Bearer <key>`.
   std::string publish_api_key;  // PUBLISH_API_KEY; empty disables the endpoint
 

@@ -102,4 +102,15 @@ Loop& GatewayContext::next_loop() {
   return *loops[next_loop_.fetch_add(1, std::memory_order_relaxed) % loops.size()];
 }
 
+bool GatewayContext::SeenOffsets::first_time(const std::string& offset) {
+  std::lock_guard lock(mutex_);
+  if (!seen_.insert(offset).second) return false;
+  order_.push_back(offset);
+  if (order_.size() > kKeep) {
+    seen_.erase(order_.front());
+    order_.pop_front();
+  }
+  return true;
+}
+
 }  // namespace pulseboard::gateway

@@ -5,11 +5,13 @@
 #include <boost/asio/io_context.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "auth/jwt.hpp"
@@ -19,6 +21,8 @@
 #include "gateway/config.hpp"
 #include "gateway/flush_list.hpp"
 #include "gateway/metrics.hpp"
+#include "gateway/recent_broadcasts.hpp"
+#include "gateway/recovery_store.hpp"
 #include "gateway/room_index.hpp"
 
 namespace pulseboard::gateway {
@@ -31,6 +35,7 @@ struct Loop {
   explicit Loop(unsigned i) : index(i) {}
   boost::asio::io_context ioc{1};
   RoomIndex rooms;
+  RecentBroadcasts recent;  // recorded bridge broadcasts, for recovering sockets
   FlushList<WsTransport> flushes{ioc};
   unsigned index;
 };
@@ -94,6 +99,20 @@ struct GatewayContext {
   std::vector<std::unique_ptr<Loop>> loops;
   SessionRegistry sessions;
   RetainedMessages retained;
+  // Connection state recovery (recovery_store.hpp); null when config.recovery_window is 0.
+  std::shared_ptr<RecoveryStore> recovery;
+  // Offsets of the last bridge messages delivered: a replay of one (a worker that restarted
+  // from a lagging position) is not delivered again.
+  class SeenOffsets {
+   public:
+    bool first_time(const std::string& offset);  // false: seen among the last kKeep
+    static constexpr std::size_t kKeep = 65536;
+
+   private:
+    std::mutex mutex_;
+    std::unordered_set<std::string> seen_;
+    std::deque<std::string> order_;
+  } seen_offsets;
 
   // True when a per-client refusal may be logged now; counts the line when it may not.
   // `left_out` is how many were left out before this one.

@@ -113,6 +113,7 @@ void EngineSession::on_ping_timer() {
   }
   awaiting_pong_ = true;
   send(ping_frame());
+  if (!closed_) sio_.refresh_recovery();
   heartbeat_.expires_after(ctx_.config.ping_timeout);
   heartbeat_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->on_ping_timer();

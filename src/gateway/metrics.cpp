@@ -76,6 +76,15 @@ std::string GatewayMetrics::render_prometheus() const {
         frames_queued_total.load(), "counter");
   gauge("pulseboard_bridge_messages_total", "Bridge messages delivered",
         bridge_messages_total.load(), "counter");
+  gauge("pulseboard_bridge_replays_dropped_total",
+        "Bridge messages not delivered because their eventId was delivered already",
+        bridge_replays_dropped.load(), "counter");
+  gauge("pulseboard_recoveries_attempted_total",
+        "CONNECTs that asked for connection state recovery (pid and offset)",
+        recoveries_attempted.load(), "counter");
+  gauge("pulseboard_recoveries_succeeded_total",
+        "Sockets recovered: same sid, rooms and every missed packet", recoveries_succeeded.load(),
+        "counter");
   gauge("pulseboard_bridge_messages_invalid_total", "Bridge messages refused as malformed",
         bridge_messages_invalid.load(), "counter");
   gauge("pulseboard_adapter_messages_total", "Redis adapter messages from other nodes applied",

@@ -59,6 +59,11 @@ struct GatewayMetrics {
   // Log lines of per-client refusals left out by the log rate limit.
   std::atomic<std::uint64_t> log_lines_suppressed_total{0};
   std::atomic<std::uint64_t> upgrades_total{0};
+  // Connection state recovery: CONNECTs that asked for it, and how many got their socket back.
+  std::atomic<std::uint64_t> recoveries_attempted{0};
+  std::atomic<std::uint64_t> recoveries_succeeded{0};
+  // Bridge messages whose offset (eventId) was delivered already: a replay, not delivered.
+  std::atomic<std::uint64_t> bridge_replays_dropped{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Rejection::count_)> rejections{};
 
   void reject(Rejection r) {

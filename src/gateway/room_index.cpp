@@ -105,9 +105,12 @@ std::size_t RoomIndex::deliver(const Broadcast& b) {
   std::vector<std::shared_ptr<EngineSession>> sessions;
   sessions.reserve(targets.size());
   for (Socket* s : targets) sessions.push_back(s->session().shared_from_this());
-  for (auto& session : sessions) {
+  for (std::size_t i = 0; i < sessions.size(); ++i) {
+    auto& session = sessions[i];
     if (session->closed()) continue;
     if (b.is_volatile && session->congested()) continue;
+    // Freed only on a later loop turn (deferred), so the pointer is still good here.
+    if (!b.offset.empty() && targets[i]->skip_replayed(b.offset)) continue;
     if (session->send_all(b.frames)) ++count;
   }
   return count;

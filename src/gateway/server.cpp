@@ -13,6 +13,7 @@
 #include "gateway/engine_session.hpp"
 #include "gateway/engineio_endpoint.hpp"
 #include "gateway/http_connection.hpp"
+#include "gateway/recovery_store_memory.hpp"
 #include "gateway/static_files.hpp"
 #include "socketio/packet.hpp"
 
@@ -39,6 +40,9 @@ Server::Server(GatewayConfig config, std::shared_ptr<const auth::JwtVerifier> ve
   unsigned n =
       ctx_.config.threads ? ctx_.config.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) ctx_.loops.push_back(std::make_unique<Loop>(i));
+  // In process by default; a gateway on Redis shares one store with the others (gateway_role).
+  if (ctx_.config.recovery_window.count() > 0)
+    ctx_.recovery = std::make_shared<MemoryRecoveryStore>(ctx_.config.recovery_history);
 }
 
 Server::~Server() {
@@ -194,7 +198,10 @@ void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Res
 void Server::broadcast(std::shared_ptr<const Broadcast> b) {
   ctx_.metrics.broadcasts_total.fetch_add(1, std::memory_order_relaxed);
   for (auto& loop : ctx_.loops)
-    boost::asio::post(loop->ioc, [l = loop.get(), b] { l->rooms.deliver(*b); });
+    boost::asio::post(loop->ioc, [l = loop.get(), b] {
+      l->recent.push(b);
+      l->rooms.deliver(*b);
+    });
 }
 
 bool Server::deliver_bridge_message(std::string_view text) {
@@ -204,8 +211,18 @@ bool Server::deliver_bridge_message(std::string_view text) {
     spdlog::warn("bridge message refused (need {{room, event, data}}): {:.200}", text);
     return false;
   }
-  auto b = to_broadcast(*m);
+  // A replay of a change already delivered (the worker restarted from a lagging position, or
+  // published a batch again) is not shown twice.
+  if (!m->offset.empty() && !ctx_.seen_offsets.first_time(m->nsp + '\0' + m->offset)) {
+    ctx_.metrics.bridge_replays_dropped.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  auto b = to_broadcast(*m, ctx_.recovery != nullptr);
   if (m->retain) ctx_.retained.put({m->nsp, m->room, m->event, b->frames});
+  if (ctx_.recovery && !b->offset.empty()) {
+    const std::string& frame = *b->frames.front().data;  // "4" + the Socket.IO packet
+    ctx_.recovery->record(m->nsp, m->room, b->offset, frame.substr(1));
+  }
   ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
   broadcast(std::move(b));
   return true;

@@ -39,6 +39,22 @@ class Socket {
         events_(events) {}
 
   const std::string& id() const { return id_; }
+  // Private session id for connection state recovery; empty when recovery is off.
+  const std::string& pid() const { return pid_; }
+  void set_pid(std::string pid) { pid_ = std::move(pid); }
+  // Offsets a recovery sent that may still arrive live (in flight to this loop when the store
+  // answered): the live copy is skipped. The first live offset not among them ends the set,
+  // since the live order is the recorded order.
+  void replayed(std::string offset) { replayed_.insert(std::move(offset)); }
+  bool skip_replayed(const std::string& offset) {
+    if (replayed_.empty() || offset.empty()) return false;
+    if (replayed_.erase(offset)) return true;
+    replayed_.clear();
+    return false;
+  }
+  // When the socket's session was last saved for recovery.
+  std::chrono::steady_clock::time_point saved_at() const { return saved_at_; }
+  void set_saved_at(std::chrono::steady_clock::time_point t) { saved_at_ = t; }
   const std::string& nsp() const { return nsp_; }
   const std::string& subject() const { return subject_; }
   EngineSession& session() { return session_; }
@@ -66,6 +82,9 @@ class Socket {
 
  private:
   std::string id_;
+  std::string pid_;
+  std::unordered_set<std::string> replayed_;
+  std::chrono::steady_clock::time_point saved_at_{};
   std::string nsp_;
   EngineSession& session_;
   SocketIoClient& client_;

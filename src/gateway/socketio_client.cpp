@@ -69,6 +69,7 @@ bool SocketIoClient::dispatch(sio::Packet packet) {
   Socket& socket = *it->second;
   switch (packet.type) {
     case sio::PacketType::disconnect:
+      forget_for_recovery(socket);  // left on purpose ("client namespace disconnect")
       remove_socket(packet.nsp);
       return true;
     case sio::PacketType::event:
@@ -97,7 +98,8 @@ bool SocketIoClient::dispatch(sio::Packet packet) {
 
 bool SocketIoClient::on_connect(sio::Packet& packet) {
   const std::string& nsp = packet.nsp;
-  if (sockets_.contains(nsp)) return false;  // a second CONNECT is a protocol error (§2.7)
+  // A second CONNECT is a protocol error (§2.7), also while the first one is being recovered.
+  if (sockets_.contains(nsp) || recovering_.contains(nsp)) return false;
   // Each refused CONNECT costs a verification and a reply: a session gets a few, then it is
   // closed (a client whose token is refused gets the reason long before this).
   if (failed_connects_ >= ctx_.config.max_connect_attempts) {
@@ -152,27 +154,57 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
   }
   ever_connected_ = true;
   connect_deadline_.reset();  // cancels it; the memory matters with tens of thousands of sessions
+  Admit admit{nsp, std::move(allowed_rooms), std::move(subject)};
+  if (ctx_.recovery && packet.data && packet.data->is_object()) {
+    const json::object& auth = packet.data->as_object();
+    const json::value* pid = auth.if_contains("pid");
+    const json::value* offset = auth.if_contains("offset");
+    if (pid && pid->is_string() && offset && offset->is_string()) {
+      recover(std::move(admit), std::string(pid->as_string()), std::string(offset->as_string()));
+      return true;
+    }
+  }
+  connect_socket(std::move(admit), nullptr);
+  return true;
+}
+
+Socket& SocketIoClient::connect_socket(Admit admit, const Recovered* recovered) {
   auto socket = std::make_unique<Socket>(
-      random_id20(), nsp, session_, *this, std::move(allowed_rooms), std::move(subject),
+      recovered ? recovered->session.sid : random_id20(), admit.nsp, session_, *this,
+      std::move(admit.allowed_rooms), std::move(admit.subject),
       TokenBucket(ctx_.config.events_per_second, ctx_.config.event_burst));
   Socket& s = *socket;
-  sockets_.emplace(nsp, std::move(socket));
+  if (ctx_.recovery) s.set_pid(recovered ? recovered->session.pid : random_id20());
+  sockets_.emplace(admit.nsp, std::move(socket));
   session_.loop().rooms.add(&s);
   ctx_.metrics.sockets_connected.fetch_add(1, std::memory_order_relaxed);
+
+  // Missed packets go before the CONNECT reply (PROTOCOL.md §3); the client emits them just
+  // before its `connect` event.
+  if (recovered) send_missed(s, *recovered);
 
   // The CONNECT reply goes first, then anything the connection handler sends (§2.4).
   sio::Packet reply;
   reply.type = sio::PacketType::connect;
-  reply.nsp = nsp;
-  reply.data = json::object{{"sid", s.id()}};
+  reply.nsp = admit.nsp;
+  json::object body{{"sid", s.id()}};
+  if (!s.pid().empty()) body["pid"] = s.pid();
+  reply.data = std::move(body);
   send_packet(reply);
   join(s, s.id());
-  for (const auto& room : ctx_.config.default_rooms)
-    if (s.may_join(room)) join(s, room);
-  return true;
+  if (recovered) {
+    // Back in its rooms without their retained messages: the client kept its state.
+    for (const auto& room : recovered->session.rooms)
+      if (s.may_join(room)) join(s, room, false);
+  } else {
+    for (const auto& room : ctx_.config.default_rooms)
+      if (s.may_join(room)) join(s, room);
+  }
+  save_for_recovery(s);
+  return s;
 }
 
-bool SocketIoClient::join(Socket& socket, const std::string& room) {
+bool SocketIoClient::join(Socket& socket, const std::string& room, bool send_retained) {
   // A join can follow a close within one handler (the CONNECT reply overflowed the queue):
   // the socket is about to be freed and must not enter the room index again.
   if (socket.removed() || session_.closed()) return false;
@@ -189,6 +221,9 @@ bool SocketIoClient::join(Socket& socket, const std::string& room) {
   socket.rooms().insert(room);
   session_.loop().rooms.join(&socket, room);
   if (room == socket.id()) return true;
+  // A room joined later (subscribe) is part of what a recovery restores.
+  if (socket.saved_at() != std::chrono::steady_clock::time_point{}) save_for_recovery(socket);
+  if (!send_retained) return true;
   for (const auto& entry : ctx_.retained.for_room(socket.nsp(), room))
     socket.send_frames(entry.frames);
   return true;
@@ -198,6 +233,7 @@ void SocketIoClient::leave(Socket& socket, const std::string& room) {
   if (socket.removed()) return;
   if (room == socket.id() || socket.rooms().erase(room) == 0) return;
   session_.loop().rooms.leave(&socket, room);
+  save_for_recovery(socket);
 }
 
 namespace {
@@ -291,7 +327,9 @@ void SocketIoClient::remove_socket(const std::string& nsp) {
 }
 
 void SocketIoClient::disconnect(const std::string& nsp) {
-  if (!sockets_.contains(nsp)) return;
+  auto it = sockets_.find(nsp);
+  if (it == sockets_.end()) return;
+  forget_for_recovery(*it->second);  // "server namespace disconnect" is not recovered
   sio::Packet p;
   p.type = sio::PacketType::disconnect;
   p.nsp = nsp;
@@ -299,8 +337,19 @@ void SocketIoClient::disconnect(const std::string& nsp) {
   remove_socket(nsp);
 }
 
-void SocketIoClient::on_close(std::string_view) {
+void SocketIoClient::on_close(std::string_view reason) {
   connect_deadline_.reset();
+  // A lost transport, a ping timeout or a shutdown: the client will come back for its socket.
+  // Anything else (a protocol error, a bound crossed) is not recovered (PROTOCOL.md §3).
+  const bool recoverable = reason == "transport close" || reason == "transport error" ||
+                           reason == "ping timeout" || reason == "server shutting down" ||
+                           reason == "forced close" || reason == "forced server close";
+  for (auto& [nsp, socket] : sockets_) {
+    if (recoverable)
+      save_for_recovery(*socket, true);
+    else
+      forget_for_recovery(*socket);
+  }
   while (!sockets_.empty()) remove_socket(sockets_.begin()->first);
 }
 

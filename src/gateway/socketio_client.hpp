@@ -6,8 +6,12 @@
 
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
+#include "gateway/recovery_store.hpp"
 #include "gateway/socket.hpp"
 #include "socketio/packet.hpp"
 
@@ -28,13 +32,31 @@ class SocketIoClient {
   // Session closed: every socket leaves its rooms.
   void on_close(std::string_view reason);
   // False when the socket may not be in one more room (--max-rooms-per-socket), or is gone.
-  bool join(Socket& socket, const std::string& room);
+  // `send_retained`: the room's retained messages follow (not for a recovered socket).
+  bool join(Socket& socket, const std::string& room, bool send_retained = true);
+  // Connection state recovery: refreshes what the store keeps of each socket when half the
+  // recovery window has passed since it was saved (called on every heartbeat), so a socket
+  // whose gateway dies stays recoverable.
+  void refresh_recovery();
   void leave(Socket& socket, const std::string& room);
   // The server ends the socket of `nsp`: the client gets DISCONNECT ("io server disconnect")
   // and the Engine.IO session stays open for its other namespaces.
   void disconnect(const std::string& nsp);
 
  private:
+  // What a verified CONNECT admits: the namespace and the token's rooms and subject.
+  struct Admit {
+    std::string nsp;
+    std::optional<std::vector<std::string>> allowed_rooms;
+    std::string subject;
+  };
+  Socket& connect_socket(Admit admit, const Recovered* recovered);
+  // socketio_recovery.cpp
+  void recover(Admit admit, std::string pid, std::string offset);
+  void send_missed(Socket& socket, const Recovered& recovered);
+  void save_for_recovery(Socket& socket, bool disconnected = false);
+  void forget_for_recovery(Socket& socket);
+
   bool after_decode(sio::Decoder::Status status);
   bool dispatch(sio::Packet packet);
   bool on_connect(sio::Packet& packet);
@@ -47,6 +69,7 @@ class SocketIoClient {
   sio::Decoder decoder_;
   std::map<std::string, std::unique_ptr<Socket>> sockets_;       // by namespace
   std::unique_ptr<boost::asio::steady_timer> connect_deadline_;  // until the first CONNECT
+  std::set<std::string> recovering_;  // namespaces whose CONNECT awaits the recovery store
   std::size_t failed_connects_ = 0;
   bool ever_connected_ = false;
 };

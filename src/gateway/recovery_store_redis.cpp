@@ -1,0 +1,104 @@
+#include "gateway/recovery_store_redis.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace pulseboard::gateway {
+
+namespace {
+
+// KEYS: order, packets. ARGV: offset, entry, max entries, ttl ms. Idempotent per offset; the
+// sequence is the store's own, so the history's order is the order records reached Redis (each
+// gateway records the bridge messages in the order it received them) whatever the clocks say.
+constexpr const char* kRecordScript = R"lua(
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+local seq = 1
+if last[2] then seq = tonumber(last[2]) + 1 end
+redis.call('ZADD', KEYS[1], seq, ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
+if over > 0 then
+  local old = redis.call('ZRANGE', KEYS[1], 0, over - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
+  for i = 1, #old do redis.call('HDEL', KEYS[2], old[i]) end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 1
+)lua";
+
+// KEYS: session, order, packets. ARGV: offset. Takes the session (once) and returns
+// {session, 'found', offset, entry, offset, entry...} for the entries after `offset`, {session}
+// when the offset is not in the history, nil when there is no session.
+constexpr const char* kRecoverScript = R"lua(
+local s = redis.call('GET', KEYS[1])
+if not s then return nil end
+redis.call('DEL', KEYS[1])
+local seq = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not seq then return {s} end
+local out = {s, 'found'}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. seq, '+inf')
+for i = 1, #ids do
+  local e = redis.call('HGET', KEYS[3], ids[i])
+  if e then out[#out + 1] = ids[i]; out[#out + 1] = e end
+end
+return out
+)lua";
+
+std::string history_key(const std::string& nsp, const char* what) {
+  return "pulseboard:recovery:" + nsp + ":" + what;
+}
+
+}  // namespace
+
+RedisRecoveryStore::RedisRecoveryStore(std::shared_ptr<redis::Connection> connection,
+                                       std::size_t max_history,
+                                       std::chrono::milliseconds history_ttl)
+    : connection_(std::move(connection)), max_history_(max_history), history_ttl_(history_ttl) {}
+
+void RedisRecoveryStore::record(const std::string& nsp, const std::string& room,
+                                const std::string& offset, const std::string& packet) {
+  connection_->command({"EVAL", kRecordScript, "2", history_key(nsp, "order"),
+                        history_key(nsp, "packets"), offset, history_entry(room, packet),
+                        std::to_string(max_history_), std::to_string(history_ttl_.count())},
+                       [](const redis::Reply& r) {
+                         if (auto* e = r.error())
+                           spdlog::debug("recovery: recording a packet failed: {}", e->message);
+                       });
+}
+
+void RedisRecoveryStore::save(const RecoverableSession& session, std::chrono::milliseconds ttl) {
+  connection_->command({"SET", "pulseboard:recovery:session:" + session.pid, session_json(session),
+                        "PX", std::to_string(ttl.count())},
+                       {});
+}
+
+void RedisRecoveryStore::forget(const std::string& pid) {
+  connection_->command({"DEL", "pulseboard:recovery:session:" + pid}, {});
+}
+
+void RedisRecoveryStore::recover(const std::string& nsp, const std::string& pid,
+                                 const std::string& offset, Done done) {
+  connection_->command({"EVAL", kRecoverScript, "3", "pulseboard:recovery:session:" + pid,
+                        history_key(nsp, "order"), history_key(nsp, "packets"), offset},
+                       [nsp, done = std::move(done)](const redis::Reply& r) {
+                         const redis::Array* a = r.array();
+                         if (r.is_error())
+                           spdlog::warn("recovery: reading a session failed: {}",
+                                        r.error()->message);
+                         if (!a || a->empty() || !(*a)[0].string()) return done(std::nullopt);
+                         auto session = parse_session_json(*(*a)[0].string());
+                         if (!session || session->nsp != nsp || a->size() < 2)
+                           return done(std::nullopt);
+                         std::vector<std::pair<std::string, std::string>> entries;
+                         entries.reserve((a->size() - 2) / 2);
+                         for (std::size_t i = 2; i + 1 < a->size(); i += 2)
+                           if (auto* o = (*a)[i].string(), *e = (*a)[i + 1].string(); o && e)
+                             entries.emplace_back(*o, *e);
+                         auto missed = missed_for(*session, entries);
+                         if (!missed) return done(std::nullopt);
+                         done(Recovered{std::move(*session), std::move(*missed)});
+                       });
+}
+
+}  // namespace pulseboard::gateway

@@ -1,0 +1,89 @@
+// Connection state recovery in the Socket.IO layer (PROTOCOL.md §3, docs/recovery.md): a
+// CONNECT that carries `pid` and `offset` asks the recovery store for its socket; the answer
+// comes back on this session's loop, where the socket is admitted with its old sid and rooms
+// and the packets it missed are written before the CONNECT reply.
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+#include "gateway/context.hpp"
+#include "gateway/engine_session.hpp"
+#include "gateway/socketio_client.hpp"
+
+namespace pulseboard::gateway {
+
+void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
+  ctx_.metrics.recoveries_attempted.fetch_add(1, std::memory_order_relaxed);
+  recovering_.insert(admit.nsp);
+  // The client is a member of the session: alive while the session is.
+  std::weak_ptr<EngineSession> weak = session_.shared_from_this();
+  Loop& loop = session_.loop();
+  const std::string nsp = admit.nsp;
+  ctx_.recovery->recover(
+      nsp, pid, offset,
+      [this, weak, &loop, admit = std::move(admit), offset](std::optional<Recovered> r) mutable {
+        boost::asio::post(
+            loop.ioc, [this, weak, admit = std::move(admit), offset, r = std::move(r)]() mutable {
+              auto session = weak.lock();
+              if (!session || session->closed()) return;
+              recovering_.erase(admit.nsp);
+              // Someone else's session (another subject) is not handed over.
+              if (r && r->session.subject != admit.subject) r.reset();
+              // What this loop delivered after the store answered: not in the answer, and it will
+              // not come again.
+              std::vector<std::shared_ptr<const Broadcast>> since;
+              if (r) {
+                const std::string& anchor = r->packets.empty() ? offset : r->packets.back().offset;
+                if (auto after = session_.loop().recent.after(admit.nsp, anchor))
+                  since = std::move(*after);
+                ctx_.metrics.recoveries_succeeded.fetch_add(1, std::memory_order_relaxed);
+                spdlog::debug("session {}: socket {} recovered with {} missed packets",
+                              session_.sid(), r->session.sid, r->packets.size() + since.size());
+              }
+              Socket& s = connect_socket(std::move(admit), r ? &*r : nullptr);
+              for (const auto& b : since) {
+                if (s.removed() || session_.closed()) return;
+                const bool for_it =
+                    std::any_of(b->rooms.begin(), b->rooms.end(),
+                                [&](const auto& room) { return s.rooms().contains(room); });
+                if (for_it) s.send_frames(b->frames);
+              }
+            });
+      });
+}
+
+void SocketIoClient::send_missed(Socket& socket, const Recovered& recovered) {
+  for (const auto& missed : recovered.packets) {
+    if (socket.removed() || session_.closed()) return;  // the queue overflowed: it is gone
+    // It may still be on its way to this loop: the live copy is skipped.
+    socket.replayed(missed.offset);
+    socket.send_frames({message_frame(missed.packet)});
+  }
+}
+
+void SocketIoClient::save_for_recovery(Socket& socket, bool disconnected) {
+  if (!ctx_.recovery || socket.pid().empty()) return;
+  RecoverableSession s{socket.pid(), socket.id(), socket.nsp(), socket.subject(), {}};
+  for (const auto& room : socket.rooms())
+    if (room != socket.id()) s.rooms.push_back(room);
+  std::sort(s.rooms.begin(), s.rooms.end());
+  ctx_.recovery->save(s, ctx_.config.recovery_window);
+  socket.set_saved_at(std::chrono::steady_clock::now());
+  if (disconnected)
+    spdlog::debug("session {}: socket {} kept for recovery for {} ms", session_.sid(), socket.id(),
+                  ctx_.config.recovery_window.count());
+}
+
+void SocketIoClient::forget_for_recovery(Socket& socket) {
+  if (ctx_.recovery && !socket.pid().empty()) ctx_.recovery->forget(socket.pid());
+}
+
+void SocketIoClient::refresh_recovery() {
+  if (!ctx_.recovery) return;
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [nsp, socket] : sockets_)
+    if (now - socket->saved_at() >= ctx_.config.recovery_window / 2) save_for_recovery(*socket);
+}
+
+}  // namespace pulseboard::gateway
