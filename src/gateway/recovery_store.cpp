@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "socketio/packet.hpp"
+
 namespace pulseboard::gateway {
 namespace json = boost::json;
 
@@ -60,6 +62,23 @@ std::optional<RecoverableSession> parse_session_json(const std::string& text) {
   return s;
 }
 
+namespace {
+// What the store hands back goes to a client as it is, and the store (Redis) is shared with
+// other parties: only a Socket.IO EVENT of the session's namespace, without an ack id, whose
+// last argument is its offset is sent. Anything else is skipped.
+bool is_recorded_event(const std::string& packet, const std::string& nsp,
+                       const std::string& offset) {
+  if (packet.size() > RecoveryStore::kMaxPacketBytes) return false;
+  sio::Decoder decoder(0);
+  if (decoder.add_text(packet) != sio::Decoder::Status::packet) return false;
+  sio::Packet p = decoder.take();
+  if (p.type != sio::PacketType::event || p.nsp != nsp || p.id || !p.data) return false;
+  const json::array* args = p.data->if_array();
+  return args && args->size() >= 2 && args->back().is_string() &&
+         args->back().as_string() == offset;
+}
+}  // namespace
+
 std::optional<std::vector<MissedPacket>> missed_for(
     const RecoverableSession& s, const std::vector<std::pair<std::string, std::string>>& entries) {
   std::vector<MissedPacket> out;
@@ -67,6 +86,7 @@ std::optional<std::vector<MissedPacket>> missed_for(
   for (const auto& [offset, entry] : entries) {
     if (!parse_history_entry(entry, room, packet)) continue;
     if (std::find(s.rooms.begin(), s.rooms.end(), room) == s.rooms.end()) continue;
+    if (!is_recorded_event(packet, s.nsp, offset)) continue;
     if (out.size() == RecoveryStore::kMaxMissed) return std::nullopt;
     out.push_back({offset, std::move(packet)});
   }

@@ -41,6 +41,11 @@ class RecoveryStore {
   // Past this many missed packets a client is not recovered: it starts afresh from the
   // retained snapshot, which is smaller than what it missed.
   static constexpr std::size_t kMaxMissed = 1000;
+  // A client's pid and offset longer than these are not looked up (a fresh socket instead);
+  // a stored packet longer than kMaxPacketBytes is not sent.
+  static constexpr std::size_t kMaxPidBytes = 64;
+  static constexpr std::size_t kMaxOffsetBytes = 256;
+  static constexpr std::size_t kMaxPacketBytes = 1'000'000;
 
   using Done = std::function<void(std::optional<Recovered>)>;
   virtual ~RecoveryStore() = default;

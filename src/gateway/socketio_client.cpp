@@ -159,7 +159,9 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
     const json::object& auth = packet.data->as_object();
     const json::value* pid = auth.if_contains("pid");
     const json::value* offset = auth.if_contains("offset");
-    if (pid && pid->is_string() && offset && offset->is_string()) {
+    if (pid && pid->is_string() && offset && offset->is_string() &&
+        pid->as_string().size() <= RecoveryStore::kMaxPidBytes &&
+        offset->as_string().size() <= RecoveryStore::kMaxOffsetBytes) {
       recover(std::move(admit), std::string(pid->as_string()), std::string(offset->as_string()));
       return true;
     }

@@ -1,0 +1,191 @@
+// One contract for both recovery stores (recovery_store.hpp): in process, and in Redis when
+// PULSEBOARD_REDIS_URL is set (scripts/lib/redis.sh: redis_start).
+#include "gateway/recovery_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdlib>
+#include <future>
+#include <thread>
+
+#include "common/ids.hpp"
+#include "gateway/recovery_store_memory.hpp"
+#include "gateway/recovery_store_redis.hpp"
+
+namespace pulseboard::gateway {
+namespace {
+using namespace std::chrono_literals;
+
+enum class Kind { memory, redis };
+
+// The packet a gateway records for update `n` in namespace `nsp`: its offset is its last
+// argument.
+std::string packet(const std::string& nsp, const std::string& offset, int n) {
+  return "2" + nsp + R"(,["metrics-update",{"n":)" + std::to_string(n) + R"(},")" + offset +
+         R"("])";
+}
+
+class RecoveryStoreContract : public ::testing::TestWithParam<Kind> {
+ protected:
+  void SetUp() override {
+    nsp_ = "/t" + random_token(8);
+    if (GetParam() == Kind::memory) {
+      store_ = std::make_shared<MemoryRecoveryStore>(kHistory);
+      return;
+    }
+    const char* url = std::getenv("PULSEBOARD_REDIS_URL");
+    if (!url || !*url) GTEST_SKIP() << "PULSEBOARD_REDIS_URL is not set";
+    auto ep = redis::parse_url(url);
+    ASSERT_TRUE(ep);
+    connection_ = redis::Connection::create(io_.get_executor(), *ep, "recovery-test");
+    connection_->start();
+    thread_ = std::thread([this] { io_.run(); });
+    store_ = std::make_shared<RedisRecoveryStore>(connection_, kHistory, 60s);
+  }
+  void TearDown() override {
+    if (connection_) connection_->stop();
+    work_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::optional<Recovered> recover(const std::string& pid, const std::string& offset) {
+    std::promise<std::optional<Recovered>> p;
+    store_->recover(nsp_, pid, offset, [&p](std::optional<Recovered> r) { p.set_value(r); });
+    return p.get_future().get();
+  }
+  RecoverableSession session(std::vector<std::string> rooms) {
+    return RecoverableSession{"pid-" + random_token(8), "sid-" + random_token(8), nsp_, "alice",
+                              std::move(rooms)};
+  }
+  void record(const std::string& room, const std::string& offset, int n) {
+    store_->record(nsp_, room, offset, packet(nsp_, offset, n));
+  }
+  static std::vector<std::string> offsets(const Recovered& r) {
+    std::vector<std::string> out;
+    for (const auto& m : r.packets) out.push_back(m.offset);
+    return out;
+  }
+
+  static constexpr std::size_t kHistory = 50;
+  std::string nsp_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      io_.get_executor()};
+  std::thread thread_;
+  std::shared_ptr<redis::Connection> connection_;
+  std::shared_ptr<RecoveryStore> store_;
+};
+
+TEST_P(RecoveryStoreContract, GivesBackTheSessionAndThePacketsOfItsRoomsAfterTheOffset) {
+  record("live", "o1", 1);
+  record("other", "o2", 2);
+  record("live", "o3", 3);
+  record("live", "o4", 4);
+  auto s = session({"live"});
+  store_->save(s, 10s);
+  auto r = recover(s.pid, "o1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->session.sid, s.sid);
+  EXPECT_EQ(r->session.subject, "alice");
+  EXPECT_EQ(r->session.rooms, std::vector<std::string>{"live"});
+  EXPECT_EQ(offsets(*r), (std::vector<std::string>{"o3", "o4"}));
+  EXPECT_EQ(r->packets[0].packet, packet(nsp_, "o3", 3));
+  // Once only.
+  EXPECT_FALSE(recover(s.pid, "o1"));
+}
+
+TEST_P(RecoveryStoreContract, AReplayedOffsetKeepsItsFirstPlace) {
+  record("live", "o1", 1);
+  record("live", "o2", 2);
+  record("live", "o1", 1);  // every gateway records every message; a replay is not new
+  record("live", "o3", 3);
+  auto s = session({"live"});
+  store_->save(s, 10s);
+  auto r = recover(s.pid, "o1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(offsets(*r), (std::vector<std::string>{"o2", "o3"}));
+}
+
+TEST_P(RecoveryStoreContract, NothingMissedIsARecoveryWithNoPackets) {
+  record("live", "o1", 1);
+  auto s = session({"live"});
+  store_->save(s, 10s);
+  auto r = recover(s.pid, "o1");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->packets.empty());
+}
+
+TEST_P(RecoveryStoreContract, UnknownSessionOffsetOrNamespaceIsNoRecovery) {
+  record("live", "o1", 1);
+  EXPECT_FALSE(recover("no-such-pid", "o1"));
+  auto s = session({"live"});
+  store_->save(s, 10s);
+  EXPECT_FALSE(recover(s.pid, "not-recorded"));
+  EXPECT_FALSE(recover(s.pid, "o1")) << "a failed recovery used the session up";
+  auto forgotten = session({"live"});
+  store_->save(forgotten, 10s);
+  store_->forget(forgotten.pid);
+  EXPECT_FALSE(recover(forgotten.pid, "o1"));
+}
+
+TEST_P(RecoveryStoreContract, AnExpiredSessionIsNotRecovered) {
+  record("live", "o1", 1);
+  auto s = session({"live"});
+  store_->save(s, 50ms);
+  std::this_thread::sleep_for(150ms);
+  EXPECT_FALSE(recover(s.pid, "o1"));
+}
+
+TEST_P(RecoveryStoreContract, AnOffsetTrimmedFromTheHistoryIsNoRecovery) {
+  for (int i = 0; i < int(kHistory) + 10; ++i) record("live", "o" + std::to_string(i), i);
+  auto s = session({"live"});
+  store_->save(s, 10s);
+  EXPECT_FALSE(recover(s.pid, "o0"));
+  auto t = session({"live"});
+  store_->save(t, 10s);
+  auto r = recover(t.pid, "o" + std::to_string(kHistory));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->packets.size(), 9u);
+}
+
+TEST_P(RecoveryStoreContract, ARecordedEntryThatIsNotOneOfOurEventsIsNotSentToTheClient) {
+  // What a hostile party with access to the store could leave there: a DISCONNECT, an event of
+  // another namespace, an event with an ack id, one whose offset is not its own, garbage.
+  record("live", "o0", 0);
+  store_->record(nsp_, "live", "x1", "1" + nsp_ + ",");
+  store_->record(nsp_, "live", "x2", R"(2/elsewhere,["metrics-update",{},"x2"])");
+  store_->record(nsp_, "live", "x3", "2" + nsp_ + R"(,7["metrics-update",{},"x3"])");
+  store_->record(nsp_, "live", "x4", packet(nsp_, "not-x4", 4));
+  store_->record(nsp_, "live", "x5", "\xff\xfe not a packet");
+  record("live", "o6", 6);
+  auto s = session({"live"});
+  store_->save(s, 10s);
+  auto r = recover(s.pid, "o0");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(offsets(*r), std::vector<std::string>{"o6"});
+}
+
+TEST(RecoveryStoreEntries, RoomsWithAnyBytesRoundTrip) {
+  std::string room("a:b\n\0c", 6), back, packet;
+  ASSERT_TRUE(parse_history_entry(history_entry(room, "2[\"e\"]"), back, packet));
+  EXPECT_EQ(back, room);
+  EXPECT_EQ(packet, "2[\"e\"]");
+  EXPECT_FALSE(parse_history_entry("99:short", back, packet));
+  EXPECT_FALSE(parse_history_entry("x:y", back, packet));
+  auto s = parse_session_json(session_json({"p", "s", "/", "sub", {"r1", "r2"}}));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->rooms, (std::vector<std::string>{"r1", "r2"}));
+  EXPECT_FALSE(parse_session_json("{\"pid\":1}"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, RecoveryStoreContract,
+                         ::testing::Values(Kind::memory, Kind::redis), [](const auto& info) {
+                           return info.param == Kind::memory ? std::string("memory")
+                                                             : std::string("redis");
+                         });
+
+}  // namespace
+}  // namespace pulseboard::gateway
