@@ -10,7 +10,7 @@ export const RECONNECTING = 'reconnecting';
 export const OFFLINE = 'offline';
 
 export function initialConnection() {
-  return { status: CONNECTING, attempt: 0, reconnects: 0, lastError: null };
+  return { status: CONNECTING, attempt: 0, reconnects: 0, recoveries: 0, lastError: null };
 }
 
 function messageOf(error, fallback) {
@@ -22,7 +22,14 @@ function messageOf(error, fallback) {
 export function connectionReducer(state, event) {
   switch (event.type) {
     case 'connect':
-      return { ...state, status: CONNECTED, attempt: 0, lastError: null };
+      return {
+        ...state,
+        status: CONNECTED,
+        attempt: 0,
+        lastError: null,
+        // Reconnects the gateway recovered: nothing was missed, nothing had to be reloaded.
+        recoveries: state.recoveries + (event.recovered ? 1 : 0),
+      };
     case 'disconnect':
       return {
         ...state,

@@ -18,6 +18,7 @@ describe('connectionReducer', () => {
       status: CONNECTING,
       attempt: 0,
       reconnects: 0,
+      recoveries: 0,
       lastError: null,
     });
   });
@@ -43,7 +44,7 @@ describe('connectionReducer', () => {
       { type: 'reconnect', attempt: 1 },
       { type: 'connect' },
     ]);
-    expect(back).toEqual({ status: CONNECTED, attempt: 0, reconnects: 1, lastError: null });
+    expect(back).toEqual({ status: CONNECTED, attempt: 0, reconnects: 1, recoveries: 0, lastError: null });
   });
 
   it('stays connecting while the first connection is retried', () => {

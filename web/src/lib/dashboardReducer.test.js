@@ -52,6 +52,28 @@ describe('dashboardReducer', () => {
     expect(state.connection.status).toBe('connected');
   });
 
+  it('keeps its numbers across a recovered reconnect and takes the snapshot after any other', () => {
+    const snap = { generatedAt: 5, totals: { revenue: 10, orders: 2, avgOrderValue: 5 } };
+    let state = dashboardReducer(initialDashboard(), { type: 'connect', recovered: false });
+    state = dashboardReducer(state, { type: 'metrics-snapshot', snapshot: snap, receivedAt: 10 });
+    state = dashboardReducer(state, { type: 'disconnect', reason: 'transport close', willRetry: true });
+    // Recovered: no snapshot comes; the missed update arrives and adds to what was shown.
+    state = dashboardReducer(state, { type: 'connect', recovered: true });
+    state = dashboardReducer(state, { type: 'metrics-update', update: { ...update, committedAt: 6 }, receivedAt: 20 });
+    expect(state.metrics.totals).toMatchObject({ revenue: 22.5, orders: 3 });
+    expect(state.connection).toMatchObject({ status: 'connected', recoveries: 1 });
+    // Not recovered (the window passed): the snapshot the gateway sends replaces everything.
+    state = dashboardReducer(state, { type: 'disconnect', reason: 'transport close', willRetry: true });
+    state = dashboardReducer(state, { type: 'connect', recovered: false });
+    state = dashboardReducer(state, {
+      type: 'metrics-snapshot',
+      snapshot: { generatedAt: 50, totals: { revenue: 99, orders: 9, avgOrderValue: 11 } },
+      receivedAt: 60,
+    });
+    expect(state.metrics.totals).toEqual({ revenue: 99, orders: 9, avgOrderValue: 11 });
+    expect(state.connection.recoveries).toBe(1);
+  });
+
   it('routes connection events to the connection state', () => {
     const state = dashboardReducer(initialDashboard(), { type: 'reconnect_attempt', attempt: 3 });
     expect(state.connection).toMatchObject({ status: 'reconnecting', attempt: 3 });

@@ -4,7 +4,9 @@
 
 export function subscribe(socket, dispatch, now = Date.now) {
   const socketHandlers = {
-    connect: () => dispatch({ type: 'connect' }),
+    // `recovered`: the gateway gave the socket back with every update it missed (connection
+    // state recovery), so the dashboard keeps what it shows; otherwise a snapshot follows.
+    connect: () => dispatch({ type: 'connect', recovered: socket.recovered === true }),
     disconnect: (reason) => dispatch({ type: 'disconnect', reason, willRetry: socket.active }),
     connect_error: (error) => dispatch({ type: 'connect_error', error, willRetry: socket.active }),
     'metrics-update': (update) => dispatch({ type: 'metrics-update', update, receivedAt: now() }),

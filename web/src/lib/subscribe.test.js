@@ -18,8 +18,11 @@ describe('subscribe', () => {
     socket.emit('connect_error', new Error('Authentication error'));
     socket.emit('disconnect', 'io server disconnect');
 
+    socket.recovered = true;
+    socket.emit('connect');
+
     expect(actions).toEqual([
-      { type: 'connect' },
+      { type: 'connect', recovered: false },
       { type: 'metrics-update', update: { id: 'a', revenue: 1 }, receivedAt: 777 },
       { type: 'metrics-snapshot', snapshot: { generatedAt: 1 }, receivedAt: 777 },
       { type: 'reconnect_attempt', attempt: 2 },
@@ -27,6 +30,7 @@ describe('subscribe', () => {
       { type: 'reconnect_failed' },
       { type: 'connect_error', error: new Error('Authentication error'), willRetry: false },
       { type: 'disconnect', reason: 'io server disconnect', willRetry: false },
+      { type: 'connect', recovered: true },
     ]);
   });
 
