@@ -16,6 +16,9 @@
 // Input format (all one byte each unless stated; bytes past the end read as 0):
 //   header: frames bytes payload timers options retained (see World::World)
 //   then up to kMaxOps operations: <op % kOpCount> <arguments>, see `enum Op` below.
+// Connection state recovery is on, with an in-process store of 16 messages and 64 sessions:
+// broadcasts with flags&4 are bridge messages with an offset, and CONNECT auth bytes >= 0xf0
+// ask for a pid and offset the input saw.
 // Seeds: PULSEBOARD_SESSION_FUZZ_SEEDS=fuzz/corpus/session build/fuzz/session_fuzz
 // (re)writes fuzz/corpus/session/ and exits.
 #include <fcntl.h>
@@ -52,9 +55,11 @@
 #include "common/ids.hpp"
 #include "common/utf8.hpp"
 #include "engineio/packet.hpp"
+#include "gateway/bridge_message.hpp"
 #include "gateway/context.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/frame.hpp"
+#include "gateway/recovery_store_memory.hpp"
 #include "gateway/socket.hpp"
 #include "gateway/socketio_client.hpp"
 #include "gateway/ws_transport.hpp"
@@ -198,8 +203,43 @@ std::string json_quote(std::string_view s) {
   return "\"" + std::string(s) + "\"";
 }
 
+// The in-process recovery store, remembering the pids it was given and the offsets recorded,
+// so CONNECTs can ask for sessions that exist (and for ones that do not).
+class FuzzRecoveryStore final : public gw::RecoveryStore {
+ public:
+  void record(const std::string& nsp, const std::string& room, const std::string& offset,
+              const std::string& packet) override {
+    offsets.push_back(offset);
+    store_.record(nsp, room, offset, packet);
+  }
+  void save(const gw::RecoverableSession& s, std::chrono::milliseconds ttl) override {
+    pids.push_back(s.pid);
+    store_.save(s, ttl);
+  }
+  void forget(const std::string& pid) override { store_.forget(pid); }
+  void recover(const std::string& nsp, const std::string& pid, const std::string& offset,
+               Done done) override {
+    store_.recover(nsp, pid, offset, std::move(done));
+  }
+  std::vector<std::string> pids, offsets;
+
+ private:
+  gw::MemoryRecoveryStore store_{16, 64};
+};
+FuzzRecoveryStore* g_recovery = nullptr;  // the current input's
+
+std::string pick(const std::vector<std::string>& from, std::uint8_t b) {
+  return from.empty() ? std::string("none") : from[b % from.size()];
+}
+
 std::string auth_json(std::uint8_t b) {
   auto token = [](std::string_view t) { return R"({"token":")" + std::string(t) + "\"}"; };
+  if (b >= 0xf0 && g_recovery) {
+    // A reconnect asking for a socket back: a pid and an offset this input saw (or not).
+    return R"({"token":")" + std::string(b & 1 ? kTokenAny : kTokenRooms) + R"(","pid":")" +
+           pick(g_recovery->pids, b >> 1) + R"(","offset":")" + pick(g_recovery->offsets, b >> 2) +
+           "\"}";
+  }
   switch (b % 9) {
     case 0:
       return "";
@@ -614,6 +654,9 @@ class World {
       for (int e = 0; e <= ((retained >> 4) & 3) && e < 3; ++e)
         put_retained("/", kRooms[r], kRetainedEvents[e], 8 + 24 * ((retained >> 6) & 3));
     }
+    recovery_ = std::make_shared<FuzzRecoveryStore>();
+    g_recovery = recovery_.get();
+    ctx_->recovery = recovery_;
     ctx_->loops.push_back(std::make_unique<gw::Loop>(0));
     loop_ = ctx_->loops.front().get();
     answers_ = std::make_shared<Answers>();
@@ -841,11 +884,28 @@ class World {
     p.data = std::move(data);
     b->frames = gw::encode_frames(p);
     b->is_volatile = flags & 1;
+    if ((flags & 4) && attachments == 0 && !b->rooms.empty()) {
+      // A bridge message with an eventId (Server::deliver_bridge_message): recorded for
+      // recovery, its offset the last argument. Offsets repeat, as replays do.
+      gw::BridgeMessage m;
+      m.nsp = b->nsp;
+      m.room = b->rooms.front();
+      m.event = "metrics-update";
+      m.args = R"({"n":")" + std::string(size, 'u') + "\"}";
+      m.offset = "o" + std::to_string((flags >> 3) & 15);
+      b = gw::to_broadcast(m, true);
+      recovery_->record(m.nsp, m.room, m.offset, b->frames.front().data->substr(1));
+    }
     std::shared_ptr<const gw::Broadcast> shared = std::move(b);
     if (flags & 2)
-      asio::post(loop_->ioc, [l = loop_, shared] { l->rooms.deliver(*shared); });
-    else
+      asio::post(loop_->ioc, [l = loop_, shared] {
+        l->recent.push(shared);
+        l->rooms.deliver(*shared);
+      });
+    else {
+      loop_->recent.push(shared);
       loop_->rooms.deliver(*shared);
+    }
   }
 
   // What a cluster peer's request does on this loop (gateway/cluster_adapter_local.cpp): one
@@ -949,11 +1009,13 @@ class World {
     for (auto& weak : transports_)
       if (!weak.expired()) fail("a WebSocket transport outlived its loop (leaked)");
     if (ctx_->metrics.sessions_open.load() != 0) fail("sessions_open is not back to 0");
+    g_recovery = nullptr;
   }
 
   Input& in_;
   std::unique_ptr<gw::GatewayContext> ctx_;
   gw::Loop* loop_ = nullptr;
+  std::shared_ptr<FuzzRecoveryStore> recovery_;
   std::shared_ptr<Answers> answers_;
   std::vector<std::string> sids_;
   std::vector<std::weak_ptr<gw::EngineSession>> sessions_;
@@ -1094,6 +1156,32 @@ void write_seeds(const std::filesystem::path& dir) {
     s.op(peer_action).u8(1).u8(2).u8(0);
     s.op(get).u8(0).u8(0);
     save("peer_join_leave_disconnect", s);
+  }
+  {
+    // Connection state recovery: a socket gets bridge updates o1, o2, its session closes with
+    // "transport close", o3 goes out, and a new session asks for the socket back from o1
+    // (auth 0xf1: the first pid saved, offset o1); the missed o2 and o3 come before the CONNECT
+    // reply, then o3 is broadcast again (a replay) and o4 live.
+    Script s;
+    s.header(16, 1000, 400, 0, 0, 0b0001'0001);
+    auto bridge = [&s](int offset) {
+      s.op(broadcast).u8(0).u8(1).u8(0).u8(0).u8(8).u8(0).u8(4 | (offset << 3));
+    };
+    s.op(new_polling);
+    post_packets(s, 0, {connect_spec(0, 1)});
+    s.op(get).u8(0).u8(0);
+    bridge(1);
+    bridge(2);
+    s.op(close_session).u8(0).u8(1);
+    bridge(3);
+    s.op(new_polling);
+    post_packets(s, 1, {connect_spec(0, 0xf1)});
+    turn(s, 2);
+    s.op(get).u8(1).u8(0);
+    bridge(3);
+    bridge(4);
+    s.op(get).u8(1).u8(0);
+    save("recover_after_transport_close", s);
   }
   {
     // WebSocket: echo with binary attachments and acks both ways.
