@@ -1,11 +1,13 @@
 #include "app/cluster_wiring.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
 #include <stdexcept>
 
 #include "app/env.hpp"
+#include "gateway/engine_session.hpp"
 #include "gateway/recovery_store_redis.hpp"
 #include "gateway/retained_restore.hpp"
 #include "redis/endpoint.hpp"
@@ -151,6 +153,13 @@ void share_recovery(gateway::Server& server, const std::string& redis_url,
   if (!endpoint) return;  // make_redis_broker refused it already
   auto connection =
       redis::Connection::create(ctx.loops.front()->ioc.get_executor(), *endpoint, "recovery");
+  // After a reconnect Redis may have restarted empty: every connected socket is saved again at
+  // once, so a gateway that dies right after still leaves its clients recoverable. (The first
+  // connect finds no sessions.)
+  connection->on_connect([&ctx] {
+    for (auto& session : ctx.sessions.all())
+      boost::asio::post(session->loop().ioc, [session] { session->save_for_recovery(); });
+  });
   connection->start();
   ctx.recovery = std::make_shared<gateway::RedisRecoveryStore>(
       std::move(connection), ctx.config.recovery_history,

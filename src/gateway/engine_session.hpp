@@ -55,6 +55,12 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   // later turn of its loop, so a caller up the stack never holds a freed Socket or session.
   void close(std::string_view reason);
 
+  // Saves every socket of the session for connection state recovery again (the store lost
+  // what it held: Redis restarted). On the session's loop.
+  void save_for_recovery() {
+    if (!closed_) sio_.refresh_recovery(true);
+  }
+
   // Long-polling: a GET waits for packets; a POST carries a payload.
   void poll_get(PollRespond respond);
   void poll_post(std::string body, bool binary_content_type, PollRespond respond);

@@ -37,7 +37,8 @@ class SocketIoClient {
   // Connection state recovery: refreshes what the store keeps of each socket when half the
   // recovery window has passed since it was saved (called on every heartbeat), so a socket
   // whose gateway dies stays recoverable.
-  void refresh_recovery();
+  // `all`: every socket now, whenever it was saved.
+  void refresh_recovery(bool all = false);
   void leave(Socket& socket, const std::string& room);
   // The server ends the socket of `nsp`: the client gets DISCONNECT ("io server disconnect")
   // and the Engine.IO session stays open for its other namespaces.

@@ -79,11 +79,12 @@ void SocketIoClient::forget_for_recovery(Socket& socket) {
   if (ctx_.recovery && !socket.pid().empty()) ctx_.recovery->forget(socket.pid());
 }
 
-void SocketIoClient::refresh_recovery() {
+void SocketIoClient::refresh_recovery(bool all) {
   if (!ctx_.recovery) return;
   const auto now = std::chrono::steady_clock::now();
   for (auto& [nsp, socket] : sockets_)
-    if (now - socket->saved_at() >= ctx_.config.recovery_window / 2) save_for_recovery(*socket);
+    if (all || now - socket->saved_at() >= ctx_.config.recovery_window / 2)
+      save_for_recovery(*socket);
 }
 
 }  // namespace pulseboard::gateway
