@@ -10,19 +10,15 @@ namespace pulseboard::store::pg {
 
 namespace {
 // A pooled connection that the server closed while it sat idle (a restart, a terminated
-// backend) still reports CONNECTION_OK until it is used. Whatever the server sent meanwhile
-// (its FATAL message, then end of file) is already readable: consuming it tells, without a
-// round trip, and the call that borrowed the connection reconnects instead of failing.
+// backend) still reports CONNECTION_OK until it is used. An idle store connection expects
+// nothing from the server (it LISTENs to nothing): whatever is readable (the server's FATAL
+// message, end of file) means the session is over or in doubt, so the call that borrowed it
+// reconnects at once instead of failing. A stray notice costs one reconnect.
 bool closed_by_server(PGconn* conn) {
   if (PQtransactionStatus(conn) != PQTRANS_IDLE) return false;
-  // The FATAL message and the end of file may take one read each; end of file stays readable.
-  for (int reads = 0; reads < 4; ++reads) {
-    pollfd p{PQsocket(conn), POLLIN, 0};
-    if (p.fd < 0) return true;
-    if (::poll(&p, 1, 0) <= 0) return false;  // nothing (more) to read: still open
-    if (PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK) return true;
-  }
-  return false;  // a stream of notices: leave it to the query to tell
+  pollfd p{PQsocket(conn), POLLIN, 0};
+  if (p.fd < 0) return true;
+  return ::poll(&p, 1, 0) > 0;
 }
 }  // namespace
 
