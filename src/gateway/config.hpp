@@ -50,6 +50,8 @@ struct GatewayConfig {
   // back, to this gateway or another one on the same Redis, gets its socket back.
   std::chrono::milliseconds recovery_window{120000};
   std::size_t recovery_history = 10000;  // recorded packets kept per namespace
+  // How long a CONNECT waits for the recovery store before it gets a fresh socket instead.
+  std::chrono::milliseconds recovery_deadline{5000};
 
   // HTTP publish endpoint: POST /api/v1/publish with `Authorization: Bearer <key>`.
   std::string publish_api_key;  // PUBLISH_API_KEY; empty disables the endpoint

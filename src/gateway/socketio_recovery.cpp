@@ -4,8 +4,12 @@
 // and the packets it missed are written before the CONNECT reply.
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
+#include <memory>
 
 #include "gateway/context.hpp"
 #include "gateway/engine_session.hpp"
@@ -19,38 +23,56 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
   // The client is a member of the session: alive while the session is.
   std::weak_ptr<EngineSession> weak = session_.shared_from_this();
   Loop& loop = session_.loop();
+  // Whichever comes first admits the socket: the store's answer, or the deadline (Redis slow or
+  // gone; socket.io-client waits for the CONNECT reply without one of its own).
+  struct Wait {
+    Wait(boost::asio::io_context& ioc, std::chrono::milliseconds deadline) : timer(ioc, deadline) {}
+    boost::asio::steady_timer timer;
+    bool done = false;
+  };
+  auto wait = std::make_shared<Wait>(loop.ioc, ctx_.config.recovery_deadline);
   const std::string nsp = admit.nsp;
-  ctx_.recovery->recover(
-      nsp, pid, offset,
-      [this, weak, &loop, admit = std::move(admit), offset](std::optional<Recovered> r) mutable {
-        boost::asio::post(
-            loop.ioc, [this, weak, admit = std::move(admit), offset, r = std::move(r)]() mutable {
-              auto session = weak.lock();
-              if (!session || session->closed()) return;
-              recovering_.erase(admit.nsp);
-              // Someone else's session (another subject) is not handed over.
-              if (r && r->session.subject != admit.subject) r.reset();
-              // What this loop delivered after the store answered: not in the answer, and it will
-              // not come again.
-              std::vector<std::shared_ptr<const Broadcast>> since;
-              if (r) {
-                const std::string& anchor = r->packets.empty() ? offset : r->packets.back().offset;
-                if (auto after = session_.loop().recent.after(admit.nsp, anchor))
-                  since = std::move(*after);
-                ctx_.metrics.recoveries_succeeded.fetch_add(1, std::memory_order_relaxed);
-                spdlog::debug("session {}: socket {} recovered with {} missed packets",
-                              session_.sid(), r->session.sid, r->packets.size() + since.size());
-              }
-              Socket& s = connect_socket(std::move(admit), r ? &*r : nullptr);
-              for (const auto& b : since) {
-                if (s.removed() || session_.closed()) return;
-                const bool for_it =
-                    std::any_of(b->rooms.begin(), b->rooms.end(),
-                                [&](const auto& room) { return s.rooms().contains(room); });
-                if (for_it) s.send_frames(b->frames);
-              }
-            });
+  // On the session's loop, once: with the store's answer, or with nothing at the deadline.
+  auto finish = std::make_shared<std::function<void(std::optional<Recovered>)>>(
+      [this, weak, wait, admit = std::move(admit), offset](std::optional<Recovered> r) mutable {
+        if (wait->done) return;
+        wait->done = true;
+        wait->timer.cancel();
+        auto session = weak.lock();
+        if (!session || session->closed()) return;
+        recovering_.erase(admit.nsp);
+        // Someone else's session (another subject) is not handed over.
+        if (r && r->session.subject != admit.subject) r.reset();
+        // What this loop delivered after the store answered: not in the answer, and it will
+        // not come again.
+        std::vector<std::shared_ptr<const Broadcast>> since;
+        if (r) {
+          const std::string& anchor = r->packets.empty() ? offset : r->packets.back().offset;
+          if (auto after = session_.loop().recent.after(admit.nsp, anchor))
+            since = std::move(*after);
+          ctx_.metrics.recoveries_succeeded.fetch_add(1, std::memory_order_relaxed);
+          spdlog::debug("session {}: socket {} recovered with {} missed packets", session_.sid(),
+                        r->session.sid, r->packets.size() + since.size());
+        }
+        Socket& s = connect_socket(std::move(admit), r ? &*r : nullptr);
+        for (const auto& b : since) {
+          if (s.removed() || session_.closed()) return;
+          const bool for_it = std::any_of(b->rooms.begin(), b->rooms.end(), [&](const auto& room) {
+            return s.rooms().contains(room);
+          });
+          if (for_it) s.send_frames(b->frames);
+        }
       });
+  wait->timer.async_wait([this, finish, weak](boost::system::error_code ec) {
+    if (ec || weak.expired()) return;
+    ctx_.log_refusal(spdlog::level::warn,
+                     "session {}: the recovery store did not answer within {} ms: a fresh socket",
+                     session_.sid(), ctx_.config.recovery_deadline.count());
+    (*finish)(std::nullopt);
+  });
+  ctx_.recovery->recover(nsp, pid, offset, [finish, &loop](std::optional<Recovered> r) {
+    boost::asio::post(loop.ioc, [finish, r = std::move(r)]() mutable { (*finish)(std::move(r)); });
+  });
 }
 
 void SocketIoClient::send_missed(Socket& socket, const Recovered& recovered) {

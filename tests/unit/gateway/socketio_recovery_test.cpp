@@ -1,0 +1,169 @@
+// Connection state recovery in the Socket.IO layer, on one loop with the in-process store or a
+// store that never answers: what the client reads, in which order.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "gateway/bridge_message.hpp"
+#include "gateway/context.hpp"
+#include "gateway/engine_session.hpp"
+#include "gateway/recovery_store_memory.hpp"
+
+namespace pulseboard::gateway {
+namespace {
+
+namespace http = boost::beast::http;
+using namespace std::chrono_literals;
+
+// A store whose answer never comes (Redis hung).
+struct SilentStore final : RecoveryStore {
+  void record(const std::string&, const std::string&, const std::string&,
+              const std::string&) override {}
+  void save(const RecoverableSession&, std::chrono::milliseconds) override {}
+  void forget(const std::string&) override {}
+  void recover(const std::string&, const std::string&, const std::string&, Done) override {}
+};
+
+struct SocketIoRecovery : ::testing::Test {
+  GatewayContext ctx;
+  Loop* loop = nullptr;
+  std::vector<std::string> answers;
+  int sessions = 0;
+
+  void SetUp() override {
+    ctx.config.default_rooms = {"live-metrics"};
+    ctx.config.recovery_deadline = 30ms;
+    ctx.recovery = std::make_shared<MemoryRecoveryStore>();
+    ctx.loops.push_back(std::make_unique<Loop>(0));
+    loop = ctx.loops.front().get();
+  }
+  std::shared_ptr<EngineSession> open_session() {
+    auto s = std::make_shared<EngineSession>(ctx, *loop, "sid-" + std::to_string(++sessions),
+                                             EngineSession::TransportKind::polling);
+    ctx.sessions.add(s->sid(), s);
+    s->open();
+    s->poll_get(respond());  // takes the OPEN packet
+    return s;
+  }
+  PollRespond respond() {
+    return [this](http::status, std::string body, std::string_view) {
+      answers.push_back(std::move(body));
+    };
+  }
+  void settle(std::chrono::milliseconds for_ = 0ms) {
+    loop->ioc.restart();
+    if (for_.count())
+      loop->ioc.run_for(for_);
+    else
+      loop->ioc.poll();
+  }
+  // What the gateway sends for a bridge message with this eventId.
+  void bridge(const std::string& event_id) {
+    auto m = parse_bridge_message(
+        R"({"room":"live-metrics","event":"metrics-update","data":{"eventId":")" + event_id +
+        R"("}})");
+    ASSERT_TRUE(m);
+    auto b = to_broadcast(*m, true);
+    ctx.recovery->record(m->nsp, m->room, b->offset, b->frames.front().data->substr(1));
+    std::shared_ptr<const Broadcast> shared = std::move(b);
+    loop->recent.push(shared);
+    loop->rooms.deliver(*shared);
+  }
+  // The next polling answer of session `s`.
+  std::string read(const std::shared_ptr<EngineSession>& s) {
+    answers.clear();
+    s->poll_get(respond());
+    settle();
+    return answers.empty() ? std::string() : answers.front();
+  }
+  static std::string field(const std::string& reply, const std::string& name) {
+    auto at = reply.find("\"" + name + "\":\"");
+    if (at == std::string::npos) return {};
+    at += name.size() + 4;
+    return reply.substr(at, reply.find('"', at) - at);
+  }
+};
+
+TEST_F(SocketIoRecovery, AReconnectGetsItsSocketBackWithTheMissedUpdatesBeforeTheReply) {
+  auto first = open_session();
+  first->poll_post("40", false, respond());
+  const std::string reply = read(first);
+  const std::string sid = field(reply, "sid"), pid = field(reply, "pid");
+  ASSERT_FALSE(pid.empty()) << reply;
+  bridge("e1");
+  EXPECT_NE(read(first).find(R"(42["metrics-update",{"eventId":"e1"},"e1"])"), std::string::npos);
+  first->close("transport close");
+  settle();
+  bridge("e2");
+  bridge("e3");
+
+  auto second = open_session();
+  second->poll_post(R"(40{"pid":")" + pid + R"(","offset":"e1"})", false, respond());
+  settle();
+  const std::string got = read(second);
+  const auto e2 = got.find(R"("e2"])"), e3 = got.find(R"("e3"])"),
+             connect = got.find("40{\"sid\":\"" + sid + "\",\"pid\":\"" + pid + "\"}");
+  ASSERT_NE(connect, std::string::npos) << got;
+  EXPECT_LT(e2, e3);
+  EXPECT_LT(e3, connect) << "missed packets come before the CONNECT reply: " << got;
+  EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 1u);
+  // Back in its room: the next update reaches it, once.
+  bridge("e4");
+  const std::string live = read(second);
+  EXPECT_NE(live.find(R"("e4"])"), std::string::npos) << live;
+  second->close("server shutting down");
+  settle();
+}
+
+TEST_F(SocketIoRecovery, AStoreThatDoesNotAnswerGivesAFreshSocketAtTheDeadline) {
+  ctx.recovery = std::make_shared<SilentStore>();
+  auto s = open_session();
+  s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
+  settle();
+  EXPECT_EQ(ctx.metrics.sockets_connected.load(), 0) << "still waiting for the store";
+  // At the deadline the client gets a fresh socket instead of waiting for ever.
+  settle(100ms);
+  const std::string got = read(s);
+  EXPECT_NE(got.find("40{\"sid\":"), std::string::npos) << got;
+  EXPECT_EQ(ctx.metrics.sockets_connected.load(), 1);
+  EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
+  s->close("server shutting down");
+  settle();
+}
+
+TEST_F(SocketIoRecovery, ASecondConnectWhileRecoveringClosesTheSession) {
+  ctx.recovery = std::make_shared<SilentStore>();
+  auto s = open_session();
+  s->poll_post(
+      "40{\"pid\":\"p\",\"offset\":\"o\"}\x1e"
+      "40",
+      false, respond());
+  settle();
+  EXPECT_TRUE(s->closed());
+  settle(100ms);  // the deadline finds the session gone
+  EXPECT_EQ(ctx.metrics.sockets_connected.load(), 0);
+  EXPECT_EQ(loop->rooms.socket_count(), 0u);
+}
+
+TEST_F(SocketIoRecovery, AClientThatLeftOnPurposeIsNotRecovered) {
+  auto first = open_session();
+  first->poll_post("40", false, respond());
+  const std::string pid = field(read(first), "pid");
+  bridge("e1");
+  first->poll_post("41", false, respond());  // DISCONNECT: client namespace disconnect
+  settle();
+  auto second = open_session();
+  second->poll_post(R"(40{"pid":")" + pid + R"(","offset":"e1"})", false, respond());
+  settle();
+  const std::string got = read(second);
+  EXPECT_EQ(field(got, "pid").empty(), false);
+  EXPECT_NE(field(got, "pid"), pid) << got;
+  EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
+  first->close("server shutting down");
+  second->close("server shutting down");
+  settle();
+}
+
+}  // namespace
+}  // namespace pulseboard::gateway
