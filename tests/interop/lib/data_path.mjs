@@ -232,8 +232,9 @@ export function describeDataPath({ name, databaseUrl, eventIdPrefix, skip = fals
       t.diagnostic(`snapshot after the kill: ${snapshot.orders} orders, revenue ${snapshot.revenue}`);
     });
 
-    for (const mode of ['fast', 'immediate']) {
-      it(`after a ${mode} restart of the database the aggregates still equal it (replays are not counted twice)`, { skip: restartDatabase ? false : 'the test cannot restart this database' }, async (t) => {
+    // Only where the test can restart the database server (PostgreSQL; SQLite has none).
+    for (const mode of restartDatabase ? ['fast', 'immediate'] : []) {
+      it(`after a ${mode} restart of the database the aggregates still equal it (replays are not counted twice)`, async (t) => {
         const before = await Promise.all(
           Array.from({ length: 30 }, (_, i) => post({ amount: 300 + i, category: `restart-${mode}`, status: 'completed' })),
         );
