@@ -894,18 +894,13 @@ class World {
       m.args = R"({"n":")" + std::string(size, 'u') + "\"}";
       m.offset = "o" + std::to_string((flags >> 3) & 15);
       b = gw::to_broadcast(m, true);
-      recovery_->record(m.nsp, m.room, m.offset, b->frames.front().data->substr(1));
+      recovery_->record_broadcast(*b);
     }
     std::shared_ptr<const gw::Broadcast> shared = std::move(b);
     if (flags & 2)
-      asio::post(loop_->ioc, [l = loop_, shared] {
-        l->recent.push(shared);
-        l->rooms.deliver(*shared);
-      });
-    else {
-      loop_->recent.push(shared);
-      loop_->rooms.deliver(*shared);
-    }
+      asio::post(loop_->ioc, [l = loop_, shared] { l->deliver(shared); });
+    else
+      loop_->deliver(shared);
   }
 
   // What a cluster peer's request does on this loop (gateway/cluster_adapter_local.cpp): one

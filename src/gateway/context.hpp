@@ -38,6 +38,13 @@ struct Loop {
   RecentBroadcasts recent;  // recorded bridge broadcasts, for recovering sockets
   FlushList<WsTransport> flushes{ioc};
   unsigned index;
+
+  // Delivers a broadcast to this loop's sockets, keeping it for recovering ones when it has
+  // an offset. On the loop.
+  void deliver(std::shared_ptr<const Broadcast> b) {
+    recent.push(b);
+    rooms.deliver(*b);
+  }
 };
 
 class SessionRegistry {

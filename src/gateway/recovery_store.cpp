@@ -5,10 +5,17 @@
 #include <algorithm>
 #include <charconv>
 
+#include "gateway/frame.hpp"
 #include "socketio/packet.hpp"
 
 namespace pulseboard::gateway {
 namespace json = boost::json;
+
+void RecoveryStore::record_broadcast(const Broadcast& b) {
+  if (b.offset.empty() || b.rooms.empty() || b.frames.empty()) return;
+  const std::string& frame = *b.frames.front().data;  // "4" + the Socket.IO packet
+  record(b.nsp, b.rooms.front(), b.offset, frame.substr(1));
+}
 
 std::string history_entry(const std::string& room, const std::string& packet) {
   std::string out = std::to_string(room.size());

@@ -53,6 +53,8 @@ class RecoveryStore {
   // `packet` (its last argument is `offset`) was sent to `room` of `nsp`.
   virtual void record(const std::string& nsp, const std::string& room, const std::string& offset,
                       const std::string& packet) = 0;
+  // The broadcast of a bridge message with an offset (to_broadcast): its packet, for its room.
+  void record_broadcast(const struct Broadcast& b);
   // Keeps `session` recoverable for `ttl` (replacing what was kept for its pid).
   virtual void save(const RecoverableSession& session, std::chrono::milliseconds ttl) = 0;
   // The client left on purpose: its session is not recoverable.

@@ -198,10 +198,7 @@ void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Res
 void Server::broadcast(std::shared_ptr<const Broadcast> b) {
   ctx_.metrics.broadcasts_total.fetch_add(1, std::memory_order_relaxed);
   for (auto& loop : ctx_.loops)
-    boost::asio::post(loop->ioc, [l = loop.get(), b] {
-      l->recent.push(b);
-      l->rooms.deliver(*b);
-    });
+    boost::asio::post(loop->ioc, [l = loop.get(), b] { l->deliver(b); });
 }
 
 bool Server::deliver_bridge_message(std::string_view text) {
@@ -219,10 +216,7 @@ bool Server::deliver_bridge_message(std::string_view text) {
   }
   auto b = to_broadcast(*m, ctx_.recovery != nullptr);
   if (m->retain) ctx_.retained.put({m->nsp, m->room, m->event, b->frames});
-  if (ctx_.recovery && !b->offset.empty()) {
-    const std::string& frame = *b->frames.front().data;  // "4" + the Socket.IO packet
-    ctx_.recovery->record(m->nsp, m->room, b->offset, frame.substr(1));
-  }
+  if (ctx_.recovery) ctx_.recovery->record_broadcast(*b);
   ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
   broadcast(std::move(b));
   return true;

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import { io } from 'socket.io-client';
+import { connectClient } from './lib/clients.mjs';
 import { mintToken, nextEvent, publish, startGateways, startPulseboard, waitFor } from './lib/gateway.mjs';
 import { startNginx } from './lib/nginx.mjs';
 import { startRedis } from './lib/redis.mjs';
@@ -14,12 +15,11 @@ import { startRedis } from './lib/redis.mjs';
 // A dashboard-like client that records every metrics-update it is given, with the offset the
 // gateway appended as the last argument.
 function dashboard(url, opts = {}) {
-  const socket = io(url, {
-    transports: ['websocket'],
+  const socket = connectClient(url, {
     auth: { token: mintToken({ rooms: ['live-metrics'] }) },
+    reconnection: true,
     reconnectionDelay: 200,
     reconnectionDelayMax: 500,
-    forceNew: true,
     ...opts,
   });
   const got = [];

@@ -6,46 +6,16 @@
 #include <string>
 #include <vector>
 
-#include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
+#include "polling_session_test.hpp"
 
 namespace pulseboard::gateway {
 namespace {
 
-namespace http = boost::beast::http;
-
-struct EngineSessionClose : ::testing::Test {
-  GatewayContext ctx;
-  Loop* loop = nullptr;
-  std::vector<std::string> answers;
-
-  void SetUp() override {
-    ctx.config.default_rooms = {};
-    ctx.loops.push_back(std::make_unique<Loop>(0));
-    loop = ctx.loops.front().get();
-  }
-  std::shared_ptr<EngineSession> open_session() {
-    auto s = std::make_shared<EngineSession>(ctx, *loop, "sid-1",
-                                             EngineSession::TransportKind::polling, "10.0.0.1");
-    ctx.sessions.add(s->sid(), s);
-    s->open();
-    s->poll_get(respond());  // takes the OPEN packet
-    return s;
-  }
-  PollRespond respond() {
-    return [this](http::status, std::string body, std::string_view) {
-      answers.push_back(std::move(body));
-    };
-  }
-  void settle() {
-    loop->ioc.restart();
-    loop->ioc.poll();
-  }
-};
+using EngineSessionClose = PollingSessionTest;
 
 TEST_F(EngineSessionClose, OverflowDuringTheConnectReplyClosesTheSessionSafely) {
   ctx.config.max_queued_frames = 4;
-  auto s = open_session();
+  auto s = open_session("10.0.0.1");
   // Four refused CONNECTs (unknown namespace) fill the queue; the valid CONNECT's reply
   // overflows it, and the handler still joins the socket's own room afterwards.
   std::string body;
@@ -64,7 +34,7 @@ TEST_F(EngineSessionClose, OverflowWhileSubscribeSendsRetainedFramesClosesTheSes
   ctx.config.max_queued_frames = 3;
   for (int r = 0; r < 8; ++r)
     ctx.retained.put({"/", "r" + std::to_string(r), "snap", {message_frame("2[\"snap\",1]")}});
-  auto s = open_session();
+  auto s = open_session("10.0.0.1");
   s->poll_post(
       "40\x1e"
       R"(42["subscribe",["r0","r1","r2","r3","r4","r5","r6","r7"]])",
@@ -78,7 +48,7 @@ TEST_F(EngineSessionClose, OverflowWhileSubscribeSendsRetainedFramesClosesTheSes
 
 TEST_F(EngineSessionClose, TooManyRefusedConnectsCloseTheSession) {
   ctx.config.max_connect_attempts = 3;
-  auto s = open_session();
+  auto s = open_session("10.0.0.1");
   std::string body;
   for (int i = 0; i < 10; ++i) body += "40/nope,\x1e";
   body += "40";
@@ -92,7 +62,7 @@ TEST_F(EngineSessionClose, TooManyRefusedConnectsCloseTheSession) {
 
 TEST_F(EngineSessionClose, RoomsPerSocketAreCapped) {
   ctx.config.max_rooms_per_socket = 2;
-  auto s = open_session();
+  auto s = open_session("10.0.0.1");
   s->poll_post(
       "40\x1e"
       R"(42["subscribe",["a","b","c"]])",
@@ -109,7 +79,7 @@ TEST_F(EngineSessionClose, RoomsPerSocketAreCapped) {
 TEST_F(EngineSessionClose, ASocketOverTheEventRateIsDisconnected) {
   ctx.config.events_per_second = 1;
   ctx.config.event_burst = 2;
-  auto s = open_session();
+  auto s = open_session("10.0.0.1");
   s->poll_post(
       "40\x1e"
       R"(42["noop"])"

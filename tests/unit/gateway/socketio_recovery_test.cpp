@@ -6,14 +6,12 @@
 #include <vector>
 
 #include "gateway/bridge_message.hpp"
-#include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
 #include "gateway/recovery_store_memory.hpp"
+#include "polling_session_test.hpp"
 
 namespace pulseboard::gateway {
 namespace {
 
-namespace http = boost::beast::http;
 using namespace std::chrono_literals;
 
 // A store whose answer never comes (Redis hung).
@@ -25,38 +23,12 @@ struct SilentStore final : RecoveryStore {
   void recover(const std::string&, const std::string&, const std::string&, Done) override {}
 };
 
-struct SocketIoRecovery : ::testing::Test {
-  GatewayContext ctx;
-  Loop* loop = nullptr;
-  std::vector<std::string> answers;
-  int sessions = 0;
-
+struct SocketIoRecovery : PollingSessionTest {
   void SetUp() override {
+    PollingSessionTest::SetUp();
     ctx.config.default_rooms = {"live-metrics"};
     ctx.config.recovery_deadline = 30ms;
     ctx.recovery = std::make_shared<MemoryRecoveryStore>();
-    ctx.loops.push_back(std::make_unique<Loop>(0));
-    loop = ctx.loops.front().get();
-  }
-  std::shared_ptr<EngineSession> open_session() {
-    auto s = std::make_shared<EngineSession>(ctx, *loop, "sid-" + std::to_string(++sessions),
-                                             EngineSession::TransportKind::polling);
-    ctx.sessions.add(s->sid(), s);
-    s->open();
-    s->poll_get(respond());  // takes the OPEN packet
-    return s;
-  }
-  PollRespond respond() {
-    return [this](http::status, std::string body, std::string_view) {
-      answers.push_back(std::move(body));
-    };
-  }
-  void settle(std::chrono::milliseconds for_ = 0ms) {
-    loop->ioc.restart();
-    if (for_.count())
-      loop->ioc.run_for(for_);
-    else
-      loop->ioc.poll();
   }
   // What the gateway sends for a bridge message with this eventId.
   void bridge(const std::string& event_id) {
@@ -64,11 +36,9 @@ struct SocketIoRecovery : ::testing::Test {
         R"({"room":"live-metrics","event":"metrics-update","data":{"eventId":")" + event_id +
         R"("}})");
     ASSERT_TRUE(m);
-    auto b = to_broadcast(*m, true);
-    ctx.recovery->record(m->nsp, m->room, b->offset, b->frames.front().data->substr(1));
-    std::shared_ptr<const Broadcast> shared = std::move(b);
-    loop->recent.push(shared);
-    loop->rooms.deliver(*shared);
+    std::shared_ptr<const Broadcast> b = to_broadcast(*m, true);
+    ctx.recovery->record_broadcast(*b);
+    loop->deliver(b);
   }
   // The next polling answer of session `s`.
   std::string read(const std::shared_ptr<EngineSession>& s) {
