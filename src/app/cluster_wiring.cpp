@@ -9,6 +9,7 @@
 #include "app/env.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/recovery_store_redis.hpp"
+#include "gateway/recovery_store_streams.hpp"
 #include "gateway/retained_restore.hpp"
 #include "redis/endpoint.hpp"
 
@@ -26,7 +27,8 @@ AdapterKind parse_adapter(const std::string& text) {
     return AdapterKind::classic;
   if (text == "off" || text == "false" || text == "0") return AdapterKind::off;
   if (text == "sharded") return AdapterKind::sharded;
-  throw std::runtime_error("SOCKETIO_ADAPTER must be on, off or sharded, not: " + text);
+  if (text == "streams") return AdapterKind::streams;
+  throw std::runtime_error("SOCKETIO_ADAPTER must be on, off, sharded or streams, not: " + text);
 }
 
 cluster::sharded::SubscriptionMode parse_subscription_mode(const std::string& text) {
@@ -43,7 +45,35 @@ struct RedisCluster {
   std::shared_ptr<broker::RedisBroker> adapter_broker;  // classic adapter in sharded mode only
   std::shared_ptr<gateway::ClusterAdapter> adapter;
   std::shared_ptr<gateway::ShardedClusterAdapter> sharded_adapter;
+  std::shared_ptr<gateway::StreamsClusterAdapter> streams_adapter;
 };
+
+std::uint32_t parse_stream_count(const std::string& text) {
+  std::size_t used = 0;
+  unsigned long n = 0;
+  try {
+    n = std::stoul(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || n < 1 || n > 1024)
+    throw std::runtime_error("SOCKETIO_ADAPTER_STREAM_COUNT must be 1 to 1024, not: " + text);
+  return static_cast<std::uint32_t>(n);
+}
+
+std::size_t parse_max_len(const std::string& text) {
+  std::size_t used = 0;
+  unsigned long long n = 0;
+  try {
+    n = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || n < 1)
+    throw std::runtime_error("SOCKETIO_ADAPTER_STREAM_MAXLEN must be a positive number, not: " +
+                             text);
+  return static_cast<std::size_t>(n);
+}
 
 }  // namespace
 
@@ -54,6 +84,12 @@ ClusterSettings cluster_settings_from_env() {
   if (auto key = env("SOCKETIO_ADAPTER_KEY")) s.adapter_key = *key;
   if (auto mode = env("SOCKETIO_ADAPTER_SUBSCRIPTION_MODE"))
     s.subscription_mode = parse_subscription_mode(*mode);
+  if (auto stream = env("SOCKETIO_ADAPTER_STREAM")) s.stream = *stream;
+  if (auto count = env("SOCKETIO_ADAPTER_STREAM_COUNT"))
+    s.stream_count = parse_stream_count(*count);
+  if (auto max_len = env("SOCKETIO_ADAPTER_STREAM_MAXLEN"))
+    s.stream_max_len = parse_max_len(*max_len);
+  if (auto prefix = env("SOCKETIO_ADAPTER_SESSION_PREFIX")) s.session_prefix = *prefix;
   return s;
 }
 
@@ -67,9 +103,11 @@ void add_cluster_options(CLI::App& cmd, ClusterSettings& s) {
       ->default_str("pubsub");
   cmd.add_option_function<std::string>(
          "--socketio-adapter", [&s](const std::string& v) { s.adapter = parse_adapter(v); },
-         "on|off|sharded: speak @socket.io/redis-adapter (classic, or createShardedAdapter's "
-         "format with --redis-mode sharded) with Node servers (SOCKETIO_ADAPTER)")
-      ->check(CLI::IsMember({"on", "off", "sharded", "classic", "true", "false", "1", "0"}))
+         "on|off|sharded|streams: speak @socket.io/redis-adapter (classic, or "
+         "createShardedAdapter's format with --redis-mode sharded) or "
+         "@socket.io/redis-streams-adapter with Node servers (SOCKETIO_ADAPTER)")
+      ->check(
+          CLI::IsMember({"on", "off", "sharded", "streams", "classic", "true", "false", "1", "0"}))
       ->envname("SOCKETIO_ADAPTER")
       ->default_str("on");
   cmd.add_option("--socketio-adapter-key", s.adapter_key,
@@ -84,6 +122,31 @@ void add_cluster_options(CLI::App& cmd, ClusterSettings& s) {
       ->check(CLI::IsMember({"dynamic", "dynamic-private", "static"}))
       ->envname("SOCKETIO_ADAPTER_SUBSCRIPTION_MODE")
       ->default_str("dynamic");
+  cmd.add_option("--socketio-adapter-stream", s.stream,
+                 "streams adapter: the stream's name, its streamName (SOCKETIO_ADAPTER_STREAM)")
+      ->envname("SOCKETIO_ADAPTER_STREAM")
+      ->capture_default_str();
+  cmd.add_option_function<std::string>(
+         "--socketio-adapter-stream-count",
+         [&s](const std::string& v) { s.stream_count = parse_stream_count(v); },
+         "streams adapter: streams the namespaces are hashed onto, its streamCount "
+         "(SOCKETIO_ADAPTER_STREAM_COUNT)")
+      ->check(CLI::Range(1, 1024))
+      ->envname("SOCKETIO_ADAPTER_STREAM_COUNT")
+      ->default_str("1");
+  cmd.add_option_function<std::string>(
+         "--socketio-adapter-stream-maxlen",
+         [&s](const std::string& v) { s.stream_max_len = parse_max_len(v); },
+         "streams adapter: entries a stream keeps (about), its maxLen "
+         "(SOCKETIO_ADAPTER_STREAM_MAXLEN)")
+      ->check(CLI::PositiveNumber)
+      ->envname("SOCKETIO_ADAPTER_STREAM_MAXLEN")
+      ->default_str("10000");
+  cmd.add_option("--socketio-adapter-session-prefix", s.session_prefix,
+                 "streams adapter: key prefix of recoverable sessions, its sessionKeyPrefix "
+                 "(SOCKETIO_ADAPTER_SESSION_PREFIX)")
+      ->envname("SOCKETIO_ADAPTER_SESSION_PREFIX")
+      ->capture_default_str();
 }
 
 std::optional<std::string> cluster_settings_error(const ClusterSettings& s) {
@@ -91,6 +154,9 @@ std::optional<std::string> cluster_settings_error(const ClusterSettings& s) {
     return "SOCKETIO_ADAPTER=sharded needs REDIS_MODE=sharded (a Redis Cluster with Redis >= 7): "
            "the sharded adapter speaks SSUBSCRIBE/SPUBLISH. Use SOCKETIO_ADAPTER=on for the "
            "classic adapter.";
+  if (s.adapter == AdapterKind::streams && s.mode != broker::RedisBroker::Mode::pubsub)
+    return "SOCKETIO_ADAPTER=streams needs REDIS_MODE=pubsub (one Redis): its stream, eventIds "
+           "and sessions are plain keys, not laid out for a Redis Cluster.";
   return std::nullopt;
 }
 
@@ -153,6 +219,21 @@ void share_recovery(gateway::Server& server, const std::string& redis_url,
   if (!endpoint) return;  // make_redis_broker refused it already
   auto connection =
       redis::Connection::create(ctx.loops.front()->ioc.get_executor(), *endpoint, "recovery");
+  if (settings.adapter == AdapterKind::streams) {
+    connection->start();
+    ctx.recovery = std::make_shared<gateway::StreamsRecoveryStore>(
+        std::move(connection), gateway::StreamsRecoveryStore::Options{
+                                   .stream = settings.stream,
+                                   .stream_count = settings.stream_count,
+                                   .session_prefix = settings.session_prefix,
+                                   .max_scan = ctx.config.recovery_history,
+                               });
+    spdlog::info(
+        "connection state recovery: {} ms window, shared through Redis as the streams adapter "
+        "keeps it ({}<pid>, stream {})",
+        ctx.config.recovery_window.count(), settings.session_prefix, settings.stream);
+    return;
+  }
   // After a reconnect Redis may have restarted empty: every connected socket is saved again at
   // once, so a gateway that dies right after still leaves its clients recoverable. (The first
   // connect finds no sessions.)
@@ -178,7 +259,17 @@ std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,
   auto ex = server.context().loops.front()->ioc.get_executor();
   auto cluster = std::make_shared<RedisCluster>();
   cluster->broker = broker::RedisBroker::create(ex, *endpoint, settings.mode);
-  if (settings.adapter == AdapterKind::sharded) {
+  if (settings.adapter == AdapterKind::streams) {
+    cluster->streams_adapter = gateway::StreamsClusterAdapter::start(
+        server, cluster->broker, *endpoint,
+        {.key = settings.adapter_key,
+         .stream = settings.stream,
+         .stream_count = settings.stream_count,
+         .max_len = settings.stream_max_len,
+         // A worker replays at most what it published since its last confirmed position; a
+         // minute past the recovery window covers that and every client's way back.
+         .replay_window = server.context().config.recovery_window + std::chrono::minutes(1)});
+  } else if (settings.adapter == AdapterKind::sharded) {
     cluster->sharded_adapter = gateway::ShardedClusterAdapter::start(
         server, cluster->broker, {.key = settings.adapter_key, .mode = settings.subscription_mode});
   } else if (settings.adapter == AdapterKind::classic) {

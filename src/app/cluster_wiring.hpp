@@ -10,7 +10,8 @@
 // The adapter: the classic `@socket.io/redis-adapter` protocol, so Node.js Socket.IO servers and
 // `@socket.io/redis-emitter` share the cluster (gateway/cluster_adapter.hpp); or, on a Redis
 // Cluster in sharded mode, the sharded one (`createShardedAdapter`,
-// gateway/sharded_cluster_adapter.hpp).
+// gateway/sharded_cluster_adapter.hpp); or `@socket.io/redis-streams-adapter`
+// (gateway/streams_cluster_adapter.hpp), through which the bridge then flows too.
 #include <CLI/CLI.hpp>
 
 #include <memory>
@@ -20,9 +21,11 @@
 #include "broker/broker.hpp"
 #include "broker/broker_redis.hpp"
 #include "cluster/sharded_codec.hpp"
+#include "cluster/streams_codec.hpp"
 #include "gateway/cluster_adapter.hpp"
 #include "gateway/server.hpp"
 #include "gateway/sharded_cluster_adapter.hpp"
+#include "gateway/streams_cluster_adapter.hpp"
 
 namespace pulseboard::app {
 
@@ -31,6 +34,7 @@ enum class AdapterKind {
   off,      // the bridge only
   classic,  // `on`: createAdapter (PUBLISH / PSUBSCRIBE), in either Redis mode
   sharded,  // createShardedAdapter (SPUBLISH / SSUBSCRIBE); needs REDIS_MODE=sharded
+  streams,  // @socket.io/redis-streams-adapter (XADD / XREAD); needs REDIS_MODE=pubsub
 };
 
 struct ClusterSettings {
@@ -42,15 +46,25 @@ struct ClusterSettings {
   // SOCKETIO_ADAPTER_SUBSCRIPTION_MODE: the sharded adapter's `subscriptionMode`.
   cluster::sharded::SubscriptionMode subscription_mode =
       cluster::sharded::SubscriptionMode::dynamic;
+  // The streams adapter's streamName, streamCount, maxLen and sessionKeyPrefix
+  // (SOCKETIO_ADAPTER_STREAM, _STREAM_COUNT, _STREAM_MAXLEN, _SESSION_PREFIX).
+  std::string stream = std::string(cluster::streams::kDefaultStream);
+  std::uint32_t stream_count = 1;
+  std::size_t stream_max_len = cluster::streams::kDefaultMaxLen;
+  std::string session_prefix = std::string(cluster::streams::kDefaultSessionPrefix);
 };
 
-// From REDIS_MODE, SOCKETIO_ADAPTER, SOCKETIO_ADAPTER_KEY and
-// SOCKETIO_ADAPTER_SUBSCRIPTION_MODE; throws std::runtime_error on a value it does not know.
+// From REDIS_MODE, SOCKETIO_ADAPTER, SOCKETIO_ADAPTER_KEY, SOCKETIO_ADAPTER_SUBSCRIPTION_MODE
+// and the streams adapter's SOCKETIO_ADAPTER_STREAM* and SOCKETIO_ADAPTER_SESSION_PREFIX; throws
+// std::runtime_error on a value it does not know.
 ClusterSettings cluster_settings_from_env();
 // --redis-mode, --socketio-adapter, --socketio-adapter-key,
-// --socketio-adapter-subscription-mode (with the same environment names).
+// --socketio-adapter-subscription-mode, --socketio-adapter-stream, --socketio-adapter-stream-count,
+// --socketio-adapter-stream-maxlen, --socketio-adapter-session-prefix (with the same environment
+// names).
 void add_cluster_options(CLI::App& cmd, ClusterSettings& settings);
-// A settings combination that cannot work (the sharded adapter without REDIS_MODE=sharded),
+// A settings combination that cannot work (the sharded adapter without REDIS_MODE=sharded, the
+// streams adapter with it),
 // as a message naming the settings to change; nullopt when they are consistent.
 std::optional<std::string> cluster_settings_error(const ClusterSettings& settings);
 
@@ -62,13 +76,16 @@ void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> brok
 // Connection state recovery shared by every gateway on REDIS_URL (docs/recovery.md): replaces
 // the gateway's in-process store with one in Redis, on its own connection. With REDIS_MODE
 // sharded (a Redis Cluster) the store stays in process, and says so: its keys are not laid out
-// for a cluster. Nothing when recovery is off.
+// for a cluster. With the streams adapter the store is the Node streams adapter's
+// (recovery_store_streams.hpp), so clients recover across gateways and Node servers alike.
+// Nothing when recovery is off.
 void share_recovery(gateway::Server& server, const std::string& redis_url,
                     const ClusterSettings& settings);
 
 // The Redis broker for REDIS_URL on the gateway's first loop, with the adapter that
 // `settings.adapter` names; the adapter lives as long as the returned pointer. The sharded
-// adapter rides on the sharded broker. The classic adapter in sharded mode gets its own classic
+// adapter rides on the sharded broker; the streams adapter on the classic one, with its own
+// stream connections. The classic adapter in sharded mode gets its own classic
 // pub/sub connection (PUBLISH and PSUBSCRIBE work cluster-wide on a Redis Cluster, which is how
 // the classic Node adapter runs there). Throws on a malformed URL or inconsistent settings.
 std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,

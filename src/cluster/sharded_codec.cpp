@@ -103,28 +103,34 @@ bool valid_data(const Message& m) {
 
 }  // namespace
 
-std::string encode(const Message& m, const Limits& limits, Bound* crossed) {
+namespace {
+std::string encode_as(const Message& m, const Limits& limits, Bound* crossed, bool msgpack) {
   json::object o;
   o["type"] = static_cast<int>(m.type);
   if (auto data = encode_data(m)) o["data"] = std::move(*data);
   o["uid"] = m.uid;
   o["nsp"] = m.nsp;
   Check check{limits};
-  std::string bytes = may_carry_binary(m.type) && !m.attachments.empty()
-                          ? msgpack_within(o, m.attachments, check)
-                          // doubles as JSON.stringify writes them: 1.5, not 1.5E0
-                          : json_within(o, check);
+  std::string bytes = msgpack ? msgpack_within(o, m.attachments, check)
+                              // doubles as JSON.stringify writes them: 1.5, not 1.5E0
+                              : json_within(o, check);
   if (crossed) *crossed = check.crossed;
   return bytes;
+}
+}  // namespace
+
+std::string encode(const Message& m, const Limits& limits, Bound* crossed) {
+  return encode_as(m, limits, crossed, may_carry_binary(m.type) && !m.attachments.empty());
+}
+
+std::string encode_msgpack(const Message& m, const Limits& limits, Bound* crossed) {
+  return encode_as(m, limits, crossed, true);
 }
 
 namespace {
 
-void decode_within(std::string_view bytes, Check& check, Decoded& out) {
-  std::vector<std::string> attachments;
-  auto v = parse_json_or_msgpack(bytes, attachments, check);
-  if (!v || !v->is_object()) return;
-  auto& o = v->get_object();
+void decode_object(json::object& o, std::vector<std::string>& attachments, Check& check,
+                   Decoded& out) {
   auto type = read_uint(o.if_contains("type"));
   auto uid = read_id(o, "uid", check);
   auto nsp = read_id(o, "nsp", check);
@@ -169,18 +175,38 @@ void decode_within(std::string_view bytes, Check& check, Decoded& out) {
   out.message = std::move(m);
 }
 
-}  // namespace
+void decode_within(std::string_view bytes, Check& check, Decoded& out) {
+  std::vector<std::string> attachments;
+  auto v = parse_json_or_msgpack(bytes, attachments, check);
+  if (!v || !v->is_object()) return;
+  decode_object(v->get_object(), attachments, check, out);
+}
 
-Decoded decode(std::string_view bytes, const Limits& limits) {
-  Decoded out;
-  Check check{limits};
-  decode_within(bytes, check, out);
+Decoded finish(Decoded out, const Check& check) {
   if (!check.ok()) {
     out.message.reset();
     out.error = DecodeError::over_limit;
     out.crossed = check.crossed;
   }
   return out;
+}
+
+}  // namespace
+
+Decoded decode(std::string_view bytes, const Limits& limits) {
+  Decoded out;
+  Check check{limits};
+  decode_within(bytes, check, out);
+  return finish(std::move(out), check);
+}
+
+Decoded decode_parsed(boost::json::object envelope, std::vector<std::string> attachments,
+                      const Limits& limits, Bound crossed) {
+  Decoded out;
+  Check check{limits};
+  check.cross(crossed);
+  if (check.ok()) decode_object(envelope, attachments, check, out);
+  return finish(std::move(out), check);
 }
 
 std::optional<SubscriptionMode> parse_subscription_mode(std::string_view text) {

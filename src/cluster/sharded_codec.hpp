@@ -5,6 +5,7 @@
 //
 // Every message is `{type, data, uid, nsp}`: JSON, or notepack msgpack when a type that may
 // carry binary does. Receivers tell them apart by a leading '{'.
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
@@ -58,6 +59,10 @@ struct Message {
 // attachment, or the encoding (attachments expanded) would exceed limits.max_encoded_bytes,
 // which is known before any of it is allocated; `crossed` then says Bound::encoded_bytes.
 std::string encode(const Message& message, const Limits& limits = {}, Bound* crossed = nullptr);
+// The same message always as msgpack (@msgpack/msgpack), as the streams adapter sends every
+// Pub/Sub message, binary or not.
+std::string encode_msgpack(const Message& message, const Limits& limits = {},
+                           Bound* crossed = nullptr);
 
 enum class DecodeError {
   not_an_object = 1,  // neither a JSON object nor a msgpack map
@@ -72,6 +77,11 @@ struct Decoded {
   Bound crossed = Bound::none;                     // with DecodeError::over_limit
 };
 Decoded decode(std::string_view bytes, const Limits& limits = {});
+// The same checks on a message already parsed into `envelope` {type, uid, nsp, data} (binary
+// values as placeholders into `attachments`): the streams adapter's entries arrive as fields,
+// not as one document. `crossed` is a bound the parsing already crossed (over_limit then).
+Decoded decode_parsed(boost::json::object envelope, std::vector<std::string> attachments,
+                      const Limits& limits = {}, Bound crossed = Bound::none);
 
 // `subscriptionMode`: which rooms get a channel of their own (PROTOCOL.md §5.2).
 enum class SubscriptionMode {

@@ -126,8 +126,11 @@ void warn_unencodable(std::string_view adapter, std::string_view what) {
 }
 
 bool broadcast(Server& server, const std::string& nsp, json::value data,
-               std::vector<std::string> attachments, const cluster::BroadcastOptions& opts) {
+               std::vector<std::string> attachments, const cluster::BroadcastOptions& opts,
+               const std::string& offset) {
   if (!is_event_data(data, attachments.size())) return false;
+  const bool recoverable = !offset.empty() && server.context().recovery && !opts.is_volatile;
+  if (recoverable) data.as_array().emplace_back(offset);
   sio::Packet packet;
   packet.type = sio::PacketType::event;  // encode() writes BINARY_EVENT when attachments exist
   packet.nsp = nsp;
@@ -139,6 +142,7 @@ bool broadcast(Server& server, const std::string& nsp, json::value data,
   b->except = opts.except;
   b->is_volatile = opts.is_volatile;
   b->frames = encode_frames(packet);
+  if (recoverable) b->offset = offset;
   server.broadcast(std::move(b));
   return true;
 }

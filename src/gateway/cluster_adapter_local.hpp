@@ -34,8 +34,11 @@ inline Target target_of(const cluster::BroadcastOptions& opts) {
 // they go out as BINARY_EVENT) on the target sockets, honouring `volatile`. False, and nothing
 // sent, when `data` is not an array starting with an event name or has a placeholder that
 // names no attachment (socket.io-client would drop its connection over it).
+// `offset` (a Redis Stream entry id, streams adapter): with connection state recovery on, a
+// broadcast that is not volatile carries it as its last argument, as a Node server appends it.
 bool broadcast(Server& server, const std::string& nsp, boost::json::value data,
-               std::vector<std::string> attachments, const cluster::BroadcastOptions& opts);
+               std::vector<std::string> attachments, const cluster::BroadcastOptions& opts,
+               const std::string& offset = {});
 
 // What a Node RemoteSocket is built from, for each target socket: {id, handshake, rooms, data}.
 void fetch_sockets(Server& server, const std::string& nsp, Target target,

@@ -79,6 +79,12 @@ std::string GatewayMetrics::render_prometheus() const {
   gauge("pulseboard_bridge_replays_dropped_total",
         "Bridge messages not delivered because their eventId was delivered already",
         bridge_replays_dropped.load(), "counter");
+  gauge("pulseboard_stream_entries_total",
+        "Entries read from the streams adapter's Redis Streams (every origin)",
+        stream_entries_total.load(), "counter");
+  gauge("pulseboard_bridge_stream_fallbacks_total",
+        "Bridge messages delivered without the stream because appending to it failed",
+        bridge_stream_fallbacks.load(), "counter");
   gauge("pulseboard_recoveries_attempted_total",
         "CONNECTs that asked for connection state recovery (pid and offset)",
         recoveries_attempted.load(), "counter");

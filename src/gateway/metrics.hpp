@@ -64,6 +64,10 @@ struct GatewayMetrics {
   std::atomic<std::uint64_t> recoveries_succeeded{0};
   // Bridge messages whose offset (eventId) was delivered already: a replay, not delivered.
   std::atomic<std::uint64_t> bridge_replays_dropped{0};
+  // Streams adapter: entries read from the Redis Streams, and bridge messages delivered
+  // straight to this gateway's sockets because the stream could not take them.
+  std::atomic<std::uint64_t> stream_entries_total{0};
+  std::atomic<std::uint64_t> bridge_stream_fallbacks{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Rejection::count_)> rejections{};
 
   void reject(Rejection r) {

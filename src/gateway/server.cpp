@@ -214,6 +214,14 @@ bool Server::deliver_bridge_message(std::string_view text) {
     ctx_.metrics.bridge_replays_dropped.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
+  if (ctx_.bridge_stream && !m->offset.empty()) {
+    // The stream's entry id will be its offset; the retained copy carries none (a client that
+    // joins later takes the copy as a snapshot, not as a position in the stream).
+    if (m->retain) ctx_.retained.put({m->nsp, m->room, m->event, to_broadcast(*m)->frames});
+    ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
+    ctx_.bridge_stream(std::move(*m));
+    return true;
+  }
   auto b = to_broadcast(*m, ctx_.recovery != nullptr);
   if (m->retain) ctx_.retained.put({m->nsp, m->room, m->event, b->frames});
   if (ctx_.recovery) ctx_.recovery->record_broadcast(*b);

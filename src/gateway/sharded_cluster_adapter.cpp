@@ -51,7 +51,7 @@ std::string_view why(cluster::sharded::DecodeError e) {
 }
 
 void log_publish_failure(std::error_code ec) {
-  if (ec) spdlog::warn("sharded adapter: response not published: {}", ec.message());
+  if (ec) spdlog::warn("adapter: response not published: {}", ec.message());
 }
 
 }  // namespace
@@ -71,8 +71,9 @@ std::shared_ptr<ShardedClusterAdapter> ShardedClusterAdapter::start(
   for (const auto& nsp : server.context().config.namespaces) adapter->subscribe_namespace(nsp);
   if (adapter->options_.mode != cluster::sharded::SubscriptionMode::static_channels)
     adapter->follow_rooms();
-  spdlog::info("sharded adapter: uid {}, channel prefix {}, subscription mode {}", adapter->uid_,
-               adapter->options_.key, cluster::sharded::to_string(adapter->options_.mode));
+  spdlog::info("{}: uid {}, channel prefix {}, subscription mode {}", adapter->options_.name,
+               adapter->uid_, adapter->options_.key,
+               cluster::sharded::to_string(adapter->options_.mode));
   return adapter;
 }
 
@@ -128,7 +129,7 @@ void ShardedClusterAdapter::count_malformed() {
 }
 
 void ShardedClusterAdapter::refuse(cluster::Bound bound, std::string_view what, std::size_t bytes) {
-  local::refuse(server_, "sharded adapter", bound, what, bytes);
+  local::refuse(server_, options_.name, bound, what, bytes);
 }
 
 // The bounds keep what a peer can make this gateway allocate far below what it can; a
@@ -148,14 +149,20 @@ void ShardedClusterAdapter::receive(const std::string& nsp, std::string_view cha
     return refuse(decoded.crossed, "message", payload.size());
   if (!decoded.message) {
     count_malformed();
-    spdlog::debug("sharded adapter: dropped a message on {} ({} bytes): {}", channel,
+    spdlog::debug("{}: dropped a message on {} ({} bytes): {}", options_.name, channel,
                   payload.size(), why(decoded.error));
     return;
   }
   apply(nsp, *decoded.message);
 }
 
-void ShardedClusterAdapter::apply(const std::string& nsp, Message& m) {
+void ShardedClusterAdapter::receive_entry(const std::string& nsp, Message& m,
+                                          const std::string& offset) {
+  auto bound = cluster::refuse_on_bad_alloc([&] { apply(nsp, m, offset); });
+  if (bound != cluster::Bound::none) refuse(bound, "stream entry", 0);
+}
+
+void ShardedClusterAdapter::apply(const std::string& nsp, Message& m, const std::string& offset) {
   Action action = sharded::decide(m, uid_, nsp);
   if (action == Action::ignore_own) return;
   received_.fetch_add(1, std::memory_order_relaxed);
@@ -163,7 +170,7 @@ void ShardedClusterAdapter::apply(const std::string& nsp, Message& m) {
   auto done = [](std::size_t) {};
   switch (action) {
     case Action::deliver:
-      return deliver(nsp, m);
+      return deliver(nsp, m, offset);
     case Action::deliver_with_ack:
       return deliver_with_ack(nsp, m);
     case Action::join:
@@ -206,9 +213,10 @@ json::value* event_data(Message& m) {
 
 }  // namespace
 
-void ShardedClusterAdapter::deliver(const std::string& nsp, Message& m) {
+void ShardedClusterAdapter::deliver(const std::string& nsp, Message& m, const std::string& offset) {
   auto* data = event_data(m);
-  if (!data || !local::broadcast(server_, nsp, std::move(*data), std::move(m.attachments), *m.opts))
+  if (!data ||
+      !local::broadcast(server_, nsp, std::move(*data), std::move(m.attachments), *m.opts, offset))
     count_malformed();
 }
 
@@ -262,12 +270,15 @@ void ShardedClusterAdapter::respond(const std::string& nsp, const std::string& r
   response.nsp = nsp;
   cluster::Bound crossed = cluster::Bound::none;
   std::string bytes;
-  auto memory = cluster::refuse_on_bad_alloc(
-      [&] { bytes = cluster::sharded::encode(response, options_.limits, &crossed); });
+  auto memory = cluster::refuse_on_bad_alloc([&] {
+    bytes = options_.msgpack_only
+                ? cluster::sharded::encode_msgpack(response, options_.limits, &crossed)
+                : cluster::sharded::encode(response, options_.limits, &crossed);
+  });
   if (memory != cluster::Bound::none) crossed = memory;
   if (bytes.empty()) {
     if (crossed != cluster::Bound::none) return refuse(crossed, "response", 0);
-    return local::warn_unencodable("sharded adapter", "response");
+    return local::warn_unencodable(options_.name, "response");
   }
   broker_->publish(cluster::sharded::room_channel(options_.key, nsp, requester_uid),
                    std::move(bytes), log_publish_failure);

@@ -40,6 +40,10 @@ class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedCluster
     std::string key = std::string(cluster::kDefaultKey);  // the Node adapter's `channelPrefix`
     cluster::sharded::SubscriptionMode mode = cluster::sharded::SubscriptionMode::dynamic;
     cluster::Limits limits{};
+    // The streams adapter's Pub/Sub half (streams_cluster_adapter.hpp): responses always as
+    // msgpack, which is all its Node peers decode there.
+    bool msgpack_only = false;
+    std::string name = "sharded adapter";  // in logs
   };
 
   // Subscribes for every namespace the server serves and, in the dynamic modes, starts
@@ -59,6 +63,11 @@ class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedCluster
   // Room channels held right now (dynamic modes).
   std::size_t room_channels() const;
 
+  // A durable message of the streams adapter, read from its Redis Stream as entry `offset`: the
+  // same effects as on Pub/Sub, and a broadcast carries `offset` for connection state recovery.
+  void receive_entry(const std::string& nsp, cluster::sharded::Message& message,
+                     const std::string& offset);
+
  private:
   ShardedClusterAdapter(Server& server, std::shared_ptr<broker::Broker> broker, Options options);
   void subscribe_namespace(const std::string& nsp);
@@ -67,8 +76,10 @@ class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedCluster
   // The message boundary: runs receive() under refuse_on_bad_alloc.
   void on_message(const std::string& nsp, std::string_view channel, std::string_view payload);
   void receive(const std::string& nsp, std::string_view channel, std::string_view payload);
-  void apply(const std::string& nsp, cluster::sharded::Message& message);
-  void deliver(const std::string& nsp, cluster::sharded::Message& message);
+  void apply(const std::string& nsp, cluster::sharded::Message& message,
+             const std::string& offset = {});
+  void deliver(const std::string& nsp, cluster::sharded::Message& message,
+               const std::string& offset);
   void deliver_with_ack(const std::string& nsp, cluster::sharded::Message& message);
   void fetch(const std::string& nsp, const cluster::sharded::Message& request);
   // Publishes `response` on the requester's response channel, stamped with our uid and `nsp`.
