@@ -1,6 +1,7 @@
 // Redis adapter messages from arbitrary bytes: what other nodes publish (classic broadcasts,
-// requests and responses; sharded messages) is decoded on every gateway, so a malformed one
-// must be refused, never crash it. Whatever decodes must encode again into something that
+// requests and responses; sharded messages; the streams adapter's entries, whose `data` is JSON
+// or base64 msgpack, and its recoverable sessions) is decoded on every gateway, so a malformed
+// one must be refused, never crash it. Whatever decodes must encode again into something that
 // decodes: the gateway re-publishes what it answers in these formats.
 //
 // Both directions run within bounds (cluster/limits.hpp), once with the gateway's defaults and
@@ -18,6 +19,8 @@
 #include "cluster/adapter_codec.hpp"
 #include "cluster/limits.hpp"
 #include "cluster/sharded_codec.hpp"
+#include "cluster/streams_codec.hpp"
+#include "common/base64.hpp"
 
 namespace cluster = pulseboard::cluster;
 
@@ -82,7 +85,34 @@ void round_trip(std::string_view input, const cluster::Limits& limits) {
     const std::string again = cluster::sharded::encode(*decoded.message, limits, &crossed);
     check_encoding(again, limits, crossed);
     if (!again.empty() && !cluster::sharded::decode(again, again_limits).message) std::abort();
+    // The streams adapter's Pub/Sub form of the same message.
+    const std::string packed = cluster::sharded::encode_msgpack(*decoded.message, limits, &crossed);
+    check_encoding(packed, limits, crossed);
+    if (!packed.empty() && !cluster::sharded::decode(packed, again_limits).message) std::abort();
   }
+}
+
+// The input as a stream entry's `data` (as it is, and as base64 so that msgpack is reached),
+// under each message type, and as a recoverable session.
+void streams(std::string_view input, const cluster::Limits& limits) {
+  namespace streams = cluster::streams;
+  const std::string type =
+      std::to_string(input.empty() ? 3 : static_cast<unsigned char>(input[0]) % 15);
+  for (const std::string& data : {std::string(input), pulseboard::base64_encode(input)}) {
+    streams::Entry entry{"1-0", {{"uid", "u"}, {"nsp", "/"}, {"type", type}, {"data", data}}};
+    auto decoded = streams::decode_entry(entry, limits);
+    if ((decoded.error == cluster::sharded::DecodeError::over_limit) !=
+        (decoded.crossed != cluster::Bound::none))
+      std::abort();
+    if (decoded.message && decoded.message->opts)
+      (void)streams::includes_session({"a", "b"}, *decoded.message->opts);
+    if (auto session = streams::decode_session(data, limits)) {
+      if (!streams::decode_session(streams::encode_session(*session), redecode_limits(limits)))
+        std::abort();
+    }
+  }
+  (void)streams::next_entry_id(input);
+  (void)streams::stream_name("s", 7, input);
 }
 
 }  // namespace
@@ -93,5 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   static const cluster::Limits tight = tight_limits();
   round_trip(input, defaults);
   round_trip(input, tight);
+  streams(input, defaults);
+  streams(input, tight);
   return 0;
 }
