@@ -48,20 +48,9 @@ struct RedisCluster {
   std::shared_ptr<gateway::StreamsClusterAdapter> streams_adapter;
 };
 
-std::uint32_t parse_stream_count(const std::string& text) {
-  std::size_t used = 0;
-  unsigned long n = 0;
-  try {
-    n = std::stoul(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || n < 1 || n > 1024)
-    throw std::runtime_error("SOCKETIO_ADAPTER_STREAM_COUNT must be 1 to 1024, not: " + text);
-  return static_cast<std::uint32_t>(n);
-}
-
-std::size_t parse_max_len(const std::string& text) {
+// A whole decimal number within [min, max] for the setting `name`; throws otherwise.
+std::uint64_t parse_count(const std::string& text, const char* name, std::uint64_t min,
+                          std::uint64_t max) {
   std::size_t used = 0;
   unsigned long long n = 0;
   try {
@@ -69,10 +58,18 @@ std::size_t parse_max_len(const std::string& text) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != text.size() || n < 1)
-    throw std::runtime_error("SOCKETIO_ADAPTER_STREAM_MAXLEN must be a positive number, not: " +
-                             text);
-  return static_cast<std::size_t>(n);
+  if (used == 0 || used != text.size() || text.front() == '-' || n < min || n > max)
+    throw std::runtime_error(std::string(name) + " must be a number from " + std::to_string(min) +
+                             " to " + std::to_string(max) + ", not: " + text);
+  return n;
+}
+
+std::uint32_t parse_stream_count(const std::string& text) {
+  return static_cast<std::uint32_t>(parse_count(text, "SOCKETIO_ADAPTER_STREAM_COUNT", 1, 1024));
+}
+
+std::size_t parse_max_len(const std::string& text) {
+  return parse_count(text, "SOCKETIO_ADAPTER_STREAM_MAXLEN", 1, 1'000'000'000);
 }
 
 }  // namespace
