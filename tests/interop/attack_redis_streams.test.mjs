@@ -277,6 +277,12 @@ describe('hostile recovery sessions for a real client', { timeout: 120000 }, () 
     proxy.setTarget(deadPort);
     proxy.dropAll();
     await gone;
+    // The gateway saved the session at connect and saves it again when it sees the connection
+    // close: tampering before that second save would be overwritten. It counts the socket gone
+    // right after queuing the save; a moment more lets that save reach Redis first.
+    await waitFor(async () => metricValue(await metricsText(gw), 'pulseboard_sockets_connected') === 0,
+      { what: `the gateway closing the socket of ${label}` });
+    await sleep(300);
     let saved = null;
     await waitFor(async () => (saved = await redisClient.get(SESSION + pid)) !== null, { what: `the session of ${label}` });
     const value = tamper(saved);
