@@ -414,3 +414,58 @@ describe('a short Redis outage of a streams gateway', { timeout: 120000 }, () =>
     for (let k = 1; k < got.length; k++) assert.ok(compareIds(got[k - 1].offset, got[k].offset) < 0);
   });
 });
+
+// The stream key taken over by something else (a peer's SET, a key of another type): appending
+// a bridge update fails, and the gateway must still show it to its own dashboards, once, rather
+// than lose it; once the key is a stream again, updates go through it with offsets.
+describe('the stream cannot take a bridge update', { timeout: 60000 }, () => {
+  let redis, gw, pub, socket;
+  const updates = []; // [seq, offset or undefined]
+
+  before(async () => {
+    redis = await startRedis();
+    gw = await startPulseboard(gatewayOptions(redis.url));
+    await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 200, { what: 'gateway ready' });
+    pub = createClient({ url: redis.url });
+    pub.on('error', () => {});
+    await pub.connect();
+    socket = connectClient(gw.url, { auth: { token: mintToken({ rooms: ['live-metrics'] }) } });
+    await connected(socket);
+    socket.on('metrics-update', (data, offset) => updates.push([data.seq, offset]));
+  });
+
+  after(async () => {
+    socket?.disconnect();
+    await pub?.quit().catch(() => {});
+    await gw?.stop();
+    await redis?.stop();
+  });
+
+  const update = (seq) =>
+    pub.publish('socket-io-bridge', JSON.stringify({ room: 'live-metrics', event: 'metrics-update', data: { seq, eventId: `fallback:${process.pid}:${seq}` } }));
+
+  it('delivers it straight to the gateway\'s sockets, counted, and goes back to the stream when it can', async () => {
+    const fallbacks = async () => metricValue(await metricsText(gw), 'pulseboard_bridge_stream_fallbacks_total');
+    await pub.set(STREAM, 'not a stream');
+    const before = await fallbacks();
+    for (let seq = 1; seq <= 5; seq++) await update(seq);
+    await waitFor(() => updates.length >= 5, { timeoutMs: 5000, what: 'five updates through the fallback' });
+    assert.equal(await fallbacks(), before + 5, 'each fallback counted');
+    assert.deepEqual(updates.map(([seq]) => seq), [1, 2, 3, 4, 5], 'every update once, in order');
+    assert.ok(updates.every(([, offset]) => offset === undefined), 'no offset: they are not in the stream');
+    assert.equal(await pub.type(STREAM), 'string', 'nothing was appended');
+
+    await pub.del(STREAM);
+    let seq = 5;
+    await waitFor(async () => {
+      await update(++seq);
+      await sleep(200);
+      return updates.some(([, offset]) => OFFSET.test(String(offset)));
+    }, { timeoutMs: 10000, intervalMs: 0, what: 'an update through the stream again' });
+    await sleep(300);
+    const seqs = updates.map(([s]) => s);
+    console.log(`stream unusable: 5 fallbacks, then ${updates.filter(([, o]) => o).length} of ${seq - 5} updates through the stream again`);
+    assert.deepEqual(seqs, Array.from({ length: seq }, (_, k) => k + 1), 'every update once, in order');
+    assert.equal(gw.exited(), null, 'the gateway is alive');
+  });
+});
