@@ -199,7 +199,7 @@ void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> brok
     else
       broker->publish(bridge_channel, std::move(json), done);
   });
-  server.set_readiness([broker] { return broker->ready(); });
+  server.add_readiness([broker] { return broker->ready(); });
 }
 
 void share_recovery(gateway::Server& server, const std::string& redis_url,

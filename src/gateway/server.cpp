@@ -59,6 +59,10 @@ void Server::add_route(std::string prefix, http::Handler handler) {
 void Server::set_readiness(std::function<bool()> ready) {
   ready_ = std::move(ready);
 }
+void Server::add_readiness(std::function<bool()> ready) {
+  if (!ready_) return set_readiness(std::move(ready));
+  ready_ = [first = std::move(ready_), then = std::move(ready)] { return first() && then(); };
+}
 void Server::set_publisher(std::function<void(std::string)> publish) {
   publisher_ = std::move(publish);
 }

@@ -28,6 +28,8 @@ class Server {
   void add_route(std::string prefix, http::Handler handler);
   // Readiness beyond "the process lives" (e.g. the broker's subscriptions are live).
   void set_readiness(std::function<bool()> ready);
+  // One more condition for /readyz, with those set before (all must hold). Before start().
+  void add_readiness(std::function<bool()> ready);
   // Where POST /api/v1/publish sends {room, event, data}: by default straight to local sockets;
   // a cluster sets this to publish on the bridge channel so every gateway delivers it.
   void set_publisher(std::function<void(std::string bridge_json)> publish);

@@ -54,20 +54,27 @@ std::shared_ptr<StreamsClusterAdapter> StreamsClusterAdapter::start(
   std::set<std::string> streams;
   for (const auto& nsp : server.context().config.namespaces)
     streams.insert(cluster::streams::stream_name(o.stream, o.stream_count, nsp));
+  adapter->writer_ = redis::Connection::create(ex, redis, "stream-writer");
+  adapter->writer_->start();
+  // All readers exist before any starts: reading() and positioned() count them.
   for (const auto& stream : streams) {
     auto reader = std::make_unique<Reader>();
     reader->stream = stream;
     reader->connection = redis::Connection::create(ex, redis, "stream-reader");
     reader->retry = std::make_unique<boost::asio::steady_timer>(reader->connection->strand());
-    reader->connection->start();
-    adapter->find_end(*reader);
     adapter->readers_.push_back(std::move(reader));
   }
-  adapter->writer_ = redis::Connection::create(ex, redis, "stream-writer");
-  adapter->writer_->start();
+  for (auto& reader : adapter->readers_) {
+    reader->connection->start();
+    adapter->find_end(*reader);
+  }
   server.context().bridge_stream = [weak = adapter->weak_from_this()](BridgeMessage m) {
     if (auto self = weak.lock()) self->append(std::move(m));
   };
+  server.add_readiness([weak = adapter->weak_from_this()] {
+    auto self = weak.lock();
+    return self && self->reading();
+  });
   spdlog::info("streams adapter: stream {} (x{}), max length {}, bridge through the stream",
                o.stream, o.stream_count, o.max_len);
   return adapter;
@@ -97,6 +104,7 @@ void StreamsClusterAdapter::find_end(Reader& reader) {
         auto entries = range_entries(reply);
         reader.last_id = entries.empty() ? "0-0" : entries.front().id;
         self->read(reader);
+        self->positioned();
       });
 }
 
@@ -139,7 +147,31 @@ void StreamsClusterAdapter::apply(const cluster::streams::Entry& entry) {
   messages_->receive_entry(nsp, *decoded.message, entry.id);
 }
 
+bool StreamsClusterAdapter::reading() const {
+  std::lock_guard lock(start_mutex_);
+  return positioned_ == readers_.size();
+}
+
+void StreamsClusterAdapter::positioned() {
+  std::vector<BridgeMessage> held;
+  {
+    std::lock_guard lock(start_mutex_);
+    if (++positioned_ < readers_.size()) return;
+    held.swap(held_);
+  }
+  for (auto& m : held) append(std::move(m));
+}
+
 void StreamsClusterAdapter::append(BridgeMessage m) {
+  {
+    std::lock_guard lock(start_mutex_);
+    if (positioned_ < readers_.size()) {
+      // Redis is slow to answer the first reads: past the bound, straight to the sockets.
+      if (held_.size() >= kMaxHeld) return deliver_directly(m, "the stream readers are starting");
+      held_.push_back(std::move(m));
+      return;
+    }
+  }
   std::string stream = cluster::streams::stream_name(options_.stream, options_.stream_count, m.nsp);
   std::string seen = "pulseboard:stream-event:" + stream + ":" + m.nsp + ":" + m.offset;
   std::vector<std::string> args{"EVAL",

@@ -8,13 +8,16 @@
 //    as the recovery offset, as on a Node server; SOCKETS_JOIN / SOCKETS_LEAVE /
 //    DISCONNECT_SOCKETS act on the target sockets. Reading starts after the stream's last entry
 //    at start-up and goes on from the last entry read after a Redis outage, so an outage loses
-//    nothing that the stream still holds.
+//    nothing that the stream still holds. /readyz waits for every reader to know where it
+//    starts.
 //  - Its Pub/Sub half (`<key>#<nsp>#` and its own `<key>#<nsp>#<uid>#`) is a
 //    ShardedClusterAdapter in static mode answering in msgpack: broadcasts with acks,
 //    fetchSockets and serverSideEmit work as with the sharded adapter.
 //  - The bridge goes through the stream: a bridge message with an offset (the worker's
 //    `eventId`) is appended to the stream once for the whole cluster (each gateway tries; the
 //    eventId, remembered for `replay_window`, lets the first one in), under the uid `bridge`.
+//    Until this gateway's readers know where they start, its appends wait, so that none lands
+//    before that point, where its own reader would not see it.
 //    Every gateway and every Node server then delivers it from the stream with the same entry
 //    id. A replay of an eventId within the window is appended by nobody. Should the append fail
 //    (Redis refused it, or the connection is down), this gateway delivers the message to its own
@@ -29,6 +32,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -69,6 +73,8 @@ class StreamsClusterAdapter : public std::enable_shared_from_this<StreamsCluster
   ~StreamsClusterAdapter();
 
   const std::string& uid() const { return messages_->uid(); }
+  // Every stream reader knows where it starts (and reads from there on).
+  bool reading() const;
 
  private:
   struct Reader {
@@ -83,6 +89,7 @@ class StreamsClusterAdapter : public std::enable_shared_from_this<StreamsCluster
   void read(Reader& reader);
   void retry(Reader& reader, void (StreamsClusterAdapter::*step)(Reader&));
   void apply(const cluster::streams::Entry& entry);
+  void positioned();  // one more reader knows where it starts
   void append(BridgeMessage message);
   void deliver_directly(const BridgeMessage& message, std::string_view why);
 
@@ -91,6 +98,10 @@ class StreamsClusterAdapter : public std::enable_shared_from_this<StreamsCluster
   std::shared_ptr<ShardedClusterAdapter> messages_;
   std::vector<std::unique_ptr<Reader>> readers_;
   std::shared_ptr<redis::Connection> writer_;
+  mutable std::mutex start_mutex_;   // readers find their start on their own strands
+  std::size_t positioned_ = 0;       // readers that know where they start
+  std::vector<BridgeMessage> held_;  // appends that wait for them, bounded by kMaxHeld
+  static constexpr std::size_t kMaxHeld = 10000;
 };
 
 }  // namespace pulseboard::gateway

@@ -469,3 +469,28 @@ describe('the stream cannot take a bridge update', { timeout: 60000 }, () => {
     assert.equal(gw.exited(), null, 'the gateway is alive');
   });
 });
+
+// A gateway is ready only once it reads the stream: before that, a load balancer must not send
+// it dashboards (the updates it would append could land where its own reader would not look).
+describe('readiness follows the stream reader', { timeout: 60000 }, () => {
+  let redis, gw, client;
+  after(async () => {
+    await client?.quit().catch(() => {});
+    await gw?.stop();
+    await redis?.stop();
+  });
+
+  it('answers 503 on /readyz while the stream cannot be read, 200 once it can', async () => {
+    redis = await startRedis();
+    client = createClient({ url: redis.url });
+    client.on('error', () => {});
+    await client.connect();
+    await client.set(STREAM, 'not a stream'); // XREVRANGE on it fails: the reader cannot start
+    gw = await startPulseboard(gatewayOptions(redis.url));
+    await waitFor(async () => (await fetch(`${gw.url}/healthz`)).status === 200, { what: 'gateway up' });
+    await sleep(1500); // the broker's subscriptions are confirmed well within this
+    assert.equal((await fetch(`${gw.url}/readyz`)).status, 503, 'not ready while the stream is unreadable');
+    await client.del(STREAM);
+    await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 200, { timeoutMs: 5000, what: 'ready once the stream reads' });
+  });
+});
