@@ -12,6 +12,7 @@
 #include "gateway/recovery_store_streams.hpp"
 #include "gateway/retained_restore.hpp"
 #include "redis/endpoint.hpp"
+#include "redis/key_router.hpp"
 
 namespace pulseboard::app {
 namespace {
@@ -206,18 +207,37 @@ void share_recovery(gateway::Server& server, const std::string& redis_url,
                     const ClusterSettings& settings) {
   auto& ctx = server.context();
   if (!ctx.recovery) return;
-  if (settings.mode != broker::RedisBroker::Mode::pubsub) {
-    spdlog::warn(
-        "connection state recovery: REDIS_MODE=sharded keeps it in this process; clients "
-        "recover only when they come back to this gateway");
-    return;
-  }
   auto endpoint = redis::parse_url(redis_url);
   if (!endpoint) return;  // make_redis_broker refused it already
-  auto connection =
-      redis::Connection::create(ctx.loops.front()->ioc.get_executor(), *endpoint, "recovery");
+  auto ex = ctx.loops.front()->ioc.get_executor();
+  // After a reconnect Redis may have restarted empty: every connected socket is saved again at
+  // once, so a gateway that dies right after still leaves its clients recoverable. (The first
+  // connect finds no sessions.)
+  auto save_all = [&ctx] {
+    for (auto& session : ctx.sessions.all())
+      boost::asio::post(session->loop().ioc, [session] { session->save_for_recovery(); });
+  };
+  const auto window = ctx.config.recovery_window.count();
+  if (settings.mode == broker::RedisBroker::Mode::sharded) {
+    // A Redis Cluster: each namespace's keys share a hash tag, so they live on one master,
+    // which the router finds (and finds again when the slot moves).
+    auto router = redis::KeyRouter::create(ex, *endpoint, "recovery");
+    router->on_connect(save_all);
+    router->start();
+    ctx.recovery = std::make_shared<gateway::RedisRecoveryStore>(
+        [router](const std::string& key, std::vector<std::string> args,
+                 redis::Connection::Callback cb) {
+          router->command(key, std::move(args), std::move(cb));
+        },
+        ctx.config.recovery_history, ctx.config.recovery_window + std::chrono::minutes(1));
+    spdlog::info("connection state recovery: {} ms window, shared through the Redis Cluster",
+                 window);
+    return;
+  }
+  auto connection = redis::Connection::create(ex, *endpoint, "recovery");
+  connection->on_connect(save_all);
+  connection->start();
   if (settings.adapter == AdapterKind::streams) {
-    connection->start();
     ctx.recovery = std::make_shared<gateway::StreamsRecoveryStore>(
         std::move(connection), gateway::StreamsRecoveryStore::Options{
                                    .stream = settings.stream,
@@ -228,22 +248,13 @@ void share_recovery(gateway::Server& server, const std::string& redis_url,
     spdlog::info(
         "connection state recovery: {} ms window, shared through Redis as the streams adapter "
         "keeps it ({}<pid>, stream {})",
-        ctx.config.recovery_window.count(), settings.session_prefix, settings.stream);
+        window, settings.session_prefix, settings.stream);
     return;
   }
-  // After a reconnect Redis may have restarted empty: every connected socket is saved again at
-  // once, so a gateway that dies right after still leaves its clients recoverable. (The first
-  // connect finds no sessions.)
-  connection->on_connect([&ctx] {
-    for (auto& session : ctx.sessions.all())
-      boost::asio::post(session->loop().ioc, [session] { session->save_for_recovery(); });
-  });
-  connection->start();
   ctx.recovery = std::make_shared<gateway::RedisRecoveryStore>(
-      std::move(connection), ctx.config.recovery_history,
+      gateway::RedisRecoveryStore::on(std::move(connection)), ctx.config.recovery_history,
       ctx.config.recovery_window + std::chrono::minutes(1));
-  spdlog::info("connection state recovery: {} ms window, shared through Redis",
-               ctx.config.recovery_window.count());
+  spdlog::info("connection state recovery: {} ms window, shared through Redis", window);
 }
 
 std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,

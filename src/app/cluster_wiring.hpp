@@ -74,11 +74,10 @@ void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> brok
                    const std::string& bridge_channel);
 
 // Connection state recovery shared by every gateway on REDIS_URL (docs/recovery.md): replaces
-// the gateway's in-process store with one in Redis, on its own connection. With REDIS_MODE
-// sharded (a Redis Cluster) the store stays in process, and says so: its keys are not laid out
-// for a cluster. With the streams adapter the store is the Node streams adapter's
-// (recovery_store_streams.hpp), so clients recover across gateways and Node servers alike.
-// Nothing when recovery is off.
+// the gateway's in-process store with one in Redis, on its own connection; with REDIS_MODE
+// sharded, on the Redis Cluster (each namespace's keys on the master of their hash tag's slot).
+// With the streams adapter the store is the Node streams adapter's (recovery_store_streams.hpp), so
+// clients recover across gateways and Node servers alike. Nothing when recovery is off.
 void share_recovery(gateway::Server& server, const std::string& redis_url,
                     const ClusterSettings& settings);
 

@@ -58,7 +58,7 @@ class RecoveryStore {
   // Keeps `session` recoverable for `ttl` (replacing what was kept for its pid).
   virtual void save(const RecoverableSession& session, std::chrono::milliseconds ttl) = 0;
   // The client left on purpose: its session is not recoverable.
-  virtual void forget(const std::string& pid) = 0;
+  virtual void forget(const std::string& nsp, const std::string& pid) = 0;
   // Takes session `pid` of `nsp` (it can be recovered once) and the packets recorded after
   // `offset` for its rooms. nullopt when the session is unknown or expired, the offset is no
   // longer in the history, more than kMaxMissed packets were missed, or the store failed.

@@ -34,7 +34,7 @@ void MemoryRecoveryStore::save(const RecoverableSession& session, std::chrono::m
   sessions_[session.pid] = Kept{session, now + ttl};
 }
 
-void MemoryRecoveryStore::forget(const std::string& pid) {
+void MemoryRecoveryStore::forget(const std::string&, const std::string& pid) {
   std::lock_guard lock(mutex_);
   sessions_.erase(pid);
 }

@@ -22,7 +22,7 @@ class MemoryRecoveryStore final : public RecoveryStore {
   void record(const std::string& nsp, const std::string& room, const std::string& offset,
               const std::string& packet) override;
   void save(const RecoverableSession& session, std::chrono::milliseconds ttl) override;
-  void forget(const std::string& pid) override;
+  void forget(const std::string& nsp, const std::string& pid) override;
   void recover(const std::string& nsp, const std::string& pid, const std::string& offset,
                Done done) override;
 

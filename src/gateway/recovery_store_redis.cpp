@@ -46,59 +46,71 @@ return out
 )lua";
 
 std::string history_key(const std::string& nsp, const char* what) {
-  return "pulseboard:recovery:" + nsp + ":" + what;
+  return "pulseboard:recovery:{" + nsp + "}:" + what;
+}
+
+std::string session_key(const std::string& nsp, const std::string& pid) {
+  return history_key(nsp, "session:") + pid;
 }
 
 }  // namespace
 
-RedisRecoveryStore::RedisRecoveryStore(std::shared_ptr<redis::Connection> connection,
-                                       std::size_t max_history,
+RedisRecoveryStore::Commands RedisRecoveryStore::on(std::shared_ptr<redis::Connection> connection) {
+  return [connection](const std::string&, std::vector<std::string> args,
+                      redis::Connection::Callback cb) {
+    connection->command(std::move(args), std::move(cb));
+  };
+}
+
+RedisRecoveryStore::RedisRecoveryStore(Commands commands, std::size_t max_history,
                                        std::chrono::milliseconds history_ttl)
-    : connection_(std::move(connection)), max_history_(max_history), history_ttl_(history_ttl) {}
+    : commands_(std::move(commands)), max_history_(max_history), history_ttl_(history_ttl) {}
 
 void RedisRecoveryStore::record(const std::string& nsp, const std::string& room,
                                 const std::string& offset, const std::string& packet) {
-  connection_->command({"EVAL", kRecordScript, "2", history_key(nsp, "order"),
-                        history_key(nsp, "packets"), offset, history_entry(room, packet),
-                        std::to_string(max_history_), std::to_string(history_ttl_.count())},
-                       [](const redis::Reply& r) {
-                         if (auto* e = r.error())
-                           spdlog::debug("recovery: recording a packet failed: {}", e->message);
-                       });
+  auto order = history_key(nsp, "order");
+  commands_(order,
+            {"EVAL", kRecordScript, "2", order, history_key(nsp, "packets"), offset,
+             history_entry(room, packet), std::to_string(max_history_),
+             std::to_string(history_ttl_.count())},
+            [](const redis::Reply& r) {
+              if (auto* e = r.error())
+                spdlog::debug("recovery: recording a packet failed: {}", e->message);
+            });
 }
 
 void RedisRecoveryStore::save(const RecoverableSession& session, std::chrono::milliseconds ttl) {
-  connection_->command({"SET", "pulseboard:recovery:session:" + session.pid, session_json(session),
-                        "PX", std::to_string(ttl.count())},
-                       {});
+  auto key = session_key(session.nsp, session.pid);
+  commands_(key, {"SET", key, session_json(session), "PX", std::to_string(ttl.count())}, {});
 }
 
-void RedisRecoveryStore::forget(const std::string& pid) {
-  connection_->command({"DEL", "pulseboard:recovery:session:" + pid}, {});
+void RedisRecoveryStore::forget(const std::string& nsp, const std::string& pid) {
+  auto key = session_key(nsp, pid);
+  commands_(key, {"DEL", key}, {});
 }
 
 void RedisRecoveryStore::recover(const std::string& nsp, const std::string& pid,
                                  const std::string& offset, Done done) {
-  connection_->command({"EVAL", kRecoverScript, "3", "pulseboard:recovery:session:" + pid,
-                        history_key(nsp, "order"), history_key(nsp, "packets"), offset},
-                       [nsp, done = std::move(done)](const redis::Reply& r) {
-                         const redis::Array* a = r.array();
-                         if (r.is_error())
-                           spdlog::warn("recovery: reading a session failed: {}",
-                                        r.error()->message);
-                         if (!a || a->empty() || !(*a)[0].string()) return done(std::nullopt);
-                         auto session = parse_session_json(*(*a)[0].string());
-                         if (!session || session->nsp != nsp || a->size() < 2)
-                           return done(std::nullopt);
-                         std::vector<std::pair<std::string, std::string>> entries;
-                         entries.reserve((a->size() - 2) / 2);
-                         for (std::size_t i = 2; i + 1 < a->size(); i += 2)
-                           if (auto* o = (*a)[i].string(), *e = (*a)[i + 1].string(); o && e)
-                             entries.emplace_back(*o, *e);
-                         auto missed = missed_for(*session, entries);
-                         if (!missed) return done(std::nullopt);
-                         done(Recovered{std::move(*session), std::move(*missed)});
-                       });
+  auto key = session_key(nsp, pid);
+  commands_(key,
+            {"EVAL", kRecoverScript, "3", key, history_key(nsp, "order"),
+             history_key(nsp, "packets"), offset},
+            [nsp, done = std::move(done)](const redis::Reply& r) {
+              const redis::Array* a = r.array();
+              if (r.is_error())
+                spdlog::warn("recovery: reading a session failed: {}", r.error()->message);
+              if (!a || a->empty() || !(*a)[0].string()) return done(std::nullopt);
+              auto session = parse_session_json(*(*a)[0].string());
+              if (!session || session->nsp != nsp || a->size() < 2) return done(std::nullopt);
+              std::vector<std::pair<std::string, std::string>> entries;
+              entries.reserve((a->size() - 2) / 2);
+              for (std::size_t i = 2; i + 1 < a->size(); i += 2)
+                if (auto* o = (*a)[i].string(), *e = (*a)[i + 1].string(); o && e)
+                  entries.emplace_back(*o, *e);
+              auto missed = missed_for(*session, entries);
+              if (!missed) return done(std::nullopt);
+              done(Recovered{std::move(*session), std::move(*missed)});
+            });
 }
 
 }  // namespace pulseboard::gateway

@@ -95,7 +95,7 @@ void StreamsRecoveryStore::save(const RecoverableSession& s, std::chrono::millis
                        {});
 }
 
-void StreamsRecoveryStore::forget(const std::string& pid) {
+void StreamsRecoveryStore::forget(const std::string&, const std::string& pid) {
   connection_->command({"DEL", options_.session_prefix + pid}, {});
 }
 

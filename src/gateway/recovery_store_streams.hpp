@@ -32,7 +32,7 @@ class StreamsRecoveryStore final : public RecoveryStore {
   void record(const std::string&, const std::string&, const std::string&,
               const std::string&) override {}
   void save(const RecoverableSession& session, std::chrono::milliseconds ttl) override;
-  void forget(const std::string& pid) override;
+  void forget(const std::string& nsp, const std::string& pid) override;
   void recover(const std::string& nsp, const std::string& pid, const std::string& offset,
                Done done) override;
 

@@ -98,7 +98,7 @@ void SocketIoClient::save_for_recovery(Socket& socket, bool disconnected) {
 }
 
 void SocketIoClient::forget_for_recovery(Socket& socket) {
-  if (ctx_.recovery && !socket.pid().empty()) ctx_.recovery->forget(socket.pid());
+  if (ctx_.recovery && !socket.pid().empty()) ctx_.recovery->forget(socket.nsp(), socket.pid());
 }
 
 void SocketIoClient::refresh_recovery(bool all) {

@@ -155,7 +155,7 @@ TEST_F(StreamsRecoveryRedis, SavesSessionsAsTheNodeAdapterReadsThem) {
   auto ttl = command({"PTTL", prefix_ + "p1"}).integer();
   ASSERT_TRUE(ttl);
   EXPECT_GT(*ttl, 50000);
-  store_->forget("p1");
+  store_->forget("/", "p1");
   EXPECT_TRUE(command({"GET", prefix_ + "p1"}).is_nil());
 }
 

@@ -1,5 +1,6 @@
-// One contract for both recovery stores (recovery_store.hpp): in process, and in Redis when
-// PULSEBOARD_REDIS_URL is set (scripts/lib/redis.sh: redis_start).
+// One contract for the recovery stores (recovery_store.hpp): in process, in Redis when
+// PULSEBOARD_REDIS_URL is set (scripts/lib/redis.sh: redis_start), and on a Redis Cluster when
+// PULSEBOARD_REDIS_CLUSTER_URL is set (redis_cluster_start).
 #include "gateway/recovery_store.hpp"
 
 #include <gtest/gtest.h>
@@ -13,12 +14,13 @@
 #include "common/ids.hpp"
 #include "gateway/recovery_store_memory.hpp"
 #include "gateway/recovery_store_redis.hpp"
+#include "redis/key_router.hpp"
 
 namespace pulseboard::gateway {
 namespace {
 using namespace std::chrono_literals;
 
-enum class Kind { memory, redis };
+enum class Kind { memory, redis, redis_cluster };
 
 // The packet a gateway records for update `n` in namespace `nsp`: its offset is its last
 // argument.
@@ -35,17 +37,33 @@ class RecoveryStoreContract : public ::testing::TestWithParam<Kind> {
       store_ = std::make_shared<MemoryRecoveryStore>(kHistory);
       return;
     }
-    const char* url = std::getenv("PULSEBOARD_REDIS_URL");
-    if (!url || !*url) GTEST_SKIP() << "PULSEBOARD_REDIS_URL is not set";
+    const char* variable =
+        GetParam() == Kind::redis ? "PULSEBOARD_REDIS_URL" : "PULSEBOARD_REDIS_CLUSTER_URL";
+    const char* url = std::getenv(variable);
+    if (!url || !*url) GTEST_SKIP() << variable << " is not set";
     auto ep = redis::parse_url(url);
     ASSERT_TRUE(ep);
-    connection_ = redis::Connection::create(io_.get_executor(), *ep, "recovery-test");
-    connection_->start();
     thread_ = std::thread([this] { io_.run(); });
-    store_ = std::make_shared<RedisRecoveryStore>(connection_, kHistory, 60s);
+    if (GetParam() == Kind::redis) {
+      connection_ = redis::Connection::create(io_.get_executor(), *ep, "recovery-test");
+      connection_->start();
+      store_ =
+          std::make_shared<RedisRecoveryStore>(RedisRecoveryStore::on(connection_), kHistory, 60s);
+      return;
+    }
+    // Namespaces whose keys land on different masters: the router must follow each.
+    router_ = redis::KeyRouter::create(io_.get_executor(), *ep, "recovery-test");
+    router_->start();
+    store_ = std::make_shared<RedisRecoveryStore>(
+        [router = router_](const std::string& key, std::vector<std::string> args,
+                           redis::Connection::Callback cb) {
+          router->command(key, std::move(args), std::move(cb));
+        },
+        kHistory, 60s);
   }
   void TearDown() override {
     if (connection_) connection_->stop();
+    if (router_) router_->stop();
     work_.reset();
     io_.stop();
     if (thread_.joinable()) thread_.join();
@@ -76,6 +94,7 @@ class RecoveryStoreContract : public ::testing::TestWithParam<Kind> {
       io_.get_executor()};
   std::thread thread_;
   std::shared_ptr<redis::Connection> connection_;
+  std::shared_ptr<redis::KeyRouter> router_;
   std::shared_ptr<RecoveryStore> store_;
 };
 
@@ -127,7 +146,7 @@ TEST_P(RecoveryStoreContract, UnknownSessionOffsetOrNamespaceIsNoRecovery) {
   EXPECT_FALSE(recover(s.pid, "o1")) << "a failed recovery used the session up";
   auto forgotten = session({"live"});
   store_->save(forgotten, 10s);
-  store_->forget(forgotten.pid);
+  store_->forget(nsp_, forgotten.pid);
   EXPECT_FALSE(recover(forgotten.pid, "o1"));
 }
 
@@ -182,9 +201,17 @@ TEST(RecoveryStoreEntries, RoomsWithAnyBytesRoundTrip) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, RecoveryStoreContract,
-                         ::testing::Values(Kind::memory, Kind::redis), [](const auto& info) {
-                           return info.param == Kind::memory ? std::string("memory")
-                                                             : std::string("redis");
+                         ::testing::Values(Kind::memory, Kind::redis, Kind::redis_cluster),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case Kind::memory:
+                               return std::string("memory");
+                             case Kind::redis:
+                               return std::string("redis");
+                             case Kind::redis_cluster:
+                               return std::string("redis_cluster");
+                           }
+                           return std::string();
                          });
 
 }  // namespace

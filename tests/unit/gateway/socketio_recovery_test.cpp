@@ -19,7 +19,7 @@ struct SilentStore final : RecoveryStore {
   void record(const std::string&, const std::string&, const std::string&,
               const std::string&) override {}
   void save(const RecoverableSession&, std::chrono::milliseconds) override {}
-  void forget(const std::string&) override {}
+  void forget(const std::string&, const std::string&) override {}
   void recover(const std::string&, const std::string&, const std::string&, Done) override {}
 };
 
