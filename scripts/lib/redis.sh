@@ -71,17 +71,31 @@ redis_stop() {
 
 redis_cluster_start() {
   local dir=${1:?redis_cluster_start <dir>} port pid i ports=() pids=() nodes=()
+  local attempt started
   for i in 1 2 3; do
-    port=$(_redis_free_port) || return 1
-    # The cluster bus listens on port+10000, which must be free too.
-    while ((port > 55000)) || ss -Hltn "sport = :$((port + 10000))" | grep -q .; do
+    # A port found free may be taken before the node binds it (or its bus port, port+10000):
+    # another port is tried, as redis_start does.
+    started=0
+    for attempt in 1 2 3; do
       port=$(_redis_free_port) || return 1
+      # The cluster bus listens on port+10000, which must be free too.
+      while ((port > 55000)) || ss -Hltn "sport = :$((port + 10000))" | grep -q .; do
+        port=$(_redis_free_port) || return 1
+      done
+      rm -rf "$dir/node$i"
+      pid=$(_redis_spawn "$dir/node$i" "$port" --cluster-enabled yes \
+        --cluster-config-file "$dir/node$i/nodes.conf" --cluster-node-timeout 2000)
+      if _redis_wait_ping "$port" "$pid"; then
+        started=1
+        break
+      fi
+      echo "redis_cluster_start: node $i on port $port did not start (attempt $attempt):" >&2
+      tail -3 "$dir/node$i/redis.log" >&2 2>/dev/null
+      kill "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
     done
-    pid=$(_redis_spawn "$dir/node$i" "$port" --cluster-enabled yes \
-      --cluster-config-file "$dir/node$i/nodes.conf" --cluster-node-timeout 2000)
-    if ! _redis_wait_ping "$port" "$pid"; then
-      echo "redis_cluster_start: node $i on port $port did not start" >&2
-      kill "$pid" "${pids[@]}" 2>/dev/null
+    if ((!started)); then
+      kill "${pids[@]}" 2>/dev/null
       return 1
     fi
     ports+=("$port")
