@@ -216,9 +216,7 @@ class FuzzRecoveryStore final : public gw::RecoveryStore {
     pids.push_back(s.pid);
     store_.save(s, ttl);
   }
-  void forget(const std::string& nsp, const std::string& pid) override {
-    store_.forget(nsp, pid);
-  }
+  void forget(const std::string& nsp, const std::string& pid) override { store_.forget(nsp, pid); }
   void recover(const std::string& nsp, const std::string& pid, const std::string& offset,
                Done done) override {
     store_.recover(nsp, pid, offset, std::move(done));
