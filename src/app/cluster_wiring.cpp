@@ -203,6 +203,15 @@ void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> brok
   server.add_readiness([broker] { return broker->ready(); });
 }
 
+namespace {
+// How long Redis keeps what recovery needs beyond one socket's session (the history, the eventIds
+// the streams adapter appended): a minute past the window covers every client's way back and a
+// worker's replay of what it published since its last confirmed position.
+std::chrono::milliseconds kept_past_window(const gateway::GatewayConfig& config) {
+  return config.recovery_window + std::chrono::minutes(1);
+}
+}  // namespace
+
 void share_recovery(gateway::Server& server, const std::string& redis_url,
                     const ClusterSettings& settings) {
   auto& ctx = server.context();
@@ -229,7 +238,7 @@ void share_recovery(gateway::Server& server, const std::string& redis_url,
                  redis::Connection::Callback cb) {
           router->command(key, std::move(args), std::move(cb));
         },
-        ctx.config.recovery_history, ctx.config.recovery_window + std::chrono::minutes(1));
+        ctx.config.recovery_history, kept_past_window(ctx.config));
     spdlog::info("connection state recovery: {} ms window, shared through the Redis Cluster",
                  window);
     return;
@@ -253,7 +262,7 @@ void share_recovery(gateway::Server& server, const std::string& redis_url,
   }
   ctx.recovery = std::make_shared<gateway::RedisRecoveryStore>(
       gateway::RedisRecoveryStore::on(std::move(connection)), ctx.config.recovery_history,
-      ctx.config.recovery_window + std::chrono::minutes(1));
+      kept_past_window(ctx.config));
   spdlog::info("connection state recovery: {} ms window, shared through Redis", window);
 }
 
@@ -274,9 +283,7 @@ std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,
          .stream = settings.stream,
          .stream_count = settings.stream_count,
          .max_len = settings.stream_max_len,
-         // A worker replays at most what it published since its last confirmed position; a
-         // minute past the recovery window covers that and every client's way back.
-         .replay_window = server.context().config.recovery_window + std::chrono::minutes(1)});
+         .replay_window = kept_past_window(server.context().config)});
   } else if (settings.adapter == AdapterKind::sharded) {
     cluster->sharded_adapter = gateway::ShardedClusterAdapter::start(
         server, cluster->broker, {.key = settings.adapter_key, .mode = settings.subscription_mode});

@@ -201,11 +201,10 @@ Decoded decode(std::string_view bytes, const Limits& limits) {
 }
 
 Decoded decode_parsed(boost::json::object envelope, std::vector<std::string> attachments,
-                      const Limits& limits, Bound crossed) {
+                      const Limits& limits) {
   Decoded out;
   Check check{limits};
-  check.cross(crossed);
-  if (check.ok()) decode_object(envelope, attachments, check, out);
+  decode_object(envelope, attachments, check, out);
   return finish(std::move(out), check);
 }
 

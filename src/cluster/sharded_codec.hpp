@@ -79,9 +79,9 @@ struct Decoded {
 Decoded decode(std::string_view bytes, const Limits& limits = {});
 // The same checks on a message already parsed into `envelope` {type, uid, nsp, data} (binary
 // values as placeholders into `attachments`): the streams adapter's entries arrive as fields,
-// not as one document. `crossed` is a bound the parsing already crossed (over_limit then).
+// not as one document.
 Decoded decode_parsed(boost::json::object envelope, std::vector<std::string> attachments,
-                      const Limits& limits = {}, Bound crossed = Bound::none);
+                      const Limits& limits = {});
 
 // `subscriptionMode`: which rooms get a channel of their own (PROTOCOL.md §5.2).
 enum class SubscriptionMode {

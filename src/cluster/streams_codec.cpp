@@ -93,8 +93,8 @@ sharded::Decoded decode_entry(const Entry& entry, const Limits& limits) {
   if (const std::string* data = field(entry, "data"); data && !data->empty()) {
     auto parsed = parse_data(*data, attachments, check);
     if (!parsed) {
-      if (!check.ok()) return sharded::decode_parsed({}, {}, limits, check.crossed);
-      out.error = sharded::DecodeError::bad_data;
+      out.error = check.ok() ? sharded::DecodeError::bad_data : sharded::DecodeError::over_limit;
+      out.crossed = check.crossed;
       return out;
     }
     envelope["data"] = std::move(*parsed);

@@ -9,14 +9,13 @@
 // answers what is within bounds, and a healthy socket.io-client beside the attack gets every
 // message of a steady broadcast.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { Emitter } from '@socket.io/redis-emitter';
 import { createClient } from 'redis';
 import { connectClient, connected } from './lib/clients.mjs';
 import { nextEvent, startPulseboard, waitFor } from './lib/gateway.mjs';
-import { metricValue, metricsText } from './lib/healthy_client.mjs';
+import { memoryMiB, metricValue, metricsText } from './lib/healthy_client.mjs';
 import { startRedis } from './lib/redis.mjs';
 
 // The msgpack codec the adapter and the emitter use (a dependency of both).
@@ -27,13 +26,6 @@ const REQUESTS = 'socket.io-request#/#';
 const RESPONSES = 'socket.io-response#/#';
 const PEER = 'hostil'; // a six-character uid, as the classic adapter's
 const NO_OPTS = { rooms: [], except: [], flags: {} };
-
-// Resident and peak resident memory of a process, in MiB.
-function memory(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))[1]);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-}
 
 describe('a hostile Redis peer', { timeout: 180000 }, () => {
   let redis, gw, pub, sub, healthy, hostile;
@@ -76,7 +68,7 @@ describe('a hostile Redis peer', { timeout: 180000 }, () => {
       pub.publish(BRIDGE, JSON.stringify({ room: 'live-metrics', event: 'tick', data: { seq: seq++ } })).catch(() => {});
     }, 20);
     await waitFor(() => ticks.size > 5, { what: 'the first ticks' });
-    baseline = memory(gw.child.pid);
+    baseline = memoryMiB(gw.child.pid);
   });
 
   after(async () => {
@@ -100,7 +92,7 @@ describe('a hostile Redis peer', { timeout: 180000 }, () => {
     const count = responses.find((r) => r.requestId === 'ack-bomb' && r.type === 8);
     assert.equal(count?.clientCount, 2);
     assert.equal(responses.filter((r) => r.requestId === 'ack-bomb' && r.type === 9).length, 1, 'only the healthy ack is forwarded');
-    const now = memory(gw.child.pid);
+    const now = memoryMiB(gw.child.pid);
     t.diagnostic(`gateway RSS ${Math.round(now.rss)} MiB, peak ${Math.round(now.peak)} MiB (${Math.round(baseline.peak)} MiB before)`);
     assert.ok(now.peak - baseline.peak < 300, `peak RSS grew by ${Math.round(now.peak - baseline.peak)} MiB (baseline ${Math.round(baseline.peak)} MiB)`);
   });
@@ -145,7 +137,7 @@ describe('a hostile Redis peer', { timeout: 180000 }, () => {
     const fetched = responses.find((r) => r.requestId === 'fetch-1').sockets;
     assert.equal(fetched.length, 2);
     for (const s of fetched) assert.deepEqual(new Set(s.rooms), new Set([s.id, 'live-metrics']));
-    const now = memory(gw.child.pid);
+    const now = memoryMiB(gw.child.pid);
     t.diagnostic(`gateway RSS ${Math.round(now.rss)} MiB, peak ${Math.round(now.peak)} MiB (${Math.round(baseline.peak)} MiB before)`);
     assert.ok(now.peak - baseline.peak < 300, `peak RSS grew by ${Math.round(now.peak - baseline.peak)} MiB`);
   });

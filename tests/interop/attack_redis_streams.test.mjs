@@ -10,37 +10,24 @@
 //  - a short Redis outage loses no broadcast: the reader resumes after the last entry it read.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
 import { connectClient, connected } from './lib/clients.mjs';
 import { SECRET, freePort, mintToken, nextEvent, startPulseboard, waitFor } from './lib/gateway.mjs';
-import { metricValue, metricsText } from './lib/healthy_client.mjs';
+import { memoryMiB, metricValue, metricsText } from './lib/healthy_client.mjs';
 import { startRedis } from './lib/redis.mjs';
+import { OFFSET, STREAM, compareIds, streamsGatewayOptions } from './lib/streams.mjs';
 import { startTcpProxy } from './lib/tcp_proxy.mjs';
 import { startStreamsServer } from './peers/streams_server.mjs';
 
 // The msgpack codec the streams adapter uses for entries with binary and for sessions.
 const msgpack = createRequire(createRequire(import.meta.url).resolve('@socket.io/redis-streams-adapter'))('@msgpack/msgpack');
 
-const STREAM = 'socket.io';
 const SESSION = 'sio:session:';
-const OFFSET = /^\d+-\d+$/;
 const NO_OPTS = { rooms: [], except: [], flags: {} };
-
-const gatewayOptions = (redisUrl) => ({
-  args: ['--redis-url', redisUrl, '--threads', '2'],
-  env: { SOCKETIO_ADAPTER: 'streams' },
-});
-
-// Resident and peak resident memory of a process, in MiB.
-function memory(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))[1]);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-}
+const gatewayOptions = streamsGatewayOptions;
 
 async function counters(gw) {
   const text = await metricsText(gw);
@@ -51,13 +38,6 @@ async function counters(gw) {
     attempted: metricValue(text, 'pulseboard_recoveries_attempted_total'),
     succeeded: metricValue(text, 'pulseboard_recoveries_succeeded_total'),
   };
-}
-
-// Stream entry ids in stream order.
-function compareIds(x, y) {
-  const [xm, xs] = x.split('-').map(BigInt);
-  const [ym, ys] = y.split('-').map(BigInt);
-  return xm === ym ? Number(xs - ys) : Number(xm - ym);
 }
 
 // `data` of a Node server's io.emit(event, ...args), as ClusterAdapter#broadcast writes it.
@@ -142,7 +122,7 @@ describe('hostile stream entries beside a healthy client', { timeout: 120000 }, 
 
   it('refuses and counts each attack entry; the client gets every tick once, in order, with its entry id', async () => {
     const start = await counters(gw);
-    const baseline = memory(gw.child.pid);
+    const baseline = memoryMiB(gw.child.pid);
     feed = startTickFeed(feeder, 20);
     await waitFor(() => ticks.length >= 10, { what: 'the first ticks' });
 
@@ -198,7 +178,7 @@ describe('hostile stream entries beside a healthy client', { timeout: 120000 }, 
         return now.over + now.malformed > before.over + before.malformed;
       }, { timeoutMs: 15000, what: `the ${name} entry to be refused` }).catch(() => {});
       const got = now.over > before.over ? 'over' : now.malformed > before.malformed ? 'malformed' : 'not refused';
-      results.push({ name, expected, got, peakMiB: Math.round(memory(gw.child.pid).peak) });
+      results.push({ name, expected, got, peakMiB: Math.round(memoryMiB(gw.child.pid).peak) });
     }
     for (const r of results) console.log(`attack ${r.name}: ${r.got} (expected ${r.expected}), gateway peak RSS ${r.peakMiB} MiB`);
 
@@ -208,7 +188,7 @@ describe('hostile stream entries beside a healthy client', { timeout: 120000 }, 
     await waitFor(() => ticks.length >= sent, { timeoutMs: 10000, what: `${sent} ticks` }).catch(() => {});
     await sleep(300); // a late duplicate would show now
     const end = await counters(gw);
-    const mem = memory(gw.child.pid);
+    const mem = memoryMiB(gw.child.pid);
     console.log(`stream attack: ${sent} ticks sent, ${ticks.length} received; over_limit +${end.over - start.over}, `
       + `malformed +${end.malformed - start.malformed}, stream entries +${end.entries - start.entries} `
       + `(${sent} ticks + ${attacks.length} attacks); gateway RSS ${Math.round(mem.rss)} MiB, peak ${Math.round(mem.peak)} MiB `

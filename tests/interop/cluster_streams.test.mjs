@@ -18,29 +18,17 @@ import {
 } from './lib/adapter_contract.mjs';
 import { startMixedCluster } from './lib/mixed_cluster.mjs';
 import { startRedis } from './lib/redis.mjs';
+import { OFFSET, STREAM, compareIds, streamsGatewayOptions } from './lib/streams.mjs';
 import { startTcpProxy } from './lib/tcp_proxy.mjs';
 import { startStreamsServer } from './peers/streams_server.mjs';
 
 const BRIDGE = 'socket-io-bridge';
-const STREAM = 'socket.io'; // the Node adapter's default, and the gateways'
-const OFFSET = /^\d+-\d+$/; // a Redis stream entry id
-
-const gatewayOptions = (redis) => ({
-  args: ['--redis-url', redis.url, '--threads', '2'],
-  env: { SOCKETIO_ADAPTER: 'streams' },
-});
+const gatewayOptions = (redis) => streamsGatewayOptions(redis.url);
 
 // eventIds are unique per run: the gateways remember the ones already appended.
 let eventIds = 0;
 const eventId = (tag) => `streams-test:${process.pid}:${tag}:${++eventIds}`;
 const bridgeMessage = (event, data) => JSON.stringify({ room: 'live-metrics', event, data });
-
-// Stream entry ids in stream order (milliseconds, then sequence).
-function compareIds(x, y) {
-  const [xm, xs] = x.split('-').map(BigInt);
-  const [ym, ys] = y.split('-').map(BigInt);
-  return xm === ym ? Number(xs - ys) : Number(xm - ym);
-}
 
 // The stream's broadcast entries as the Node adapter decodes them: `event` is the first
 // argument of the packet, `args` the rest.
