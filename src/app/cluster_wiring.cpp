@@ -300,9 +300,4 @@ std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,
   return std::shared_ptr<broker::Broker>(cluster, cluster->broker.get());
 }
 
-std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,
-                                                  const std::string& redis_url) {
-  return make_redis_broker(server, redis_url, cluster_settings_from_env());
-}
-
 }  // namespace pulseboard::app

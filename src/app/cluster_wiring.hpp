@@ -41,7 +41,7 @@ struct ClusterSettings {
   // REDIS_MODE: `pubsub` (one Redis, or PUBLISH on a Redis Cluster) or `sharded` (SPUBLISH /
   // SSUBSCRIBE on a Redis Cluster, Redis >= 7) for the bridge.
   broker::RedisBroker::Mode mode = broker::RedisBroker::Mode::pubsub;
-  AdapterKind adapter = AdapterKind::classic;  // SOCKETIO_ADAPTER: on|off|sharded
+  AdapterKind adapter = AdapterKind::classic;  // SOCKETIO_ADAPTER: on|off|sharded|streams
   std::string adapter_key = "socket.io";       // SOCKETIO_ADAPTER_KEY: key / channelPrefix
   // SOCKETIO_ADAPTER_SUBSCRIPTION_MODE: the sharded adapter's `subscriptionMode`.
   cluster::sharded::SubscriptionMode subscription_mode =
@@ -90,8 +90,5 @@ void share_recovery(gateway::Server& server, const std::string& redis_url,
 std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,
                                                   const std::string& redis_url,
                                                   const ClusterSettings& settings);
-// The same, with the settings from the environment.
-std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,
-                                                  const std::string& redis_url);
 
 }  // namespace pulseboard::app

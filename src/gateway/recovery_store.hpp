@@ -10,8 +10,9 @@
 // order the store first saw them. Every gateway records every bridge message; recording is
 // idempotent per offset, so a cluster keeps one history and a replay keeps its first place.
 //
-// Two implementations: in process (recovery_store_memory.*: one gateway, the demo) and Redis
-// (recovery_store_redis.*: shared by every gateway of a cluster).
+// Three implementations: in process (recovery_store_memory.*: one gateway, the demo), Redis
+// (recovery_store_redis.*: shared by every gateway of a cluster) and the streams adapter's own
+// layout (recovery_store_streams.*: shared with Node servers on that adapter).
 #include <chrono>
 #include <cstddef>
 #include <functional>

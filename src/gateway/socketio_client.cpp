@@ -345,7 +345,7 @@ void SocketIoClient::on_close(std::string_view reason) {
   // Anything else (a protocol error, a bound crossed) is not recovered (PROTOCOL.md §3).
   const bool recoverable = reason == "transport close" || reason == "transport error" ||
                            reason == "ping timeout" || reason == "server shutting down" ||
-                           reason == "forced close" || reason == "forced server close";
+                           reason == "forced server close";
   for (auto& [nsp, socket] : sockets_) {
     if (recoverable)
       save_for_recovery(*socket, true);

@@ -47,10 +47,6 @@ Result Connection::exec(std::string_view sql, const std::vector<Param>& params) 
                              nullptr, nullptr, 0));
 }
 
-Result Connection::exec_script(const std::string& sql) {
-  return Result(PQexec(conn_, sql.c_str()));
-}
-
 bool ok(const PGresult* r) {
   if (!r) return false;
   const auto s = PQresultStatus(r);

@@ -36,8 +36,6 @@ class Connection {
   std::string error() const;
 
   Result exec(std::string_view sql, const std::vector<Param>& params = {});
-  // For constant multi-statement SQL (the schema) only; PQexecParams runs one statement.
-  Result exec_script(const std::string& sql);
   bool broken() const { return !conn_ || PQstatus(conn_) != CONNECTION_OK; }
   PGconn* native() const { return conn_; }
 

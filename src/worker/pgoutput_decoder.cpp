@@ -13,7 +13,6 @@ class Reader {
  public:
   explicit Reader(std::string_view bytes) : b_(bytes) {}
   bool ok() const { return ok_; }
-  bool at_end() const { return pos_ == b_.size(); }
   std::size_t remaining() const { return b_.size() - pos_; }
 
   std::uint64_t uint(int n) {

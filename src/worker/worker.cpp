@@ -53,15 +53,6 @@ json::object metrics_update_data(const json::object& projected, const ChangeEven
   return data;
 }
 
-std::string metrics_update_message(const Worker::Options& options, const json::object& projected,
-                                   const ChangeEvent& event, std::int64_t published_at_ms) {
-  return to_json_text(json::object{
-      {"room", options.room},
-      {"event", options.event},
-      {"data", metrics_update_data(projected, event, published_at_ms)},
-  });
-}
-
 Worker::Worker(std::unique_ptr<ChangeSource> source, std::shared_ptr<broker::Broker> broker,
                Options options)
     : source_(std::move(source)),

@@ -129,11 +129,8 @@ class Worker {
   std::int64_t last_lag_ms_ = 0;
 };
 
-// The metrics-update message for one projected document (data = projection minus its `_id`,
-// plus eventId/committedAt/publishedAt). Exposed for tests and tools.
-std::string metrics_update_message(const Worker::Options& options,
-                                   const boost::json::object& projected, const ChangeEvent& event,
-                                   std::int64_t published_at_ms);
+// The data of the metrics-update message for one projected document: the projection minus its
+// `_id`, plus eventId/committedAt/publishedAt.
 boost::json::object metrics_update_data(const boost::json::object& projected,
                                         const ChangeEvent& event, std::int64_t published_at_ms);
 
