@@ -1,9 +1,10 @@
 #pragma once
-// One lean Socket.IO v5 client over a WebSocket-only Engine.IO v4 session (PROTOCOL.md §1.3,
-// §2.4): upgrade, read OPEN, send CONNECT with the auth token, wait for the CONNECT reply,
-// then answer pings and count EVENT frames. It never sends events, so its only writes are the
-// CONNECT and the pongs. With a FrameSink it also reports its CONNECT and hands over every
-// EVENT frame (the probes); without one, the per-frame cost is a null pointer check.
+// One lean Socket.IO v5 client over a WebSocket-only Engine.IO v4 session
+// (docs/protocol-reference.md, Engine.IO handshake and Socket.IO CONNECT and auth): upgrade, read
+// OPEN, send CONNECT with the auth token, wait for the CONNECT reply, then answer pings and count
+// EVENT frames. It never sends events, so its only writes are the CONNECT and the pongs. With a
+// FrameSink it also reports its CONNECT and hands over every EVENT frame (the probes); without one,
+// the per-frame cost is a null pointer check.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>

@@ -1,7 +1,7 @@
 #pragma once
-// The broker seam (DESIGN.md): publish/subscribe of opaque bytes between roles and gateways.
-// Implementations: in-process (broker_memory), Redis pub/sub and Redis Cluster sharded pub/sub
-// (broker_redis). Handlers run on the broker's own executor; they must not block.
+// The broker seam (docs/architecture.md, Seams): publish/subscribe of opaque bytes between roles
+// and gateways. Implementations: in-process (broker_memory), Redis pub/sub and Redis Cluster
+// sharded pub/sub (broker_redis). Handlers run on the broker's own executor; they must not block.
 #include <functional>
 #include <memory>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
-// The wire format of the classic `@socket.io/redis-adapter` 8.3.0 and of
-// `@socket.io/redis-emitter` 5.1.0 (PROTOCOL.md §5.1, §5.3), so that Pulseboard gateways, Node
-// Socket.IO servers and emitters can share one Redis. Pure encoding: no I/O here.
+// The wire format of the classic `@socket.io/redis-adapter` 8.3.0 and of `@socket.io/redis-emitter`
+// 5.1.0 (docs/protocol-reference.md, Classic adapter and Emitter), so that Pulseboard gateways,
+// Node Socket.IO servers and emitters can share one Redis. Pure encoding: no I/O here.
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>

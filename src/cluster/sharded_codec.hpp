@@ -1,7 +1,8 @@
 #pragma once
 // The wire format of `@socket.io/redis-adapter` 8.3's sharded adapter (`createShardedAdapter`,
-// built on socket.io-adapter's ClusterAdapter; PROTOCOL.md §5.2). Not compatible with the
-// classic format (adapter_codec.hpp) or the emitter. Pure encoding: no I/O here.
+// built on socket.io-adapter's ClusterAdapter; docs/protocol-reference.md, Sharded adapter). Not
+// compatible with the classic format (adapter_codec.hpp) or the emitter. Pure encoding: no I/O
+// here.
 //
 // Every message is `{type, data, uid, nsp}`: JSON, or notepack msgpack when a type that may
 // carry binary does. Receivers tell them apart by a leading '{'.
@@ -83,7 +84,7 @@ Decoded decode(std::string_view bytes, const Limits& limits = {});
 Decoded decode_parsed(boost::json::object envelope, std::vector<std::string> attachments,
                       const Limits& limits = {});
 
-// `subscriptionMode`: which rooms get a channel of their own (PROTOCOL.md §5.2).
+// `subscriptionMode`: which rooms get a channel of their own.
 enum class SubscriptionMode {
   dynamic,          // every public room (default)
   dynamic_private,  // every room, socket ids included

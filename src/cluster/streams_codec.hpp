@@ -1,7 +1,7 @@
 #pragma once
-// The wire format of `@socket.io/redis-streams-adapter` 0.3.1 (PROTOCOL.md §5.4), so Pulseboard
-// gateways and Node.js Socket.IO servers on that adapter share one Redis and one connection
-// state recovery. Pure encoding: no I/O here.
+// The wire format of `@socket.io/redis-streams-adapter` 0.3.1 (docs/protocol-reference.md, Streams
+// adapter), so Pulseboard gateways and Node.js Socket.IO servers on that adapter share one Redis
+// and one connection state recovery. Pure encoding: no I/O here.
 //
 // The adapter speaks socket.io-adapter's ClusterAdapter messages (sharded_codec.hpp), carried
 // two ways:

@@ -1,7 +1,8 @@
 #pragma once
-// Session and socket identifiers shaped like the Node server's: 20 characters of URL-safe
-// base64 over 15 random bytes. The sharded Redis adapter treats any 20-character room name as
-// a socket id, so the shape is part of the wire contract (PROTOCOL.md §1.1).
+// Session and socket identifiers shaped like the Node server's: 20 characters of URL-safe base64
+// over 15 random bytes. The sharded Redis adapter treats any 20-character room name as a socket id,
+// so the shape is part of the wire contract (docs/protocol-reference.md, Engine.IO endpoint and
+// ids).
 #include <string>
 
 namespace pulseboard {

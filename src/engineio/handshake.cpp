@@ -1,4 +1,5 @@
-// The fixed JSON documents of the Engine.IO handshake and HTTP errors (PROTOCOL.md §1.3, §1.9).
+// The fixed JSON documents of the Engine.IO handshake and HTTP errors (docs/protocol-reference.md,
+// Engine.IO handshake and Engine.IO HTTP errors).
 #include <boost/json.hpp>
 
 #include "engineio/packet.hpp"

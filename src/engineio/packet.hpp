@@ -1,7 +1,7 @@
 #pragma once
-// Engine.IO v4 packets (PROTOCOL.md §1): the text form of one packet, the polling payload that
-// joins several with 0x1E, and the fixed JSON bodies of the handshake and of HTTP errors.
-// Pure functions: no I/O, no session state.
+// Engine.IO v4 packets (docs/protocol-reference.md, Engine.IO packets and Engine.IO long-polling):
+// the text form of one packet, the polling payload that joins several with 0x1E, and the fixed JSON
+// bodies of the handshake and of HTTP errors. Pure functions: no I/O, no session state.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,7 +47,7 @@ std::optional<std::vector<Packet>> decode_payload(std::string_view body);
 // Precondition: a text packet's data holds no 0x1E (Socket.IO text is JSON, which escapes it).
 void append_to_payload(std::string& body, const Packet& packet);
 
-// The Engine.IO error body for HTTP errors: {"code":N,"message":"..."} (PROTOCOL.md §1.9).
+// The Engine.IO error body for HTTP errors: {"code":N,"message":"..."}.
 enum class HttpError {
   unknown_transport = 0,
   unknown_sid = 1,

@@ -1,7 +1,8 @@
 #pragma once
 // Which refusal, if any, a request under the Engine.IO path gets, in the order engine.io checks
-// (`Server.verify`, then `handshake`; PROTOCOL.md §1.9): a request with several faults gets the
-// one Node would report. Pure: the caller looks the session up and answers.
+// (`Server.verify`, then `handshake`; docs/protocol-reference.md, Engine.IO HTTP errors): a request
+// with several faults gets the one Node would report. Pure: the caller looks the session up and
+// answers.
 #include <string_view>
 
 #include "engineio/packet.hpp"

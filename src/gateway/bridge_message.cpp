@@ -40,7 +40,8 @@ std::shared_ptr<Broadcast> to_broadcast(const BridgeMessage& m, bool with_offset
   b->nsp = m.nsp;
   b->rooms.push_back(m.room);
   if (with_offset && !m.offset.empty()) {
-    // The offset goes last, where socket.io-client looks for it (PROTOCOL.md §3).
+    // The offset goes last, where socket.io-client looks for it (docs/protocol-reference.md,
+    // Recovery offsets).
     std::string args = m.args.empty() ? "null" : m.args;
     args += ',';
     args += json::serialize(json::string_view(m.offset));

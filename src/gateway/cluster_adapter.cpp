@@ -36,9 +36,9 @@ void ClusterAdapter::subscribe(const std::string& nsp) {
                      [weak, nsp](std::string_view, std::string_view payload) {
                        if (auto self = weak.lock()) self->on_request(nsp, payload);
                      });
-  // This gateway sends no requests, so responses are never awaited here; the subscriptions
-  // exist because every member of the Node cluster holds them (PROTOCOL.md §5.5). Their
-  // payloads are never decoded.
+  // This gateway sends no requests, so responses are never awaited here; the subscriptions exist
+  // because every member of the Node cluster holds them (docs/protocol-reference.md, Adapter
+  // interop checklist). Their payloads are never decoded.
   auto ignore = [](std::string_view, std::string_view) {};
   broker_->subscribe(cluster::response_channel(key, nsp), ignore);
   broker_->subscribe(cluster::response_channel(key, nsp, uid_), ignore);

@@ -1,7 +1,7 @@
 #pragma once
-// The gateway's side of the classic `@socket.io/redis-adapter` 8.3.0 protocol (PROTOCOL.md §5.1,
-// §5.3), so Pulseboard gateways, Node.js Socket.IO servers and `@socket.io/redis-emitter` can
-// share one Redis:
+// The gateway's side of the classic `@socket.io/redis-adapter` 8.3.0 protocol
+// (docs/protocol-reference.md, Classic adapter and Emitter), so Pulseboard gateways, Node.js
+// Socket.IO servers and `@socket.io/redis-emitter` can share one Redis:
 //  - broadcasts published by any other node or emitter (`socket.io#<nsp>#[<room>#]`) are applied
 //    to this gateway's own sockets (rooms, except, volatile, binary attachments);
 //  - requests on `socket.io-request#<nsp>#` are answered: ALL_ROOMS, REMOTE_JOIN, REMOTE_LEAVE,

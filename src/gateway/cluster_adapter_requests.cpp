@@ -1,7 +1,7 @@
-// Answers to the classic adapter's requests (PROTOCOL.md §5.1 table). The effects on local
-// sockets are shared with the sharded adapter (cluster_adapter_local.hpp); this file turns
-// requests into those operations and their results into at most one response or, for
-// BROADCAST with acks, one client count followed by one response per client ack.
+// Answers to the classic adapter's requests (docs/protocol-reference.md, Classic adapter requests).
+// The effects on local sockets are shared with the sharded adapter (cluster_adapter_local.hpp);
+// this file turns requests into those operations and their results into at most one response or,
+// for BROADCAST with acks, one client count followed by one response per client ack.
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 

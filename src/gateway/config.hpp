@@ -16,7 +16,7 @@ struct GatewayConfig {
   unsigned threads = 0;       // 0 = one io_context per core
   std::string cors_origin;    // CLIENT_URL; empty = no CORS headers
 
-  // Engine.IO (PROTOCOL.md §1.3 defaults).
+  // Engine.IO, with engine.io's defaults (docs/protocol-reference.md, Engine.IO handshake).
   std::chrono::milliseconds ping_interval{25000};
   std::chrono::milliseconds ping_timeout{20000};
   std::chrono::milliseconds upgrade_timeout{10000};

@@ -137,7 +137,7 @@ void EngineSession::on_packet(eio::Packet packet) {
     case eio::PacketType::close:
       close("transport close");
       return;
-    case eio::PacketType::ping:  // v4: only the server pings (PROTOCOL.md §1.7)
+    case eio::PacketType::ping:  // v4: only the server pings
     case eio::PacketType::open:
     case eio::PacketType::upgrade:
     case eio::PacketType::noop:
@@ -250,7 +250,7 @@ void EngineSession::flush_poll() {
 
 void EngineSession::poll_post(std::string body, bool binary_content_type, PollRespond respond) {
   if (!accepts_polling(respond)) return;
-  if (binary_content_type) {  // v4 polling is always text (PROTOCOL.md §1.4)
+  if (binary_content_type) {  // v4 polling is always text
     ctx_.metrics.reject(Rejection::bad_request);
     respond(http::status::bad_request, eio::http_error_body(eio::HttpError::bad_request),
             "application/json");
@@ -270,7 +270,7 @@ void EngineSession::poll_post(std::string body, bool binary_content_type, PollRe
   for (auto& p : *packets) {
     if (closed_) break;
     if (p.type == eio::PacketType::close) {
-      // The pending GET gets a noop; the session closes (PROTOCOL.md §1.4).
+      // The pending GET gets a noop; the session closes.
       if (pending_get_) {
         auto get = std::move(pending_get_);
         pending_get_ = nullptr;
@@ -293,7 +293,7 @@ void EngineSession::attach_websocket(std::shared_ptr<WsTransport> ws) {
 
 void EngineSession::begin_probe(std::shared_ptr<WsTransport> ws) {
   if (closed_ || kind_ != TransportKind::polling || probe_) {
-    // Already upgraded or probing: accept, then close that WebSocket (PROTOCOL.md §1.6).
+    // Already upgraded or probing: accept, then close that WebSocket, as engine.io does.
     ws->close("transport error");
     return;
   }

@@ -1,7 +1,7 @@
 #pragma once
-// One Engine.IO v4 session (PROTOCOL.md §1): its transport (long-polling, WebSocket, or polling
-// being upgraded), the outbound queue, the server-driven heartbeat and the close rules. Every
-// method runs on the session's own loop; other threads post to it.
+// One Engine.IO v4 session (docs/protocol-reference.md, Engine.IO v4): its transport (long-polling,
+// WebSocket, or polling being upgraded), the outbound queue, the server-driven heartbeat and the
+// close rules. Every method runs on the session's own loop; other threads post to it.
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/status.hpp>
 

@@ -86,8 +86,9 @@ void error(GatewayContext& ctx, const http::Request& req, const http::Respond& r
   respond(make_response(ctx, req, status, eio::http_error_body(code), "application/json"));
 }
 
-// engine.io refuses a WebSocket upgrade before the 101 with a raw 400 whose text/html body is
-// the error message, and closes the connection (`abortUpgrade`, PROTOCOL.md §1.9).
+// engine.io refuses a WebSocket upgrade before the 101 with a raw 400 whose text/html body is the
+// error message, and closes the connection (`abortUpgrade`; docs/protocol-reference.md, Engine.IO
+// HTTP errors).
 void upgrade_error(GatewayContext& ctx, const http::Request& req, const http::Respond& respond,
                    eio::HttpError code, Rejection why) {
   ctx.metrics.reject(why);

@@ -1,6 +1,6 @@
 #pragma once
-// HTTP requests under /socket.io/: handshakes, long-polling GET/POST and WebSocket upgrades,
-// with the documented error codes (PROTOCOL.md §1.9).
+// HTTP requests under /socket.io/: handshakes, long-polling GET/POST and WebSocket upgrades, with
+// the documented error codes (docs/protocol-reference.md, Engine.IO HTTP errors).
 #include "http/handler.hpp"
 
 namespace pulseboard::gateway {

@@ -29,8 +29,8 @@ inline Frame binary_frame(std::string s) {
   return Frame{std::make_shared<const std::string>(std::move(s)), true};
 }
 
-// What a broadcast sends, to whom (PROTOCOL.md §5.1 semantics: rooms empty = every socket of
-// the namespace; sockets in any `except` room are skipped; socket ids are rooms).
+// What a broadcast sends, to whom (docs/protocol-reference.md, Classic adapter: rooms empty = every
+// socket of the namespace; sockets in any `except` room are skipped; socket ids are rooms).
 struct Broadcast {
   std::string nsp = "/";
   std::vector<std::string> rooms;

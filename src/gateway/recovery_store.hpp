@@ -1,9 +1,9 @@
 #pragma once
-// Connection state recovery (PROTOCOL.md §3): what a gateway keeps so that a client that lost
-// its connection gets its socket back (the same sid, its rooms, and every packet it missed) on
-// this gateway or on another one. The client holds a private session id (`pid`, sent in the
-// CONNECT reply) and the offset of the last event it received (the event's last argument);
-// on reconnect it sends both in the CONNECT auth.
+// Connection state recovery (docs/protocol-reference.md, Connection state recovery): what a gateway
+// keeps so that a client that lost its connection gets its socket back (the same sid, its rooms,
+// and every packet it missed) on this gateway or on another one. The client holds a private session
+// id (`pid`, sent in the CONNECT reply) and the offset of the last event it received (the event's
+// last argument); on reconnect it sends both in the CONNECT auth.
 //
 // What is recorded: bridge messages that carry an `eventId` (the worker's metrics-update: the
 // database change position), with that id as the offset, in one history per namespace, in the

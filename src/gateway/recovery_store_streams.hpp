@@ -1,7 +1,7 @@
 #pragma once
-// Connection state recovery as `@socket.io/redis-streams-adapter` keeps it (PROTOCOL.md §5.4),
-// so a client recovers on a Pulseboard gateway or on a Node server of the same cluster,
-// whichever it reached last and whichever it comes back to:
+// Connection state recovery as `@socket.io/redis-streams-adapter` keeps it
+// (docs/protocol-reference.md, Streams adapter), so a client recovers on a Pulseboard gateway or on
+// a Node server of the same cluster, whichever it reached last and whichever it comes back to:
 //   <session prefix><pid>   base64(msgpack({sid, pid, rooms, data})), PX its ttl; the
 //                           subject of the token in `data.sub`, the socket's own id in `rooms`
 //   the namespace's stream  the history: the broadcasts, each at its entry id (the offset)

@@ -1,8 +1,8 @@
 #pragma once
-// The gateway's side of `@socket.io/redis-adapter` 8.3's sharded adapter (`createShardedAdapter`
-// on a Redis Cluster, Redis >= 7; PROTOCOL.md §5.2), so Pulseboard gateways and Node.js
-// Socket.IO servers using it share one cluster. Needs a broker in sharded mode (SSUBSCRIBE /
-// SPUBLISH routed by slot).
+// The gateway's side of `@socket.io/redis-adapter` 8.3's sharded adapter (`createShardedAdapter` on
+// a Redis Cluster, Redis >= 7; docs/protocol-reference.md, Sharded adapter), so Pulseboard gateways
+// and Node.js Socket.IO servers using it share one cluster. Needs a broker in sharded mode
+// (SSUBSCRIBE / SPUBLISH routed by slot).
 //
 // For every namespace it serves, the gateway SSUBSCRIBEs `<key>#<nsp>#` (which is also what
 // makes a Node server's serverCount(), PUBSUB SHARDNUMSUB, count it) and its own response

@@ -74,7 +74,8 @@ class Socket {
   void emit(std::string_view event, const boost::json::array& args,
             std::vector<std::string> attachments = {}, AckCallback on_ack = {});
   void send_frames(const std::vector<Frame>& frames);
-  // Called with an ACK from the client; unknown ids are ignored (PROTOCOL.md §2.5).
+  // Called with an ACK from the client; unknown ids (never asked for, already answered, or dropped
+  // past the bound) are ignored.
   void on_ack(std::uint64_t id, const boost::json::array& args,
               const std::vector<std::string>& attachments);
 

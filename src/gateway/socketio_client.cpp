@@ -65,7 +65,7 @@ bool SocketIoClient::dispatch(sio::Packet packet) {
   if (packet.type == sio::PacketType::connect) return on_connect(packet);
   if (packet.type == sio::PacketType::connect_error) return false;  // only servers send it
   auto it = sockets_.find(packet.nsp);
-  if (it == sockets_.end()) return false;  // not connected to that namespace (§2.7)
+  if (it == sockets_.end()) return false;  // not connected to that namespace: a protocol error
   Socket& socket = *it->second;
   switch (packet.type) {
     case sio::PacketType::disconnect:
@@ -98,7 +98,7 @@ bool SocketIoClient::dispatch(sio::Packet packet) {
 
 bool SocketIoClient::on_connect(sio::Packet& packet) {
   const std::string& nsp = packet.nsp;
-  // A second CONNECT is a protocol error (§2.7), also while the first one is being recovered.
+  // A second CONNECT is a protocol error, also while the first one is being recovered.
   if (sockets_.contains(nsp) || recovering_.contains(nsp)) return false;
   // Each refused CONNECT costs a verification and a reply: a session gets a few, then it is
   // closed (a client whose token is refused gets the reason long before this).
@@ -181,11 +181,11 @@ Socket& SocketIoClient::connect_socket(Admit admit, const Recovered* recovered) 
   session_.loop().rooms.add(&s);
   ctx_.metrics.sockets_connected.fetch_add(1, std::memory_order_relaxed);
 
-  // Missed packets go before the CONNECT reply (PROTOCOL.md §3); the client emits them just
-  // before its `connect` event.
+  // Missed packets go before the CONNECT reply (docs/protocol-reference.md, Restoring a session);
+  // the client emits them just before its `connect` event.
   if (recovered) send_missed(s, *recovered);
 
-  // The CONNECT reply goes first, then anything the connection handler sends (§2.4).
+  // The CONNECT reply goes first, then anything the connection handler sends.
   sio::Packet reply;
   reply.type = sio::PacketType::connect;
   reply.nsp = admit.nsp;
@@ -342,7 +342,8 @@ void SocketIoClient::disconnect(const std::string& nsp) {
 void SocketIoClient::on_close(std::string_view reason) {
   connect_deadline_.reset();
   // A lost transport, a ping timeout or a shutdown: the client will come back for its socket.
-  // Anything else (a protocol error, a bound crossed) is not recovered (PROTOCOL.md §3).
+  // Anything else (a protocol error, a bound crossed) is not recovered (docs/protocol-reference.md,
+  // Recoverable disconnects).
   const bool recoverable = reason == "transport close" || reason == "transport error" ||
                            reason == "ping timeout" || reason == "server shutting down" ||
                            reason == "forced server close";

@@ -1,7 +1,7 @@
 #pragma once
-// The Socket.IO v5 layer of one Engine.IO session (PROTOCOL.md §2): decodes packets, admits
-// sockets to namespaces after checking the token, dispatches events and acks, and cleans up
-// room membership when a socket leaves.
+// The Socket.IO v5 layer of one Engine.IO session (docs/protocol-reference.md, Socket.IO v5):
+// decodes packets, admits sockets to namespaces after checking the token, dispatches events and
+// acks, and cleans up room membership when a socket leaves.
 #include <boost/asio/steady_timer.hpp>
 
 #include <map>

@@ -1,7 +1,7 @@
-// Connection state recovery in the Socket.IO layer (PROTOCOL.md §3, docs/recovery.md): a
-// CONNECT that carries `pid` and `offset` asks the recovery store for its socket; the answer
-// comes back on this session's loop, where the socket is admitted with its old sid and rooms
-// and the packets it missed are written before the CONNECT reply.
+// Connection state recovery in the Socket.IO layer (docs/protocol-reference.md, Restoring a
+// session; docs/recovery.md): a CONNECT that carries `pid` and `offset` asks the recovery store for
+// its socket; the answer comes back on this session's loop, where the socket is admitted with its
+// old sid and rooms and the packets it missed are written before the CONNECT reply.
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>

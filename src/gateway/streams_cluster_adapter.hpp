@@ -1,8 +1,8 @@
 #pragma once
-// The gateway's side of `@socket.io/redis-streams-adapter` 0.3.1 (PROTOCOL.md §5.4; wire format
-// in cluster/streams_codec.hpp), so Pulseboard gateways and Node.js Socket.IO servers on that
-// adapter share one Redis, and a client recovers its connection state on either kind of node
-// (docs/recovery.md):
+// The gateway's side of `@socket.io/redis-streams-adapter` 0.3.1 (docs/protocol-reference.md,
+// Streams adapter; wire format in cluster/streams_codec.hpp), so Pulseboard gateways and Node.js
+// Socket.IO servers on that adapter share one Redis, and a client recovers its connection state on
+// either kind of node (docs/recovery.md):
 //  - It reads the namespace's Redis Stream (XREAD BLOCK on a connection of its own, COUNT 100 a
 //    read) and applies each entry to this gateway's own sockets: broadcasts carry their entry id
 //    as the recovery offset, as on a Node server; SOCKETS_JOIN / SOCKETS_LEAVE /

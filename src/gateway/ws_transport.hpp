@@ -1,7 +1,8 @@
 #pragma once
 // The WebSocket transport of an Engine.IO session: one WebSocket message per Engine.IO packet
-// (PROTOCOL.md §1.5). Boost.Beast performs the upgrade handshake; after it the transport reads
-// and writes the socket itself (websocket/frame_parser.hpp, websocket/frame_header.hpp):
+// (docs/protocol-reference.md, Engine.IO WebSocket transport). Boost.Beast performs the upgrade
+// handshake; after it the transport reads and writes the socket itself (websocket/frame_parser.hpp,
+// websocket/frame_header.hpp):
 //  - Writes are gathered. Queuing a frame only marks the transport on its loop's FlushList;
 //    the flush writes every frame queued by then, headers and shared broadcast buffers, in one
 //    sendmsg(). A socket that cannot take everything gets the rest in one asynchronous write,

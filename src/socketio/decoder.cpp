@@ -1,6 +1,6 @@
 // The Socket.IO v5 packet decoder, following socket.io-parser 4.2's Decoder with the server-side
-// rejections of PROTOCOL.md §2.7. Where the Node decoder is looser than a server should be, the
-// stricter rule is documented in docs/protocol.md.
+// rejections of docs/protocol-reference.md, Socket.IO rejections. Where the Node decoder is looser
+// than a server should be, the stricter rule is documented in docs/protocol.md.
 #include <cmath>
 #include <limits>
 

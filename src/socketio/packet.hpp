@@ -1,8 +1,8 @@
 #pragma once
-// Socket.IO v5 packets (PROTOCOL.md §2): the text form
+// Socket.IO v5 packets (docs/protocol-reference.md, Socket.IO packets): the text form
 //   <type>[<attachments>-][<nsp>,][<ackId>][<JSON payload>]
-// carried as one Engine.IO message, followed by <attachments> Engine.IO binary messages.
-// Pure codec: no I/O. Rejections follow §2.7; see docs/protocol.md for the server's reaction.
+// carried as one Engine.IO message, followed by <attachments> Engine.IO binary messages. Pure
+// codec: no I/O. Rejections: docs/protocol.md, which also says how the server reacts.
 #include <boost/json.hpp>
 #include <cstdint>
 #include <optional>

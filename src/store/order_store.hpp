@@ -1,7 +1,7 @@
 #pragma once
-// The Store seam (DESIGN.md): what the API writes orders through. Implementations:
-// SQLite (order_store_sqlite.cpp), PostgreSQL (order_store_postgres.cpp), MongoDB
-// (order_store_mongo.cpp). Calls block; the API runs them on its own thread pool. Every
+// The Store seam (docs/architecture.md, Seams): what the API writes orders through.
+// Implementations: SQLite (order_store_sqlite.cpp), PostgreSQL (order_store_postgres.cpp),
+// MongoDB (order_store_mongo.cpp). Calls block; the API runs them on its own thread pool. Every
 // implementation is safe to call from several threads at once.
 #include "store/order.hpp"
 

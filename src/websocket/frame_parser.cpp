@@ -62,7 +62,7 @@ std::size_t FrameParser::parse_frames(char* data, std::size_t size, FrameEvents&
     const auto b1 = static_cast<std::uint8_t>(data[pos + 1]);
     const bool fin = b0 & 0x80;
     const std::uint8_t opcode = b0 & 0x0F;
-    // No extension is negotiated, so the RSV bits must be clear; clients must mask (§5.3).
+    // No extension is negotiated, so the RSV bits must be clear; clients must mask (RFC 6455 §5.3).
     if ((b0 & 0x70) != 0 || !(b1 & 0x80) || (opcode > 0x2 && opcode < 0x8) || opcode > 0xA) {
       error_ = FrameError::protocol_error;
       break;

@@ -1,9 +1,9 @@
 #pragma once
-// The change-source seam (DESIGN.md): an ordered stream of change events with a durable
-// position. Implementations: SQLite outbox table (change_source_sqlite.cpp), PostgreSQL logical
-// replication with pgoutput (change_source_postgres.cpp), MongoDB change streams
-// (change_source_mongo.cpp). Every method is called from the worker's own thread; calls may
-// block (poll for at most max_wait).
+// The change-source seam (docs/architecture.md, Seams): an ordered stream of change events with a
+// durable position. Implementations: SQLite outbox table (change_source_sqlite.cpp), PostgreSQL
+// logical replication with pgoutput (change_source_postgres.cpp), MongoDB change streams
+// (change_source_mongo.cpp). Every method is called from the worker's own thread; calls may block
+// (poll for at most max_wait).
 #include <chrono>
 #include <cstddef>
 #include <filesystem>

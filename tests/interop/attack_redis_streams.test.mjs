@@ -1,6 +1,7 @@
 // Anything that can XADD to the stream `socket.io` or SET a `sio:session:` key is a peer of a
-// gateway in streams mode (SOCKETIO_ADAPTER=streams, PROTOCOL.md §5.4), and a hostile one must
-// not take it down. A healthy socket.io-client beside each attack is what a user sees:
+// gateway in streams mode (SOCKETIO_ADAPTER=streams; docs/protocol-reference.md, Streams adapter),
+// and a hostile one must not take it down. A healthy socket.io-client beside each attack is what a
+// user sees:
 //  - hostile stream entries (4.5 MiB, nested past 64, 5,000 rooms, neither JSON nor base64
 //    msgpack, millions of values, type "abc", no nsp, a stray placeholder, a 10 kB uid) are
 //    refused and counted, with bounded memory, while a steady Node-format feed reaches the client

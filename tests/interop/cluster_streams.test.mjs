@@ -242,7 +242,8 @@ function dashboard(url) {
     auth: { token: mintToken({ rooms: ['live-metrics'] }) },
     reconnection: true,
     // Short, not zero: the Node adapter writes the session to Redis asynchronously after the
-    // transport closed (PROTOCOL.md §3 pitfall), and a reconnect before that would not find it.
+    // transport closed (docs/protocol-reference.md, Recovery across servers), and a reconnect
+    // before that would not find it.
     reconnectionDelay: 200,
     reconnectionDelayMax: 500,
   });

@@ -79,8 +79,8 @@ describe('protocol errors', () => {
     assert.deepEqual([r.status, await r.json()], [400, { code: 3, message: 'Bad request' }]);
     r = await get(`EIO=4&transport=polling&sid=${sid}`, { method: 'POST', body: '40' });
     assert.deepEqual([r.status, await r.json()], [400, { code: 3, message: 'Bad request' }]);
-    // A second WebSocket for the upgraded sid is accepted and closed at once (PROTOCOL.md §1.6);
-    // the session's own WebSocket carries on.
+    // A second WebSocket for the upgraded sid is accepted and closed at once
+    // (docs/protocol-reference.md, Engine.IO upgrade); the session's own WebSocket carries on.
     const second = new WebSocket(`${gw.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
     const secondMessages = [];
     second.on('message', (m) => secondMessages.push(m.toString()));

@@ -5,7 +5,8 @@ import http from 'node:http';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 
-export const RS = '\x1e'; // Engine.IO payload separator (PROTOCOL.md §1.4)
+// The Engine.IO payload separator (docs/protocol-reference.md, Engine.IO long-polling).
+export const RS = '\x1e';
 
 export function request(url, { method = 'GET', body, headers = {}, agent, localAddress } = {}) {
   return new Promise((resolve, reject) => {

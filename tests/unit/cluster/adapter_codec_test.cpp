@@ -1,5 +1,6 @@
-// Captured bytes from PROTOCOL.md §5.1/§5.3 (redis-adapter 8.3.0, redis-emitter 5.1.0); the
-// other msgpack vectors were produced by notepack.io 3.0.1 under node for the same values.
+// Bytes captured from redis-adapter 8.3.0 and redis-emitter 5.1.0 (docs/protocol-reference.md,
+// Classic adapter and Emitter); the other msgpack vectors were produced by notepack.io 3.0.1 under
+// node for the same values.
 #include "cluster/adapter_codec.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // The sharded adapter's format against bytes captured from `@socket.io/redis-adapter` 8.3.0's
 // createShardedAdapter (socket.io-adapter 2.5.9) under Node 20, with stand-in Redis clients
-// recording each SPUBLISH (PROTOCOL.md §5.2).
+// recording each SPUBLISH (docs/protocol-reference.md, Sharded adapter).
 #include "cluster/sharded_codec.hpp"
 
 #include <gtest/gtest.h>

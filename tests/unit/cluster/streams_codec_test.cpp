@@ -1,6 +1,7 @@
 // The streams adapter's format against values produced under Node 20 by
-// `@socket.io/redis-streams-adapter` 0.3.1's own code (its hashCode, JSON.stringify of its
-// entries, @msgpack/msgpack 2.8 for sessions and binary entries; PROTOCOL.md §5.4).
+// `@socket.io/redis-streams-adapter` 0.3.1's own code (its hashCode, JSON.stringify of its entries,
+// @msgpack/msgpack 2.8 for sessions and binary entries; docs/protocol-reference.md, Streams
+// adapter).
 #include "cluster/streams_codec.hpp"
 
 #include <gtest/gtest.h>

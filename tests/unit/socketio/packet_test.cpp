@@ -7,7 +7,8 @@ namespace {
 
 using namespace std::string_literals;
 
-// One Engine.IO message payload (the wire string of PROTOCOL.md §2.3 without its leading '4').
+// One Engine.IO message payload (a wire string of docs/protocol-reference.md, Socket.IO wire
+// examples, without its leading '4').
 struct WireRow {
   std::string wire;
   PacketType type;
@@ -194,7 +195,7 @@ TEST(Decoder, IsUsableAgainAfterAnError) {
   EXPECT_EQ(decoder.error(), DecodeError::none);
 }
 
-// PROTOCOL.md §2.7, one test per rule.
+// docs/protocol-reference.md, Socket.IO rejections: one test per rule.
 TEST(Rejects, UnknownTypeChar) {
   EXPECT_EQ(rejection("abc"), DecodeError::unknown_type);
   EXPECT_EQ(rejection("7[]"), DecodeError::unknown_type);
@@ -342,7 +343,7 @@ TEST(Encode, EventWithAttachmentsBecomesBinaryEvent) {
 }
 
 TEST(Encode, AckWithAttachmentsBecomesBinaryAck) {
-  // PROTOCOL.md §2.5: the answer to `452-789[...]`.
+  // The answer to `452-789[...]` (docs/protocol-reference.md, Socket.IO events and acks).
   Packet packet{PacketType::ack,
                 "/",
                 789,

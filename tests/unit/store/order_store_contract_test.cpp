@@ -1,4 +1,4 @@
-// One contract for every OrderStore implementation (STYLE.md: one suite per seam).
+// One contract for every OrderStore implementation (docs/CONTRIBUTING.md: one suite per seam).
 #include "store/cursor.hpp"
 #include "store/order_store.hpp"
 #include "store/time.hpp"
