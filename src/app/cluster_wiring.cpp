@@ -11,8 +11,8 @@
 #include "gateway/recovery_store_redis.hpp"
 #include "gateway/recovery_store_streams.hpp"
 #include "gateway/retained_restore.hpp"
-#include "redis/endpoint.hpp"
 #include "redis/cluster_router.hpp"
+#include "redis/endpoint.hpp"
 
 namespace pulseboard::app {
 namespace {
