@@ -11,8 +11,8 @@
 #include "gateway/recovery_store_redis.hpp"
 #include "gateway/recovery_store_streams.hpp"
 #include "gateway/retained_restore.hpp"
+#include "redis/cluster_router.hpp"
 #include "redis/endpoint.hpp"
-#include "redis/key_router.hpp"
 
 namespace pulseboard::app {
 namespace {
@@ -230,7 +230,7 @@ void share_recovery(gateway::Server& server, const std::string& redis_url,
   if (settings.mode == broker::RedisBroker::Mode::sharded) {
     // A Redis Cluster: each namespace's keys share a hash tag, so they live on one master,
     // which the router finds (and finds again when the slot moves).
-    auto router = redis::KeyRouter::create(ex, *endpoint, "recovery");
+    auto router = redis::ClusterRouter::create(ex, *endpoint, "recovery");
     router->on_connect(save_all);
     router->start();
     ctx.recovery = std::make_shared<gateway::RedisRecoveryStore>(

@@ -10,13 +10,7 @@ namespace pulseboard::broker {
 
 namespace {
 
-constexpr std::chrono::seconds kSlotRefreshRetry{1};
 constexpr std::chrono::seconds kRetainedReadRetry{1};
-
-bool is_redirect(const redis::Reply& r) {
-  auto* e = r.error();
-  return e && e->kind == redis::ErrorKind::server && redis::parse_redirect(e->message);
-}
 
 }  // namespace
 
@@ -32,17 +26,21 @@ std::string retained_storage_key(std::string_view channel) {
 }
 
 std::shared_ptr<RedisBroker> RedisBroker::create(asio::any_io_executor ex, redis::Endpoint ep,
-                                                 Mode mode) {
-  auto broker = std::shared_ptr<RedisBroker>(new RedisBroker(std::move(ex), std::move(ep), mode));
+                                                 Mode mode,
+                                                 std::shared_ptr<redis::ClusterRouter> router) {
+  auto broker = std::shared_ptr<RedisBroker>(
+      new RedisBroker(std::move(ex), std::move(ep), mode, std::move(router)));
   broker->start();
   return broker;
 }
 
-RedisBroker::RedisBroker(asio::any_io_executor ex, redis::Endpoint ep, Mode mode)
-    : strand_(asio::make_strand(std::move(ex))),
-      seed_(std::move(ep)),
-      mode_(mode),
-      refresh_retry_(strand_) {}
+RedisBroker::RedisBroker(asio::any_io_executor ex, redis::Endpoint ep, Mode mode,
+                         std::shared_ptr<redis::ClusterRouter> router)
+    : strand_(asio::make_strand(ex)), seed_(std::move(ep)), mode_(mode) {
+  if (mode_ != Mode::sharded) return;
+  owns_router_ = !router;
+  router_ = router ? std::move(router) : redis::ClusterRouter::create(ex, seed_, "broker");
+}
 
 RedisBroker::~RedisBroker() {
   for (auto& [key, n] : nodes_) {
@@ -56,7 +54,13 @@ void RedisBroker::start() {
     // The seed's connections exist from the start so that ready() reflects the server even
     // before anything is subscribed.
     self->node({self->seed_.host, self->seed_.port});
-    if (self->mode_ == Mode::sharded) self->refresh_slots();
+    if (self->router_) {
+      // Each new map moves the subscriptions whose slot is now elsewhere.
+      self->router_->on_slots([weak = self->weak_from_this()] {
+        if (auto self = weak.lock()) asio::post(self->strand_, [self] { self->reconcile(); });
+      });
+      self->router_->start();
+    }
     self->update_ready();
   });
 }
@@ -64,7 +68,7 @@ void RedisBroker::start() {
 void RedisBroker::stop() {
   asio::post(strand_, [self = shared_from_this()] {
     self->stopped_ = true;
-    self->refresh_retry_.cancel();
+    if (self->owns_router_) self->router_->stop();
     for (auto& [key, n] : self->nodes_) {
       if (n.pub) n.pub->stop();
       if (n.sub) n.sub->stop();
@@ -107,8 +111,18 @@ RedisBroker::Node& RedisBroker::node(const redis::NodeAddress& address) {
 }
 
 redis::NodeAddress RedisBroker::route(std::string_view channel) const {
-  if (mode_ == Mode::sharded && slots_) return slots_->node_for(channel);
+  if (router_)
+    if (auto owner = router_->owner(channel)) return *owner;
   return {seed_.host, seed_.port};
+}
+
+// The node a MOVED or ASK answer names. Sharded, the router learns the new map; in pubsub
+// mode no map is kept, and the retained hashes are read and written where Redis said.
+std::optional<redis::NodeAddress> RedisBroker::follow_redirect(const redis::Reply& r) {
+  if (router_) return router_->redirected(r);
+  auto target = redis::redirect_of(r);
+  if (target) retained_node_ = *target;
+  return target;
 }
 
 void RedisBroker::publish(std::string channel, std::string payload, PublishDone done) {
@@ -141,12 +155,12 @@ void RedisBroker::send_publish(std::string channel, std::string payload, Publish
                                    redirects_left](const redis::Reply& r) mutable {
     auto* e = r.error();
     auto self = weak.lock();
-    if (e && self && redirects_left > 0 && is_redirect(r)) {
-      self->refresh_slots();
-      self->send_publish(std::move(channel), std::move(payload), std::move(done),
-                         redis::parse_redirect(e->message), redirects_left - 1);
-      return;
-    }
+    if (e && self && redirects_left > 0)
+      if (auto target = self->follow_redirect(r)) {
+        self->send_publish(std::move(channel), std::move(payload), std::move(done), target,
+                           redirects_left - 1);
+        return;
+      }
     if (done) done(e ? redis::make_error_code(e->kind) : std::error_code{});
   });
 }
@@ -176,10 +190,9 @@ void RedisBroker::send_retained(std::string channel, std::string field, std::str
   auto& n = node(target ? *target : retained_route(channel));
   // The four commands are queued back to back on the strand, so nothing interleaves with them
   // on this connection; a connection lost before EXEC makes Redis discard the transaction.
-  auto redirect = std::make_shared<std::optional<redis::NodeAddress>>();
+  auto redirect = std::make_shared<std::optional<redis::Reply>>();
   auto note_redirect = [redirect](const redis::Reply& r) {
-    if (auto* e = r.error(); e && !*redirect && e->kind == redis::ErrorKind::server)
-      *redirect = redis::parse_redirect(e->message);
+    if (!*redirect && redis::redirect_of(r)) *redirect = r;
   };
   n.pub->command({"MULTI"}, nullptr);
   n.pub->command({"HSET", retained_storage_key(channel), field, payload}, note_redirect);
@@ -195,12 +208,8 @@ void RedisBroker::send_retained(std::string channel, std::string field, std::str
       for (auto& item : *r.array()) ok = ok && !item.is_error();
     auto self = weak.lock();
     if (!ok && self && *redirect && redirects_left > 0) {
-      if (self->mode_ == Mode::sharded)
-        self->refresh_slots();
-      else
-        self->retained_node_ = **redirect;
       self->send_retained(std::move(channel), std::move(field), std::move(payload), std::move(done),
-                          **redirect, redirects_left - 1);
+                          self->follow_redirect(**redirect), redirects_left - 1);
       return;
     }
     if (!ok && e && e->kind == redis::ErrorKind::server)
@@ -240,12 +249,7 @@ void RedisBroker::read_retained(const std::string& channel, std::uint64_t genera
         if (it == self->channels_.end() || it->second.generation != generation) return;
         if (const auto* e = r.error(); e || !r.array()) {
           if (e && e->kind == redis::ErrorKind::server) {
-            if (auto target = redis::parse_redirect(e->message)) {
-              if (self->mode_ == Mode::sharded)
-                self->refresh_slots();
-              else
-                self->retained_node_ = *target;
-            }
+            self->follow_redirect(r);
             spdlog::warn("broker: reading the retained messages of '{}' failed: {}", channel,
                          e->message);
           }
@@ -315,7 +319,7 @@ void RedisBroker::drop_subscription(const std::string& name, bool pattern) {
 }
 
 void RedisBroker::send_subscribe(const std::string& name, bool pattern) {
-  if (stopped_ || (mode_ == Mode::sharded && (!slots_ || pattern))) return;
+  if (stopped_ || (router_ && (!router_->has_slots() || pattern))) return;
   auto& table = pattern ? patterns_ : channels_;
   auto it = table.find(name);
   if (it == table.end()) return;
@@ -338,7 +342,7 @@ void RedisBroker::send_subscribe(const std::string& name, bool pattern) {
       it->second.node.clear();  // not subscribed anywhere; retried on reconnect or refresh
       if (e->kind == redis::ErrorKind::server) {
         spdlog::warn("broker: subscribing to '{}' failed: {}", name, e->message);
-        if (is_redirect(r)) self->refresh_slots();
+        self->follow_redirect(r);
       }
     } else if (!pattern && it->second.restore) {
       self->read_retained(name, generation);  // confirmed once the stored messages are read
@@ -390,40 +394,9 @@ void RedisBroker::handle_push(const redis::Reply& push, const std::string& node_
     if (it == channels_.end() || it->second.node != node_key) return;
     it->second.node.clear();
     it->second.confirmed = false;
-    refresh_slots();
+    if (router_) router_->refresh();
     update_ready();
   }
-}
-
-void RedisBroker::refresh_slots() {
-  if (mode_ != Mode::sharded || refreshing_ || stopped_) return;
-  refreshing_ = true;
-  // Ask any master that is up; the seed when none is.
-  Node* asked = &node({seed_.host, seed_.port});
-  for (auto& [key, n] : nodes_)
-    if (n.pub->connected()) {
-      asked = &n;
-      break;
-    }
-  asked->pub->command({"CLUSTER", "SLOTS"},
-                      [weak = weak_from_this(), host = asked->address.host](const redis::Reply& r) {
-                        auto self = weak.lock();
-                        if (!self) return;
-                        self->refreshing_ = false;
-                        auto map = redis::SlotMap::parse(r, host);
-                        if (!map) {
-                          auto* e = r.error();
-                          spdlog::warn("broker: CLUSTER SLOTS unusable ({}); retrying",
-                                       e ? e->message : "incomplete slot coverage");
-                          self->refresh_retry_.expires_after(kSlotRefreshRetry);
-                          self->refresh_retry_.async_wait([weak](boost::system::error_code ec) {
-                            if (auto self = weak.lock(); self && !ec) self->refresh_slots();
-                          });
-                          return;
-                        }
-                        self->slots_ = std::move(*map);
-                        self->reconcile();
-                      });
 }
 
 void RedisBroker::reconcile() {
@@ -442,7 +415,7 @@ void RedisBroker::reconcile() {
 }
 
 void RedisBroker::update_ready() {
-  bool ok = !stopped_ && (mode_ == Mode::pubsub || (slots_ && patterns_.empty()));
+  bool ok = !stopped_ && (!router_ || (router_->has_slots() && patterns_.empty()));
   for (auto& [key, n] : nodes_) ok = ok && n.pub->connected() && n.sub->connected();
   for (auto* table : {&channels_, &patterns_})
     for (auto& [name, s] : *table) ok = ok && s.confirmed;

@@ -4,9 +4,10 @@
 //  - Mode::pubsub: PUBLISH / SUBSCRIBE / PSUBSCRIBE on one server (a Redis Cluster works too:
 //    classic PUBLISH is broadcast cluster-wide).
 //  - Mode::sharded: Redis Cluster sharded pub/sub (Redis >= 7). SPUBLISH and SSUBSCRIBE go to
-//    the master owning the channel's slot, found with CLUSTER SLOTS and refreshed on MOVED or
-//    when Redis moves a slot away (it then sends an unsolicited sunsubscribe). Redis has no
-//    sharded pattern subscription, so psubscribe() in this mode is refused: it is logged and
+//    the master owning the channel's slot, which redis::ClusterRouter knows; the router is
+//    asked to learn the map again on MOVED or when Redis moves a slot away (it then sends an
+//    unsolicited sunsubscribe), and each new map moves the subscriptions it concerns. Redis has
+//    no sharded pattern subscription, so psubscribe() in this mode is refused: it is logged and
 //    ready() stays false.
 //
 // One connection per server for publishing and one for subscriptions. Every subscription is
@@ -21,6 +22,7 @@
 #include <unordered_map>
 
 #include "broker/broker.hpp"
+#include "redis/cluster_router.hpp"
 #include "redis/cluster_slots.hpp"
 #include "redis/connection.hpp"
 
@@ -30,9 +32,12 @@ class RedisBroker final : public Broker, public std::enable_shared_from_this<Red
  public:
   enum class Mode { pubsub, sharded };
 
-  // Starts connecting at once. Handlers and `done` callbacks run on a strand of `ex`.
-  static std::shared_ptr<RedisBroker> create(boost::asio::any_io_executor ex, redis::Endpoint ep,
-                                             Mode mode);
+  // Starts connecting at once. Handlers and `done` callbacks run on a strand of `ex`. In sharded
+  // mode the broker uses `router` when given (shared with other users of the same cluster, and
+  // left running by stop()), else a router of its own.
+  static std::shared_ptr<RedisBroker> create(
+      boost::asio::any_io_executor ex, redis::Endpoint ep, Mode mode,
+      std::shared_ptr<redis::ClusterRouter> router = nullptr);
   ~RedisBroker() override;
 
   // Failure codes of `done` are redis::ErrorKind values (redis::error_category()).
@@ -68,7 +73,8 @@ class RedisBroker final : public Broker, public std::enable_shared_from_this<Red
     std::shared_ptr<RetainedRestore> restore;  // subscribe_retained only
   };
 
-  RedisBroker(boost::asio::any_io_executor ex, redis::Endpoint ep, Mode mode);
+  RedisBroker(boost::asio::any_io_executor ex, redis::Endpoint ep, Mode mode,
+              std::shared_ptr<redis::ClusterRouter> router);
   void start();
   Node& node(const redis::NodeAddress& address);
   redis::NodeAddress route(std::string_view channel) const;
@@ -77,13 +83,13 @@ class RedisBroker final : public Broker, public std::enable_shared_from_this<Red
   void send_retained(std::string channel, std::string field, std::string payload, PublishDone done,
                      std::optional<redis::NodeAddress> target, int redirects_left);
   redis::NodeAddress retained_route(std::string_view channel) const;
+  std::optional<redis::NodeAddress> follow_redirect(const redis::Reply& r);
   void read_retained(const std::string& channel, std::uint64_t generation);
   void send_subscribe(const std::string& name, bool pattern);
   void drop_subscription(const std::string& name, bool pattern);
   void handle_push(const redis::Reply& push, const std::string& node_key);
   void node_subscriber_up(const std::string& node_key);
   void node_subscriber_down(const std::string& node_key);
-  void refresh_slots();
   void reconcile();
   void update_ready();
 
@@ -93,11 +99,10 @@ class RedisBroker final : public Broker, public std::enable_shared_from_this<Red
   std::map<std::string, Node> nodes_;
   std::unordered_map<std::string, Subscription> channels_;
   std::unordered_map<std::string, Subscription> patterns_;
-  std::optional<redis::SlotMap> slots_;
+  std::shared_ptr<redis::ClusterRouter> router_;  // sharded mode only
+  bool owns_router_ = false;
   // pubsub mode on a Redis Cluster: the master that answered MOVED for the retained hashes.
   std::optional<redis::NodeAddress> retained_node_;
-  bool refreshing_ = false;
-  boost::asio::steady_timer refresh_retry_;
   std::uint64_t next_generation_ = 0;
   bool stopped_ = false;
   std::atomic<bool> ready_{false};

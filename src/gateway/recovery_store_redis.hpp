@@ -18,7 +18,7 @@ namespace pulseboard::gateway {
 class RedisRecoveryStore final : public RecoveryStore {
  public:
   // Sends a command about `key` (one Redis: any connection; a Redis Cluster: the node that
-  // holds the key, redis::KeyRouter). `cb` runs once, on any thread.
+  // holds the key, redis::ClusterRouter). `cb` runs once, on any thread.
   using Commands = std::function<void(const std::string& key, std::vector<std::string> args,
                                       redis::Connection::Callback cb)>;
   // On one connection, which the caller starts.

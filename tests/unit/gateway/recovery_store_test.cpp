@@ -14,7 +14,7 @@
 #include "common/ids.hpp"
 #include "gateway/recovery_store_memory.hpp"
 #include "gateway/recovery_store_redis.hpp"
-#include "redis/key_router.hpp"
+#include "redis/cluster_router.hpp"
 
 namespace pulseboard::gateway {
 namespace {
@@ -52,7 +52,7 @@ class RecoveryStoreContract : public ::testing::TestWithParam<Kind> {
       return;
     }
     // Namespaces whose keys land on different masters: the router must follow each.
-    router_ = redis::KeyRouter::create(io_.get_executor(), *ep, "recovery-test");
+    router_ = redis::ClusterRouter::create(io_.get_executor(), *ep, "recovery-test");
     router_->start();
     store_ = std::make_shared<RedisRecoveryStore>(
         [router = router_](const std::string& key, std::vector<std::string> args,
@@ -94,7 +94,7 @@ class RecoveryStoreContract : public ::testing::TestWithParam<Kind> {
       io_.get_executor()};
   std::thread thread_;
   std::shared_ptr<redis::Connection> connection_;
-  std::shared_ptr<redis::KeyRouter> router_;
+  std::shared_ptr<redis::ClusterRouter> router_;
   std::shared_ptr<RecoveryStore> store_;
 };
 
