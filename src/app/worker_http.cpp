@@ -26,6 +26,12 @@ std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_m
   counter(out, "pulseboard_worker_replays_skipped_total",
           "Published changes the aggregates did not count again (a replay of a counted version)",
           s.replays_skipped);
+  counter(out, "pulseboard_worker_replayed_changes_total",
+          "Changes the source streamed again after it restarted (unacknowledged ones are expected)",
+          s.replayed_changes);
+  counter(out, "pulseboard_worker_acknowledged_skipped_total",
+          "Already acknowledged changes the database sent again, dropped by the source",
+          s.acknowledged_skipped);
   counter(out, "pulseboard_worker_resnapshots_total",
           "Times the source lost its history and continued from now", s.resnapshots);
   counter(out, "pulseboard_worker_publish_retries_total",

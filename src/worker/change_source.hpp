@@ -6,6 +6,7 @@
 // (poll for at most max_wait).
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -50,6 +51,17 @@ struct SourceOptions {
   std::string collection = "orders";
 };
 
+// What a source re-read, for the worker's metrics. Read from any thread.
+struct SourceCounters {
+  // Changes streamed again after a restart of the source in this process: at or before the
+  // furthest position it had already read (the unacknowledged rest is delivered again, by
+  // design; an acknowledged one should not come back).
+  std::uint64_t replayed = 0;
+  // Changes at or before the durable acknowledged position that the database sent anyway,
+  // dropped by the source instead of delivered again.
+  std::uint64_t skipped_acknowledged = 0;
+};
+
 class ChangeSource {
  public:
   // start() argument meaning "skip to the current end of the stream" (after resnapshot_needed).
@@ -70,6 +82,8 @@ class ChangeSource {
   // True when the source already ran the whole pipeline in the database, so events carry the
   // projected document instead of the change-event shape (MongoDB with push-down).
   virtual bool pipeline_applied() const { return false; }
+  // Thread-safe; sources that cannot tell report zeros.
+  virtual SourceCounters counters() const { return {}; }
 };
 
 // sqlite:///abs/path.db, sqlite:relative.db, postgresql://..., postgres://..., mongodb://...,

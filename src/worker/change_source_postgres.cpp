@@ -1,6 +1,12 @@
-// PostgreSQL change source: logical replication with the built-in pgoutput plugin. The
-// replication slot is the durable position: the server keeps WAL from the slot's confirmed
-// flush LSN, and we report as flushed only what the worker acknowledged, never further.
+// PostgreSQL change source: logical replication with the built-in pgoutput plugin. We report
+// as flushed only what the worker acknowledged, never further.
+//
+// Durable position: the slot alone is not one. PostgreSQL (15 and earlier) writes a slot to disk
+// only when its xmin or restart LSN moved, so a confirmed flush LSN that only moved by our
+// feedback is lost when the server restarts, and the slot streams again from an old position
+// (everything since it was created, or since its last write). So each acknowledged position is
+// also stored in `worker_positions` (row `postgres-slot:<slot>@<system identifier>`) before it
+// is reported, and a start streams from the larger of that and the slot's confirmed position.
 //
 // Positions: every event of one transaction carries the transaction's commit LSN in its
 // event_id. Only the transaction's last event carries a `position` that moves the slot: the end
@@ -12,6 +18,7 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <deque>
 #include <unordered_map>
 
@@ -30,6 +37,19 @@ namespace {
 // named error instead of growing without bound (orders are written one row per transaction).
 constexpr std::size_t kMaxTransactionRows = 100'000;
 constexpr auto kStatusEvery = std::chrono::seconds(10);  // well under wal_sender_timeout (60 s)
+
+// The same shape as the SQLite store's table; created here (under the schema lock) because only
+// the worker uses it on PostgreSQL.
+constexpr const char* kPositionsTableSql =
+    "CREATE TABLE IF NOT EXISTS worker_positions (source TEXT PRIMARY KEY, position TEXT NOT "
+    "NULL, updated_at BIGINT NOT NULL)";
+// Only forward: a deposed leader acknowledging late must not move the position back under the
+// new one (that would replay what the new leader delivered).
+constexpr const char* kStorePositionSql =
+    "INSERT INTO worker_positions(source, position, updated_at) VALUES ($1, $2, "
+    "(extract(epoch FROM clock_timestamp()) * 1000)::bigint) ON CONFLICT (source) DO UPDATE SET "
+    "position = excluded.position, updated_at = excluded.updated_at "
+    "WHERE worker_positions.position::pg_lsn < excluded.position::pg_lsn";
 
 std::int64_t now_pg_us() {
   auto unix_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -76,26 +96,33 @@ class PostgresChangeSource final : public ChangeSource {
                             "pulseboard-worker", nullptr};
     conn_ = PQconnectdbParams(keys, values, 1);
     if (PQstatus(conn_) != CONNECTION_OK) return unavailable("replication connection", conn_);
+    if (auto err = read_stored_position()) return err;
 
-    const Lsn from = start_lsn.value_or(confirmed_);
+    // An explicit position wins; otherwise the furthest of what we stored and what the slot
+    // says (the slot is ahead after a skip to now, or of a slot dropped and created again).
+    const Lsn from = start_lsn.value_or(std::max(confirmed_, stored_));
     std::string cmd = "START_REPLICATION SLOT " + quote_ident(conn_, options_.slot) + " LOGICAL " +
                       pgoutput::format_lsn(from) + " (proto_version '1', publication_names '" +
                       options_.publication + "')";
     PgResult res(PQexec(conn_, cmd.c_str()));
     if (PQresultStatus(res.r) != PGRES_COPY_BOTH) return unavailable("START_REPLICATION", conn_);
     // The server streams from max(from, slot's confirmed flush); until a row arrives, what we
-    // have acknowledged is what the slot has confirmed.
+    // have acknowledged is that.
     acknowledged_ = std::max(from, confirmed_);
+    skip_through_ = acknowledged_;
     previous_end_ = acknowledged_;
     in_transaction_ = false;
     transaction_.clear();
     ready_.clear();
     handed_out_up_to_ = acknowledged_;
-    last_status_ = std::chrono::steady_clock::now();
-    spdlog::info("worker: postgres slot {} streaming from {} (publication {}, row filter: {})",
-                 options_.slot, pgoutput::format_lsn(acknowledged_), options_.publication,
-                 row_filter_.empty() ? "none" : row_filter_);
-    return std::nullopt;
+    spdlog::info(
+        "worker: postgres slot {} streaming from {} (stored acknowledged position {}, slot "
+        "confirmed {}; publication {}, row filter: {})",
+        options_.slot, pgoutput::format_lsn(acknowledged_), pgoutput::format_lsn(stored_),
+        pgoutput::format_lsn(confirmed_), options_.publication,
+        row_filter_.empty() ? "none" : row_filter_);
+    // Moves the slot's confirmed position to where we start at once, not 10 s later.
+    return maybe_send_status(true);
   }
 
   std::variant<std::vector<ChangeEvent>, SourceError> poll(std::chrono::milliseconds max_wait,
@@ -130,6 +157,12 @@ class PostgresChangeSource final : public ChangeSource {
   std::optional<SourceError> acknowledge(const std::string& position) override {
     auto lsn = pgoutput::parse_lsn(position);
     if (!lsn) return SourceError{SourceError::Kind::unavailable, "invalid LSN " + position};
+    // Stored first: a position reported to the server but not stored would be replayed after
+    // a server restart (the slot forgets it), one stored but not reported is merely re-sent.
+    if (*lsn > stored_) {
+      if (auto err = store_position(*lsn)) return err;
+      stored_ = *lsn;
+    }
     if (*lsn > acknowledged_) acknowledged_ = *lsn;
     return maybe_send_status(true);
   }
@@ -141,7 +174,11 @@ class PostgresChangeSource final : public ChangeSource {
       PQfinish(conn_);
     }
     conn_ = nullptr;
+    if (positions_) PQfinish(positions_);
+    positions_ = nullptr;
   }
+
+  SourceCounters counters() const override { return {replayed_.load(), skipped_.load()}; }
 
  private:
   std::optional<SourceError> unavailable(std::string what, PGconn* conn = nullptr) {
@@ -154,11 +191,9 @@ class PostgresChangeSource final : public ChangeSource {
   // Publication and slot, over a regular connection. Push-down: the publication's row filter
   // (PostgreSQL 15) carries the expressible part of the first $match.
   std::optional<SourceError> prepare(bool from_now) {
-    PGconn* c = PQconnectdb(conninfo_.c_str());
-    struct Closer {
-      PGconn* c;
-      ~Closer() { PQfinish(c); }
-    } closer{c};
+    // Kept open after the setup: acknowledged positions are stored through it.
+    positions_ = PQconnectdb(conninfo_.c_str());
+    PGconn* c = positions_;
     if (PQstatus(c) != CONNECTION_OK) return unavailable("connection", c);
 
     const int version = PQserverVersion(c);
@@ -176,6 +211,9 @@ class PostgresChangeSource final : public ChangeSource {
     // a concurrent CREATE ... IF NOT EXISTS or CREATE PUBLICATION fails instead of skipping.
     // With the tables created here too, the worker does not depend on the API starting first.
     auto schema = store::pg::run_schema_setup(c, [&](PGconn* conn) -> std::optional<std::string> {
+      PgResult positions(PQexec(conn, kPositionsTableSql));
+      if (PQresultStatus(positions.r) != PGRES_COMMAND_OK)
+        return "creating worker_positions: " + std::string(PQerrorMessage(conn));
       const char* params[] = {options_.publication.c_str()};
       PgResult exists(PQexecParams(conn, "SELECT 1 FROM pg_publication WHERE pubname = $1", 1,
                                    nullptr, params, nullptr, nullptr, 0));
@@ -319,6 +357,19 @@ class PostgresChangeSource final : public ChangeSource {
   std::optional<SourceError> on_message(pgoutput::Ignored&) { return std::nullopt; }
   std::optional<SourceError> on_message(pgoutput::Commit& c) {
     in_transaction_ = false;
+    if (c.end_lsn <= read_up_to_)
+      replayed_ += transaction_.size();
+    else
+      read_up_to_ = c.end_lsn;
+    if (c.end_lsn <= skip_through_) {
+      // Acknowledged before this start: the server should not have sent it. Not delivered twice.
+      skipped_ += transaction_.size();
+      spdlog::debug("worker: skipped transaction {} (acknowledged through {})",
+                    pgoutput::format_lsn(c.commit_lsn), pgoutput::format_lsn(skip_through_));
+      transaction_.clear();
+      previous_end_ = std::max(previous_end_, c.end_lsn);
+      return std::nullopt;
+    }
     const std::string commit = pgoutput::format_lsn(c.commit_lsn);
     const std::string end = pgoutput::format_lsn(c.end_lsn);
     const std::string previous = pgoutput::format_lsn(previous_end_);
@@ -361,8 +412,46 @@ class PostgresChangeSource final : public ChangeSource {
     return std::nullopt;
   }
 
-  // Reports write = flush = apply = the last acknowledged LSN: never further, so the slot is
-  // the durable position.
+  // IDENTIFY_SYSTEM names the cluster (a position is kept per cluster: one from a restored dump
+  // in another cluster means nothing here) and its current WAL end (a stored position past it
+  // is not from this history). Either way the stored position is ignored, never trusted.
+  std::optional<SourceError> read_stored_position() {
+    stored_ = 0;
+    PgResult id(PQexec(conn_, "IDENTIFY_SYSTEM"));
+    if (PQresultStatus(id.r) != PGRES_TUPLES_OK || PQntuples(id.r) != 1 || PQnfields(id.r) < 3)
+      return unavailable("IDENTIFY_SYSTEM", conn_);
+    position_key_ = "postgres-slot:" + options_.slot + "@" + PQgetvalue(id.r, 0, 0);
+    const Lsn wal_end = pgoutput::parse_lsn(PQgetvalue(id.r, 0, 2)).value_or(0);
+    const char* params[] = {position_key_.c_str()};
+    PgResult row(PQexecParams(positions_, "SELECT position FROM worker_positions WHERE source = $1",
+                              1, nullptr, params, nullptr, nullptr, 0));
+    if (PQresultStatus(row.r) != PGRES_TUPLES_OK)
+      return unavailable("reading worker_positions", positions_);
+    if (PQntuples(row.r) == 0) return std::nullopt;
+    const std::string text = PQgetvalue(row.r, 0, 0);
+    auto lsn = pgoutput::parse_lsn(text);
+    if (!lsn || *lsn > wal_end) {
+      spdlog::warn("worker: stored position {} of {} is not in this server's WAL (end {}); ignored",
+                   text, position_key_, pgoutput::format_lsn(wal_end));
+      return std::nullopt;
+    }
+    stored_ = *lsn;
+    return std::nullopt;
+  }
+
+  std::optional<SourceError> store_position(Lsn lsn) {
+    if (!positions_) return unavailable("postgres source not started");
+    const std::string text = pgoutput::format_lsn(lsn);
+    const char* params[] = {position_key_.c_str(), text.c_str()};
+    PgResult res(
+        PQexecParams(positions_, kStorePositionSql, 2, nullptr, params, nullptr, nullptr, 0));
+    if (PQresultStatus(res.r) != PGRES_COMMAND_OK)
+      return unavailable("storing position " + text + " in worker_positions", positions_);
+    return std::nullopt;
+  }
+
+  // Reports write = flush = apply = the last acknowledged LSN: never further (the slot keeps
+  // the WAL from there, and while the server runs it resumes from there).
   std::optional<SourceError> maybe_send_status(bool force) {
     if (!conn_) return std::nullopt;
     auto now = std::chrono::steady_clock::now();
@@ -377,9 +466,15 @@ class PostgresChangeSource final : public ChangeSource {
 
   std::string conninfo_;
   SourceOptions options_;
-  PGconn* conn_ = nullptr;
+  PGconn* conn_ = nullptr;       // replication
+  PGconn* positions_ = nullptr;  // regular: schema setup, then worker_positions
   std::string row_filter_;
-  Lsn confirmed_ = 0;     // slot's confirmed flush LSN when we started
+  std::string position_key_;  // worker_positions.source
+  Lsn confirmed_ = 0;         // slot's confirmed flush LSN when we started
+  Lsn stored_ = 0;            // in worker_positions (read at start, then written by acknowledge)
+  Lsn skip_through_ = 0;      // where this start resumed: a transaction ending here is not ours
+  Lsn read_up_to_ = 0;        // furthest transaction end read by this object, across restarts
+  std::atomic<std::uint64_t> replayed_{0}, skipped_{0};
   Lsn acknowledged_ = 0;  // reported to the server as flushed
   Lsn previous_end_ = 0;  // end of the last transaction seen
   Lsn commit_lsn_ = 0;

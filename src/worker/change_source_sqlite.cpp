@@ -20,6 +20,10 @@ namespace json = boost::json;
 namespace {
 
 constexpr const char* kPositionKey = "sqlite-outbox";
+// How long one statement waits for another connection's lock, and how many times opening the
+// database is tried when that was not enough (open_database).
+constexpr std::chrono::milliseconds kBusyTimeout{5000};
+constexpr int kOpenAttempts = 3;
 
 // RAII for prepared statements; finalize on every path.
 struct Statement {
@@ -48,15 +52,7 @@ class SqliteChangeSource final : public ChangeSource {
 
   std::optional<SourceError> start(std::optional<std::string> resume) override {
     stop();
-    if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-        SQLITE_OK)
-      return fail("cannot open " + path_);
-    sqlite3_busy_timeout(db_, 5000);
-    if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL;", nullptr, nullptr, nullptr) != SQLITE_OK ||
-        // The store's own DDL (idempotent), so the worker may start before the API.
-        sqlite3_exec(db_, std::string(store::sqlite_schema_sql()).c_str(), nullptr, nullptr,
-                     nullptr) != SQLITE_OK)
-      return fail("cannot prepare schema");
+    if (auto err = open_database()) return err;
 
     auto stored = stored_position();
     if (!stored) return fail("cannot read worker_positions");
@@ -121,6 +117,33 @@ class SqliteChangeSource final : public ChangeSource {
   }
 
  private:
+  // A fresh file that the API creates at the same instant is locked while it sets WAL mode and
+  // creates the tables; a lock held past the busy timeout, or one SQLite reports without waiting
+  // (a journal-mode change racing another), is retried a bounded number of times, logged, before
+  // the worker's own backoff takes over. Never fatal: the worker keeps retrying start().
+  std::optional<SourceError> open_database() {
+    for (int attempt = 1;; ++attempt) {
+      int rc =
+          sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+      if (rc != SQLITE_OK) return fail("cannot open " + path_);
+      // Before the first statement: every statement below waits for a lock instead of failing.
+      sqlite3_busy_timeout(db_, static_cast<int>(kBusyTimeout.count()));
+      rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL;", nullptr, nullptr, nullptr);
+      // The store's own DDL (idempotent), so the worker may start before the API.
+      if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db_, std::string(store::sqlite_schema_sql()).c_str(), nullptr, nullptr,
+                          nullptr);
+      if (rc == SQLITE_OK) return std::nullopt;
+      const int primary = rc & 0xff;
+      if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || attempt >= kOpenAttempts)
+        return fail("cannot prepare schema");
+      spdlog::warn("worker: sqlite {} is locked ({}); preparing it again ({} of {})", path_,
+                   sqlite3_errmsg(db_), attempt + 1, kOpenAttempts);
+      stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100) * attempt);
+    }
+  }
+
   SourceError fail(std::string what) {
     std::string msg = what + (db_ ? std::string(": ") + sqlite3_errmsg(db_) : std::string());
     stop();

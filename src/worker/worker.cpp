@@ -68,12 +68,16 @@ Worker::Worker(std::unique_ptr<ChangeSource> source, std::shared_ptr<broker::Bro
 Worker::~Worker() = default;
 
 Worker::Stats Worker::stats() const {
-  return Stats{counters_.published.load(),        counters_.batches_acknowledged.load(),
-               counters_.publish_failures.load(), counters_.source_errors.load(),
-               counters_.resnapshots.load(),      counters_.snapshots.load(),
-               counters_.rebuilds.load(),         counters_.rebuild_failures.load(),
-               counters_.replays_skipped.load(),  counters_.last_committed_at_ms.load(),
-               counters_.source_failing.load()};
+  Stats s{counters_.published.load(),        counters_.batches_acknowledged.load(),
+          counters_.publish_failures.load(), counters_.source_errors.load(),
+          counters_.resnapshots.load(),      counters_.snapshots.load(),
+          counters_.rebuilds.load(),         counters_.rebuild_failures.load(),
+          counters_.replays_skipped.load(),  counters_.last_committed_at_ms.load(),
+          counters_.source_failing.load()};
+  const SourceCounters source = source_->counters();
+  s.replayed_changes = source.replayed;
+  s.acknowledged_skipped = source.skipped_acknowledged;
+  return s;
 }
 
 bool Worker::is_leader() const {
@@ -269,9 +273,11 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
   if (steady - last_report_ >= kReportEvery) {
     spdlog::info(
         "worker: published {} updates since last report, position {}, lag {} ms; snapshots {}, "
-        "rebuilds {}, resnapshots {}, replays not counted again {}",
+        "rebuilds {}, resnapshots {}, replays not counted again {}, changes re-read after a "
+        "source restart {} (already acknowledged, dropped: {})",
         published_since_report_, last_position_, last_lag_ms_, counters_.snapshots.load(),
-        counters_.rebuilds.load(), counters_.resnapshots.load(), counters_.replays_skipped.load());
+        counters_.rebuilds.load(), counters_.resnapshots.load(), counters_.replays_skipped.load(),
+        source_->counters().replayed, source_->counters().skipped_acknowledged);
     published_since_report_ = 0;
     last_report_ = steady;
   }

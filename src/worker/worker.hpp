@@ -73,6 +73,10 @@ class Worker {
     // The leader's source failed to start or to deliver and is backing off; cleared once it
     // starts again (or this worker stands by).
     bool source_failing = false;
+    // ChangeSource::counters(): changes streamed again after the source restarted, and those
+    // among them already acknowledged (dropped by the source, not delivered again).
+    std::uint64_t replayed_changes = 0;
+    std::uint64_t acknowledged_skipped = 0;
   };
 
   // Throws std::invalid_argument when options.pipeline_json does not parse (a startup error).

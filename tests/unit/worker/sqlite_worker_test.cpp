@@ -348,6 +348,33 @@ TEST_F(SqliteWorker, TheStoredPositionOnlyMovesForward) {
   EXPECT_EQ(events[0].position, "12");
 }
 
+// A fresh file that another process holds locked while it creates it (the API starting at the
+// same instant) for longer than one statement's busy timeout: the source waits it out instead of
+// failing its start with "database is locked".
+TEST(SqliteSourceStart, WaitsOutAFreshFileLockedByAnotherConnection) {
+  testing::ScratchDir dir("pulseboard-worker-busy");
+  const auto path = dir.path() / "fresh.db";
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(other, "BEGIN EXCLUSIVE; CREATE TABLE creating(x);", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  // Held past the source's 5 s busy timeout, then committed, as a slow creator would.
+  std::jthread holder([other] {
+    std::this_thread::sleep_for(6s);
+    sqlite3_exec(other, "COMMIT;", nullptr, nullptr, nullptr);
+  });
+  auto source = make_sqlite_source(path.string(), SourceOptions{});
+  auto err = source->start(std::nullopt);
+  holder.join();
+  sqlite3_close(other);
+  ASSERT_FALSE(err) << err->message;
+  auto polled = source->poll(50ms, 10);
+  ASSERT_TRUE(std::holds_alternative<std::vector<ChangeEvent>>(polled));
+  EXPECT_TRUE(std::get<std::vector<ChangeEvent>>(polled).empty());
+  source->stop();
+}
+
 TEST(SqliteUrl, ParsesTheContractForms) {
   EXPECT_EQ(sqlite_path_from_url("sqlite:///tmp/a.db"), "/tmp/a.db");
   EXPECT_EQ(sqlite_path_from_url("sqlite:pulseboard.db"), "pulseboard.db");
