@@ -4,7 +4,8 @@
 // every gateway and worker of a cluster shares, so what matters is what everyone else sees:
 //  - the attacker gets a fresh socket each time (`recovered === false`, a new id), not an error;
 //  - a healthy client beside it receives every update of a live feed;
-//  - another Redis client's PING, sent every 10 ms, stays fast (p99 under 50 ms);
+//  - another Redis client's PING, sent every 10 ms, stays fast (p99 under 500 ms even on a
+//    machine busy with builds; without the bounds it was 17-44 s there);
 //  - /metrics counts each refusal: beyond the bound (not walked) or over the subject's rate.
 // Both recovery stores are attacked: the classic one (REDIS_MODE=pubsub) and the streams
 // adapter's (SOCKETIO_ADAPTER=streams, the stream shared with Node servers).
@@ -79,7 +80,7 @@ function startPinger(redisUrl) {
 }
 
 async function redisCpu(redis) {
-  const info = await redis.info();
+  const info = (await redis.info('cpu')) + (await redis.info('commandstats'));
   const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
   const evalStats = /^cmdstat_eval:calls=(\d+),usec=(\d+)/m.exec(info);
   return {
@@ -157,7 +158,11 @@ async function attackBesideHealthyClient(t, { gw, redisUrl, offset }) {
   }
   assert.equal(seen.disconnected, null, 'the healthy client stayed connected');
   assert.equal(seen.received, seen.sent, 'the healthy client got every update');
-  assert.ok(pings.p99 < 50, `another Redis client's PING p99 is ${pings.p99.toFixed(1)} ms`);
+  // Idle, the PINGs answer in about a millisecond; on a machine busy with builds the test
+  // process itself is late to time them (measured at load 15: p99 83 ms classic, 201 ms
+  // streams with the bounds; 17.6 s and 43.6 s without: each walk of the history blocked Redis
+  // for every one of its clients).
+  assert.ok(pings.p99 < 500, `another Redis client's PING p99 is ${pings.p99.toFixed(1)} ms`);
   assert.equal(after.attempted - before.attempted, attempts);
   assert.ok(after.beyond - before.beyond > 0, 'lookups beyond the bound are counted');
   assert.ok(after.rateLimited - before.rateLimited > 0, 'attempts over the subject rate are counted');
