@@ -91,6 +91,13 @@ std::string GatewayMetrics::render_prometheus() const {
   gauge("pulseboard_recoveries_succeeded_total",
         "Sockets recovered: same sid, rooms and every missed packet", recoveries_succeeded.load(),
         "counter");
+  gauge("pulseboard_recoveries_rate_limited_total",
+        "Recovery attempts over their subject's rate: a fresh socket, the store not asked",
+        recoveries_rate_limited.load(), "counter");
+  gauge("pulseboard_recoveries_beyond_bound_total",
+        "Recovery attempts whose offset was more than 1000 entries or 2 MiB behind: a fresh "
+        "socket, the history not read",
+        recoveries_beyond_bound.load(), "counter");
   gauge("pulseboard_bridge_messages_invalid_total", "Bridge messages refused as malformed",
         bridge_messages_invalid.load(), "counter");
   gauge("pulseboard_adapter_messages_total", "Redis adapter messages from other nodes applied",

@@ -62,6 +62,10 @@ struct GatewayMetrics {
   // Connection state recovery: CONNECTs that asked for it, and how many got their socket back.
   std::atomic<std::uint64_t> recoveries_attempted{0};
   std::atomic<std::uint64_t> recoveries_succeeded{0};
+  // Recovery attempts that got a fresh socket without reading the history: the subject was over
+  // its attempt rate, or the offset was further behind than the bounds.
+  std::atomic<std::uint64_t> recoveries_rate_limited{0};
+  std::atomic<std::uint64_t> recoveries_beyond_bound{0};
   // Bridge messages whose offset (eventId) was delivered already: a replay, not delivered.
   std::atomic<std::uint64_t> bridge_replays_dropped{0};
   // Streams adapter: entries read from the Redis Streams, and bridge messages delivered

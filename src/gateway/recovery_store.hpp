@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/recovery_attempts.hpp"
+
 namespace pulseboard::gateway {
 
 struct RecoverableSession {
@@ -37,19 +39,38 @@ struct Recovered {
   std::vector<MissedPacket> packets;  // oldest first
 };
 
+// What a lookup gives: the socket back, or nothing. `beyond_bound` says the client is further
+// behind than the bounds (kMaxMissed entries, kMaxMissedBytes) and nothing was read.
+struct Lookup {
+  std::optional<Recovered> recovered;
+  bool beyond_bound = false;
+  static Lookup none() { return {}; }
+  static Lookup too_far_behind() { return {std::nullopt, true}; }
+  static Lookup of(std::optional<Recovered> r) { return {std::move(r), false}; }
+};
+
 class RecoveryStore {
  public:
-  // Past this many missed packets a client is not recovered: it starts afresh from the
-  // retained snapshot, which is smaller than what it missed.
+  // Past this many entries recorded after its offset (in its namespace's history, whatever
+  // their room), or this many bytes of them, a client is not recovered: it starts afresh from
+  // the retained snapshot, which is smaller than what it missed. Every store finds how far
+  // behind the offset is before it reads an entry, and reads at most this much: a client with
+  // an old offset costs a lookup, not a walk of the history.
   static constexpr std::size_t kMaxMissed = 1000;
+  static constexpr std::size_t kMaxMissedBytes = 2 * 1024 * 1024;
   // A client's pid and offset longer than these are not looked up (a fresh socket instead);
   // a stored packet longer than kMaxPacketBytes is not sent.
   static constexpr std::size_t kMaxPidBytes = 64;
   static constexpr std::size_t kMaxOffsetBytes = 256;
   static constexpr std::size_t kMaxPacketBytes = 1'000'000;
 
-  using Done = std::function<void(std::optional<Recovered>)>;
+  using Done = std::function<void(Lookup)>;
   virtual ~RecoveryStore() = default;
+
+  // Lookups are rate limited per subject (the token's `sub`; the client's address without
+  // tokens) before they reach the store: false when `who` is over its rate (the client gets a
+  // fresh socket). Thread-safe.
+  bool admit_attempt(const std::string& who) { return attempts_.take(who); }
 
   // `packet` (its last argument is `offset`) was sent to `room` of `nsp`.
   virtual void record(const std::string& nsp, const std::string& room, const std::string& offset,
@@ -61,11 +82,14 @@ class RecoveryStore {
   // The client left on purpose: its session is not recoverable.
   virtual void forget(const std::string& nsp, const std::string& pid) = 0;
   // Takes session `pid` of `nsp` (it can be recovered once) and the packets recorded after
-  // `offset` for its rooms. nullopt when the session is unknown or expired, the offset is no
-  // longer in the history, more than kMaxMissed packets were missed, or the store failed.
-  // `done` runs exactly once, on any thread.
+  // `offset` for its rooms. Nothing when the session is unknown or expired, the offset is no
+  // longer in the history, it is beyond the bounds (kMaxMissed, kMaxMissedBytes), or the store
+  // failed. `done` runs exactly once, on any thread.
   virtual void recover(const std::string& nsp, const std::string& pid, const std::string& offset,
                        Done done) = 0;
+
+ private:
+  RecoveryAttempts attempts_;
 };
 
 // "<room length>:<room><packet>": how both stores keep a history entry (room names may hold
@@ -77,7 +101,7 @@ bool parse_history_entry(const std::string& entry, std::string& room, std::strin
 std::string session_json(const RecoverableSession& s);
 std::optional<RecoverableSession> parse_session_json(const std::string& text);
 // Of the history entries (offset, history_entry) recorded after the client's offset, the
-// packets for the session's rooms; nullopt past kMaxMissed.
+// packets for the session's rooms; nullopt past kMaxMissed (the stores read no more than that).
 std::optional<std::vector<MissedPacket>> missed_for(
     const RecoverableSession& s, const std::vector<std::pair<std::string, std::string>>& entries);
 

@@ -11,10 +11,11 @@ void MemoryRecoveryStore::record(const std::string& nsp, const std::string& room
                                  const std::string& offset, const std::string& packet) {
   std::lock_guard lock(mutex_);
   History& h = history_[nsp];
-  if (!h.offsets.insert(offset).second) return;  // a replay keeps its first place
+  if (!h.sequence.emplace(offset, h.next).second) return;  // a replay keeps its first place
+  ++h.next;
   h.entries.emplace_back(offset, history_entry(room, packet));
   while (h.entries.size() > max_history_) {
-    h.offsets.erase(h.entries.front().first);
+    h.sequence.erase(h.entries.front().first);
     h.entries.pop_front();
   }
 }
@@ -39,9 +40,31 @@ void MemoryRecoveryStore::forget(const std::string&, const std::string& pid) {
   sessions_.erase(pid);
 }
 
+std::optional<std::vector<std::pair<std::string, std::string>>> MemoryRecoveryStore::entries_after(
+    const History& h, const std::string& offset, bool& too_far_behind) {
+  auto at = h.sequence.find(offset);
+  if (at == h.sequence.end()) return std::nullopt;
+  const std::size_t later = h.next - 1 - at->second;
+  if (later > kMaxMissed) {
+    too_far_behind = true;
+    return std::nullopt;
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t bytes = 0;
+  for (auto e = h.entries.end() - static_cast<std::ptrdiff_t>(later); e != h.entries.end(); ++e) {
+    bytes += e->second.size();
+    if (bytes > kMaxMissedBytes) {
+      too_far_behind = true;
+      return std::nullopt;
+    }
+    out.push_back(*e);
+  }
+  return out;
+}
+
 void MemoryRecoveryStore::recover(const std::string& nsp, const std::string& pid,
                                   const std::string& offset, Done done) {
-  std::optional<Recovered> result;
+  Lookup result;
   {
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(pid);
@@ -49,15 +72,11 @@ void MemoryRecoveryStore::recover(const std::string& nsp, const std::string& pid
       Kept kept = std::move(it->second);
       sessions_.erase(it);  // once
       auto h = history_.find(nsp);
-      if (kept.expires > Clock::now() && kept.session.nsp == nsp && h != history_.end() &&
-          h->second.offsets.contains(offset)) {
-        auto& entries = h->second.entries;
-        auto at = std::find_if(entries.begin(), entries.end(),
-                               [&](const auto& e) { return e.first == offset; });
-        std::vector<std::pair<std::string, std::string>> after;
-        for (++at; at != entries.end(); ++at) after.push_back(*at);
-        if (auto missed = missed_for(kept.session, after))
-          result = Recovered{std::move(kept.session), std::move(*missed)};
+      if (kept.expires > Clock::now() && kept.session.nsp == nsp && h != history_.end()) {
+        auto after = entries_after(h->second, offset, result.beyond_bound);
+        if (after)
+          if (auto missed = missed_for(kept.session, *after))
+            result.recovered = Recovered{std::move(kept.session), std::move(*missed)};
       }
     }
   }

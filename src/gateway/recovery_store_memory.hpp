@@ -6,8 +6,9 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 #include "gateway/recovery_store.hpp"
 
@@ -29,10 +30,16 @@ class MemoryRecoveryStore final : public RecoveryStore {
   std::size_t sessions() const;
 
  private:
+  // Each entry has a sequence number: an offset's place is found at once, and how far behind
+  // the newest it is, without walking the entries.
   struct History {
     std::deque<std::pair<std::string, std::string>> entries;  // offset, history_entry
-    std::unordered_set<std::string> offsets;
+    std::unordered_map<std::string, std::uint64_t> sequence;  // offset -> its number
+    std::uint64_t next = 0;  // the number of the next entry; the first is next - entries.size()
   };
+  // The entries after `offset`; nothing when it is not in `h`, too_far_behind past the bounds.
+  static std::optional<std::vector<std::pair<std::string, std::string>>> entries_after(
+      const History& h, const std::string& offset, bool& too_far_behind);
   struct Kept {
     RecoverableSession session;
     Clock::time_point expires;

@@ -27,20 +27,30 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1
 )lua";
 
-// KEYS: session, order, packets. ARGV: offset. Takes the session (once) and returns
-// {session, 'found', offset, entry, offset, entry...} for the entries after `offset`, {session}
-// when the offset is not in the history, nil when there is no session.
+// KEYS: session, order, packets. ARGV: offset, max entries, max bytes. Takes the session (once)
+// and returns {session, 'found', offset, entry, offset, entry...} for the entries after `offset`,
+// {session} when the offset is not in the history, {session, 'far'} when more entries or bytes
+// than the bounds follow it, nil when there is no session. The offset's rank says how many
+// follow (O(log n)) before any is read; their sizes are summed before they are fetched.
 constexpr const char* kRecoverScript = R"lua(
 local s = redis.call('GET', KEYS[1])
 if not s then return nil end
 redis.call('DEL', KEYS[1])
-local seq = redis.call('ZSCORE', KEYS[2], ARGV[1])
-if not seq then return {s} end
-local out = {s, 'found'}
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. seq, '+inf')
+local rank = redis.call('ZRANK', KEYS[2], ARGV[1])
+if not rank then return {s} end
+local last = redis.call('ZCARD', KEYS[2]) - 1
+if last - rank > tonumber(ARGV[2]) then return {s, 'far'} end
+if last == rank then return {s, 'found'} end
+local ids = redis.call('ZRANGE', KEYS[2], rank + 1, last)
+local bytes, max = 0, tonumber(ARGV[3])
 for i = 1, #ids do
-  local e = redis.call('HGET', KEYS[3], ids[i])
-  if e then out[#out + 1] = ids[i]; out[#out + 1] = e end
+  bytes = bytes + redis.call('HSTRLEN', KEYS[3], ids[i])
+  if bytes > max then return {s, 'far'} end
+end
+local entries = redis.call('HMGET', KEYS[3], unpack(ids))
+local out = {s, 'found'}
+for i = 1, #ids do
+  if entries[i] then out[#out + 1] = ids[i]; out[#out + 1] = entries[i] end
 end
 return out
 )lua";
@@ -89,28 +99,33 @@ void RedisRecoveryStore::forget(const std::string& nsp, const std::string& pid) 
   commands_(key, {"DEL", key}, {});
 }
 
+namespace {
+// The recovery script's answer (kRecoverScript) for a client of `nsp`.
+Lookup lookup_of(const std::string& nsp, const redis::Reply& r) {
+  if (r.is_error()) spdlog::warn("recovery: reading a session failed: {}", r.error()->message);
+  const redis::Array* a = r.array();
+  if (!a || a->size() < 2 || !(*a)[0].string() || !(*a)[1].string()) return Lookup::none();
+  if (*(*a)[1].string() == "far") return Lookup::too_far_behind();
+  auto session = parse_session_json(*(*a)[0].string());
+  if (!session || session->nsp != nsp || *(*a)[1].string() != "found") return Lookup::none();
+  std::vector<std::pair<std::string, std::string>> entries;
+  entries.reserve((a->size() - 2) / 2);
+  for (std::size_t i = 2; i + 1 < a->size(); i += 2)
+    if (auto* o = (*a)[i].string(), *e = (*a)[i + 1].string(); o && e) entries.emplace_back(*o, *e);
+  auto missed = missed_for(*session, entries);
+  if (!missed) return Lookup::none();
+  return Lookup::of(Recovered{std::move(*session), std::move(*missed)});
+}
+}  // namespace
+
 void RedisRecoveryStore::recover(const std::string& nsp, const std::string& pid,
                                  const std::string& offset, Done done) {
   auto key = session_key(nsp, pid);
-  commands_(key,
-            {"EVAL", kRecoverScript, "3", key, history_key(nsp, "order"),
-             history_key(nsp, "packets"), offset},
-            [nsp, done = std::move(done)](const redis::Reply& r) {
-              const redis::Array* a = r.array();
-              if (r.is_error())
-                spdlog::warn("recovery: reading a session failed: {}", r.error()->message);
-              if (!a || a->empty() || !(*a)[0].string()) return done(std::nullopt);
-              auto session = parse_session_json(*(*a)[0].string());
-              if (!session || session->nsp != nsp || a->size() < 2) return done(std::nullopt);
-              std::vector<std::pair<std::string, std::string>> entries;
-              entries.reserve((a->size() - 2) / 2);
-              for (std::size_t i = 2; i + 1 < a->size(); i += 2)
-                if (auto* o = (*a)[i].string(), *e = (*a)[i + 1].string(); o && e)
-                  entries.emplace_back(*o, *e);
-              auto missed = missed_for(*session, entries);
-              if (!missed) return done(std::nullopt);
-              done(Recovered{std::move(*session), std::move(*missed)});
-            });
+  commands_(
+      key,
+      {"EVAL", kRecoverScript, "3", key, history_key(nsp, "order"), history_key(nsp, "packets"),
+       offset, std::to_string(kMaxMissed), std::to_string(kMaxMissedBytes)},
+      [nsp, done = std::move(done)](const redis::Reply& r) { done(lookup_of(nsp, r)); });
 }
 
 }  // namespace pulseboard::gateway

@@ -15,16 +15,26 @@ namespace streams = cluster::streams;
 
 namespace {
 
-// KEYS: session, stream. ARGV: offset, the first id after it, how many entries at most.
+// KEYS: session, stream. ARGV: offset, the first id after it, max entries, max bytes.
 // Takes the session (once, as the Node adapter's GET+DEL) and returns {session} when the offset
-// is no longer in the stream (trimmed), {session, entries after it} otherwise; nil without a
-// session.
+// is no longer in the stream (trimmed), {session, 'far'} when more entries or bytes than the
+// bounds follow it, {session, entries after it} otherwise; nil without a session. At most one
+// entry past the bound is read: the stream has no rank, so that is how "more remain" is known.
 constexpr const char* kRecoverScript = R"lua(
 local s = redis.call('GET', KEYS[1])
 if not s then return false end
 redis.call('DEL', KEYS[1])
 if #redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1]) == 0 then return {s} end
-return {s, redis.call('XRANGE', KEYS[2], ARGV[2], '+', 'COUNT', ARGV[3])}
+local max = tonumber(ARGV[3])
+local entries = redis.call('XRANGE', KEYS[2], ARGV[2], '+', 'COUNT', max + 1)
+if #entries > max then return {s, 'far'} end
+local bytes, max_bytes = 0, tonumber(ARGV[4])
+for i = 1, #entries do
+  local fields = entries[i][2]
+  for j = 1, #fields do bytes = bytes + #fields[j] end
+  if bytes > max_bytes then return {s, 'far'} end
+end
+return {s, entries}
 )lua";
 
 // The EVENT of a stream broadcast as a recovered client gets it: [event, ...args, offset].
@@ -102,22 +112,21 @@ void StreamsRecoveryStore::forget(const std::string&, const std::string& pid) {
 void StreamsRecoveryStore::recover(const std::string& nsp, const std::string& pid,
                                    const std::string& offset, Done done) {
   auto next = streams::next_entry_id(offset);
-  if (!next) return done(std::nullopt);  // not an entry id: no stream position to resume from
-  connection_->command({"EVAL", kRecoverScript, "2", options_.session_prefix + pid,
-                        streams::stream_name(options_.stream, options_.stream_count, nsp), offset,
-                        *next, std::to_string(options_.max_scan + 1)},
-                       [nsp, pid, max_scan = options_.max_scan, limits = options_.limits,
-                        done = std::move(done)](const redis::Reply& reply) {
-                         if (reply.is_error())
-                           spdlog::warn("recovery: reading a session failed: {}",
-                                        reply.error()->message);
-                         const redis::Array* a = reply.array();
-                         if (!a || a->size() != 2 || !(*a)[0].string()) return done(std::nullopt);
-                         auto entries = range_entries((*a)[1]);
-                         if (entries.size() > max_scan)
-                           return done(std::nullopt);  // too far behind
-                         done(recovered_from_stream(nsp, pid, *(*a)[0].string(), entries, limits));
-                       });
+  if (!next) return done(Lookup::none());  // not an entry id: no stream position to resume from
+  connection_->command(
+      {"EVAL", kRecoverScript, "2", options_.session_prefix + pid,
+       streams::stream_name(options_.stream, options_.stream_count, nsp), offset, *next,
+       std::to_string(std::min(options_.max_scan, kMaxMissed)), std::to_string(kMaxMissedBytes)},
+      [nsp, pid, limits = options_.limits, done = std::move(done)](const redis::Reply& reply) {
+        if (reply.is_error())
+          spdlog::warn("recovery: reading a session failed: {}", reply.error()->message);
+        const redis::Array* a = reply.array();
+        if (!a || a->size() != 2 || !(*a)[0].string()) return done(Lookup::none());
+        if (const std::string* far = (*a)[1].string(); far && *far == "far")
+          return done(Lookup::too_far_behind());
+        done(Lookup::of(
+            recovered_from_stream(nsp, pid, *(*a)[0].string(), range_entries((*a)[1]), limits)));
+      });
 }
 
 }  // namespace pulseboard::gateway

@@ -7,7 +7,8 @@
 //   the namespace's stream  the history: the broadcasts, each at its entry id (the offset)
 // Nothing is recorded here: whoever broadcasts appends to the stream (the streams adapter, for
 // the bridge). recover() takes the session (once) and, when the client's offset is still in
-// the stream, the broadcasts after it for the session's rooms, within `max_scan` entries.
+// the stream, the broadcasts after it for the session's rooms, within `max_scan` entries (at
+// most kMaxMissed) and kMaxMissedBytes.
 #include <memory>
 
 #include "cluster/limits.hpp"
@@ -20,11 +21,11 @@ namespace pulseboard::gateway {
 class StreamsRecoveryStore final : public RecoveryStore {
  public:
   struct Options {
-    std::string stream;              // the streams adapter's `streamName`
-    std::uint32_t stream_count = 1;  // and `streamCount`
-    std::string session_prefix;      // `sessionKeyPrefix`
-    std::size_t max_scan = 10000;    // entries read after the offset at most
-    cluster::Limits limits{};        // each entry and session is hostile until within them
+    std::string stream;                 // the streams adapter's `streamName`
+    std::uint32_t stream_count = 1;     // and `streamCount`
+    std::string session_prefix;         // `sessionKeyPrefix`
+    std::size_t max_scan = kMaxMissed;  // entries read after the offset at most (≤ kMaxMissed)
+    cluster::Limits limits{};           // each entry and session is hostile until within them
   };
   // `connection` must be started by the caller.
   StreamsRecoveryStore(std::shared_ptr<redis::Connection> connection, Options options);

@@ -17,8 +17,26 @@
 
 namespace pulseboard::gateway {
 
+namespace {
+// Each lookup costs the shared store work that a fresh socket does not: a subject (the client's
+// address without tokens) that asks too often gets fresh sockets instead.
+bool attempt_admitted(GatewayContext& ctx, EngineSession& session, const std::string& subject) {
+  const std::string who = subject.empty() ? "address " + session.address() : "sub " + subject;
+  if (ctx.recovery->admit_attempt(who)) return true;
+  ctx.metrics.recoveries_rate_limited.fetch_add(1, std::memory_order_relaxed);
+  ctx.log_refusal(spdlog::level::info,
+                  "session {} ({}): recovery attempts over the rate of {}: a fresh socket",
+                  session.sid(), session.address(), who);
+  return false;
+}
+}  // namespace
+
 void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
   ctx_.metrics.recoveries_attempted.fetch_add(1, std::memory_order_relaxed);
+  if (!attempt_admitted(ctx_, session_, admit.subject)) {
+    connect_socket(std::move(admit), nullptr);
+    return;
+  }
   recovering_.insert(admit.nsp);
   // The client is a member of the session: alive while the session is.
   std::weak_ptr<EngineSession> weak = session_.shared_from_this();
@@ -33,14 +51,17 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
   auto wait = std::make_shared<Wait>(loop.ioc, ctx_.config.recovery_deadline);
   const std::string nsp = admit.nsp;
   // On the session's loop, once: with the store's answer, or with nothing at the deadline.
-  auto finish = std::make_shared<std::function<void(std::optional<Recovered>)>>(
-      [this, weak, wait, admit = std::move(admit), offset](std::optional<Recovered> r) mutable {
+  auto finish = std::make_shared<std::function<void(Lookup)>>(
+      [this, weak, wait, admit = std::move(admit), offset](Lookup lookup) mutable {
         if (wait->done) return;
         wait->done = true;
         wait->timer.cancel();
         auto session = weak.lock();
         if (!session || session->closed()) return;
         recovering_.erase(admit.nsp);
+        if (lookup.beyond_bound)
+          ctx_.metrics.recoveries_beyond_bound.fetch_add(1, std::memory_order_relaxed);
+        std::optional<Recovered>& r = lookup.recovered;
         // Someone else's session (another subject) is not handed over.
         if (r && r->session.subject != admit.subject) r.reset();
         // What this loop delivered after the store answered: not in the answer, and it will
@@ -68,9 +89,9 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
     ctx_.log_refusal(spdlog::level::warn,
                      "session {}: the recovery store did not answer within {} ms: a fresh socket",
                      session_.sid(), ctx_.config.recovery_deadline.count());
-    (*finish)(std::nullopt);
+    (*finish)(Lookup::none());
   });
-  ctx_.recovery->recover(nsp, pid, offset, [finish, &loop](std::optional<Recovered> r) {
+  ctx_.recovery->recover(nsp, pid, offset, [finish, &loop](Lookup r) {
     boost::asio::post(loop.ioc, [finish, r = std::move(r)]() mutable { (*finish)(std::move(r)); });
   });
 }

@@ -129,9 +129,10 @@ class StreamsRecoveryRedis : public ::testing::Test {
     return r.string() ? *r.string() : std::string();
   }
   std::optional<Recovered> recover(const std::string& pid, const std::string& offset) {
-    std::promise<std::optional<Recovered>> p;
-    store_->recover("/", pid, offset, [&p](std::optional<Recovered> r) { p.set_value(r); });
-    return p.get_future().get();
+    std::promise<Lookup> p;
+    store_->recover("/", pid, offset, [&p](Lookup r) { p.set_value(std::move(r)); });
+    last_ = p.get_future().get();
+    return last_.recovered;
   }
 
   boost::asio::io_context io_;
@@ -141,6 +142,7 @@ class StreamsRecoveryRedis : public ::testing::Test {
   std::shared_ptr<redis::Connection> connection_;
   std::string stream_, prefix_;
   std::shared_ptr<StreamsRecoveryStore> store_;
+  Lookup last_;  // what the last recover() answered
 };
 
 TEST_F(StreamsRecoveryRedis, SavesSessionsAsTheNodeAdapterReadsThem) {
@@ -182,11 +184,41 @@ TEST_F(StreamsRecoveryRedis, FailsWhenTheOffsetIsGoneOrTooFarBehind) {
   };
   save();
   EXPECT_FALSE(recover("p1", first)) << "25 entries to read, 20 allowed";
+  EXPECT_TRUE(last_.beyond_bound);
   save();
   EXPECT_FALSE(recover("p1", "1-0")) << "an offset the stream never had";
   save();
   EXPECT_FALSE(recover("p1", "Q8WD_b5")) << "an in-memory adapter's offset";
   EXPECT_FALSE(recover("unknown", first));
+  EXPECT_FALSE(last_.beyond_bound);
+}
+
+TEST_F(StreamsRecoveryRedis, RefusesMoreBytesAfterTheOffsetThanTheBound) {
+  std::string first = xadd("live-metrics", 1);
+  std::string second;
+  // Three entries of ~900 kB after `first` (2.7 MB > 2 MiB), two after the next one.
+  for (int i = 0; i < 3; ++i) {
+    std::vector<std::string> args{"XADD", stream_, "*"};
+    for (auto& [f, v] : streams::broadcast_fields("702ef147fbb9fe0f", "/", {"live-metrics"}, "tick",
+                                                  "\"" + std::string(900'000, 'x') + "\"")) {
+      args.push_back(f);
+      args.push_back(v);
+    }
+    auto id = command(std::move(args));
+    ASSERT_TRUE(id.string());
+    if (i == 0) second = *id.string();
+  }
+  auto save = [&] {
+    command(
+        {"SET", prefix_ + "p1", node_session("s1", "p1", {"s1", "live-metrics"}), "PX", "60000"});
+  };
+  save();
+  EXPECT_FALSE(recover("p1", first));
+  EXPECT_TRUE(last_.beyond_bound);
+  save();
+  auto r = recover("p1", second);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->packets.size(), 2u);
 }
 
 }  // namespace

@@ -33,10 +33,7 @@ class RecoveryStoreContract : public ::testing::TestWithParam<Kind> {
  protected:
   void SetUp() override {
     nsp_ = "/t" + random_token(8);
-    if (GetParam() == Kind::memory) {
-      store_ = std::make_shared<MemoryRecoveryStore>(kHistory);
-      return;
-    }
+    if (GetParam() == Kind::memory) return make_store(kHistory);
     const char* variable =
         GetParam() == Kind::redis ? "PULSEBOARD_REDIS_URL" : "PULSEBOARD_REDIS_CLUSTER_URL";
     const char* url = std::getenv(variable);
@@ -47,19 +44,28 @@ class RecoveryStoreContract : public ::testing::TestWithParam<Kind> {
     if (GetParam() == Kind::redis) {
       connection_ = redis::Connection::create(io_.get_executor(), *ep, "recovery-test");
       connection_->start();
-      store_ =
-          std::make_shared<RedisRecoveryStore>(RedisRecoveryStore::on(connection_), kHistory, 60s);
-      return;
+    } else {
+      // Namespaces whose keys land on different masters: the router must follow each.
+      router_ = redis::ClusterRouter::create(io_.get_executor(), *ep, "recovery-test");
+      router_->start();
     }
-    // Namespaces whose keys land on different masters: the router must follow each.
-    router_ = redis::ClusterRouter::create(io_.get_executor(), *ep, "recovery-test");
-    router_->start();
-    store_ = std::make_shared<RedisRecoveryStore>(
-        [router = router_](const std::string& key, std::vector<std::string> args,
-                           redis::Connection::Callback cb) {
-          router->command(key, std::move(args), std::move(cb));
-        },
-        kHistory, 60s);
+    make_store(kHistory);
+  }
+  // A store of this kind that keeps `history` entries per namespace.
+  void make_store(std::size_t history) {
+    if (GetParam() == Kind::memory) {
+      store_ = std::make_shared<MemoryRecoveryStore>(history);
+    } else if (connection_) {
+      store_ =
+          std::make_shared<RedisRecoveryStore>(RedisRecoveryStore::on(connection_), history, 60s);
+    } else {
+      store_ = std::make_shared<RedisRecoveryStore>(
+          [router = router_](const std::string& key, std::vector<std::string> args,
+                             redis::Connection::Callback cb) {
+            router->command(key, std::move(args), std::move(cb));
+          },
+          history, 60s);
+    }
   }
   void TearDown() override {
     if (connection_) connection_->stop();
@@ -70,9 +76,10 @@ class RecoveryStoreContract : public ::testing::TestWithParam<Kind> {
   }
 
   std::optional<Recovered> recover(const std::string& pid, const std::string& offset) {
-    std::promise<std::optional<Recovered>> p;
-    store_->recover(nsp_, pid, offset, [&p](std::optional<Recovered> r) { p.set_value(r); });
-    return p.get_future().get();
+    std::promise<Lookup> p;
+    store_->recover(nsp_, pid, offset, [&p](Lookup r) { p.set_value(std::move(r)); });
+    last_ = p.get_future().get();
+    return last_.recovered;
   }
   RecoverableSession session(std::vector<std::string> rooms) {
     return RecoverableSession{"pid-" + random_token(8), "sid-" + random_token(8), nsp_, "alice",
@@ -96,6 +103,7 @@ class RecoveryStoreContract : public ::testing::TestWithParam<Kind> {
   std::shared_ptr<redis::Connection> connection_;
   std::shared_ptr<redis::ClusterRouter> router_;
   std::shared_ptr<RecoveryStore> store_;
+  Lookup last_;  // what the last recover() answered
 };
 
 TEST_P(RecoveryStoreContract, GivesBackTheSessionAndThePacketsOfItsRoomsAfterTheOffset) {
@@ -168,6 +176,49 @@ TEST_P(RecoveryStoreContract, AnOffsetTrimmedFromTheHistoryIsNoRecovery) {
   auto r = recover(t.pid, "o" + std::to_string(kHistory));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->packets.size(), 9u);
+}
+
+TEST_P(RecoveryStoreContract, AnOffsetMoreThanTheBoundBehindIsRefusedAsBeyondIt) {
+  // The history holds more than the bound: a client that far behind is told so, not walked.
+  make_store(RecoveryStore::kMaxMissed + 20);
+  const int n = int(RecoveryStore::kMaxMissed) + 2;  // o0 .. o1001
+  for (int i = 0; i < n; ++i) record("live", "o" + std::to_string(i), i);
+  auto far = session({"live"});
+  store_->save(far, 10s);
+  EXPECT_FALSE(recover(far.pid, "o0")) << "1001 entries after o0";
+  EXPECT_TRUE(last_.beyond_bound);
+  auto at_bound = session({"live"});
+  store_->save(at_bound, 10s);
+  auto r = recover(at_bound.pid, "o1");
+  ASSERT_TRUE(r) << "1000 entries after o1: within the bound";
+  EXPECT_FALSE(last_.beyond_bound);
+  EXPECT_EQ(r->packets.size(), RecoveryStore::kMaxMissed);
+  EXPECT_EQ(r->packets.back().offset, "o" + std::to_string(n - 1));
+  // Unknown offsets and sessions are not "beyond the bound".
+  auto unknown = session({"live"});
+  store_->save(unknown, 10s);
+  EXPECT_FALSE(recover(unknown.pid, "never-recorded"));
+  EXPECT_FALSE(last_.beyond_bound);
+}
+
+TEST_P(RecoveryStoreContract, MoreBytesAfterTheOffsetThanTheBoundIsRefusedAsBeyondIt) {
+  // Three packets of ~900 kB after o0 (2.7 MB > 2 MiB), two after o1 (1.8 MB).
+  const std::string big(900'000, 'x');
+  record("live", "o0", 0);
+  for (int i = 1; i <= 3; ++i) {
+    const std::string offset = "o" + std::to_string(i);
+    store_->record(nsp_, "live", offset,
+                   "2" + nsp_ + R"(,["metrics-update",")" + big + R"(",")" + offset + R"("])");
+  }
+  auto s = session({"live"});
+  store_->save(s, 10s);
+  EXPECT_FALSE(recover(s.pid, "o0"));
+  EXPECT_TRUE(last_.beyond_bound);
+  auto t = session({"live"});
+  store_->save(t, 10s);
+  auto r = recover(t.pid, "o1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(offsets(*r), (std::vector<std::string>{"o2", "o3"}));
 }
 
 TEST_P(RecoveryStoreContract, ARecordedEntryThatIsNotOneOfOurEventsIsNotSentToTheClient) {

@@ -23,6 +23,20 @@ struct SilentStore final : RecoveryStore {
   void recover(const std::string&, const std::string&, const std::string&, Done) override {}
 };
 
+// A store that answers every lookup with `answer` and counts them.
+struct CountingStore final : RecoveryStore {
+  void record(const std::string&, const std::string&, const std::string&,
+              const std::string&) override {}
+  void save(const RecoverableSession&, std::chrono::milliseconds) override {}
+  void forget(const std::string&, const std::string&) override {}
+  void recover(const std::string&, const std::string&, const std::string&, Done done) override {
+    ++lookups;
+    done(answer);
+  }
+  Lookup answer;
+  int lookups = 0;
+};
+
 struct SocketIoRecovery : PollingSessionTest {
   void SetUp() override {
     PollingSessionTest::SetUp();
@@ -132,6 +146,48 @@ TEST_F(SocketIoRecovery, AClientThatLeftOnPurposeIsNotRecovered) {
   EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
   first->close("server shutting down");
   second->close("server shutting down");
+  settle();
+}
+
+TEST_F(SocketIoRecovery, AttemptsOverTheRateGetFreshSocketsWithoutAskingTheStore) {
+  auto store = std::make_shared<CountingStore>();
+  ctx.recovery = store;
+  const int attempts = int(RecoveryAttempts::kBurst) + 40;
+  for (int i = 0; i < attempts; ++i) {
+    auto s = open_session();
+    s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
+    settle();
+    const std::string got = read(s);
+    EXPECT_NE(got.find("40{\"sid\":"), std::string::npos) << i << ": " << got;
+    s->close("server shutting down");
+    settle();
+  }
+  // The same client (no tokens here: its address) past its burst: the store is not asked
+  // (but for the attempts its rate gave back while these ran).
+  const auto limited = ctx.metrics.recoveries_rate_limited.load();
+  EXPECT_GE(store->lookups, int(RecoveryAttempts::kBurst));
+  EXPECT_GT(limited, 0u);
+  EXPECT_EQ(store->lookups + int(limited), attempts);
+  EXPECT_EQ(ctx.metrics.recoveries_attempted.load(), std::uint64_t(attempts));
+  EXPECT_NE(ctx.metrics.render_prometheus().find("pulseboard_recoveries_rate_limited_total " +
+                                                 std::to_string(limited) + "\n"),
+            std::string::npos);
+}
+
+TEST_F(SocketIoRecovery, AnOffsetBeyondTheBoundGetsAFreshSocketAndIsCounted) {
+  auto store = std::make_shared<CountingStore>();
+  store->answer = Lookup::too_far_behind();
+  ctx.recovery = store;
+  auto s = open_session();
+  s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
+  settle();
+  const std::string got = read(s);
+  EXPECT_NE(got.find("40{\"sid\":"), std::string::npos) << got;
+  EXPECT_EQ(ctx.metrics.recoveries_beyond_bound.load(), 1u);
+  EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
+  EXPECT_NE(ctx.metrics.render_prometheus().find("pulseboard_recoveries_beyond_bound_total 1\n"),
+            std::string::npos);
+  s->close("server shutting down");
   settle();
 }
 
