@@ -90,9 +90,16 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd.add_option("--event-rate", c.events_per_second,
-                 "events per second a socket may send (0 = no limit; past the burst: disconnect)")
+                 "events per second a session may send, all its sockets together (0 = no "
+                 "limit; past the burst: the socket is disconnected)")
       ->capture_default_str();
-  cmd.add_option("--event-burst", c.event_burst, "events a socket may send at once")
+  cmd.add_option("--event-burst", c.event_burst, "events a session may send at once")
+      ->capture_default_str();
+  cmd.add_option("--connect-rate", c.connects_per_second,
+                 "CONNECTs per second a session may send, refused or not (0 = no limit; past "
+                 "the burst: the session is closed)")
+      ->capture_default_str();
+  cmd.add_option("--connect-burst", c.connect_burst, "CONNECTs a session may send at once")
       ->capture_default_str();
   cmd.add_flag("!--no-polling", c.allow_polling, "refuse the long-polling transport");
   cmd.add_option("--publish-api-key", c.publish_api_key,

@@ -42,8 +42,14 @@ struct GatewayConfig {
   std::string trusted_proxies;
   std::size_t max_connect_attempts = 10;  // failed CONNECTs per session before it is closed
   std::size_t max_rooms_per_socket = 64;  // rooms a socket may be in, besides its own id room
-  double events_per_second = 20;          // per socket; past the burst it is disconnected
+  // Per Engine.IO session, all its namespaces together, so a socket that leaves and comes back
+  // starts from what its session had left. Past the event burst the socket is disconnected.
+  double events_per_second = 20;
   double event_burst = 60;
+  // CONNECTs per session, refused or not (each may cost a token verification and a recovery
+  // store write); past the burst the session is closed.
+  double connects_per_second = 1;
+  double connect_burst = 10;
 
   // Connection state recovery (docs/recovery.md): how long a disconnected client's socket
   // (sid, rooms, missed packets) is kept; 0 turns recovery off. Within it, a client that comes

@@ -55,6 +55,10 @@ std::string_view to_string(Rejection r) {
       return "event_rate";
     case Rejection::control_queue_overflow:
       return "control_queue_overflow";
+    case Rejection::connect_rate:
+      return "connect_rate";
+    case Rejection::namespace_too_long:
+      return "namespace_too_long";
     case Rejection::count_:
       break;
   }

@@ -35,8 +35,10 @@ enum class Rejection : std::size_t {
   handshake_rate,          // --handshake-rate per address exceeded (429)
   connect_attempts,        // --max-connect-attempts failed CONNECTs: session closed
   room_limit,              // --max-rooms-per-socket: the join is denied
-  event_rate,              // --event-rate per socket exceeded: socket disconnected
+  event_rate,              // --event-rate per session exceeded: socket disconnected
   control_queue_overflow,  // a WebSocket peer's control frames/probes outran the writer
+  connect_rate,            // --connect-rate per session exceeded: session closed
+  namespace_too_long,      // a CONNECT's namespace over its bound: session closed
   count_
 };
 std::string_view to_string(Rejection r);

@@ -13,7 +13,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "common/token_bucket.hpp"
 #include "gateway/frame.hpp"
 
 namespace pulseboard::gateway {
@@ -28,15 +27,13 @@ using AckCallback = std::function<void(const boost::json::array& args,
 class Socket {
  public:
   Socket(std::string id, std::string nsp, EngineSession& session, SocketIoClient& client,
-         std::optional<std::vector<std::string>> allowed_rooms, std::string subject,
-         TokenBucket events = TokenBucket(0, 0))
+         std::optional<std::vector<std::string>> allowed_rooms, std::string subject)
       : id_(std::move(id)),
         nsp_(std::move(nsp)),
         session_(session),
         client_(client),
         allowed_rooms_(std::move(allowed_rooms)),
-        subject_(std::move(subject)),
-        events_(events) {}
+        subject_(std::move(subject)) {}
 
   const std::string& id() const { return id_; }
   // Private session id for connection state recovery; empty when recovery is off.
@@ -63,8 +60,6 @@ class Socket {
   std::chrono::system_clock::time_point connected_at() const { return connected_at_; }
   std::unordered_set<std::string>& rooms() { return rooms_; }
   bool may_join(const std::string& room) const;
-  // Spends one of the socket's event tokens (--event-rate); false past the burst.
-  bool take_event() { return events_.take(); }
   // Disconnected: it has left every room and is freed on a later loop turn. Nothing may make
   // it join a room again.
   bool removed() const { return removed_; }
@@ -95,7 +90,6 @@ class Socket {
   std::unordered_set<std::string> rooms_;
   std::map<std::uint64_t, AckCallback> pending_acks_;
   std::uint64_t next_ack_id_ = 0;
-  TokenBucket events_;
   bool removed_ = false;
 };
 

@@ -20,7 +20,11 @@ std::vector<Frame> encode_frames(const sio::Packet& packet) {
 }
 
 SocketIoClient::SocketIoClient(EngineSession& session, GatewayContext& ctx)
-    : session_(session), ctx_(ctx), decoder_(ctx.config.max_attachments) {}
+    : session_(session),
+      ctx_(ctx),
+      decoder_(ctx.config.max_attachments),
+      events_(ctx.config.events_per_second, ctx.config.event_burst),
+      connects_(ctx.config.connects_per_second, ctx.config.connect_burst) {}
 
 SocketIoClient::~SocketIoClient() = default;
 
@@ -74,9 +78,10 @@ bool SocketIoClient::dispatch(sio::Packet packet) {
       return true;
     case sio::PacketType::event:
     case sio::PacketType::binary_event:
-      if (!socket.take_event()) {
-        // Dashboards listen; a socket that talks faster than --event-rate is cut from that
-        // namespace (the client sees "io server disconnect" and does not reconnect by itself).
+      if (!events_.take()) {
+        // Dashboards listen; a session that talks faster than --event-rate has the talking
+        // socket cut from its namespace (the client sees "io server disconnect" and does not
+        // reconnect by itself). Coming back on the same session finds the bucket as it was.
         ctx_.metrics.reject(Rejection::event_rate);
         ctx_.log_refusal(spdlog::level::warn,
                          "session {} ({}): socket {} over the event rate: disconnected",
@@ -98,30 +103,12 @@ bool SocketIoClient::dispatch(sio::Packet packet) {
 
 bool SocketIoClient::on_connect(sio::Packet& packet) {
   const std::string& nsp = packet.nsp;
+  if (!may_connect(nsp)) return true;
   // A second CONNECT is a protocol error, also while the first one is being recovered.
   if (sockets_.contains(nsp) || recovering_.contains(nsp)) return false;
-  // Each refused CONNECT costs a verification and a reply: a session gets a few, then it is
-  // closed (a client whose token is refused gets the reason long before this).
-  if (failed_connects_ >= ctx_.config.max_connect_attempts) {
-    ctx_.metrics.reject(Rejection::connect_attempts);
-    ctx_.log_refusal(spdlog::level::warn, "session {} ({}): {} refused CONNECTs: closing",
-                     session_.sid(), session_.address(), failed_connects_);
-    session_.close("too many connect attempts");
-    return true;
-  }
-  auto refuse = [&](std::string_view message, json::value data) {
-    sio::Packet err;
-    err.type = sio::PacketType::connect_error;
-    err.nsp = nsp;
-    json::object body{{"message", message}};
-    if (!data.is_null()) body["data"] = std::move(data);
-    err.data = std::move(body);
-    ++failed_connects_;
-    send_packet(err);
-  };
   if (!ctx_.has_namespace(nsp)) {
     ctx_.metrics.reject(Rejection::unknown_namespace);
-    refuse("Invalid namespace", nullptr);
+    refuse_connect(nsp, "Invalid namespace", nullptr);
     return true;  // the Engine.IO session stays open
   }
   std::optional<std::vector<std::string>> allowed_rooms;
@@ -148,7 +135,7 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
       ctx_.metrics.reject(Rejection::auth_failed);
       ctx_.log_refusal(spdlog::level::info, "session {} ({}): connect to {} refused: {}",
                        session_.sid(), session_.address(), nsp, reason);
-      refuse("Authentication error", json::object{{"reason", reason}});
+      refuse_connect(nsp, "Authentication error", json::object{{"reason", reason}});
       return true;
     }
   }
@@ -170,11 +157,60 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
   return true;
 }
 
+bool SocketIoClient::may_connect(const std::string& nsp) {
+  // Before anything else: the namespace is neither looked up, logged nor echoed.
+  if (nsp.size() > kMaxNamespaceBytes) {
+    close_for(Rejection::namespace_too_long, "namespace too long");
+    return false;
+  }
+  ++connects_seen_;
+  // Each refused CONNECT costs a verification and a reply: a session gets a few, then it is
+  // closed (a client whose token is refused gets the reason long before this).
+  if (failed_connects_ >= ctx_.config.max_connect_attempts) {
+    close_for(Rejection::connect_attempts, "too many connect attempts");
+    return false;
+  }
+  // Every CONNECT may cost a token verification and a recovery store write and delete, and a
+  // socket may leave (DISCONNECT) and come back at once: the session gets a few a second.
+  if (!connects_.take()) {
+    close_for(Rejection::connect_rate, "too many connects");
+    return false;
+  }
+  return true;
+}
+
+void SocketIoClient::refuse_connect(const std::string& nsp, std::string_view message,
+                                    json::value data) {
+  sio::Packet err;
+  err.type = sio::PacketType::connect_error;
+  err.nsp = nsp;
+  json::object body{{"message", message}};
+  if (!data.is_null()) body["data"] = std::move(data);
+  err.data = std::move(body);
+  ++failed_connects_;
+  std::vector<Frame> frames = encode_frames(err);
+  // The replies a session was sent stay queued until it reads them: their total is bounded
+  // whatever --max-connect-attempts allows.
+  connect_error_bytes_ += frames.front().data->size();
+  if (connect_error_bytes_ > kMaxConnectErrorBytes) {
+    close_for(Rejection::connect_attempts, "too many connect attempts");
+    return;
+  }
+  session_.send_all(frames);
+}
+
+void SocketIoClient::close_for(Rejection why, std::string_view reason) {
+  ctx_.metrics.reject(why);
+  ctx_.log_refusal(spdlog::level::warn,
+                   "session {} ({}): {} after {} CONNECTs ({} refused): closing", session_.sid(),
+                   session_.address(), reason, connects_seen_, failed_connects_);
+  session_.close(reason);
+}
+
 Socket& SocketIoClient::connect_socket(Admit admit, const Recovered* recovered) {
-  auto socket = std::make_unique<Socket>(
-      recovered ? recovered->session.sid : random_id20(), admit.nsp, session_, *this,
-      std::move(admit.allowed_rooms), std::move(admit.subject),
-      TokenBucket(ctx_.config.events_per_second, ctx_.config.event_burst));
+  auto socket = std::make_unique<Socket>(recovered ? recovered->session.sid : random_id20(),
+                                         admit.nsp, session_, *this, std::move(admit.allowed_rooms),
+                                         std::move(admit.subject));
   Socket& s = *socket;
   if (ctx_.recovery) s.set_pid(recovered ? recovered->session.pid : random_id20());
   sockets_.emplace(admit.nsp, std::move(socket));

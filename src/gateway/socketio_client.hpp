@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "common/token_bucket.hpp"
+#include "gateway/metrics.hpp"
 #include "gateway/recovery_store.hpp"
 #include "gateway/socket.hpp"
 #include "socketio/packet.hpp"
@@ -22,6 +24,13 @@ struct GatewayContext;
 
 class SocketIoClient {
  public:
+  // A CONNECT naming a longer namespace closes the session before any other work: no
+  // configured namespace is that long, and a refusal would echo it back.
+  static constexpr std::size_t kMaxNamespaceBytes = 256;
+  // CONNECT_ERROR replies one session may be sent in all, in bytes: a client that never reads
+  // them cannot make the gateway hold more (past it the session is closed).
+  static constexpr std::size_t kMaxConnectErrorBytes = 16 * 1024;
+
   SocketIoClient(EngineSession& session, GatewayContext& ctx);
   ~SocketIoClient();
 
@@ -61,6 +70,10 @@ class SocketIoClient {
   bool after_decode(sio::Decoder::Status status);
   bool dispatch(sio::Packet packet);
   bool on_connect(sio::Packet& packet);
+  // The bounds checked before a CONNECT costs anything: false when the session was closed.
+  bool may_connect(const std::string& nsp);
+  void refuse_connect(const std::string& nsp, std::string_view message, boost::json::value data);
+  void close_for(Rejection why, std::string_view reason);
   void on_event(Socket& socket, sio::Packet& packet);
   void send_packet(const sio::Packet& packet);
   void remove_socket(const std::string& nsp);
@@ -71,7 +84,13 @@ class SocketIoClient {
   std::map<std::string, std::unique_ptr<Socket>> sockets_;       // by namespace
   std::unique_ptr<boost::asio::steady_timer> connect_deadline_;  // until the first CONNECT
   std::set<std::string> recovering_;  // namespaces whose CONNECT awaits the recovery store
+  // The session's rate limits: they outlive its sockets, so leaving a namespace and coming
+  // back buys nothing.
+  TokenBucket events_;
+  TokenBucket connects_;
+  std::size_t connects_seen_ = 0;
   std::size_t failed_connects_ = 0;
+  std::size_t connect_error_bytes_ = 0;
   bool ever_connected_ = false;
 };
 

@@ -43,17 +43,19 @@ const connectOk = () => `40${JSON.stringify({ token: mintToken() })}`;
 describe('a send-queue overflow inside a handler', { timeout: 90000 }, () => {
   let gw;
   before(async () => {
-    // No cap on refused CONNECTs here: the queue bound (4096 frames) is what the flood meets.
-    gw = await startPulseboard({ args: ['--max-connect-attempts', '100000'] });
+    // No cap on CONNECTs here: the queue bound (64 frames) is what the flood meets.
+    gw = await startPulseboard({
+      args: ['--max-connect-attempts', '100000', '--connect-rate', '0', '--max-queued-frames', '64'],
+    });
   });
   after(async () => gw && (await gw.stop()));
 
   it('during the CONNECT reply closes only that session', async (t) => {
     const healthy = await startHealthyClient(gw);
-    // 4096 CONNECT_ERROR replies fill the queue exactly; the valid CONNECT's reply overflows it,
+    // 64 CONNECT_ERROR replies fill the queue exactly; the valid CONNECT's reply overflows it,
     // and the handler goes on to join the socket's rooms after the session closed.
     const { sid } = await pollingHandshake(gw.url);
-    const body = [...Array(4096).fill(connectError), connectOk()];
+    const body = [...Array(64).fill(connectError), connectOk()];
     const post = await pollingPost(gw.url, sid, body);
     assert.equal(post.status, 200);
     const r = await healthy.stop();
