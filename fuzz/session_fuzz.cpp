@@ -644,6 +644,10 @@ class World {
     if (options & 0x80) {
       c.events_per_second = 1;
       c.event_burst = 3;
+      c.connects_per_second = 1;
+      c.connect_burst = 3;
+    } else {
+      c.connects_per_second = 0;  // unlimited: long inputs keep reaching CONNECT and DISCONNECT
     }
     c.namespaces = {"/", "/admin", "/metrics"};
     ctx_->verifier = verifier();
