@@ -5,8 +5,11 @@
 #include <boost/json.hpp>
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "app/env.hpp"
+#include "gateway/context.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/recovery_store_redis.hpp"
 #include "gateway/recovery_store_streams.hpp"
@@ -73,6 +76,13 @@ std::size_t parse_max_len(const std::string& text) {
   return parse_count(text, "SOCKETIO_ADAPTER_STREAM_MAXLEN", 1, 1'000'000'000);
 }
 
+// From 1 KiB (a worker's metrics-update fits) to 64 MiB.
+constexpr std::uint64_t kMinBridgeMessage = 1024;
+constexpr std::uint64_t kMaxBridgeMessage = 64 * 1024 * 1024;
+std::size_t parse_max_bridge_message(const std::string& text) {
+  return parse_count(text, "MAX_BRIDGE_MESSAGE", kMinBridgeMessage, kMaxBridgeMessage);
+}
+
 }  // namespace
 
 ClusterSettings cluster_settings_from_env() {
@@ -88,6 +98,7 @@ ClusterSettings cluster_settings_from_env() {
   if (auto max_len = env("SOCKETIO_ADAPTER_STREAM_MAXLEN"))
     s.stream_max_len = parse_max_len(*max_len);
   if (auto prefix = env("SOCKETIO_ADAPTER_SESSION_PREFIX")) s.session_prefix = *prefix;
+  if (auto max = env("MAX_BRIDGE_MESSAGE")) s.max_bridge_message = parse_max_bridge_message(*max);
   return s;
 }
 
@@ -145,6 +156,14 @@ void add_cluster_options(CLI::App& cmd, ClusterSettings& s) {
                  "(SOCKETIO_ADAPTER_SESSION_PREFIX)")
       ->envname("SOCKETIO_ADAPTER_SESSION_PREFIX")
       ->capture_default_str();
+  cmd.add_option_function<std::string>(
+         "--max-bridge-message",
+         [&s](const std::string& v) { s.max_bridge_message = parse_max_bridge_message(v); },
+         "largest bridge message read from Redis, in bytes; larger ones are dropped unread "
+         "(MAX_BRIDGE_MESSAGE)")
+      ->check(CLI::Range(kMinBridgeMessage, kMaxBridgeMessage))
+      ->envname("MAX_BRIDGE_MESSAGE")
+      ->default_str(std::to_string(gateway::kDefaultMaxBridgeMessage));
 }
 
 std::optional<std::string> cluster_settings_error(const ClusterSettings& s) {
@@ -173,22 +192,79 @@ std::optional<std::string> retained_field_of(std::string_view bridge_json) {
   if (const auto* n = o->if_contains("nsp"); n && n->is_string()) nsp = n->as_string();
   return broker::retained_field(nsp, room->as_string(), event->as_string());
 }
+
+// Counts and logs (rate-limited, escaped) a bridge message refused for `crossed` (a bound) or,
+// with Bound::none, as malformed.
+void refuse_bridge_message(gateway::GatewayContext& ctx, std::string_view what,
+                           std::string_view payload, cluster::Bound crossed) {
+  if (crossed == cluster::Bound::none) {
+    ctx.metrics.bridge_messages_invalid.fetch_add(1, std::memory_order_relaxed);
+    ctx.log_refusal(spdlog::level::warn, "bridge: {} refused (need {{room, event, data}}): {}",
+                    what, gateway::log_excerpt(payload));
+    return;
+  }
+  auto bound = gateway::BridgeBound::memory;
+  if (crossed == cluster::Bound::message_bytes) bound = gateway::BridgeBound::message_size;
+  if (crossed == cluster::Bound::depth) bound = gateway::BridgeBound::depth;
+  if (crossed == cluster::Bound::values) bound = gateway::BridgeBound::values;
+  ctx.metrics.bridge_over_limit[static_cast<std::size_t>(bound)].fetch_add(
+      1, std::memory_order_relaxed);
+  ctx.log_refusal(spdlog::level::warn, "bridge: dropped a {} of {} bytes past its bound on {}",
+                  what, payload.size(), cluster::to_string(crossed));
+}
+
+// A live message: checked within the bounds, then delivered. Server::deliver_bridge_message
+// parses it again; the bounds keep that second parse as small as the first.
+void receive_bridge_message(gateway::Server& server, std::string_view payload,
+                            const cluster::Limits& limits) {
+  cluster::Bound crossed = cluster::Bound::none;
+  bool valid = false;
+  // A std::bad_alloc within the bounds (a tight cgroup) loses this message, not the process.
+  auto memory = cluster::refuse_on_bad_alloc([&] {
+    valid = gateway::parse_bridge_message(payload, limits, &crossed).has_value();
+    if (valid) server.deliver_bridge_message(payload);
+  });
+  if (memory != cluster::Bound::none) crossed = memory;
+  if (!valid || crossed != cluster::Bound::none)
+    refuse_bridge_message(server.context(), "message", payload, crossed);
+}
+
+// Stored retained messages within the bounds, each with `retain: true`; the rest are counted and
+// logged as live ones are, and left out.
+std::vector<std::string> retained_within(gateway::Server& server, std::vector<std::string> payloads,
+                                         const cluster::Limits& limits) {
+  std::erase_if(payloads, [&](const std::string& payload) {
+    cluster::Bound crossed = cluster::Bound::none;
+    bool retained = false;
+    auto memory = cluster::refuse_on_bad_alloc([&] {
+      auto m = gateway::parse_bridge_message(payload, limits, &crossed);
+      retained = m && m->retain;
+    });
+    if (memory != cluster::Bound::none) crossed = memory;
+    if (retained && crossed == cluster::Bound::none) return false;
+    refuse_bridge_message(server.context(), "stored retained message", payload, crossed);
+    return true;
+  });
+  return payloads;
+}
 }  // namespace
 
 void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> broker,
-                   const std::string& bridge_channel) {
+                   const std::string& bridge_channel, std::size_t max_message_bytes) {
+  const cluster::Limits limits = gateway::bridge_limits(max_message_bytes);
   // After every (re)subscription the broker reads back the retained messages it stores: what
   // was published while this gateway was not subscribed (started later, restarted, Redis
   // outage) is not lost for the dashboards that join next (docs/snapshots.md).
   broker->subscribe_retained(
       bridge_channel,
-      [&server](std::string_view, std::string_view payload) {
-        server.deliver_bridge_message(payload);
+      [&server, limits](std::string_view, std::string_view payload) {
+        receive_bridge_message(server, payload, limits);
       },
-      [&server]() -> broker::RetainedDone {
+      [&server, limits]() -> broker::RetainedDone {
         const std::uint64_t mark = server.context().retained.begin_restore();
-        return [&server, mark](std::vector<std::string> payloads) {
-          gateway::restore_retained(server, mark, payloads);
+        return [&server, mark, limits](std::vector<std::string> payloads) {
+          gateway::restore_retained(server, mark,
+                                    retained_within(server, std::move(payloads), limits));
         };
       });
   server.set_publisher([broker, bridge_channel](std::string json) {

@@ -22,6 +22,7 @@
 #include "broker/broker_redis.hpp"
 #include "cluster/sharded_codec.hpp"
 #include "cluster/streams_codec.hpp"
+#include "gateway/bridge_message.hpp"
 #include "gateway/cluster_adapter.hpp"
 #include "gateway/server.hpp"
 #include "gateway/sharded_cluster_adapter.hpp"
@@ -52,16 +53,19 @@ struct ClusterSettings {
   std::uint32_t stream_count = 1;
   std::size_t stream_max_len = cluster::streams::kDefaultMaxLen;
   std::string session_prefix = std::string(cluster::streams::kDefaultSessionPrefix);
+  // MAX_BRIDGE_MESSAGE: the largest bridge message a gateway reads from the broker, in bytes.
+  std::size_t max_bridge_message = gateway::kDefaultMaxBridgeMessage;
 };
 
 // From REDIS_MODE, SOCKETIO_ADAPTER, SOCKETIO_ADAPTER_KEY, SOCKETIO_ADAPTER_SUBSCRIPTION_MODE
-// and the streams adapter's SOCKETIO_ADAPTER_STREAM* and SOCKETIO_ADAPTER_SESSION_PREFIX; throws
+// the streams adapter's SOCKETIO_ADAPTER_STREAM* and SOCKETIO_ADAPTER_SESSION_PREFIX, and
+// MAX_BRIDGE_MESSAGE; throws
 // std::runtime_error on a value it does not know.
 ClusterSettings cluster_settings_from_env();
 // --redis-mode, --socketio-adapter, --socketio-adapter-key,
 // --socketio-adapter-subscription-mode, --socketio-adapter-stream, --socketio-adapter-stream-count,
-// --socketio-adapter-stream-maxlen, --socketio-adapter-session-prefix (with the same environment
-// names).
+// --socketio-adapter-stream-maxlen, --socketio-adapter-session-prefix, --max-bridge-message (with
+// the same environment names).
 void add_cluster_options(CLI::App& cmd, ClusterSettings& settings);
 // A settings combination that cannot work (the sharded adapter without REDIS_MODE=sharded, the
 // streams adapter with it),
@@ -70,8 +74,14 @@ std::optional<std::string> cluster_settings_error(const ClusterSettings& setting
 
 // Subscribes the gateway to the bridge (retained messages restored from the broker's store after
 // every (re)subscription) and sends POST /api/v1/publish to it (stored too with `retain: true`).
+// Anything that can publish on the broker writes the bridge, so each message it brings, live or
+// stored, is refused whole past `max_message_bytes` (before it is parsed) or past
+// gateway::bridge_limits' depth and value bounds; refusals are counted on /metrics
+// (pulseboard_bridge_messages_over_limit_total by bound, _invalid_total when malformed) and
+// logged through the gateway's refusal log limiter, the message's text escaped.
 void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> broker,
-                   const std::string& bridge_channel);
+                   const std::string& bridge_channel,
+                   std::size_t max_message_bytes = gateway::kDefaultMaxBridgeMessage);
 
 // Connection state recovery shared by every gateway on REDIS_URL (docs/recovery.md): replaces
 // the gateway's in-process store with one in Redis, on its own connection; with REDIS_MODE

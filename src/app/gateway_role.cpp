@@ -136,7 +136,7 @@ RoleMain add_gateway_role(CLI::App& app) {
     std::shared_ptr<broker::Broker> broker;
     if (!o->redis_url.empty()) {
       broker = make_redis_broker(server, o->redis_url, o->cluster);
-      attach_bridge(server, broker, o->bridge_channel);
+      attach_bridge(server, broker, o->bridge_channel, o->cluster.max_bridge_message);
       spdlog::info("cluster: bridge channel {} on {}", o->bridge_channel, o->redis_url);
       share_recovery(server, o->redis_url, o->cluster);
     }

@@ -2,16 +2,36 @@
 
 #include <boost/json.hpp>
 
+#include <limits>
+
+#include "cluster/codec_fields.hpp"
 #include "common/json_text.hpp"
 #include "socketio/packet.hpp"
 
 namespace pulseboard::gateway {
 namespace json = boost::json;
 
+cluster::Limits bridge_limits(std::size_t max_message_bytes) {
+  cluster::Limits limits;
+  limits.max_message_bytes = max_message_bytes;
+  return limits;
+}
+
 std::optional<BridgeMessage> parse_bridge_message(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  const json::object* o = ec ? nullptr : v.if_object();
+  return parse_bridge_message(text, bridge_limits(std::numeric_limits<std::size_t>::max()));
+}
+
+std::optional<BridgeMessage> parse_bridge_message(std::string_view text,
+                                                  const cluster::Limits& limits,
+                                                  cluster::Bound* crossed) {
+  cluster::fields::Check check{limits};
+  std::optional<json::value> v;
+  if (text.size() > limits.max_message_bytes)
+    check.cross(cluster::Bound::message_bytes);
+  else
+    v = cluster::fields::parse_json(text, check);
+  if (crossed) *crossed = check.crossed;
+  const json::object* o = v ? v->if_object() : nullptr;
   const json::value* room = o ? o->if_contains("room") : nullptr;
   const json::value* event = o ? o->if_contains("event") : nullptr;
   if (!room || !room->is_string() || !event || !event->is_string() || event->as_string().empty())
@@ -33,6 +53,23 @@ std::optional<BridgeMessage> parse_bridge_message(std::string_view text) {
           m.offset = id->as_string();
   }
   return m;
+}
+
+std::string log_excerpt(std::string_view text, std::size_t max_bytes) {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : text.substr(0, max_bytes)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && c != '\\') {
+      out += c;
+      continue;
+    }
+    out += "\\x";
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0xf];
+  }
+  if (text.size() > max_bytes) out += "...";
+  return out;
 }
 
 std::shared_ptr<Broadcast> to_broadcast(const BridgeMessage& m, bool with_offset) {

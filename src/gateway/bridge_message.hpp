@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "cluster/limits.hpp"
 #include "gateway/frame.hpp"
 
 namespace pulseboard::gateway {
@@ -24,8 +25,29 @@ struct BridgeMessage {
   static constexpr std::size_t kMaxOffset = 256;
 };
 
-// nullopt if the text is not a JSON object with a string `room` and a non-empty string `event`.
+// The bridge channel's default size bound: the publish endpoint's largest body, so whatever it
+// accepts goes through the bridge too. The worker's messages are a few KB at most.
+inline constexpr std::size_t kDefaultMaxBridgeMessage = 1024 * 1024;
+
+// Bounds for a message read from the bridge channel, which anything that can PUBLISH on the
+// broker writes to: max_message_bytes (checked before parsing), the adapters' max_values and
+// the nesting depth of cluster::fields::parse_json (64). The other fields are not used.
+cluster::Limits bridge_limits(std::size_t max_message_bytes = kDefaultMaxBridgeMessage);
+
+// nullopt if the text is past one of `limits` (the bound crossed is written to `crossed`, when
+// given) or is not a JSON object with a string `room` and a non-empty string `event` (then
+// `crossed` stays Bound::none). Nothing is parsed when the text is past the size bound.
+std::optional<BridgeMessage> parse_bridge_message(std::string_view text,
+                                                  const cluster::Limits& limits,
+                                                  cluster::Bound* crossed = nullptr);
+// The same within bridge_limits() except the size, which the callers bound: the publish
+// endpoint's body limit, and the bridge subscription before it delivers (app/cluster_wiring).
 std::optional<BridgeMessage> parse_bridge_message(std::string_view text);
+
+// `text` cut to `max_bytes` for a log line, with every byte that is not printable ASCII (line
+// breaks, escape sequences, bytes of UTF-8) and the backslash written as \xNN: a hostile
+// publisher cannot forge or garble log lines.
+std::string log_excerpt(std::string_view text, std::size_t max_bytes = 120);
 
 // The EVENT packet for the message's room, encoded once for every recipient. Separate from
 // parsing so a caller that only validates (the publish endpoint, when Redis carries the message)

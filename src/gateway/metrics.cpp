@@ -65,6 +65,22 @@ std::string_view to_string(Rejection r) {
   return "unknown";
 }
 
+std::string_view to_string(BridgeBound b) {
+  switch (b) {
+    case BridgeBound::message_size:
+      return "message_size";
+    case BridgeBound::depth:
+      return "depth";
+    case BridgeBound::values:
+      return "values";
+    case BridgeBound::memory:
+      return "memory";
+    case BridgeBound::count_:
+      break;
+  }
+  return "unknown";
+}
+
 std::string GatewayMetrics::render_prometheus() const {
   std::string out;
   auto gauge = [&](std::string_view name, std::string_view help, auto value,
@@ -104,6 +120,15 @@ std::string GatewayMetrics::render_prometheus() const {
         recoveries_beyond_bound.load(), "counter");
   gauge("pulseboard_bridge_messages_invalid_total", "Bridge messages refused as malformed",
         bridge_messages_invalid.load(), "counter");
+  out +=
+      "# HELP pulseboard_bridge_messages_over_limit_total Bridge messages refused for exceeding "
+      "a bound, by bound\n";
+  out += "# TYPE pulseboard_bridge_messages_over_limit_total counter\n";
+  for (std::size_t i = 0; i < bridge_over_limit.size(); ++i) {
+    out += "pulseboard_bridge_messages_over_limit_total{bound=\"";
+    out += to_string(static_cast<BridgeBound>(i));
+    out += "\"} " + std::to_string(bridge_over_limit[i].load()) + "\n";
+  }
   gauge("pulseboard_adapter_messages_total", "Redis adapter messages from other nodes applied",
         adapter_messages_total.load(), "counter");
   gauge("pulseboard_adapter_messages_malformed_total",

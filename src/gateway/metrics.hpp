@@ -43,6 +43,10 @@ enum class Rejection : std::size_t {
 };
 std::string_view to_string(Rejection r);
 
+// Which bound a bridge message crossed (docs/cluster.md, "Bounds on the bridge channel").
+enum class BridgeBound : std::size_t { message_size, depth, values, memory, count_ };
+std::string_view to_string(BridgeBound b);
+
 struct GatewayMetrics {
   std::atomic<std::int64_t> sessions_open{0};
   std::atomic<std::uint64_t> sessions_total{0};
@@ -51,6 +55,8 @@ struct GatewayMetrics {
   std::atomic<std::uint64_t> frames_queued_total{0};
   std::atomic<std::uint64_t> bridge_messages_total{0};
   std::atomic<std::uint64_t> bridge_messages_invalid{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(BridgeBound::count_)>
+      bridge_over_limit{};
   // Redis adapter traffic from other nodes (classic or sharded), not counting our own echoes.
   std::atomic<std::uint64_t> adapter_messages_total{0};
   std::atomic<std::uint64_t> adapter_messages_malformed{0};

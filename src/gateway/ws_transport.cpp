@@ -97,6 +97,7 @@ void WsTransport::accept(http::Request request, std::function<void(bool)> done) 
 void WsTransport::bind(std::shared_ptr<EngineSession> session, bool probe) {
   session_ = std::move(session);
   draining_session_ = !probe;
+  reading_ = true;
   // Read what may already have arrived (the client speaks as soon as it has the 101), once the
   // caller has finished setting the session up.
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_readable(); });
@@ -241,6 +242,13 @@ void WsTransport::close(std::string_view reason) {
   queue_close_frame(
       reason == "server shutting down" ? ws::close_code::going_away : ws::close_code::normal,
       reason);
+  // Nothing reads a socket refused before it was bound: read now, or the peer's answer to our
+  // close frame would go unseen and the connection would stay open until the deadline (engine.io
+  // closes such a WebSocket as soon as the client answers).
+  if (!reading_) {
+    reading_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_readable(); });
+  }
 }
 
 void WsTransport::queue_close_frame(std::uint16_t code, std::string_view reason) {

@@ -43,6 +43,9 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>,
   void promote();  // the probe is now the session's transport
   void write_direct(Frame frame);
   void kick();  // the session queued frames: write them at the end of this loop turn
+  // Also for a WebSocket refused after its handshake (never bound to a session, say the sid's
+  // session has upgraded already): it then starts reading, so the peer's close frame ends it
+  // at once instead of the close deadline.
   void close(std::string_view reason);
   // The socket did not take the last write: the kernel's send buffer is full.
   bool congested() const { return async_write_pending_; }
@@ -89,6 +92,7 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>,
   bool close_sent_ = false;        // close frame written: nothing more is written
   bool close_received_ = false;    // the peer's close frame arrived
   bool drop_after_close_ = false;  // failed connection: no need to wait for the peer's close
+  bool reading_ = false;           // bound to a session, or closing: its frames are read
 };
 
 }  // namespace pulseboard::gateway

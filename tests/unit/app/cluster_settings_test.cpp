@@ -79,5 +79,18 @@ TEST(ClusterSettings, StreamsAdapterNeedsOneRedis) {
   EXPECT_NE(error->find("REDIS_MODE=pubsub"), std::string::npos) << *error;
 }
 
+TEST(ClusterSettings, BridgeMessageBoundDefaultsToThePublishBodyLimit) {
+  EXPECT_EQ(ClusterSettings{}.max_bridge_message, 1024u * 1024u);
+  ScopedEnv env{{"MAX_BRIDGE_MESSAGE", "65536"}};
+  EXPECT_EQ(cluster_settings_from_env().max_bridge_message, 65536u);
+}
+
+TEST(ClusterSettings, BadBridgeMessageBoundsAreRefusedNamingTheVariable) {
+  for (const char* bad : {"0", "1023", "67108865", "-1", "1MB"}) {
+    ScopedEnv env{{"MAX_BRIDGE_MESSAGE", bad}};
+    EXPECT_NE(refusal_from_env().find("MAX_BRIDGE_MESSAGE"), std::string::npos) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace pulseboard::app
