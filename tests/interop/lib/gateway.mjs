@@ -86,7 +86,8 @@ export async function startPulseboard({ role = 'gateway', args = [], env = {}, p
       if (exited) throw new Error(`pulseboard exited early: ${JSON.stringify(exited)}`);
       return (await fetch(`${url}/healthz`)).ok;
     },
-    { what: `pulseboard ${role} on ${port}` },
+    // ASan start-up beside a compile can take several seconds: a generous deadline, polled.
+    { timeoutMs: 60000, what: `pulseboard ${role} on ${port}` },
   ).catch((e) => {
     child.kill('SIGKILL');
     throw e;
@@ -116,7 +117,7 @@ export async function startGateways(count, options = {}) {
     await waitFor(async () => {
       for (const gw of gateways) if ((await fetch(`${gw.url}/readyz`)).status !== 200) return false;
       return true;
-    }, { what: `${count} gateways ready` });
+    }, { timeoutMs: 60000, what: `${count} gateways ready` });
   } catch (e) {
     await Promise.all(gateways.map((gw) => gw.stop()));
     throw e;
