@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { SECRET, binary, freePort, inheritedEnv, mintWriteToken, waitFor } from './lib/gateway.mjs';
 import { startRedis } from './lib/redis.mjs';
 
-const ROUNDS = 10;
+// STARTUP_RACE_ROUNDS: more rounds, to measure how often a build loses the race.
+const ROUNDS = Number(process.env.STARTUP_RACE_ROUNDS || 10);
 
 // Spawns a role now (no await before the spawn, so the three start together) and keeps its log.
 function launch(role, args, env) {
