@@ -100,7 +100,10 @@ Validated<double> validate_amount(const boost::json::value& v) {
   if (!v.is_number()) return fail("amount", "type", "amount must be a number");
   const double amount = v.to_number<double>();
   if (!std::isfinite(amount)) return fail("amount", "finite", "amount must be finite");
-  if (amount < 0) return fail("amount", "non_negative", "amount must not be negative");
+  // -0.0 compares equal to 0 but is stored and printed as "-0": it counts as negative. ("-0"
+  // without a fraction or exponent is the integer 0.)
+  if (amount < 0 || std::signbit(amount))
+    return fail("amount", "non_negative", "amount must not be negative");
   if (amount > kMaxAmount) return fail("amount", "max", "amount must be at most 1000000000000");
   if (v.is_double() && decimal_places(amount) > 2)
     return fail("amount", "max_2_decimals", "amount must have at most 2 decimal places");

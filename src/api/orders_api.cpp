@@ -244,10 +244,11 @@ void OrdersApi::handle(Request&& req, http::Respond respond) {
   const auto& json = std::get<boost::json::value>(body);
 
   if (method == bhttp::verb::post) {
-    std::optional<std::string> key;
+    // Keys are the caller's own: another subject's identical key is another request.
+    std::optional<store::IdempotencyKey> key;
     if (auto it = req.find(kIdempotencyKey); it != req.end()) {
       if (auto err = check_idempotency_key(it->value())) return respond(invalid(req, *err));
-      key = std::string(it->value());
+      key = store::IdempotencyKey{subject, std::string(it->value())};
     }
     auto order = validate_new_order(json);
     if (auto* err = std::get_if<ValidationError>(&order)) return respond(invalid(req, *err));

@@ -14,7 +14,8 @@ struct CursorPosition {
 };
 
 std::string encode_cursor(std::int64_t created_at_ms, std::string_view id);
-// nullopt unless the text is base64url of "<decimal ms>:<non-empty id of at most 64 bytes>".
+// nullopt unless the text is base64url of "<ms>:<id>": ms a decimal from 0 (1970) to
+// 253402300799999 (the end of year 9999), id 1 to 64 URL-safe base64 characters (A-Z a-z 0-9 - _).
 std::optional<CursorPosition> decode_cursor(std::string_view cursor);
 
 }  // namespace pulseboard::store

@@ -55,6 +55,13 @@ std::string_view to_string(StoreError error);
 template <class T>
 using StoreResult = std::variant<T, StoreError>;
 
+// An Idempotency-Key as its caller owns it: the same key from two subjects names two
+// different requests, so no caller can claim or probe another's keys.
+struct IdempotencyKey {
+  std::string subject;  // the token's "sub" (empty when it has none)
+  std::string key;
+};
+
 struct Created {
   Order order;
   bool created = true;  // false: an idempotent replay returned the original order
@@ -63,11 +70,13 @@ struct Created {
 class OrderStore {
  public:
   virtual ~OrderStore() = default;
-  // With an idempotency key: the first call creates the order and remembers (key,
-  // request_hash); a later call with the same key and hash returns that order with
-  // created=false, with a different hash it fails with idempotency_conflict.
+  // With an idempotency key: the first call creates the order and remembers (subject, key,
+  // request_hash); a later call with the same subject and key and the same hash returns that
+  // order with created=false, with a different hash it fails with idempotency_conflict. The
+  // same key under another subject is another request. A key stored before keys had subjects
+  // replays for a request with its hash and is otherwise not in the way.
   virtual StoreResult<Created> create(const NewOrder& order,
-                                      std::optional<std::string> idempotency_key,
+                                      std::optional<IdempotencyKey> idempotency_key,
                                       std::string request_hash) = 0;
   // Sets the patch's fields and updated_at. An empty patch only bumps updated_at.
   virtual StoreResult<Order> update(const std::string& id, const OrderPatch& patch) = 0;

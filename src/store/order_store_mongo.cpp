@@ -6,7 +6,8 @@
 // Limits (docs/api.md): no server runs on the build machines, so this is exercised live only
 // when PULSEBOARD_MONGO_URI is set. Idempotency is not transactional: the key is claimed
 // first, then the order is inserted; a retry that races the first request before its insert
-// lands gets `unavailable` (retry later), and a failed insert releases the key.
+// lands gets `unavailable` (retry later), and a failed insert releases the key. Keys are kept
+// per caller: `idempotency_keys` documents have _id {subject, key}.
 #include "common/ids.hpp"
 #include "store/cursor.hpp"
 #include "store/order_store.hpp"
@@ -40,6 +41,16 @@ class Bson {
 
 void append(bson_t* doc, const char* key, std::string_view value) {
   bson_append_utf8(doc, key, -1, value.data(), int(value.size()));
+}
+
+// A key's document id: {subject, key}, so each caller has its own keys. Keys stored before
+// keys had subjects have the key alone, a string, as their _id, and never collide with these.
+void append_key_id(bson_t* doc, const IdempotencyKey& key) {
+  bson_t id;
+  BSON_APPEND_DOCUMENT_BEGIN(doc, "_id", &id);
+  append(&id, "subject", key.subject);
+  append(&id, "key", key.key);
+  bson_append_document_end(doc, &id);
 }
 
 StoreError failure(const bson_error_t& error, std::string_view what) {
@@ -150,21 +161,31 @@ class MongoOrderStore final : public OrderStore {
     mongoc_uri_destroy(uri_);
   }
 
-  StoreResult<Created> create(const NewOrder& in, std::optional<std::string> key,
+  StoreResult<Created> create(const NewOrder& in, std::optional<IdempotencyKey> key,
                               std::string request_hash) override {
     Session s(pool_, db_);
     const std::int64_t now = now_unix_ms();
     Order order{random_id20(), in.amount, in.status, in.category, now, now};
     bson_error_t error;
     if (key) {
+      // A key stored before keys had subjects counts only for the request it stored.
+      Bson legacy;
+      append(legacy.get(), "_id", key->key);
+      append(legacy.get(), "requestHash", request_hash);
+      auto seen = read_key(s, legacy.get());
+      if (auto* err = std::get_if<StoreError>(&seen)) return *err;
+      if (std::get<std::optional<KeyRecord>>(seen)) return replay(s, legacy.get(), request_hash);
+
       Bson claim;
-      append(claim.get(), "_id", *key);
+      append_key_id(claim.get(), *key);
       append(claim.get(), "requestHash", request_hash);
       append(claim.get(), "orderId", order.id);
       BSON_APPEND_DATE_TIME(claim.get(), "createdAt", now);
       if (!mongoc_collection_insert_one(s.keys(), claim.get(), nullptr, nullptr, &error)) {
         if (error.code != kDuplicateKey) return failure(error, "claim idempotency key");
-        return replay(s, *key, request_hash);
+        Bson filter;
+        append_key_id(filter.get(), *key);
+        return replay(s, filter.get(), request_hash);
       }
     }
     Bson doc;
@@ -283,32 +304,49 @@ class MongoOrderStore final : public OrderStore {
   }
 
  private:
-  StoreResult<Created> replay(Session& s, const std::string& key, const std::string& hash) {
-    Bson filter;
-    append(filter.get(), "_id", key);
-    mongoc_cursor_t* cursor =
-        mongoc_collection_find_with_opts(s.keys(), filter.get(), nullptr, nullptr);
+  struct KeyRecord {
+    std::string request_hash, order_id;
+  };
+
+  // The idempotency key document that `filter` selects, if there is one.
+  static StoreResult<std::optional<KeyRecord>> read_key(Session& s, const bson_t* filter) {
+    mongoc_cursor_t* cursor = mongoc_collection_find_with_opts(s.keys(), filter, nullptr, nullptr);
     const bson_t* doc = nullptr;
-    std::optional<std::string> seen_hash, order_id;
+    std::optional<KeyRecord> record;
     if (mongoc_cursor_next(cursor, &doc)) {
       bson_iter_t it;
       uint32_t len = 0;
+      KeyRecord r;
+      bool complete = true;
       if (bson_iter_init_find(&it, doc, "requestHash") && BSON_ITER_HOLDS_UTF8(&it))
-        seen_hash = std::string(bson_iter_utf8(&it, &len), len);
+        r.request_hash = std::string(bson_iter_utf8(&it, &len), len);
+      else
+        complete = false;
       if (bson_iter_init_find(&it, doc, "orderId") && BSON_ITER_HOLDS_UTF8(&it))
-        order_id = std::string(bson_iter_utf8(&it, &len), len);
+        r.order_id = std::string(bson_iter_utf8(&it, &len), len);
+      else
+        complete = false;
+      if (complete) record = std::move(r);
     }
     bson_error_t error;
     const bool failed = mongoc_cursor_error(cursor, &error);
     mongoc_cursor_destroy(cursor);
     if (failed) return failure(error, "read idempotency key");
+    return record;
+  }
+
+  // The original order of the key that `filter` selects, for a request with `hash`.
+  StoreResult<Created> replay(Session& s, const bson_t* filter, const std::string& hash) {
+    auto seen = read_key(s, filter);
+    if (auto* err = std::get_if<StoreError>(&seen)) return *err;
+    const auto& record = std::get<std::optional<KeyRecord>>(seen);
     // The claim vanished (its creator failed and released it): let the client retry.
-    if (!seen_hash || !order_id) return StoreError::unavailable;
-    if (*seen_hash != hash) return StoreError::idempotency_conflict;
+    if (!record) return StoreError::unavailable;
+    if (record->request_hash != hash) return StoreError::idempotency_conflict;
     // not_found: the first request has claimed the key but not yet inserted its order; give
     // it a bounded moment (20 x 25 ms) before asking the client to retry.
     for (int attempt = 0;; ++attempt) {
-      auto original = find_one(s.orders(), *order_id);
+      auto original = find_one(s.orders(), record->order_id);
       if (auto* order = std::get_if<Order>(&original)) return Created{std::move(*order), false};
       const StoreError err = std::get<StoreError>(original);
       if (err != StoreError::not_found) return err;
@@ -317,9 +355,9 @@ class MongoOrderStore final : public OrderStore {
     }
   }
 
-  void release_key(Session& s, const std::string& key) {
+  void release_key(Session& s, const IdempotencyKey& key) {
     Bson filter;
-    append(filter.get(), "_id", key);
+    append_key_id(filter.get(), key);
     bson_error_t error;
     if (!mongoc_collection_delete_one(s.keys(), filter.get(), nullptr, nullptr, &error))
       spdlog::warn("mongo store: could not release idempotency key: {}", error.message);

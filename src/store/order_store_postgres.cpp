@@ -31,6 +31,14 @@ std::string text(double value) {
   return std::string(buf, end);
 }
 
+// format_iso8601_ms for a bound of a query: PostgreSQL has no year 0 (it refuses
+// "0000-01-01..."), and no order is older than year 1, so earlier bounds move there unchanged in
+// meaning.
+std::string query_time(std::int64_t unix_ms) {
+  constexpr std::int64_t kYear1Ms = -62135596800000;  // 0001-01-01T00:00:00.000Z
+  return format_iso8601_ms(std::max(unix_ms, kYear1Ms));
+}
+
 std::optional<Order> read_order(const PGresult* r, int row) {
   auto status = parse_order_status(PQgetvalue(r, row, 2));
   if (!status) return std::nullopt;
@@ -80,7 +88,7 @@ class PostgresOrderStore final : public OrderStore {
   explicit PostgresOrderStore(std::vector<std::unique_ptr<pg::Connection>> conns)
       : pool_(std::move(conns)) {}
 
-  StoreResult<Created> create(const NewOrder& in, std::optional<std::string> key,
+  StoreResult<Created> create(const NewOrder& in, std::optional<IdempotencyKey> key,
                               std::string request_hash) override {
     auto lease = pool_.borrow();
     if (!lease) return StoreError::unavailable;
@@ -92,22 +100,9 @@ class PostgresOrderStore final : public OrderStore {
     Transaction tx(conn);
     if (auto r = tx.begin(); !pg::ok(r.get())) return failure(conn, r.get(), "BEGIN");
     if (key) {
-      // Claims the key; if another transaction holds it uncommitted, this waits for it.
-      auto claim = conn.exec(
-          "INSERT INTO idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3) "
-          "ON CONFLICT (key) DO NOTHING",
-          {*key, request_hash, id});
-      if (!pg::ok(claim.get())) return failure(conn, claim.get(), "claim idempotency key");
-      if (std::string_view(PQcmdTuples(claim.get())) == "0") {
-        auto seen =
-            conn.exec("SELECT request_hash, order_id FROM idempotency_keys WHERE key = $1", {*key});
-        if (!pg::ok(seen.get()) || PQntuples(seen.get()) != 1)
-          return failure(conn, seen.get(), "read idempotency key");
-        if (request_hash != PQgetvalue(seen.get(), 0, 0)) return StoreError::idempotency_conflict;
-        auto original = find(conn, PQgetvalue(seen.get(), 0, 1));
-        if (auto* order = std::get_if<Order>(&original)) return Created{std::move(*order), false};
-        return std::get<StoreError>(original);
-      }
+      auto seen = claim_or_replay(conn, *key, request_hash, id);
+      if (auto* err = std::get_if<StoreError>(&seen)) return *err;
+      if (auto& original = std::get<std::optional<Created>>(seen)) return std::move(*original);
     }
     const std::string ts = format_iso8601_ms(now);
     auto inserted = conn.exec(
@@ -162,12 +157,11 @@ class PostgresOrderStore final : public OrderStore {
     };
     if (q.status) sql += " AND status = " + arg(std::string(to_string(*q.status)));
     if (q.category) sql += " AND category = " + arg(*q.category);
-    if (q.from_ms)
-      sql += " AND created_at >= " + arg(format_iso8601_ms(*q.from_ms)) + "::timestamptz";
-    if (q.to_ms) sql += " AND created_at < " + arg(format_iso8601_ms(*q.to_ms)) + "::timestamptz";
+    if (q.from_ms) sql += " AND created_at >= " + arg(query_time(*q.from_ms)) + "::timestamptz";
+    if (q.to_ms) sql += " AND created_at < " + arg(query_time(*q.to_ms)) + "::timestamptz";
     if (after) {
-      sql += " AND (created_at, id) < (" + arg(format_iso8601_ms(after->created_at_ms)) +
-             "::timestamptz, ";
+      sql +=
+          " AND (created_at, id) < (" + arg(query_time(after->created_at_ms)) + "::timestamptz, ";
       sql += arg(after->id) + ")";
     }
     // One extra row tells whether another page follows.
@@ -191,6 +185,42 @@ class PostgresOrderStore final : public OrderStore {
   }
 
  private:
+  // Claims (subject, key) for the order `id` about to be inserted, or returns the order an
+  // earlier request with this key created if this request repeats it.
+  static StoreResult<std::optional<Created>> claim_or_replay(pg::Connection& conn,
+                                                             const IdempotencyKey& key,
+                                                             const std::string& request_hash,
+                                                             const std::string& id) {
+    // A key stored before keys had subjects counts only for the request it stored. Nothing
+    // writes that table any more, so reading it first cannot race.
+    auto legacy =
+        conn.exec("SELECT order_id FROM idempotency_keys WHERE key = $1 AND request_hash = $2",
+                  {key.key, request_hash});
+    if (!pg::ok(legacy.get())) return failure(conn, legacy.get(), "read idempotency key");
+    std::string original_id = PQntuples(legacy.get()) == 1 ? PQgetvalue(legacy.get(), 0, 0) : "";
+    if (original_id.empty()) {
+      // If another transaction holds the claim uncommitted, this waits for it.
+      auto claim = conn.exec(
+          "INSERT INTO subject_idempotency_keys (subject, key, request_hash, order_id) "
+          "VALUES ($1, $2, $3, $4) ON CONFLICT (subject, key) DO NOTHING",
+          {key.subject, key.key, request_hash, id});
+      if (!pg::ok(claim.get())) return failure(conn, claim.get(), "claim idempotency key");
+      if (std::string_view(PQcmdTuples(claim.get())) != "0") return std::optional<Created>();
+      auto seen = conn.exec(
+          "SELECT request_hash, order_id FROM subject_idempotency_keys "
+          "WHERE subject = $1 AND key = $2",
+          {key.subject, key.key});
+      if (!pg::ok(seen.get()) || PQntuples(seen.get()) != 1)
+        return failure(conn, seen.get(), "read idempotency key");
+      if (request_hash != PQgetvalue(seen.get(), 0, 0)) return StoreError::idempotency_conflict;
+      original_id = PQgetvalue(seen.get(), 0, 1);
+    }
+    auto original = find(conn, original_id);
+    if (auto* order = std::get_if<Order>(&original))
+      return std::optional<Created>(Created{std::move(*order), false});
+    return std::get<StoreError>(original);
+  }
+
   static StoreResult<Order> find(pg::Connection& conn, const std::string& id) {
     auto r = conn.exec("SELECT " + std::string(kColumns) + " FROM orders WHERE id = $1", {id});
     if (!pg::ok(r.get())) return failure(conn, r.get(), "select order");

@@ -39,7 +39,7 @@ class SqliteOrderStore final : public OrderStore {
  public:
   explicit SqliteOrderStore(std::vector<std::unique_ptr<sqlite::Db>> dbs) : pool_(std::move(dbs)) {}
 
-  StoreResult<Created> create(const NewOrder& in, std::optional<std::string> key,
+  StoreResult<Created> create(const NewOrder& in, std::optional<IdempotencyKey> key,
                               std::string request_hash) override {
     auto lease = pool_.borrow();
     if (!lease) return StoreError::unavailable;
@@ -48,16 +48,10 @@ class SqliteOrderStore final : public OrderStore {
     if (tx.begin_result() != SQLITE_OK) return failure(db, tx.begin_result(), "BEGIN");
 
     if (key) {
-      Statement st(db, "SELECT request_hash, order_id FROM idempotency_keys WHERE key = ?1");
-      st.bind(1, *key);
-      const int rc = st.step();
-      if (rc == SQLITE_ROW) {
-        if (st.text(0) != request_hash) return StoreError::idempotency_conflict;
-        auto original = find(db, st.text(1));
-        if (auto* order = std::get_if<Order>(&original)) return Created{std::move(*order), false};
-        return std::get<StoreError>(original);
-      }
-      if (rc != SQLITE_DONE) return failure(db, rc, "idempotency lookup");
+      // Inside the write transaction: no other create can claim the key between look and write.
+      auto seen = replay(db, *key, request_hash);
+      if (auto* err = std::get_if<StoreError>(&seen)) return *err;
+      if (auto& original = std::get<std::optional<Created>>(seen)) return std::move(*original);
     }
 
     const std::int64_t now = now_unix_ms();
@@ -75,11 +69,12 @@ class SqliteOrderStore final : public OrderStore {
     if (int rc = append_outbox(db, "insert", order); rc != SQLITE_DONE)
       return failure(db, rc, "insert outbox");
     if (key) {
-      Statement st(db, "INSERT INTO idempotency_keys VALUES (?1, ?2, ?3, ?4)");
-      st.bind(1, *key);
-      st.bind(2, request_hash);
-      st.bind(3, order.id);
-      st.bind(4, now);
+      Statement st(db, "INSERT INTO subject_idempotency_keys VALUES (?1, ?2, ?3, ?4, ?5)");
+      st.bind(1, key->subject);
+      st.bind(2, key->key);
+      st.bind(3, request_hash);
+      st.bind(4, order.id);
+      st.bind(5, now);
       if (int rc = st.step(); rc != SQLITE_DONE) return failure(db, rc, "insert idempotency key");
     }
     if (int rc = tx.commit(); rc != SQLITE_OK) return failure(db, rc, "COMMIT");
@@ -169,6 +164,39 @@ class SqliteOrderStore final : public OrderStore {
   }
 
  private:
+  // The order an earlier request with this key created, if this request repeats it; nullopt
+  // when the key is new for this subject.
+  static StoreResult<std::optional<Created>> replay(sqlite3* db, const IdempotencyKey& key,
+                                                    const std::string& request_hash) {
+    std::string order_id;
+    {
+      // A key stored before keys had subjects counts only for the request it stored.
+      Statement st(db,
+                   "SELECT order_id FROM idempotency_keys WHERE key = ?1 AND request_hash = ?2");
+      st.bind(1, key.key);
+      st.bind(2, request_hash);
+      const int rc = st.step();
+      if (rc == SQLITE_ROW) order_id = st.text(0);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return failure(db, rc, "idempotency lookup");
+    }
+    if (order_id.empty()) {
+      Statement st(db,
+                   "SELECT request_hash, order_id FROM subject_idempotency_keys "
+                   "WHERE subject = ?1 AND key = ?2");
+      st.bind(1, key.subject);
+      st.bind(2, key.key);
+      const int rc = st.step();
+      if (rc == SQLITE_DONE) return std::optional<Created>();
+      if (rc != SQLITE_ROW) return failure(db, rc, "idempotency lookup");
+      if (st.text(0) != request_hash) return StoreError::idempotency_conflict;
+      order_id = st.text(1);
+    }
+    auto original = find(db, order_id);
+    if (auto* order = std::get_if<Order>(&original))
+      return std::optional<Created>(Created{std::move(*order), false});
+    return std::get<StoreError>(original);
+  }
+
   static StoreResult<Order> find(sqlite3* db, const std::string& id) {
     Statement st(db, std::string(kSelectOrder) + " WHERE id = ?1");
     st.bind(1, id);
@@ -204,15 +232,9 @@ std::unique_ptr<OrderStore> open_sqlite_store(const std::string& path) {
     std::string error;
     auto db = sqlite::open(path, error);
     if (!db) throw std::runtime_error("cannot open SQLite database '" + path + "': " + error);
-    if (i == 0) {
-      char* msg = nullptr;
-      const std::string schema(sqlite_schema_sql());
-      if (sqlite3_exec(db.get(), schema.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-        std::string why = msg ? msg : "unknown error";
-        sqlite3_free(msg);
-        throw std::runtime_error("cannot create the SQLite schema in '" + path + "': " + why);
-      }
-    }
+    if (i == 0)
+      if (auto err = sqlite::run_schema_setup(db.get(), path))
+        throw std::runtime_error("cannot create the SQLite schema in '" + path + "': " + *err);
     dbs.push_back(std::make_unique<sqlite::Db>(std::move(db)));
   }
   return std::make_unique<SqliteOrderStore>(std::move(dbs));

@@ -2,12 +2,18 @@
 
 namespace pulseboard::store {
 
+// Idempotency keys belong to the caller that sent them: subject_idempotency_keys holds (token
+// subject, key). idempotency_keys holds keys stored before that, one per key whatever the caller;
+// nothing writes it any more, and its rows still replay the request that stored them (their
+// request_hash covers the caller). Adding a table, not altering one, keeps the migration a plain
+// CREATE ... IF NOT EXISTS: safe on an existing database and for processes starting together.
 std::string_view sqlite_schema_sql() {
   return R"sql(
 CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, amount REAL NOT NULL, status TEXT NOT NULL, category TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at, id);
 CREATE TABLE IF NOT EXISTS order_outbox (position INTEGER PRIMARY KEY AUTOINCREMENT, operation TEXT NOT NULL, order_id TEXT NOT NULL, document TEXT NOT NULL, committed_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS idempotency_keys (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, order_id TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS subject_idempotency_keys (subject TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, order_id TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (subject, key));
 CREATE TABLE IF NOT EXISTS worker_positions (source TEXT PRIMARY KEY, position TEXT NOT NULL, updated_at INTEGER NOT NULL);
 )sql";
 }
@@ -25,6 +31,7 @@ DO $$ BEGIN
 END $$;
 CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at, id);
 CREATE TABLE IF NOT EXISTS idempotency_keys (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, order_id TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());
+CREATE TABLE IF NOT EXISTS subject_idempotency_keys (subject TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, order_id TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (subject, key));
 )sql";
 }
 

@@ -1,8 +1,54 @@
 #include "store/sqlite_db.hpp"
 
+#include "store/order_store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <thread>
+
 namespace pulseboard::store::sqlite {
 
-Db open(const std::string& path, std::string& error) {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// sqlite3_exec that keeps the error message.
+int exec(sqlite3* db, const char* sql, std::string& error) {
+  char* msg = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &msg);
+  if (rc != SQLITE_OK) error = msg ? msg : sqlite3_errstr(rc);
+  sqlite3_free(msg);
+  return rc;
+}
+
+// Runs `attempt` (an SQLite result code; it fills `error` on failure) again while it reports
+// the database busy, pausing 50 ms, doubling up to 1 s, until `busy_wait` has passed. Each
+// retry is logged, so a start that waits says what for.
+template <class Attempt>
+int retry_while_busy(std::string_view path, std::string_view what,
+                     std::chrono::milliseconds busy_wait, const std::string& error,
+                     Attempt&& attempt) {
+  const auto deadline = Clock::now() + busy_wait;
+  std::chrono::milliseconds pause{50};
+  for (;;) {
+    const int rc = attempt();
+    if (!is_busy(rc) || Clock::now() + pause > deadline) return rc;
+    spdlog::warn("sqlite: '{}' is busy while {} ({}); retrying in {} ms (gives up after {} s)",
+                 path, what, error, pause.count(),
+                 std::chrono::duration_cast<std::chrono::seconds>(busy_wait).count());
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+  }
+}
+
+}  // namespace
+
+bool is_busy(int rc) {
+  return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+Db open(const std::string& path, std::string& error, std::chrono::milliseconds busy_wait) {
   sqlite3* raw = nullptr;
   // NOMUTEX: a connection is used by one thread at a time (the pool hands it out).
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -12,14 +58,29 @@ Db open(const std::string& path, std::string& error) {
     error = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     return nullptr;
   }
-  sqlite3_busy_timeout(raw, 5000);
-  char* msg = nullptr;
-  if (sqlite3_exec(raw, "PRAGMA journal_mode=WAL;", nullptr, nullptr, &msg) != SQLITE_OK) {
-    error = msg ? msg : "PRAGMA journal_mode=WAL failed";
-    sqlite3_free(msg);
-    return nullptr;
-  }
+  // Before any statement: the first one may already meet another process's lock.
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  rc = retry_while_busy(path, "switching to WAL", busy_wait, error,
+                        [&] { return exec(raw, "PRAGMA journal_mode=WAL;", error); });
+  if (rc != SQLITE_OK) return nullptr;
   return db;
+}
+
+std::optional<std::string> run_schema_setup(sqlite3* db, std::string_view path,
+                                            std::chrono::milliseconds busy_wait) {
+  const std::string schema(sqlite_schema_sql());
+  std::string error;
+  const int rc = retry_while_busy(path, "creating the schema", busy_wait, error, [&] {
+    int step = exec(db, "BEGIN IMMEDIATE", error);
+    if (step == SQLITE_OK) step = exec(db, schema.c_str(), error);
+    if (step == SQLITE_OK) step = exec(db, "COMMIT", error);
+    // A failed statement may leave the transaction open; the next attempt begins afresh.
+    if (step != SQLITE_OK && !sqlite3_get_autocommit(db))
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return step;
+  });
+  if (rc != SQLITE_OK) return error;
+  return std::nullopt;
 }
 
 Statement::Statement(sqlite3* db, std::string_view sql) {

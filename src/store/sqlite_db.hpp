@@ -3,8 +3,10 @@
 // with typed binds and columns, and a transaction that rolls back unless committed.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,9 +17,30 @@ struct CloseDb {
 };
 using Db = std::unique_ptr<sqlite3, CloseDb>;
 
-// Opens (creating) the file in WAL mode with busy_timeout 5000 ms. On failure returns null and
-// sets `error`.
-Db open(const std::string& path, std::string& error);
+// How long each statement waits for a lock held by another connection before SQLITE_BUSY.
+inline constexpr int kBusyTimeoutMs = 5000;
+// How long a process starting up keeps retrying a database that another process holds busy
+// (switching it to WAL, creating the schema) before it gives up. busy_timeout alone is not
+// enough: SQLite returns SQLITE_BUSY at once, without waiting, when waiting could deadlock
+// (two connections both upgrading a read lock, a stale WAL snapshot), which is exactly what
+// an API and a worker opening a fresh file at the same instant do.
+inline constexpr std::chrono::milliseconds kStartupBusyWait{60'000};
+
+// True for SQLITE_BUSY and SQLITE_LOCKED, with any extended code.
+bool is_busy(int rc);
+
+// Opens (creating) the file: busy_timeout (kBusyTimeoutMs) before the first statement, then
+// WAL mode, retrying SQLITE_BUSY for up to `busy_wait` with a logged back-off. On failure
+// returns null and sets `error`.
+Db open(const std::string& path, std::string& error,
+        std::chrono::milliseconds busy_wait = kStartupBusyWait);
+
+// Creates the store's schema (sqlite_schema_sql()) in one BEGIN IMMEDIATE transaction, so two
+// processes never interleave their DDL, retrying SQLITE_BUSY for up to `busy_wait` with a
+// logged back-off. Every process that opens the file at start runs it: API, worker, demo.
+// Returns the error message, or nullopt on success.
+std::optional<std::string> run_schema_setup(sqlite3* db, std::string_view path,
+                                            std::chrono::milliseconds busy_wait = kStartupBusyWait);
 
 class Statement {
  public:

@@ -51,6 +51,12 @@ TEST(ValidateAmount, RejectsEachRule) {
   EXPECT_EQ(outcome(validate_amount(json("1e999"))), "amount/finite");
   EXPECT_EQ(outcome(validate_amount(json("-0.01"))), "amount/non_negative");
   EXPECT_EQ(outcome(validate_amount(json("-3"))), "amount/non_negative");
+  // A negative zero is negative (it would be stored and printed as -0); the integer -0 is 0.
+  EXPECT_EQ(outcome(validate_amount(json("-0.0"))), "amount/non_negative");
+  EXPECT_EQ(outcome(validate_amount(json("-0e0"))), "amount/non_negative");
+  EXPECT_EQ(outcome(validate_amount(boost::json::value(-0.0))), "amount/non_negative");
+  EXPECT_EQ(outcome(validate_amount(json("-0"))), "ok");
+  EXPECT_EQ(outcome(validate_amount(json("0.0"))), "ok");
   EXPECT_EQ(outcome(validate_amount(json("1000000000000.01"))), "amount/max");
   EXPECT_EQ(outcome(validate_amount(json("18446744073709551615"))), "amount/max");
   EXPECT_EQ(outcome(validate_amount(json("1.234"))), "amount/max_2_decimals");

@@ -24,7 +24,8 @@ class FixedStore final : public store::OrderStore {
                       bool held = false)
       : gate(held ? 1 : 0), error_(error), throws_(throws) {}
 
-  store::StoreResult<store::Created> create(const store::NewOrder&, std::optional<std::string>,
+  store::StoreResult<store::Created> create(const store::NewOrder&,
+                                            std::optional<store::IdempotencyKey>,
                                             std::string) override {
     return outcome<store::Created>();
   }

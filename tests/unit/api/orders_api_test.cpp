@@ -3,9 +3,11 @@
 #include "../store/store_backends.hpp"
 #include "api_client.hpp"
 #include "auth/jwt.hpp"
+#include "common/base64.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
 
 namespace pulseboard::api {
@@ -375,7 +377,7 @@ TEST_P(OrdersApiTest, IdempotentRetryReplaysTheOriginal) {
   EXPECT_EQ(orders_in_category(), 1u);
 }
 
-TEST_P(OrdersApiTest, IdempotencyKeyWithADifferentBodyOrCallerConflicts) {
+TEST_P(OrdersApiTest, IdempotencyKeyWithADifferentBodyConflicts) {
   const std::string key = "retry-" + category_;
   const std::string body = R"({"amount":5,"category":")" + category_ + R"("})";
   ASSERT_EQ(post(body, {{"Idempotency-Key", key}}).status(), 201u);
@@ -383,14 +385,84 @@ TEST_P(OrdersApiTest, IdempotencyKeyWithADifferentBodyOrCallerConflicts) {
       post(R"({"amount":6,"category":")" + category_ + R"("})", {{"Idempotency-Key", key}});
   EXPECT_EQ(other_body.status(), 409u);
   EXPECT_EQ(other_body.error_code(), "idempotency_conflict");
-  auto other_caller =
-      call(*api_, verb::post, "/api/v1/orders", body,
-           {{"Idempotency-Key", key}, {"Authorization", "Bearer " + token_for("mallory")}});
-  EXPECT_EQ(other_caller.status(), 409u);
   auto bad_key = post(body, {{"Idempotency-Key", "has space"}});
   EXPECT_EQ(bad_key.status(), 400u);
   EXPECT_EQ(bad_key.rule(), "Idempotency-Key/format");
   EXPECT_EQ(orders_in_category(), 1u);
+}
+
+// Keys belong to the token's subject: another caller's identical key is another request. So
+// nobody can squat a key before its owner uses it, nor probe whether it was used (both would
+// have got 409 when keys were global).
+TEST_P(OrdersApiTest, IdempotencyKeysBelongToTheirCaller) {
+  const std::string key = "mine-" + category_;
+  const std::string body = R"({"amount":5,"category":")" + category_ + R"("})";
+  auto as = [&](const std::string& subject, const std::string& text) {
+    return call(*api_, verb::post, "/api/v1/orders", text,
+                {{"Idempotency-Key", key}, {"Authorization", "Bearer " + token_for(subject)}});
+  };
+  // mallory squats the key first, with another body.
+  auto squat = as("mallory", R"({"amount":9,"category":")" + category_ + R"("})");
+  ASSERT_EQ(squat.status(), 201u) << squat.res.body();
+  auto mine = as("alice", body);
+  ASSERT_EQ(mine.status(), 201u) << mine.res.body();
+  EXPECT_NE(mine.header("Location"), squat.header("Location"));
+  // mallory probes with alice's body: a new order of hers, nothing about alice's.
+  auto probe = as("mallory2", body);
+  ASSERT_EQ(probe.status(), 201u) << probe.res.body();
+  EXPECT_NE(probe.header("Location"), mine.header("Location"));
+  // Each caller's retry replays its own order.
+  auto again = as("alice", body);
+  EXPECT_EQ(again.status(), 200u);
+  EXPECT_EQ(again.header("Location"), mine.header("Location"));
+  auto squat_again = as("mallory", R"({"amount":9,"category":")" + category_ + R"("})");
+  EXPECT_EQ(squat_again.status(), 200u);
+  EXPECT_EQ(squat_again.header("Location"), squat.header("Location"));
+  EXPECT_EQ(orders_in_category(), 3u);
+}
+
+// A cursor is base64url of a position; one that decodes but holds no position this API issues
+// (before 1970, after 9999, an id outside the id alphabet: bytes that are not UTF-8, NUL) is
+// refused with 400 on every store. PostgreSQL answered 500 and logged an ERROR.
+TEST_P(OrdersApiTest, ForgedCursorsGet400OnEveryStore) {
+  using namespace std::string_literals;
+  create(1);
+  for (const std::string& plain :
+       {"-99999999999999:AAAAAAAAAAAAAAAAAAAA"s, "1795838400000:\xff\xfe"s, "1795838400000:a\0b"s,
+        "99999999999999999:AAAAAAAAAAAAAAAAAAAA"s}) {
+    auto r = get("/api/v1/orders?category=" + category_ + "&cursor=" + base64url_encode(plain));
+    EXPECT_EQ(r.status(), 400u) << plain << ": " << r.res.body();
+    if (r.status() == 400u) {
+      EXPECT_EQ(r.rule(), "cursor/cursor");
+    }
+  }
+  // Times from year 0000, which the API accepts and PostgreSQL cannot hold, list normally.
+  auto early = get("/api/v1/orders?from=0000-01-01T00:00:00Z&category=" + category_);
+  ASSERT_EQ(early.status(), 200u) << early.res.body();
+  EXPECT_EQ(early.json().at("orders").as_array().size(), 1u);
+  auto none = get("/api/v1/orders?to=0000-06-01T00:00:00Z&category=" + category_);
+  ASSERT_EQ(none.status(), 200u) << none.res.body();
+  EXPECT_TRUE(none.json().at("orders").as_array().empty());
+}
+
+// -0.0 is below no number, but it is a negative zero: stored and printed as "-0". It is
+// refused like any negative amount; "-0" without a fraction is the integer 0 and is stored as 0.
+TEST_P(OrdersApiTest, NegativeZeroAmountIsRefused) {
+  for (const char* amount : {"-0.0", "-0e0", "-0.00"}) {
+    auto r = post(R"({"amount":)" + std::string(amount) + R"(,"category":")" + category_ + R"("})");
+    EXPECT_EQ(r.status(), 400u) << amount << ": " << r.res.body();
+    if (r.status() == 400u) {
+      EXPECT_EQ(r.rule(), "amount/non_negative");
+    }
+  }
+  EXPECT_EQ(orders_in_category(), 0u);
+  const std::string id = create(3);
+  auto patched = patch(id, R"({"amount":-0.0})");
+  EXPECT_EQ(patched.status(), 400u) << patched.res.body();
+  EXPECT_EQ(get("/api/v1/orders/" + id).json().at("amount").to_number<double>(), 3.0);
+  auto zero = post(R"({"amount":-0,"category":")" + category_ + R"("})");
+  ASSERT_EQ(zero.status(), 201u) << zero.res.body();
+  EXPECT_FALSE(std::signbit(zero.json().at("amount").to_number<double>()));
 }
 
 TEST_P(OrdersApiTest, ListPagesThroughEveryOrderNewestFirst) {

@@ -1,4 +1,5 @@
 // One contract for every OrderStore implementation (docs/CONTRIBUTING.md: one suite per seam).
+#include "common/base64.hpp"
 #include "store/cursor.hpp"
 #include "store/order_store.hpp"
 #include "store/time.hpp"
@@ -179,8 +180,72 @@ TEST_P(OrderStoreContract, ForgedCursorIsRejected) {
   EXPECT_EQ(error(store_->list(q)), StoreError::invalid_cursor);
 }
 
-TEST_P(OrderStoreContract, IdempotentRetryWithTheSameRequestReturnsTheOriginal) {
+// Well-formed base64url of "<ms>:<id>" that no issued cursor holds: a time before 1970 or
+// after year 9999, an id with bytes outside the id alphabet (not UTF-8, NUL, space). Every store
+// refuses them as invalid_cursor (the API's 400), never with a database error (its 500).
+TEST_P(OrderStoreContract, ForgedCursorsThatDecodeAreRejectedNotFailed) {
+  using namespace std::string_literals;
+  make(1);
+  for (const std::string& plain :
+       {"-99999999999999:AAAAAAAAAAAAAAAAAAAA"s, "-1:AAAAAAAAAAAAAAAAAAAA"s,
+        "999999999999999999:AAAAAAAAAAAAAAAAAAAA"s, "1795838400000:\xff\xfe"s,
+        "1795838400000:a\0b"s, "1795838400000:a b"s, "1795838400000:a'b"s}) {
+    ListQuery q;
+    q.category = category_;
+    q.cursor = base64url_encode(plain);
+    EXPECT_EQ(error(store_->list(q)), StoreError::invalid_cursor) << "cursor of " << plain;
+  }
+}
+
+// Times the API accepts in from/to (ISO-8601 from year 0000) list normally on every store,
+// although PostgreSQL has no year 0.
+TEST_P(OrderStoreContract, TimeBoundsInYearZeroListNormally) {
+  auto o = make(1);
+  constexpr std::int64_t kYearZero = -62167219200000;  // 0000-01-01T00:00:00.000Z
+  ListQuery q;
+  q.category = category_;
+  q.from_ms = kYearZero;
+  auto page = value(store_->list(q));
+  ASSERT_EQ(page.orders.size(), 1u);
+  EXPECT_EQ(page.orders[0].id, o.id);
+  q.from_ms.reset();
+  q.to_ms = kYearZero + 1000;
+  EXPECT_TRUE(value(store_->list(q)).orders.empty());
+}
+
+// Keys belong to their caller: the same key (even with the same request hash) from another
+// subject is another request, and each subject's retries replay its own order.
+TEST_P(OrderStoreContract, TheSameKeyFromTwoSubjectsIsTwoRequests) {
   const std::string key = "key-" + testing::unique_category();
+  auto alice = value(
+      store_->create({5, OrderStatus::pending, category_}, IdempotencyKey{"alice", key}, "h"));
+  auto bob =
+      value(store_->create({5, OrderStatus::pending, category_}, IdempotencyKey{"bob", key}, "h"));
+  EXPECT_TRUE(alice.created);
+  EXPECT_TRUE(bob.created);
+  EXPECT_NE(alice.order.id, bob.order.id);
+  auto alice_again = value(
+      store_->create({5, OrderStatus::pending, category_}, IdempotencyKey{"alice", key}, "h"));
+  EXPECT_FALSE(alice_again.created);
+  EXPECT_EQ(alice_again.order, alice.order);
+  auto bob_again =
+      value(store_->create({5, OrderStatus::pending, category_}, IdempotencyKey{"bob", key}, "h"));
+  EXPECT_FALSE(bob_again.created);
+  EXPECT_EQ(bob_again.order, bob.order);
+  // A conflict is the subject's own business too.
+  EXPECT_EQ(error(store_->create({6, OrderStatus::pending, category_}, IdempotencyKey{"bob", key},
+                                 "other")),
+            StoreError::idempotency_conflict);
+  auto carol = value(
+      store_->create({6, OrderStatus::pending, category_}, IdempotencyKey{"carol", key}, "other"));
+  EXPECT_TRUE(carol.created);
+  ListQuery q;
+  q.category = category_;
+  EXPECT_EQ(value(store_->list(q)).orders.size(), 3u);
+}
+
+TEST_P(OrderStoreContract, IdempotentRetryWithTheSameRequestReturnsTheOriginal) {
+  const IdempotencyKey key{"alice", "key-" + testing::unique_category()};
   auto first = value(store_->create({5, OrderStatus::pending, category_}, key, "hash-a"));
   EXPECT_TRUE(first.created);
   auto again = value(store_->create({5, OrderStatus::pending, category_}, key, "hash-a"));
@@ -192,7 +257,7 @@ TEST_P(OrderStoreContract, IdempotentRetryWithTheSameRequestReturnsTheOriginal) 
 }
 
 TEST_P(OrderStoreContract, IdempotencyKeyReusedForADifferentRequestConflicts) {
-  const std::string key = "key-" + testing::unique_category();
+  const IdempotencyKey key{"alice", "key-" + testing::unique_category()};
   value(store_->create({5, OrderStatus::pending, category_}, key, "hash-a"));
   EXPECT_EQ(error(store_->create({6, OrderStatus::pending, category_}, key, "hash-b")),
             StoreError::idempotency_conflict);
@@ -202,7 +267,7 @@ TEST_P(OrderStoreContract, IdempotencyKeyReusedForADifferentRequestConflicts) {
 }
 
 TEST_P(OrderStoreContract, ConcurrentRetriesCreateExactlyOneOrder) {
-  const std::string key = "key-" + testing::unique_category();
+  const IdempotencyKey key{"alice", "key-" + testing::unique_category()};
   constexpr int kThreads = 6;
   std::vector<StoreResult<Created>> results(kThreads, StoreError::internal);
   {

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <chrono>
+#include <thread>
+
 namespace pulseboard::store {
 namespace {
 
@@ -58,11 +61,12 @@ TEST_F(SqliteOutbox, EveryMutationAppendsItsDocumentInOrder) {
 }
 
 TEST_F(SqliteOutbox, ReadsAndRejectedWritesAppendNothing) {
-  auto created = std::get<Created>(store_->create({3, OrderStatus::pending, "toys"}, "k", "h1"));
+  auto created = std::get<Created>(
+      store_->create({3, OrderStatus::pending, "toys"}, IdempotencyKey{"sub", "k"}, "h1"));
   store_->get(created.order.id);
   store_->list({});
-  store_->create({3, OrderStatus::pending, "toys"}, "k", "h1");  // replay
-  store_->create({4, OrderStatus::pending, "toys"}, "k", "h2");  // conflict
+  store_->create({3, OrderStatus::pending, "toys"}, IdempotencyKey{"sub", "k"}, "h1");  // replay
+  store_->create({4, OrderStatus::pending, "toys"}, IdempotencyKey{"sub", "k"}, "h2");  // conflict
   store_->update("no-such-order-000000", {OrderStatus::completed, {}});
   EXPECT_EQ(outbox().size(), 1u);
 }
@@ -75,13 +79,14 @@ TEST_F(SqliteOutbox, OrderAndOutboxRowCommitInOneTransaction) {
                          "BEGIN SELECT RAISE(ABORT, 'outbox refused'); END;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
-  auto r = store_->create({3, OrderStatus::pending, "toys"}, "key", "h");
+  auto r = store_->create({3, OrderStatus::pending, "toys"}, IdempotencyKey{"sub", "key"}, "h");
   ASSERT_TRUE(std::holds_alternative<StoreError>(r));
   EXPECT_EQ(count("orders"), 0);
-  EXPECT_EQ(count("idempotency_keys"), 0);
+  EXPECT_EQ(count("subject_idempotency_keys"), 0);
 
   sqlite3_exec(db_.get(), "DROP TRIGGER refuse", nullptr, nullptr, nullptr);
-  auto created = std::get<Created>(store_->create({3, OrderStatus::pending, "toys"}, "key", "h"));
+  auto created = std::get<Created>(
+      store_->create({3, OrderStatus::pending, "toys"}, IdempotencyKey{"sub", "key"}, "h"));
   EXPECT_TRUE(created.created);
   sqlite3_exec(db_.get(),
                "CREATE TRIGGER refuse BEFORE INSERT ON order_outbox "
@@ -101,6 +106,62 @@ TEST_F(SqliteOutbox, SchemaIsIdempotentAndUsesWal) {
   ASSERT_EQ(st.step(), SQLITE_ROW);
   EXPECT_EQ(st.text(0), "wal");
   EXPECT_EQ(count("worker_positions"), 0);
+}
+
+// A database written before idempotency keys had subjects: its tables as they were, with one
+// order and its key. Opening it adds what is missing; the old key still replays the request that
+// stored it (its hash covers the caller) and is not in the way of anyone else's.
+TEST(SqliteMigration, AnExistingDatabaseKeepsItsKeys) {
+  testing::TempSqliteFile file;
+  {
+    std::string error;
+    auto db = sqlite::open(file.path(), error);
+    ASSERT_TRUE(db) << error;
+    const char* before =
+        "CREATE TABLE orders (id TEXT PRIMARY KEY, amount REAL NOT NULL, status TEXT NOT NULL, "
+        "category TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+        "CREATE TABLE order_outbox (position INTEGER PRIMARY KEY AUTOINCREMENT, operation TEXT "
+        "NOT NULL, order_id TEXT NOT NULL, document TEXT NOT NULL, committed_at INTEGER NOT NULL);"
+        "CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, "
+        "order_id TEXT NOT NULL, created_at INTEGER NOT NULL);"
+        "INSERT INTO orders VALUES ('AAAAAAAAAAAAAAAAAAAA', 7, 'pending', 'old', 1, 1);"
+        "INSERT INTO idempotency_keys VALUES ('old-key', 'hash-of-alice', 'AAAAAAAAAAAAAAAAAAAA', "
+        "1);";
+    ASSERT_EQ(sqlite3_exec(db.get(), before, nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  auto store = open_store("sqlite:" + file.path());
+  auto replay = std::get<Created>(store->create(
+      {7, OrderStatus::pending, "old"}, IdempotencyKey{"alice", "old-key"}, "hash-of-alice"));
+  EXPECT_FALSE(replay.created);
+  EXPECT_EQ(replay.order.id, "AAAAAAAAAAAAAAAAAAAA");
+  auto other = std::get<Created>(store->create({7, OrderStatus::pending, "old"},
+                                               IdempotencyKey{"bob", "old-key"}, "hash-of-bob"));
+  EXPECT_TRUE(other.created);
+  EXPECT_NE(other.order.id, replay.order.id);
+}
+
+// Another process holds the fresh file locked for longer than busy_timeout (5 s), as a
+// process creating the schema under load may: opening waits it out instead of failing with
+// "database is locked".
+TEST(SqliteStartup, OpeningWaitsOutALockHeldLongerThanBusyTimeout) {
+  testing::TempSqliteFile file;
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(file.path().c_str(), &holder), SQLITE_OK);
+  sqlite::Db holder_db(holder);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN EXCLUSIVE; CREATE TABLE t (x);", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  const auto hold = std::chrono::milliseconds(sqlite::kBusyTimeoutMs + 1500);
+  std::jthread release([&] {
+    std::this_thread::sleep_for(hold);
+    sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<OrderStore> store;
+  EXPECT_NO_THROW(store = open_store("sqlite:" + file.path()));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, hold - std::chrono::milliseconds(100));
+  ASSERT_TRUE(store);
+  EXPECT_TRUE(
+      std::holds_alternative<Created>(store->create({1, OrderStatus::pending, "x"}, {}, "")));
 }
 
 }  // namespace

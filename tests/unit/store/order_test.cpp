@@ -62,5 +62,19 @@ TEST(Cursor, RejectsForgedOrDamagedCursors) {
   EXPECT_FALSE(decode_cursor(encode_cursor(5, std::string(65, 'x'))));
 }
 
+// Positions no issued cursor holds, which some databases refuse as values.
+TEST(Cursor, RejectsPositionsTheServerNeverIssues) {
+  using namespace std::string_literals;
+  EXPECT_FALSE(decode_cursor(encode_cursor(-1, "abc")));
+  EXPECT_FALSE(decode_cursor(encode_cursor(-99999999999999, "abc")));
+  EXPECT_FALSE(decode_cursor(encode_cursor(253402300800000, "abc")));  // year 10000
+  EXPECT_FALSE(decode_cursor(encode_cursor(1, "\xff\xfe")));
+  EXPECT_FALSE(decode_cursor(encode_cursor(1, "a\0b"s)));
+  EXPECT_FALSE(decode_cursor(encode_cursor(1, "a b")));
+  EXPECT_FALSE(decode_cursor(encode_cursor(1, "a/b")));
+  EXPECT_TRUE(decode_cursor(encode_cursor(0, "abc")));
+  EXPECT_TRUE(decode_cursor(encode_cursor(253402300799999, std::string(64, 'x'))));
+}
+
 }  // namespace
 }  // namespace pulseboard::store

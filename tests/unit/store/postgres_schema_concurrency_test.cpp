@@ -112,5 +112,54 @@ TEST_F(PostgresSchemaConcurrency, StoresOpenedAtOnceOnAFreshDatabaseAllWork) {
   }
 }
 
+// A database written before idempotency keys had subjects (its tables as they were, one order
+// and its key), opened by several stores at once: the migration is safe when processes start
+// together, and the old key still replays the request that stored it (its hash covers the
+// caller) without being in the way of anyone else's.
+TEST_F(PostgresSchemaConcurrency, AnExistingDatabaseMigratesAtOnceAndKeepsItsKeys) {
+  const std::string db = fresh_database(200);
+  {
+    pg::Connection conn(db);
+    ASSERT_TRUE(conn.ensure_connected()) << conn.error();
+    auto r = conn.exec_script(
+        "CREATE TABLE orders (id TEXT PRIMARY KEY, amount DOUBLE PRECISION NOT NULL, status TEXT "
+        "NOT NULL, category TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, updated_at "
+        "TIMESTAMPTZ NOT NULL);"
+        "ALTER TABLE orders REPLICA IDENTITY FULL;"
+        "CREATE INDEX orders_created ON orders(created_at, id);"
+        "CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, "
+        "order_id TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());"
+        "INSERT INTO orders VALUES ('AAAAAAAAAAAAAAAAAAAA', 7, 'pending', 'old', now(), now());"
+        "INSERT INTO idempotency_keys (key, request_hash, order_id) "
+        "VALUES ('old-key', 'hash-of-alice', 'AAAAAAAAAAAAAAAAAAAA');");
+    ASSERT_TRUE(pg::ok(r.get())) << PQresultErrorMessage(r.get());
+  }
+  std::atomic<int> ready{0};
+  std::vector<std::string> errors(kConcurrent);
+  std::vector<std::unique_ptr<OrderStore>> stores(kConcurrent);
+  {
+    std::vector<std::jthread> threads;
+    for (int i = 0; i < kConcurrent; ++i)
+      threads.emplace_back([&, i] {
+        ready++;
+        while (ready.load() < kConcurrent) std::this_thread::yield();
+        try {
+          stores[i] = open_store(db);
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
+      });
+  }
+  for (int i = 0; i < kConcurrent; ++i) ASSERT_EQ(errors[i], "") << "store " << i;
+  auto replay = std::get<Created>(stores[0]->create(
+      {7, OrderStatus::pending, "old"}, IdempotencyKey{"alice", "old-key"}, "hash-of-alice"));
+  EXPECT_FALSE(replay.created);
+  EXPECT_EQ(replay.order.id, "AAAAAAAAAAAAAAAAAAAA");
+  auto other = std::get<Created>(stores[1]->create(
+      {7, OrderStatus::pending, "old"}, IdempotencyKey{"bob", "old-key"}, "hash-of-bob"));
+  EXPECT_TRUE(other.created);
+  EXPECT_NE(other.order.id, replay.order.id);
+}
+
 }  // namespace
 }  // namespace pulseboard::store
