@@ -55,6 +55,10 @@ std::string_view to_string(Rejection r) {
       return "event_rate";
     case Rejection::control_queue_overflow:
       return "control_queue_overflow";
+    case Rejection::address_connection_limit:
+      return "address_connection_limit";
+    case Rejection::descriptor_reserve:
+      return "descriptor_reserve";
     case Rejection::count_:
       break;
   }

@@ -37,6 +37,9 @@ enum class Rejection : std::size_t {
   room_limit,              // --max-rooms-per-socket: the join is denied
   event_rate,              // --event-rate per socket exceeded: socket disconnected
   control_queue_overflow,  // a WebSocket peer's control frames/probes outran the writer
+  // Connection bounds at accept time (connection_limit.hpp): the connection is closed at once.
+  address_connection_limit,  // --max-connections-per-address reached by the TCP peer
+  descriptor_reserve,        // the descriptor was among the reserve below the open-file limit
   count_
 };
 std::string_view to_string(Rejection r);
