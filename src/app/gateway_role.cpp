@@ -81,6 +81,11 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
                  "proxies (addresses, CIDR) whose X-Forwarded-For names the client "
                  "(TRUSTED_PROXIES; empty: the TCP peer is the client)")
       ->envname("TRUSTED_PROXIES");
+  cmd.add_option("--max-connections-per-address", c.max_connections_per_address,
+                 "HTTP connections one TCP peer address may hold; more are closed as they are "
+                 "accepted (0 = no cap; behind a proxy this is the proxy's address)")
+      ->envname("MAX_CONNECTIONS_PER_ADDRESS")
+      ->capture_default_str();
   cmd.add_option("--max-connect-attempts", c.max_connect_attempts,
                  "refused CONNECTs per session before it is closed")
       ->check(CLI::PositiveNumber)

@@ -2,7 +2,8 @@
 // Which address a request comes from, for the per-address limits (docs/security.md). The TCP
 // peer, unless that peer is a configured proxy: then the right-most X-Forwarded-For entry that
 // is not itself a trusted proxy. X-Forwarded-For from anyone else is ignored, since a client
-// can write whatever it likes there.
+// can write whatever it likes there. `forwarded_for` is the whole list: every field line of the
+// request, combined (the HTTP connection combines them before any handler reads the field).
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/network_v4.hpp>
 #include <boost/asio/ip/network_v6.hpp>

@@ -40,6 +40,9 @@ struct GatewayConfig {
   // Proxies whose X-Forwarded-For names the client (addresses and CIDR networks, comma
   // separated). Empty: the TCP peer is the client, whatever the header says.
   std::string trusted_proxies;
+  // HTTP connections one TCP peer address may hold (0 = no cap); more are closed as they are
+  // accepted. Counted per TCP peer, so behind a proxy it bounds the proxy's connections.
+  std::size_t max_connections_per_address = 128;
   std::size_t max_connect_attempts = 10;  // failed CONNECTs per session before it is closed
   std::size_t max_rooms_per_socket = 64;  // rooms a socket may be in, besides its own id room
   // Per Engine.IO session, all its namespaces together, so a socket that leaves and comes back

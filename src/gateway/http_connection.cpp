@@ -10,12 +10,36 @@ namespace pulseboard::gateway {
 namespace bhttp = boost::beast::http;
 
 namespace {
-constexpr auto kHeaderTimeout = std::chrono::seconds(30);
-constexpr auto kIdleTimeout = std::chrono::seconds(75);
+// How long each request may take to arrive, the first on a connection and every kept-alive one
+// after it: an idle connection holds a descriptor, and waiting longer for it buys nothing.
+constexpr auto kRequestTimeout = std::chrono::seconds(30);
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// True when the coding list is `chunked` and nothing else (empty list elements aside): the only
+// transfer coding this server decodes.
+bool chunked_alone(std::string_view codings) {
+  bool chunked = false;
+  while (true) {
+    auto comma = codings.find(',');
+    auto coding = trim(codings.substr(0, comma));
+    if (!coding.empty()) {
+      if (chunked || !boost::beast::iequals(coding, "chunked")) return false;
+      chunked = true;
+    }
+    if (comma == std::string_view::npos) return chunked;
+    codings.remove_prefix(comma + 1);
+  }
+}
 }  // namespace
 
-HttpConnection::HttpConnection(boost::asio::ip::tcp::socket socket, Server& server, Loop& loop)
-    : stream_(std::move(socket)), server_(server), loop_(loop) {
+HttpConnection::HttpConnection(boost::asio::ip::tcp::socket socket, Server& server, Loop& loop,
+                               std::unique_ptr<ConnectionLimit::Lease> lease)
+    : stream_(std::move(socket)), server_(server), loop_(loop), lease_(std::move(lease)) {
   boost::system::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_ = ep.address();
@@ -30,9 +54,8 @@ void HttpConnection::read_header() {
   parser_.emplace();
   parser_->header_limit(16 * 1024);
   parser_->body_limit(boost::none);  // enforced per route in read_body()
-  // A new connection must send its first request within the header timeout; only between
-  // requests of a kept-alive connection does the longer idle timeout apply.
-  stream_.expires_after(buffer_.size() > 0 || !served_one_ ? kHeaderTimeout : kIdleTimeout);
+  head_ = false;
+  stream_.expires_after(kRequestTimeout);
   bhttp::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
@@ -58,6 +81,8 @@ void HttpConnection::read_header() {
 }
 
 void HttpConnection::read_body() {
+  head_ = parser_->get().method() == bhttp::verb::head;
+  if (!framing_is_valid()) return;
   std::string_view target = parser_->get().target();
   std::string_view path = target.substr(0, target.find('?'));
   // The same test as Server::handle_request's route to Engine.IO, so /socket.io?… gets the
@@ -73,7 +98,7 @@ void HttpConnection::read_body() {
     return;
   }
   parser_->body_limit(limit);
-  stream_.expires_after(kHeaderTimeout);
+  stream_.expires_after(kRequestTimeout);
   bhttp::async_read(stream_, buffer_, *parser_,
                     [self = shared_from_this(), limit](boost::beast::error_code ec, std::size_t) {
                       if (ec == bhttp::error::body_limit) {
@@ -87,6 +112,9 @@ void HttpConnection::read_body() {
                       }
                       self->stream_.expires_never();
                       http::Request req = self->parser_->release();
+                      // After the body: Beast adds a chunked body's trailer fields to the
+                      // header, and those lines are part of the list too.
+                      http::combine_field_lines(req, "X-Forwarded-For");
                       self->server_.handle_request(*self, std::move(req), self->responder());
                     });
 }
@@ -98,21 +126,49 @@ http::Respond HttpConnection::responder() {
   };
 }
 
+// Beast reads a Transfer-Encoding whose last coding is not `chunked` as "no body" and lets a
+// Content-Length stand beside a coding it does not decode; either way the body's end is unknown
+// and its bytes would be parsed as the next request (request smuggling behind a proxy that
+// reads the framing differently). RFC 9112 §6.1 and §6.3: 400, then close.
+bool HttpConnection::framing_is_valid() {
+  const auto& req = parser_->get();
+  if (req.count(bhttp::field::transfer_encoding) == 0) return true;
+  if (req.version() >= 11 && req.count(bhttp::field::content_length) == 0 &&
+      chunked_alone(http::combined_field(req, "Transfer-Encoding")))
+    return true;
+  server_.ctx_.metrics.reject(Rejection::malformed_http_request);
+  fail_request(bhttp::status::bad_request, "bad_transfer_encoding",
+               "Transfer-Encoding must be chunked alone, on HTTP/1.1, without Content-Length");
+  return false;
+}
+
 void HttpConnection::write(http::Response response) {
   if (socket_taken_) return;
   auto res = std::make_shared<http::Response>(std::move(response));
-  stream_.expires_after(kHeaderTimeout);
-  bhttp::async_write(
-      stream_, *res, [self = shared_from_this(), res](boost::beast::error_code ec, std::size_t) {
-        if (ec || !res->keep_alive()) {
-          boost::beast::error_code ignored;
-          self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-          self->stream_.socket().close(ignored);
-          return;
-        }
-        self->served_one_ = true;
-        self->read_header();
-      });
+  stream_.expires_after(kRequestTimeout);
+  auto done = [self = shared_from_this(), keep_alive = res->keep_alive()](
+                  boost::beast::error_code ec) { self->written(ec, keep_alive); };
+  if (!head_) {
+    bhttp::async_write(stream_, *res,
+                       [done, res](boost::beast::error_code ec, std::size_t) { done(ec); });
+    return;
+  }
+  // HEAD (RFC 9110 §9.3.2): the header a GET would get, Content-Length included, and no body on
+  // any route; a body here would be read as the start of the next response.
+  auto header_only = std::make_shared<bhttp::response_serializer<bhttp::string_body>>(*res);
+  bhttp::async_write_header(
+      stream_, *header_only,
+      [done, res, header_only](boost::beast::error_code ec, std::size_t) { done(ec); });
+}
+
+void HttpConnection::written(boost::beast::error_code ec, bool keep_alive) {
+  if (ec || !keep_alive) {
+    boost::beast::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+    return;
+  }
+  read_header();
 }
 
 void HttpConnection::fail_request(bhttp::status status, std::string_view code,
@@ -134,6 +190,7 @@ void HttpConnection::fail_body_too_large(std::uint64_t limit) {
 
 boost::asio::ip::tcp::socket HttpConnection::take_socket() {
   socket_taken_ = true;
+  lease_.reset();
   stream_.expires_never();
   return stream_.release_socket();
 }

@@ -59,6 +59,10 @@ std::string_view to_string(Rejection r) {
       return "connect_rate";
     case Rejection::namespace_too_long:
       return "namespace_too_long";
+    case Rejection::address_connection_limit:
+      return "address_connection_limit";
+    case Rejection::descriptor_reserve:
+      return "descriptor_reserve";
     case Rejection::count_:
       break;
   }

@@ -39,6 +39,9 @@ enum class Rejection : std::size_t {
   control_queue_overflow,  // a WebSocket peer's control frames/probes outran the writer
   connect_rate,            // --connect-rate per session exceeded: session closed
   namespace_too_long,      // a CONNECT's namespace over its bound: session closed
+  // Connection bounds at accept time (connection_limit.hpp): the connection is closed at once.
+  address_connection_limit,  // --max-connections-per-address reached by the TCP peer
+  descriptor_reserve,        // the descriptor was among the reserve below the open-file limit
   count_
 };
 std::string_view to_string(Rejection r);

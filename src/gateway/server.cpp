@@ -37,6 +37,9 @@ Server::Server(GatewayConfig config, std::shared_ptr<const auth::JwtVerifier> ve
   auto proxies = TrustedProxies::parse(ctx_.config.trusted_proxies, &proxies_error);
   if (!proxies) throw std::invalid_argument("--trusted-proxies: " + proxies_error);
   ctx_.trusted_proxies = std::move(*proxies);
+  connection_limit_ =
+      ConnectionLimit::create(ctx_.config.max_connections_per_address,
+                              ConnectionLimit::descriptor_ceiling_for_this_process());
   unsigned n =
       ctx_.config.threads ? ctx_.config.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) ctx_.loops.push_back(std::make_unique<Loop>(i));
@@ -92,22 +95,24 @@ std::uint16_t Server::start() {
 
 void Server::accept_next() {
   Loop& target = ctx_.next_loop();
-  acceptor_->async_accept(
-      target.ioc, [this, &target](boost::system::error_code ec, tcp::socket socket) {
-        if (ec) {
-          if (ec == boost::asio::error::operation_aborted || draining_) return;
-          accept_failed(ec);
-          return;
-        }
-        if (accept_failing_) {
-          accept_failing_ = false;
-          spdlog::info("accepting connections again");
-        }
-        boost::system::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<HttpConnection>(std::move(socket), *this, target)->start();
-        if (!draining_) accept_next();
-      });
+  acceptor_->async_accept(target.ioc, [this, &target](boost::system::error_code ec,
+                                                      tcp::socket socket) {
+    if (ec) {
+      if (ec == boost::asio::error::operation_aborted || draining_) return;
+      accept_failed(ec);
+      return;
+    }
+    if (accept_failing_) {
+      accept_failing_ = false;
+      spdlog::info("accepting connections again");
+    }
+    if (auto lease = admit_connection(socket)) {
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<HttpConnection>(std::move(socket), *this, target, std::move(lease))->start();
+    }
+    if (!draining_) accept_next();
+  });
 }
 
 // Out of file descriptors (EMFILE/ENFILE) and similar. The refused connection stays in the
@@ -124,6 +129,40 @@ void Server::accept_failed(const boost::system::error_code& ec) {
   accept_retry_->async_wait([this](boost::system::error_code wait_ec) {
     if (!wait_ec && !draining_) accept_next();
   });
+}
+
+// Refused connections are closed before a byte is read: holding them open to answer would
+// spend the very descriptors the bound is there to keep.
+std::unique_ptr<ConnectionLimit::Lease> Server::admit_connection(tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec).address();
+  auto why = ConnectionLimit::Refusal::none;
+  std::unique_ptr<ConnectionLimit::Lease> lease;
+  if (!ec) lease = connection_limit_->admit(peer, socket.native_handle(), why);
+  if (lease) {
+    if (at_descriptor_reserve_) {
+      at_descriptor_reserve_ = false;
+      spdlog::info("accepting connections again: descriptors are free below the reserve");
+    }
+    return lease;
+  }
+  if (why == ConnectionLimit::Refusal::descriptor_reserve) {
+    ctx_.metrics.reject(Rejection::descriptor_reserve);
+    if (!at_descriptor_reserve_) {
+      at_descriptor_reserve_ = true;
+      spdlog::warn(
+          "refusing connections: every descriptor below {} is in use (the rest are kept for "
+          "the process; raise the open-file limit)",
+          connection_limit_->descriptor_ceiling());
+    }
+  } else if (why == ConnectionLimit::Refusal::address_limit) {
+    ctx_.metrics.reject(Rejection::address_connection_limit);
+    ctx_.log_refusal(spdlog::level::warn,
+                     "connection from {} refused: it holds --max-connections-per-address={}",
+                     peer.to_string(), connection_limit_->per_address());
+  }
+  socket.close(ec);
+  return nullptr;
 }
 
 void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Respond respond) {
@@ -154,7 +193,7 @@ void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Res
     http::Response res{bhttp::status::ok, req.version()};
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
     res.keep_alive(req.keep_alive());
-    res.body() = ctx_.metrics.render_prometheus();
+    res.body() = ctx_.metrics.render_prometheus() + connection_limit_->render_prometheus();
     res.prepare_payload();
     respond(std::move(res));
     return;

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/connection_limit.hpp"
 #include "gateway/context.hpp"
 #include "gateway/frame.hpp"
 #include "http/handler.hpp"
@@ -52,6 +53,9 @@ class Server {
  private:
   void accept_next();
   void accept_failed(const boost::system::error_code& ec);
+  // The bounds of connection_limit.hpp for a just-accepted socket: a lease, or null after
+  // closing the socket.
+  std::unique_ptr<ConnectionLimit::Lease> admit_connection(boost::asio::ip::tcp::socket& socket);
   void handle_request(class HttpConnection& conn, http::Request&& req, http::Respond respond);
   friend class HttpConnection;
 
@@ -59,6 +63,7 @@ class Server {
   std::vector<std::pair<std::string, http::Handler>> routes_;
   std::function<bool()> ready_;
   std::function<void(std::string)> publisher_;
+  std::shared_ptr<ConnectionLimit> connection_limit_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<boost::asio::steady_timer> accept_retry_;
   std::vector<std::thread> threads_;
@@ -67,6 +72,7 @@ class Server {
   std::atomic<bool> stopped_{false};
   // Touched only by the acceptor's handlers, which run on the first loop.
   bool accept_failing_ = false;
+  bool at_descriptor_reserve_ = false;
   static constexpr std::chrono::milliseconds kAcceptRetry{100};
 };
 

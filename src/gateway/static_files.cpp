@@ -1,15 +1,9 @@
 #include "gateway/static_files.hpp"
 
-#include <openssl/evp.h>
-
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
 
 #include <algorithm>
-#include <array>
-#include <fstream>
-#include <optional>
-#include <sstream>
 #include <variant>
 
 namespace pulseboard::gateway {
@@ -31,30 +25,6 @@ std::string_view mime_type(const fs::path& p) {
   if (ext == ".json") return "application/json";
   if (ext == ".woff2") return "font/woff2";
   return "application/octet-stream";
-}
-
-std::optional<std::string> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A strong validator from the bytes, not the mtime: every gateway behind a load balancer serves
-// its own copy of web/dist, and a copy made at another time must still answer 304.
-std::string etag_of(std::string_view body) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  EVP_Digest(body.data(), body.size(), md.data(), &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string tag = "\"";
-  for (unsigned int i = 0; i < 16 && i < len; ++i) {
-    tag += kHex[md[i] >> 4];
-    tag += kHex[md[i] & 0xf];
-  }
-  tag += '"';
-  return tag;
 }
 
 // If-None-Match is a list of entity tags or `*`, compared weakly (RFC 9110 13.1.2).
@@ -130,7 +100,7 @@ http::Response with_validators(const http::Request& req, bhttp::status status,
 
 namespace {
 
-http::Response answer(const fs::path& root, const http::Request& req) {
+http::Response answer(const fs::path& root, const http::Request& req, StaticFileCache& cache) {
   if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
     auto res = http::error_response(req, bhttp::status::method_not_allowed, "method_not_allowed",
                                     "only GET and HEAD are served here");
@@ -154,8 +124,8 @@ http::Response answer(const fs::path& root, const http::Request& req) {
     file = root / "index.html";  // any other path is a route of the single-page app
     is_index = true;
   }
-  auto body = inside(root, file) ? read_file(file) : std::nullopt;
-  if (!body)
+  auto cached = inside(root, file) ? cache.get(file) : nullptr;
+  if (!cached)
     return http::error_response(
         req, bhttp::status::not_found, "not_found",
         is_index ? "dashboard not built (npm run build in web/)" : "no such file");
@@ -163,29 +133,39 @@ http::Response answer(const fs::path& root, const http::Request& req) {
   // Vite puts a content hash in every file name under assets/, so those never change; anything
   // else (index.html above all) keeps its name across builds and is revalidated on every use.
   bool hashed = !is_index && *rel.begin() == "assets";
-  std::string etag = etag_of(*body);
-  std::string_view cache = hashed ? kImmutable : kRevalidate;
-  if (auto inm = req[bhttp::field::if_none_match]; !inm.empty() && none_match_hits(inm, etag)) {
-    auto res = with_validators(req, bhttp::status::not_modified, etag, cache);
+  std::string_view cache_control = hashed ? kImmutable : kRevalidate;
+  if (auto inm = req[bhttp::field::if_none_match];
+      !inm.empty() && none_match_hits(inm, cached->etag)) {
+    auto res = with_validators(req, bhttp::status::not_modified, cached->etag, cache_control);
     res.prepare_payload();
     return res;
   }
 
-  auto res = with_validators(req, bhttp::status::ok, etag, cache);
+  auto res = with_validators(req, bhttp::status::ok, cached->etag, cache_control);
   res.set(bhttp::field::content_type, mime_type(file));
-  res.body() = std::move(*body);
-  res.prepare_payload();
+  if (req.method() == bhttp::verb::head) {
+    res.content_length(cached->body.size());  // the length a GET would get; no copy of the body
+  } else {
+    res.body() = cached->body;
+    res.prepare_payload();
+  }
   return res;
 }
 
 }  // namespace
 
-http::Response serve_static(const fs::path& root, const http::Request& req) {
-  http::Response res = answer(root, req);
+http::Response serve_static(const fs::path& root, const http::Request& req,
+                            StaticFileCache& cache) {
+  http::Response res = answer(root, req, cache);
   // HEAD: the headers a GET would get, Content-Length included, and no body (errors too: a body
   // after a HEAD answer would be read as the start of the next response on the connection).
   if (req.method() == bhttp::verb::head) res.body().clear();
   return res;
+}
+
+http::Response serve_static(const fs::path& root, const http::Request& req) {
+  static StaticFileCache process_cache;
+  return serve_static(root, req, process_cache);
 }
 
 }  // namespace pulseboard::gateway

@@ -5,12 +5,17 @@
 // without an extension fall back to index.html (a single-page app); a missing file with one is a
 // 404, as is any /api/ path no role serves; `.`/`..`/empty segments (also percent-encoded) are
 // refused with 400 and nothing outside the root is ever served, symlinks included.
+// Bytes and ETags come from a StaticFileCache: read and hashed once per version of a file.
 #include <filesystem>
 
+#include "gateway/static_file_cache.hpp"
 #include "http/handler.hpp"
 
 namespace pulseboard::gateway {
 
+http::Response serve_static(const std::filesystem::path& root, const http::Request& req,
+                            StaticFileCache& cache);
+// With the process's own cache.
 http::Response serve_static(const std::filesystem::path& root, const http::Request& req);
 
 }  // namespace pulseboard::gateway

@@ -37,4 +37,22 @@ std::string_view bearer_token(const Request& req) {
   return v.substr(kPrefix.size());
 }
 
+std::string combined_field(const Request& req, std::string_view name) {
+  std::string out;
+  auto [first, last] = req.equal_range(name);
+  for (auto it = first; it != last; ++it) {
+    if (it->value().empty()) continue;  // an empty line adds no list element
+    if (!out.empty()) out += ", ";
+    out += it->value();
+  }
+  return out;
+}
+
+void combine_field_lines(Request& req, std::string_view name) {
+  if (req.count(name) < 2) return;
+  std::string value = combined_field(req, name);
+  req.erase(name);
+  req.insert(name, value);
+}
+
 }  // namespace pulseboard::http

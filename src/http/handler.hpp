@@ -27,4 +27,12 @@ Response error_response(const Request& req, beast_http::status status, std::stri
 // The bearer token of an `Authorization: Bearer <token>` header, or empty.
 std::string_view bearer_token(const Request& req);
 
+// Every field line named `name` combined, in order, as one comma-separated list (RFC 9110
+// §5.3): what a recipient must read when a list-valued field arrives on several lines. Empty
+// when there is none.
+std::string combined_field(const Request& req, std::string_view name);
+// Replaces the field lines named `name` with their combined value, so code that reads one line
+// (req[name]) sees the whole list. Nothing changes when there are fewer than two lines.
+void combine_field_lines(Request& req, std::string_view name);
+
 }  // namespace pulseboard::http
