@@ -28,6 +28,9 @@ RoleMain add_api_role(CLI::App& app) {
   o->http.port = 4100;
   o->http.serve_socketio = false;
   o->http.threads = 1;
+  // The API's callers are services and load balancers, which send many requests at once from
+  // one address: a wider cap than the gateway's browsers get, still below the open-file limit.
+  o->http.max_connections_per_address = 1024;
   cmd->add_option("--port", o->http.port, "TCP port (API_PORT)")
       ->envname("API_PORT")
       ->capture_default_str();
@@ -41,6 +44,11 @@ RoleMain add_api_role(CLI::App& app) {
   cmd->add_option("--max-body", o->api.max_body_bytes,
                   "largest request body in bytes (at most the HTTP server's 1 MiB)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{gateway::kMaxRequestBody}))
+      ->capture_default_str();
+  cmd->add_option("--max-connections-per-address", o->http.max_connections_per_address,
+                  "HTTP connections one TCP peer address may hold; more are closed as they are "
+                  "accepted (MAX_CONNECTIONS_PER_ADDRESS; 0 = no cap)")
+      ->envname("MAX_CONNECTIONS_PER_ADDRESS")
       ->capture_default_str();
   cmd->add_flag("--public-reads", o->api.public_reads, "allow GET without a token");
   cmd->add_option("--jwt-secret", o->auth.secret, "HS256 secret (JWT_SECRET)");
