@@ -121,7 +121,9 @@ TEST_F(PostgresSchemaConcurrency, AnExistingDatabaseMigratesAtOnceAndKeepsItsKey
   {
     pg::Connection conn(db);
     ASSERT_TRUE(conn.ensure_connected()) << conn.error();
-    auto r = conn.exec_script(
+    // Several statements in one string: PQexec runs them all (PQexecParams runs one).
+    pg::Result r(PQexec(
+        conn.native(),
         "CREATE TABLE orders (id TEXT PRIMARY KEY, amount DOUBLE PRECISION NOT NULL, status TEXT "
         "NOT NULL, category TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, updated_at "
         "TIMESTAMPTZ NOT NULL);"
@@ -131,7 +133,7 @@ TEST_F(PostgresSchemaConcurrency, AnExistingDatabaseMigratesAtOnceAndKeepsItsKey
         "order_id TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now());"
         "INSERT INTO orders VALUES ('AAAAAAAAAAAAAAAAAAAA', 7, 'pending', 'old', now(), now());"
         "INSERT INTO idempotency_keys (key, request_hash, order_id) "
-        "VALUES ('old-key', 'hash-of-alice', 'AAAAAAAAAAAAAAAAAAAA');");
+        "VALUES ('old-key', 'hash-of-alice', 'AAAAAAAAAAAAAAAAAAAA');"));
     ASSERT_TRUE(pg::ok(r.get())) << PQresultErrorMessage(r.get());
   }
   std::atomic<int> ready{0};
