@@ -55,7 +55,7 @@
 #include "common/ids.hpp"
 #include "common/utf8.hpp"
 #include "engineio/packet.hpp"
-#include "gateway/bridge_message.hpp"
+#include "gateway/bridge_broadcast.hpp"
 #include "gateway/context.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/frame.hpp"
@@ -891,7 +891,7 @@ class World {
     if ((flags & 4) && attachments == 0 && !b->rooms.empty()) {
       // A bridge message with an eventId (Server::deliver_bridge_message): recorded for
       // recovery, its offset the last argument. Offsets repeat, as replays do.
-      gw::BridgeMessage m;
+      pulseboard::bridge::Message m;
       m.nsp = b->nsp;
       m.room = b->rooms.front();
       m.event = "metrics-update";

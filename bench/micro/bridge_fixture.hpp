@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string>
 
+#include "bridge/bridge_message.hpp"
+
 namespace pulseboard::bench {
 
 inline std::string bridge_data(std::size_t data_bytes) {
@@ -12,9 +14,10 @@ inline std::string bridge_data(std::size_t data_bytes) {
   return data + "\"}";
 }
 
+// Written by bridge::to_json, as the worker writes its updates.
 inline std::string bridge_message(std::size_t data_bytes) {
-  return R"({"room":"live-metrics","event":"metrics-update","data":)" + bridge_data(data_bytes) +
-         "}";
+  return bridge::to_json(
+      {.room = "live-metrics", .event = "metrics-update", .args = bridge_data(data_bytes)});
 }
 
 }  // namespace pulseboard::bench

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
-#include <boost/json.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -163,7 +162,7 @@ void add_cluster_options(CLI::App& cmd, ClusterSettings& s) {
          "(MAX_BRIDGE_MESSAGE)")
       ->check(CLI::Range(kMinBridgeMessage, kMaxBridgeMessage))
       ->envname("MAX_BRIDGE_MESSAGE")
-      ->default_str(std::to_string(gateway::kDefaultMaxBridgeMessage));
+      ->default_str(std::to_string(bridge::kDefaultMaxMessage));
 }
 
 std::optional<std::string> cluster_settings_error(const ClusterSettings& s) {
@@ -178,19 +177,12 @@ std::optional<std::string> cluster_settings_error(const ClusterSettings& s) {
 }
 
 namespace {
-// The retained_field of a bridge message published with `retain: true`; nullopt otherwise.
+// The retained field of a bridge message published with `retain: true`; nullopt otherwise.
+// The publish endpoint validated the message within bridge::limits before it got here.
 std::optional<std::string> retained_field_of(std::string_view bridge_json) {
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(bridge_json, ec);
-  const auto* o = ec ? nullptr : v.if_object();
-  const auto* retain = o ? o->if_contains("retain") : nullptr;
-  if (!retain || !retain->is_bool() || !retain->as_bool()) return std::nullopt;
-  const auto* room = o->if_contains("room");
-  const auto* event = o->if_contains("event");
-  if (!room || !room->is_string() || !event || !event->is_string()) return std::nullopt;
-  std::string_view nsp = "/";
-  if (const auto* n = o->if_contains("nsp"); n && n->is_string()) nsp = n->as_string();
-  return broker::retained_field(nsp, room->as_string(), event->as_string());
+  std::optional<bridge::Message> m = bridge::parse(bridge_json);
+  if (!m || !m->retain) return std::nullopt;
+  return bridge::retained_field(*m);
 }
 
 // Counts and logs (rate-limited, escaped) a bridge message refused for `crossed` (a bound) or,
@@ -200,7 +192,7 @@ void refuse_bridge_message(gateway::GatewayContext& ctx, std::string_view what,
   if (crossed == cluster::Bound::none) {
     ctx.metrics.bridge_messages_invalid.fetch_add(1, std::memory_order_relaxed);
     ctx.log_refusal(spdlog::level::warn, "bridge: {} refused (need {{room, event, data}}): {}",
-                    what, gateway::log_excerpt(payload));
+                    what, bridge::log_excerpt(payload));
     return;
   }
   auto bound = gateway::BridgeBound::memory;
@@ -221,7 +213,7 @@ void receive_bridge_message(gateway::Server& server, std::string_view payload,
   bool valid = false;
   // A std::bad_alloc within the bounds (a tight cgroup) loses this message, not the process.
   auto memory = cluster::refuse_on_bad_alloc([&] {
-    valid = gateway::parse_bridge_message(payload, limits, &crossed).has_value();
+    valid = bridge::parse(payload, limits, &crossed).has_value();
     if (valid) server.deliver_bridge_message(payload);
   });
   if (memory != cluster::Bound::none) crossed = memory;
@@ -237,7 +229,7 @@ std::vector<std::string> retained_within(gateway::Server& server, std::vector<st
     cluster::Bound crossed = cluster::Bound::none;
     bool retained = false;
     auto memory = cluster::refuse_on_bad_alloc([&] {
-      auto m = gateway::parse_bridge_message(payload, limits, &crossed);
+      auto m = bridge::parse(payload, limits, &crossed);
       retained = m && m->retain;
     });
     if (memory != cluster::Bound::none) crossed = memory;
@@ -251,7 +243,7 @@ std::vector<std::string> retained_within(gateway::Server& server, std::vector<st
 
 void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel, std::size_t max_message_bytes) {
-  const cluster::Limits limits = gateway::bridge_limits(max_message_bytes);
+  const cluster::Limits limits = bridge::limits(max_message_bytes);
   // After every (re)subscription the broker reads back the retained messages it stores: what
   // was published while this gateway was not subscribed (started later, restarted, Redis
   // outage) is not lost for the dashboards that join next (docs/snapshots.md).

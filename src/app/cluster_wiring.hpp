@@ -18,11 +18,11 @@
 #include <optional>
 #include <string>
 
+#include "bridge/bridge_message.hpp"
 #include "broker/broker.hpp"
 #include "broker/broker_redis.hpp"
 #include "cluster/sharded_codec.hpp"
 #include "cluster/streams_codec.hpp"
-#include "gateway/bridge_message.hpp"
 #include "gateway/cluster_adapter.hpp"
 #include "gateway/server.hpp"
 #include "gateway/sharded_cluster_adapter.hpp"
@@ -54,7 +54,7 @@ struct ClusterSettings {
   std::size_t stream_max_len = cluster::streams::kDefaultMaxLen;
   std::string session_prefix = std::string(cluster::streams::kDefaultSessionPrefix);
   // MAX_BRIDGE_MESSAGE: the largest bridge message a gateway reads from the broker, in bytes.
-  std::size_t max_bridge_message = gateway::kDefaultMaxBridgeMessage;
+  std::size_t max_bridge_message = bridge::kDefaultMaxMessage;
 };
 
 // From REDIS_MODE, SOCKETIO_ADAPTER, SOCKETIO_ADAPTER_KEY, SOCKETIO_ADAPTER_SUBSCRIPTION_MODE
@@ -81,7 +81,7 @@ std::optional<std::string> cluster_settings_error(const ClusterSettings& setting
 // logged through the gateway's refusal log limiter, the message's text escaped.
 void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel,
-                   std::size_t max_message_bytes = gateway::kDefaultMaxBridgeMessage);
+                   std::size_t max_message_bytes = bridge::kDefaultMaxMessage);
 
 // Connection state recovery shared by every gateway on REDIS_URL (docs/recovery.md): replaces
 // the gateway's in-process store with one in Redis, on its own connection; with REDIS_MODE

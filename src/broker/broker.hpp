@@ -22,10 +22,6 @@ using RetainedDone = std::function<void(std::vector<std::string> payloads)>;
 // tell messages that arrived live after the read began (newer) from the stored ones.
 using RetainedRestore = std::function<RetainedDone()>;
 
-// The name a retained message is stored under within its channel: one per (nsp, room, event),
-// the same key the gateways keep in memory. JSON array text, so no name can collide.
-std::string retained_field(std::string_view nsp, std::string_view room, std::string_view event);
-
 class Broker {
  public:
   virtual ~Broker() = default;
@@ -41,9 +37,10 @@ class Broker {
   virtual bool ready() const = 0;
 
   // Retained messages (docs/snapshots.md): publish() that also stores `payload` as the latest
-  // message under `field` (retained_field) of `channel`, in one step, so a subscriber that
-  // (re)joins later can read it back. `done` reports success only when both happened. The
-  // default stores nothing (a broker without storage).
+  // message under `field` of `channel`, in one step, so a subscriber that (re)joins later can
+  // read it back. `field` is an opaque name (bridge::retained_field for bridge messages). `done`
+  // reports success only when both happened. The default stores nothing (a broker without
+  // storage).
   virtual void publish_retained(std::string channel, std::string field, std::string payload,
                                 PublishDone done) {
     (void)field;

@@ -17,7 +17,7 @@
 #include "auth/jwt.hpp"
 #include "common/log_limiter.hpp"
 #include "gateway/admission.hpp"
-#include "gateway/bridge_message.hpp"
+#include "gateway/bridge_broadcast.hpp"
 #include "gateway/client_address.hpp"
 #include "gateway/config.hpp"
 #include "gateway/flush_list.hpp"
@@ -124,7 +124,7 @@ struct GatewayContext {
   // Set with the streams adapter (streams_cluster_adapter.hpp): a bridge message with an offset
   // goes into the Redis Stream, and every gateway delivers it from there with its entry id as
   // the offset, instead of straight from the bridge.
-  std::function<void(BridgeMessage)> bridge_stream;
+  std::function<void(bridge::Message)> bridge_stream;
 
   // True when a per-client refusal may be logged now; counts the line when it may not.
   // `left_out` is how many were left out before this one.

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "gateway/bridge_message.hpp"
+#include "gateway/bridge_broadcast.hpp"
 #include "gateway/server.hpp"
 
 namespace pulseboard::gateway {
@@ -10,7 +10,7 @@ std::size_t restore_retained(Server& server, std::uint64_t mark,
                              const std::vector<std::string>& payloads) {
   std::size_t taken = 0;
   for (const auto& text : payloads) {
-    std::optional<BridgeMessage> m = parse_bridge_message(text);
+    std::optional<bridge::Message> m = bridge::parse(text);
     if (!m || !m->retain) {
       spdlog::warn("stored retained message ignored (need {{room, event, data, retain}}): {:.200}",
                    text);

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "gateway/bridge_message.hpp"
+#include "gateway/bridge_broadcast.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/engineio_endpoint.hpp"
 #include "gateway/http_connection.hpp"
@@ -217,7 +217,7 @@ void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Res
       return;
     }
     // Validate here so a bad body is the caller's 400, not a silent drop downstream.
-    std::optional<BridgeMessage> m = parse_bridge_message(req.body());
+    std::optional<bridge::Message> m = bridge::parse(req.body());
     if (!m || sio::is_reserved_event_name(m->event)) {
       respond(http::error_response(
           req, bhttp::status::bad_request, "validation_failed",
@@ -245,7 +245,7 @@ void Server::broadcast(std::shared_ptr<const Broadcast> b) {
 }
 
 bool Server::deliver_bridge_message(std::string_view text) {
-  std::optional<BridgeMessage> m = parse_bridge_message(text);
+  std::optional<bridge::Message> m = bridge::parse(text);
   if (!m) {
     ctx_.metrics.bridge_messages_invalid.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("bridge message refused (need {{room, event, data}}): {:.200}", text);

@@ -68,7 +68,7 @@ std::shared_ptr<StreamsClusterAdapter> StreamsClusterAdapter::start(
     reader->connection->start();
     adapter->find_end(*reader);
   }
-  server.context().bridge_stream = [weak = adapter->weak_from_this()](BridgeMessage m) {
+  server.context().bridge_stream = [weak = adapter->weak_from_this()](bridge::Message m) {
     if (auto self = weak.lock()) self->append(std::move(m));
   };
   server.add_readiness([weak = adapter->weak_from_this()] {
@@ -153,7 +153,7 @@ bool StreamsClusterAdapter::reading() const {
 }
 
 void StreamsClusterAdapter::positioned() {
-  std::vector<BridgeMessage> held;
+  std::vector<bridge::Message> held;
   {
     std::lock_guard lock(start_mutex_);
     if (++positioned_ < readers_.size()) return;
@@ -162,7 +162,7 @@ void StreamsClusterAdapter::positioned() {
   for (auto& m : held) append(std::move(m));
 }
 
-void StreamsClusterAdapter::append(BridgeMessage m) {
+void StreamsClusterAdapter::append(bridge::Message m) {
   {
     std::lock_guard lock(start_mutex_);
     if (positioned_ < readers_.size()) {
@@ -195,7 +195,7 @@ void StreamsClusterAdapter::append(BridgeMessage m) {
                    });
 }
 
-void StreamsClusterAdapter::deliver_directly(const BridgeMessage& m, std::string_view why) {
+void StreamsClusterAdapter::deliver_directly(const bridge::Message& m, std::string_view why) {
   auto& ctx = server_.context();
   ctx.metrics.bridge_stream_fallbacks.fetch_add(1, std::memory_order_relaxed);
   ctx.log_refusal(spdlog::level::warn,

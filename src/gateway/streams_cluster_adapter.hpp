@@ -39,7 +39,7 @@
 #include "broker/broker.hpp"
 #include "cluster/limits.hpp"
 #include "cluster/streams_codec.hpp"
-#include "gateway/bridge_message.hpp"
+#include "gateway/bridge_broadcast.hpp"
 #include "gateway/sharded_cluster_adapter.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
@@ -90,17 +90,17 @@ class StreamsClusterAdapter : public std::enable_shared_from_this<StreamsCluster
   void retry(Reader& reader, void (StreamsClusterAdapter::*step)(Reader&));
   void apply(const cluster::streams::Entry& entry);
   void positioned();  // one more reader knows where it starts
-  void append(BridgeMessage message);
-  void deliver_directly(const BridgeMessage& message, std::string_view why);
+  void append(bridge::Message message);
+  void deliver_directly(const bridge::Message& message, std::string_view why);
 
   Server& server_;
   Options options_;
   std::shared_ptr<ShardedClusterAdapter> messages_;
   std::vector<std::unique_ptr<Reader>> readers_;
   std::shared_ptr<redis::Connection> writer_;
-  mutable std::mutex start_mutex_;   // readers find their start on their own strands
-  std::size_t positioned_ = 0;       // readers that know where they start
-  std::vector<BridgeMessage> held_;  // appends that wait for them, bounded by kMaxHeld
+  mutable std::mutex start_mutex_;     // readers find their start on their own strands
+  std::size_t positioned_ = 0;         // readers that know where they start
+  std::vector<bridge::Message> held_;  // appends that wait for them, bounded by kMaxHeld
   static constexpr std::size_t kMaxHeld = 10000;
 };
 

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include "bridge/bridge_message.hpp"
 #include "common/json_text.hpp"
 #include "store/time.hpp"
 #include "worker/pgoutput_decoder.hpp"
@@ -236,8 +237,9 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
     published.clear();
     for (auto& s : selected) {
       published.push_back(metrics_update_data(s.projected, *s.event, published_at));
-      payloads.push_back(to_json_text(json::object{
-          {"room", options_.room}, {"event", options_.event}, {"data", published.back()}}));
+      payloads.push_back(bridge::to_json({.room = options_.room,
+                                          .event = options_.event,
+                                          .args = to_json_text(published.back())}));
     }
     if (publish_and_wait(payloads)) break;
     counters_.publish_failures++;
@@ -325,17 +327,17 @@ void Worker::maybe_publish_snapshot(std::int64_t now_ms, bool force) {
   if (!force && !changed && !refresh) return;
   json::object data = rollup_.snapshot(now_ms);
   if (resnapshot_pending_) data["resnapshot"] = true;
-  json::object message{
-      {"room", options_.room},
-      {"event", options_.snapshot_event},
-      {"retain", true},
-      {"data", std::move(data)},
+  const bridge::Message message{
+      .room = options_.room,
+      .event = options_.snapshot_event,
+      .retain = true,
+      .args = to_json_text(data),
   };
   last_snapshot_ = now;
   // Stored by the broker as well as published: a gateway that was not subscribed now reads it
   // back when it (re)subscribes (docs/snapshots.md).
-  const std::string field = broker::retained_field("/", options_.room, options_.snapshot_event);
-  if (publish_and_wait({to_json_text(message)}, &field)) {
+  const std::string field = bridge::retained_field(message);
+  if (publish_and_wait({bridge::to_json(message)}, &field)) {
     rollup_dirty_ = false;
     resnapshot_pending_ = false;
     counters_.snapshots++;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/bridge_message.hpp"
+#include "gateway/bridge_broadcast.hpp"
 #include "gateway/recovery_store_memory.hpp"
 #include "polling_session_test.hpp"
 
@@ -46,9 +46,9 @@ struct SocketIoRecovery : PollingSessionTest {
   }
   // What the gateway sends for a bridge message with this eventId.
   void bridge(const std::string& event_id) {
-    auto m = parse_bridge_message(
-        R"({"room":"live-metrics","event":"metrics-update","data":{"eventId":")" + event_id +
-        R"("}})");
+    auto m =
+        bridge::parse(R"({"room":"live-metrics","event":"metrics-update","data":{"eventId":")" +
+                      event_id + R"("}})");
     ASSERT_TRUE(m);
     std::shared_ptr<const Broadcast> b = to_broadcast(*m, true);
     ctx.recovery->record_broadcast(*b);

@@ -1,4 +1,4 @@
-#include "gateway/bridge_message.hpp"
+#include "bridge/bridge_message.hpp"
 
 #include <boost/json.hpp>
 
@@ -6,24 +6,54 @@
 
 #include "cluster/codec_fields.hpp"
 #include "common/json_text.hpp"
-#include "socketio/packet.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::bridge {
 namespace json = boost::json;
 
-cluster::Limits bridge_limits(std::size_t max_message_bytes) {
+namespace {
+
+void append_member(std::string& out, std::string_view key, std::string_view value) {
+  out += json::serialize(json::string_view(key));
+  out += ':';
+  out += json::serialize(json::string_view(value));
+}
+
+}  // namespace
+
+std::string to_json(const Message& m) {
+  std::string out = "{";
+  append_member(out, "room", m.room);
+  out += ',';
+  append_member(out, "event", m.event);
+  if (m.nsp != "/") {
+    out += ',';
+    append_member(out, "nsp", m.nsp);
+  }
+  if (m.retain) out += R"(,"retain":true)";
+  if (!m.args.empty()) {
+    out += R"(,"data":)";
+    out += m.args;
+  }
+  out += '}';
+  return out;
+}
+
+std::string retained_field(std::string_view nsp, std::string_view room, std::string_view event) {
+  return to_json_text(json::array{nsp, room, event});
+}
+
+cluster::Limits limits(std::size_t max_message_bytes) {
   cluster::Limits limits;
   limits.max_message_bytes = max_message_bytes;
   return limits;
 }
 
-std::optional<BridgeMessage> parse_bridge_message(std::string_view text) {
-  return parse_bridge_message(text, bridge_limits(std::numeric_limits<std::size_t>::max()));
+std::optional<Message> parse(std::string_view text) {
+  return parse(text, limits(std::numeric_limits<std::size_t>::max()));
 }
 
-std::optional<BridgeMessage> parse_bridge_message(std::string_view text,
-                                                  const cluster::Limits& limits,
-                                                  cluster::Bound* crossed) {
+std::optional<Message> parse(std::string_view text, const cluster::Limits& limits,
+                             cluster::Bound* crossed) {
   cluster::fields::Check check{limits};
   std::optional<json::value> v;
   if (text.size() > limits.max_message_bytes)
@@ -37,8 +67,7 @@ std::optional<BridgeMessage> parse_bridge_message(std::string_view text,
   if (!room || !room->is_string() || !event || !event->is_string() || event->as_string().empty())
     return std::nullopt;
 
-  BridgeMessage m;
-  m.nsp = "/";
+  Message m;
   if (const json::value* n = o->if_contains("nsp"); n && n->is_string()) m.nsp = n->as_string();
   m.room = room->as_string();
   m.event = event->as_string();
@@ -49,7 +78,7 @@ std::optional<BridgeMessage> parse_bridge_message(std::string_view text,
     m.args = to_json_text(*data);
     if (const json::object* d = data->if_object())
       if (const json::value* id = d->if_contains("eventId"); id && id->is_string())
-        if (!id->as_string().empty() && id->as_string().size() <= BridgeMessage::kMaxOffset)
+        if (!id->as_string().empty() && id->as_string().size() <= Message::kMaxOffset)
           m.offset = id->as_string();
   }
   return m;
@@ -72,22 +101,4 @@ std::string log_excerpt(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
-std::shared_ptr<Broadcast> to_broadcast(const BridgeMessage& m, bool with_offset) {
-  auto b = std::make_shared<Broadcast>();
-  b->nsp = m.nsp;
-  b->rooms.push_back(m.room);
-  if (with_offset && !m.offset.empty()) {
-    // The offset goes last, where socket.io-client looks for it (docs/protocol-reference.md,
-    // Recovery offsets).
-    std::string args = m.args.empty() ? "null" : m.args;
-    args += ',';
-    args += json::serialize(json::string_view(m.offset));
-    b->frames.push_back(message_frame(sio::encode_event(m.nsp, m.event, args)));
-    b->offset = m.offset;
-  } else {
-    b->frames.push_back(message_frame(sio::encode_event(m.nsp, m.event, m.args)));
-  }
-  return b;
-}
-
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::bridge

@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "gateway/bridge_message.hpp"
+#include "bridge/bridge_message.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::bridge {
 namespace {
 
 using cluster::Bound;
@@ -23,8 +23,7 @@ std::string nested(int depth) {
 
 TEST(BridgeMessage, WithinTheBoundsItIsRead) {
   Bound crossed = Bound::memory;
-  auto m = parse_bridge_message(message_with_data(R"({"eventId":"7","v":[1,2]})"), bridge_limits(),
-                                &crossed);
+  auto m = parse(message_with_data(R"({"eventId":"7","v":[1,2]})"), limits(), &crossed);
   ASSERT_TRUE(m);
   EXPECT_EQ(crossed, Bound::none);
   EXPECT_EQ(m->room, "live-metrics");
@@ -36,39 +35,38 @@ TEST(BridgeMessage, WithinTheBoundsItIsRead) {
 TEST(BridgeMessage, OneByteOverTheSizeBoundIsRefusedUnread) {
   const std::string text = message_with_data(R"("x")");
   Bound crossed = Bound::none;
-  EXPECT_TRUE(parse_bridge_message(text, bridge_limits(text.size()), &crossed));
+  EXPECT_TRUE(parse(text, limits(text.size()), &crossed));
   EXPECT_EQ(crossed, Bound::none);
-  EXPECT_FALSE(parse_bridge_message(text, bridge_limits(text.size() - 1), &crossed));
+  EXPECT_FALSE(parse(text, limits(text.size() - 1), &crossed));
   EXPECT_EQ(crossed, Bound::message_bytes);
   // Not even looked at: past the size, text that is not JSON counts as too large too.
-  EXPECT_FALSE(parse_bridge_message(std::string(2048, '{'), bridge_limits(1024), &crossed));
+  EXPECT_FALSE(parse(std::string(2048, '{'), limits(1024), &crossed));
   EXPECT_EQ(crossed, Bound::message_bytes);
 }
 
 TEST(BridgeMessage, DefaultSizeBoundIsOneMebibyte) {
-  const std::string filler(kDefaultMaxBridgeMessage, 'a');
+  const std::string filler(kDefaultMaxMessage, 'a');
   Bound crossed = Bound::none;
-  EXPECT_FALSE(
-      parse_bridge_message(message_with_data('"' + filler + '"'), bridge_limits(), &crossed));
+  EXPECT_FALSE(parse(message_with_data('"' + filler + '"'), limits(), &crossed));
   EXPECT_EQ(crossed, Bound::message_bytes);
 }
 
 TEST(BridgeMessage, NestingPast64LevelsIsRefused) {
   Bound crossed = Bound::none;
-  EXPECT_TRUE(parse_bridge_message(message_with_data(nested(60)), bridge_limits(), &crossed));
+  EXPECT_TRUE(parse(message_with_data(nested(60)), limits(), &crossed));
   EXPECT_EQ(crossed, Bound::none);
-  EXPECT_FALSE(parse_bridge_message(message_with_data(nested(100)), bridge_limits(), &crossed));
+  EXPECT_FALSE(parse(message_with_data(nested(100)), limits(), &crossed));
   EXPECT_EQ(crossed, Bound::depth);
 }
 
 TEST(BridgeMessage, TooManyValuesAreRefusedBeforeParsing) {
-  auto limits = bridge_limits();
-  limits.max_values = 100;
+  auto bounds = limits();
+  bounds.max_values = 100;
   std::string many = "[0";
   for (int i = 0; i < 200; ++i) many += ",0";
   many += ']';
   Bound crossed = Bound::none;
-  EXPECT_FALSE(parse_bridge_message(message_with_data(many), limits, &crossed));
+  EXPECT_FALSE(parse(message_with_data(many), bounds, &crossed));
   EXPECT_EQ(crossed, Bound::values);
 }
 
@@ -77,16 +75,16 @@ TEST(BridgeMessage, MalformedIsRefusedWithoutABound) {
        {"not json\nFORGED", R"({"room":"a"})", R"({"room":"a","event":""})", R"(["room","event"])",
         R"({"room":1,"event":"e"})"}) {
     Bound crossed = Bound::memory;
-    EXPECT_FALSE(parse_bridge_message(text, bridge_limits(), &crossed)) << text;
+    EXPECT_FALSE(parse(text, limits(), &crossed)) << text;
     EXPECT_EQ(crossed, Bound::none) << text;
   }
 }
 
 TEST(BridgeMessage, WithoutLimitsOnlyTheSizeIsLeftToTheCaller) {
-  EXPECT_TRUE(parse_bridge_message(message_with_data(nested(60))));
-  EXPECT_FALSE(parse_bridge_message(message_with_data(nested(100))));
-  const std::string big(2 * kDefaultMaxBridgeMessage, 'a');
-  EXPECT_TRUE(parse_bridge_message(message_with_data('"' + big + '"')));
+  EXPECT_TRUE(parse(message_with_data(nested(60))));
+  EXPECT_FALSE(parse(message_with_data(nested(100))));
+  const std::string big(2 * kDefaultMaxMessage, 'a');
+  EXPECT_TRUE(parse(message_with_data('"' + big + '"')));
 }
 
 TEST(BridgeMessage, LogExcerptEscapesWhatCouldBreakALogLine) {
@@ -98,4 +96,4 @@ TEST(BridgeMessage, LogExcerptEscapesWhatCouldBreakALogLine) {
 }
 
 }  // namespace
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::bridge
