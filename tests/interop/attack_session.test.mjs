@@ -21,21 +21,15 @@ import {
   startPulseboard,
   waitFor,
 } from './lib/gateway.mjs';
-import { metricValue, metricsText, rejections, startHealthyClient } from './lib/healthy_client.mjs';
+import {
+  assertHealthy,
+  metricValue,
+  metricsText,
+  rejections,
+  report,
+  startHealthyClient,
+} from './lib/healthy_client.mjs';
 import { pollingGet, pollingHandshake, pollingPost, websocketSession } from './lib/raw_engineio.mjs';
-
-function report(t, what, r) {
-  t.diagnostic(
-    `${what}: healthy client got ${r.received}/${r.sent} ticks, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; gateway max RSS ${Math.round(r.maxRssKb / 1024)} MiB`,
-  );
-}
-
-function assertHealthy(gw, r) {
-  assert.equal(gw.exited(), null, 'the gateway is still running');
-  assert.equal(r.disconnected, null, 'the healthy client stayed connected');
-  assert.equal(r.received, r.sent, 'the healthy client received every tick');
-  assert.ok(r.sent > 10, 'the feed ran during the attack');
-}
 
 const connectError = `40${JSON.stringify({ token: 'not-a-token' })}`;
 const connectOk = () => `40${JSON.stringify({ token: mintToken() })}`;

@@ -8,7 +8,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
 import { mintToken, nextEvent, startPulseboard, waitFor } from './lib/gateway.mjs';
-import { memoryMiB, metricsText, rejections, startHealthyClient } from './lib/healthy_client.mjs';
+import {
+  assertHealthy,
+  memoryMiB,
+  metricsText,
+  rejections,
+  report,
+  startHealthyClient,
+} from './lib/healthy_client.mjs';
 import { pollingGet, pollingHandshake, pollingPost, websocketSession } from './lib/raw_engineio.mjs';
 
 // The gateway's defaults (docs/security.md).
@@ -17,19 +24,6 @@ const EVENT_BURST = 60;
 const CONNECT_RATE = 1;
 const CONNECT_BURST = 10;
 const ATTACK_MS = 5000;
-
-function report(t, what, r) {
-  t.diagnostic(
-    `${what}: healthy client got ${r.received}/${r.sent} ticks, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; gateway max RSS ${Math.round(r.maxRssKb / 1024)} MiB`,
-  );
-}
-
-function assertHealthy(gw, r) {
-  assert.equal(gw.exited(), null, 'the gateway is still running');
-  assert.equal(r.disconnected, null, 'the healthy client stayed connected');
-  assert.equal(r.received, r.sent, 'the healthy client received every tick');
-  assert.ok(r.sent > 10, 'the feed ran during the attack');
-}
 
 // One raw WebSocket session that CONNECTs to "/", sends `events` echo events with ack ids,
 // DISCONNECTs, and starts over as soon as the round's answers are in, for `ms`. Counts the

@@ -3,6 +3,7 @@
 // stop() ends the feed, waits for the last tick, and reports what the client saw: how many of
 // the ticks it received (every one, or the test fails), its publish → receive latencies, and
 // the gateway's largest RSS sampled meanwhile.
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { io } from 'socket.io-client';
 import { mintToken, nextEvent, publish, waitFor } from './gateway.mjs';
@@ -93,4 +94,19 @@ export function metricValue(text, name) {
 export function rejections(text, reason) {
   const m = text.match(new RegExp(`pulseboard_rejections_total\\{reason="${reason}"\\} (\\d+)`));
   return m ? Number(m[1]) : NaN;
+}
+
+// One diagnostic line with what the healthy client saw during an attack.
+export function report(t, what, r) {
+  t.diagnostic(
+    `${what}: healthy client got ${r.received}/${r.sent} ticks, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; gateway max RSS ${Math.round(r.maxRssKb / 1024)} MiB`,
+  );
+}
+
+// The gateway survived the attack and the healthy client beside it received every tick.
+export function assertHealthy(gw, r) {
+  assert.equal(gw.exited(), null, 'the gateway is still running');
+  assert.equal(r.disconnected, null, 'the healthy client stayed connected');
+  assert.equal(r.received, r.sent, 'the healthy client received every tick');
+  assert.ok(r.sent > 10, 'the feed ran during the attack');
 }
