@@ -205,16 +205,16 @@ void refuse_bridge_message(gateway::GatewayContext& ctx, std::string_view what,
                   what, payload.size(), cluster::to_string(crossed));
 }
 
-// A live message: checked within the bounds, then delivered. Server::deliver_bridge_message
-// parses it again; the bounds keep that second parse as small as the first.
+// A live message: parsed once within the bounds, then delivered as parsed.
 void receive_bridge_message(gateway::Server& server, std::string_view payload,
                             const cluster::Limits& limits) {
   cluster::Bound crossed = cluster::Bound::none;
   bool valid = false;
   // A std::bad_alloc within the bounds (a tight cgroup) loses this message, not the process.
   auto memory = cluster::refuse_on_bad_alloc([&] {
-    valid = bridge::parse(payload, limits, &crossed).has_value();
-    if (valid) server.deliver_bridge_message(payload);
+    auto m = bridge::parse(payload, limits, &crossed);
+    valid = m.has_value();
+    if (valid) server.deliver_bridge_message(std::move(*m));
   });
   if (memory != cluster::Bound::none) crossed = memory;
   if (!valid || crossed != cluster::Bound::none)

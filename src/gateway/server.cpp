@@ -227,7 +227,7 @@ void Server::handle_request(HttpConnection& conn, http::Request&& req, http::Res
     if (publisher_)
       publisher_(req.body());
     else
-      deliver_bridge_message(req.body());
+      deliver_bridge_message(std::move(*m));
     respond(http::json_response(req, bhttp::status::accepted, R"({"status":"accepted"})"));
     return;
   }
@@ -244,33 +244,26 @@ void Server::broadcast(std::shared_ptr<const Broadcast> b) {
     boost::asio::post(loop->ioc, [l = loop.get(), b] { l->deliver(b); });
 }
 
-bool Server::deliver_bridge_message(std::string_view text) {
-  std::optional<bridge::Message> m = bridge::parse(text);
-  if (!m) {
-    ctx_.metrics.bridge_messages_invalid.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("bridge message refused (need {{room, event, data}}): {:.200}", text);
-    return false;
-  }
+void Server::deliver_bridge_message(bridge::Message m) {
   // A replay of a change already delivered (the worker restarted from a lagging position, or
   // published a batch again) is not shown twice.
-  if (!m->offset.empty() && !ctx_.seen_offsets.first_time(m->nsp + '\0' + m->offset)) {
+  if (!m.offset.empty() && !ctx_.seen_offsets.first_time(m.nsp + '\0' + m.offset)) {
     ctx_.metrics.bridge_replays_dropped.fetch_add(1, std::memory_order_relaxed);
-    return true;
+    return;
   }
-  if (ctx_.bridge_stream && !m->offset.empty()) {
+  if (ctx_.bridge_stream && !m.offset.empty()) {
     // The stream's entry id will be its offset; the retained copy carries none (a client that
     // joins later takes the copy as a snapshot, not as a position in the stream).
-    if (m->retain) ctx_.retained.put({m->nsp, m->room, m->event, to_broadcast(*m)->frames});
+    if (m.retain) ctx_.retained.put({m.nsp, m.room, m.event, to_broadcast(m)->frames});
     ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
-    ctx_.bridge_stream(std::move(*m));
-    return true;
+    ctx_.bridge_stream(std::move(m));
+    return;
   }
-  auto b = to_broadcast(*m, ctx_.recovery != nullptr);
-  if (m->retain) ctx_.retained.put({m->nsp, m->room, m->event, b->frames});
+  auto b = to_broadcast(m, ctx_.recovery != nullptr);
+  if (m.retain) ctx_.retained.put({m.nsp, m.room, m.event, b->frames});
   if (ctx_.recovery) ctx_.recovery->record_broadcast(*b);
   ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
   broadcast(std::move(b));
-  return true;
 }
 
 void Server::shutdown() {

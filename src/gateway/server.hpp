@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "bridge/bridge_message.hpp"
 #include "gateway/connection_limit.hpp"
 #include "gateway/context.hpp"
 #include "gateway/frame.hpp"
@@ -45,8 +46,8 @@ class Server {
   // Thread-safe fan-out to local sockets (every loop delivers to its own members).
   void broadcast(std::shared_ptr<const Broadcast> broadcast);
   // Delivers a bridge message `{room, event, data, retain?}` (the article's worker format) to
-  // local sockets. False if the JSON is malformed (counted and logged).
-  bool deliver_bridge_message(std::string_view json);
+  // local sockets. The caller parsed it within its bounds (bridge::parse) and refused it if not.
+  void deliver_bridge_message(bridge::Message m);
 
   GatewayContext& context() { return ctx_; }
 
