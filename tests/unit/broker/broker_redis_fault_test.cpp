@@ -14,6 +14,7 @@
 #include "broker/broker_redis.hpp"
 #include "common/ids.hpp"
 #include "redis/cluster_slots.hpp"
+#include "redis_cluster.hpp"
 #include "run_until.hpp"
 
 extern char** environ;
@@ -132,25 +133,6 @@ TEST(RedisBrokerSharded, RoutesChannelsOfEverySlotRangeToTheirMaster) {
 }
 
 // One command on `c`, its reply (a connection error when none comes).
-redis::Reply run(boost::asio::io_context& io, redis::Connection& c, std::vector<std::string> args) {
-  std::optional<redis::Reply> r;
-  c.command(std::move(args), [&r](const redis::Reply& reply) { r = reply; });
-  if (!run_until(io, [&] { return r.has_value(); }))
-    return redis::Reply::make_error(redis::ErrorKind::connection, "no reply");
-  return *r;
-}
-
-// Gives the empty `slot` of `from` to `to` on every master, as redis-cli --cluster reshard does.
-void move_slot(boost::asio::io_context& io, std::uint16_t slot, redis::Connection& from,
-               redis::Connection& to, const std::vector<std::shared_ptr<redis::Connection>>& all) {
-  auto id = [&](redis::Connection& c) { return *run(io, c, {"CLUSTER", "MYID"}).string(); };
-  const std::string from_id = id(from), to_id = id(to), s = std::to_string(slot);
-  ASSERT_FALSE(run(io, to, {"CLUSTER", "SETSLOT", s, "IMPORTING", from_id}).is_error());
-  ASSERT_FALSE(run(io, from, {"CLUSTER", "SETSLOT", s, "MIGRATING", to_id}).is_error());
-  for (auto& c : all)
-    ASSERT_FALSE(run(io, *c, {"CLUSTER", "SETSLOT", s, "NODE", to_id}).is_error());
-}
-
 // Redis drops a sharded subscription whose slot moves away (an unsolicited sunsubscribe); the
 // broker learns the new map and subscribes again on the master that owns the slot now.
 TEST(RedisBrokerSharded, SubscriptionFollowsItsSlotToAnotherMaster) {
@@ -160,17 +142,10 @@ TEST(RedisBrokerSharded, SubscriptionFollowsItsSlotToAnotherMaster) {
   auto ep = *redis::parse_url(url);
   auto seed = redis::Connection::create(io.get_executor(), ep, "slots");
   seed->start();
-  auto map = redis::SlotMap::parse(run(io, *seed, {"CLUSTER", "SLOTS"}), ep.host);
+  auto map = redis::SlotMap::parse(testing::run_command(io, *seed, {"CLUSTER", "SLOTS"}), ep.host);
   ASSERT_TRUE(map);
   ASSERT_GE(map->nodes().size(), 2u);
-  std::vector<std::shared_ptr<redis::Connection>> masters;
-  for (const auto& n : map->nodes()) {
-    redis::Endpoint e = ep;
-    e.host = n.host;
-    e.port = n.port;
-    masters.push_back(redis::Connection::create(io.get_executor(), e, "master " + n.key()));
-    masters.back()->start();
-  }
+  auto masters = testing::connect_masters(io, ep, *map);
   const std::string channel = "pb:moving:{" + random_token(8) + "}";
   const std::uint16_t slot = redis::key_slot(channel);
   std::size_t from = 0;
@@ -185,7 +160,7 @@ TEST(RedisBrokerSharded, SubscriptionFollowsItsSlotToAnotherMaster) {
   broker->publish(channel, "before", nullptr);
   ASSERT_TRUE(run_until(io, [&] { return got.size() == 1; }));
 
-  move_slot(io, slot, *masters[from], *masters[to], masters);
+  ASSERT_TRUE(testing::move_slot(io, slot, *masters[from], *masters[to], masters));
   // Published again until one arrives: what is published before the broker has subscribed on
   // the new master is lost, as Redis pub/sub is at-most-once.
   bool in_flight = false;
@@ -201,11 +176,12 @@ TEST(RedisBrokerSharded, SubscriptionFollowsItsSlotToAnotherMaster) {
       std::chrono::seconds(15));
   EXPECT_TRUE(arrived_after_move);
   EXPECT_TRUE(run_until(io, [&] { return broker->ready(); }));
-  auto subscribers = run(io, *masters[to], {"PUBSUB", "SHARDNUMSUB", channel});
+  auto subscribers = testing::run_command(io, *masters[to], {"PUBSUB", "SHARDNUMSUB", channel});
   // The broker, and only it, subscribed on the new owner.
   EXPECT_TRUE(subscribers.array() && subscribers.array()->size() == 2 &&
               (*subscribers.array())[1].integer() == 1);
-  move_slot(io, slot, *masters[to], *masters[from], masters);  // back, for the other tests
+  EXPECT_TRUE(testing::move_slot(io, slot, *masters[to], *masters[from],
+                                 masters));  // back, for the other tests
   broker->stop();
   for (auto& m : masters) m->stop();
   seed->stop();

@@ -15,16 +15,16 @@
 #include <vector>
 
 #include "redis/cluster_slots.hpp"
+#include "redis_cluster.hpp"
 #include "run_until.hpp"
 
 namespace pulseboard::redis {
 namespace {
 
-std::optional<Endpoint> cluster_endpoint() {
-  const char* url = std::getenv("PULSEBOARD_REDIS_CLUSTER_URL");
-  if (!url || !*url) return std::nullopt;
-  return parse_url(url);
-}
+using pulseboard::testing::cluster_endpoint;
+using pulseboard::testing::connect_masters;
+using pulseboard::testing::move_slot;
+using pulseboard::testing::run_command;
 
 TEST(ClusterRouter, EveryKeyReachesTheMasterThatHoldsIt) {
   auto ep = cluster_endpoint();
@@ -58,44 +58,16 @@ TEST(ClusterRouter, EveryKeyReachesTheMasterThatHoldsIt) {
       io, [] { return false; }, std::chrono::milliseconds(50));
 }
 
-// Runs one command on `c` and returns its reply.
-Reply run(boost::asio::io_context& io, Connection& c, std::vector<std::string> args) {
-  std::optional<Reply> r;
-  c.command(std::move(args), [&r](const Reply& reply) { r = reply; });
-  if (!pulseboard::testing::run_until(io, [&] { return r.has_value(); }))
-    return Reply::make_error(ErrorKind::connection, "no reply");
-  return *r;
-}
-
-// Gives `slot` to the master at `to` (it was `from`'s and holds no key), telling every master,
-// as redis-cli --cluster reshard does for an empty slot.
-void move_slot(boost::asio::io_context& io, std::uint16_t slot, Connection& from, Connection& to,
-               const std::vector<std::shared_ptr<Connection>>& all) {
-  auto id = [&](Connection& c) { return *run(io, c, {"CLUSTER", "MYID"}).string(); };
-  const std::string from_id = id(from), to_id = id(to), s = std::to_string(slot);
-  ASSERT_FALSE(run(io, to, {"CLUSTER", "SETSLOT", s, "IMPORTING", from_id}).is_error());
-  ASSERT_FALSE(run(io, from, {"CLUSTER", "SETSLOT", s, "MIGRATING", to_id}).is_error());
-  for (auto& c : all)
-    ASSERT_FALSE(run(io, *c, {"CLUSTER", "SETSLOT", s, "NODE", to_id}).is_error());
-}
-
 TEST(ClusterRouter, FollowsASlotThatMovedToAnotherMaster) {
   auto ep = cluster_endpoint();
   if (!ep) GTEST_SKIP() << "PULSEBOARD_REDIS_CLUSTER_URL is not set";
   boost::asio::io_context io;
   auto seed = Connection::create(io.get_executor(), *ep, "slots");
   seed->start();
-  auto map = SlotMap::parse(run(io, *seed, {"CLUSTER", "SLOTS"}), ep->host);
+  auto map = SlotMap::parse(run_command(io, *seed, {"CLUSTER", "SLOTS"}), ep->host);
   ASSERT_TRUE(map);
   ASSERT_GE(map->nodes().size(), 2u);
-  std::vector<std::shared_ptr<Connection>> masters;
-  for (const auto& n : map->nodes()) {
-    Endpoint e = *ep;
-    e.host = n.host;
-    e.port = n.port;
-    masters.push_back(Connection::create(io.get_executor(), e, "master " + n.key()));
-    masters.back()->start();
-  }
+  auto masters = connect_masters(io, *ep, *map);
   auto index_of = [&](const NodeAddress& a) {
     for (std::size_t i = 0; i < map->nodes().size(); ++i)
       if (map->nodes()[i] == a) return i;
@@ -104,7 +76,7 @@ TEST(ClusterRouter, FollowsASlotThatMovedToAnotherMaster) {
   const std::string key = "router-moved-test:{" + std::to_string(::getpid()) + "}";
   const std::uint16_t slot = key_slot(key);
   const std::size_t from = index_of(map->node_for_slot(slot)), to = (from + 1) % masters.size();
-  run(io, *masters[from], {"DEL", key});
+  run_command(io, *masters[from], {"DEL", key});
 
   // The router learns the map, then the slot moves behind its back.
   auto router = ClusterRouter::create(io.get_executor(), *ep, "router-test");
@@ -113,7 +85,7 @@ TEST(ClusterRouter, FollowsASlotThatMovedToAnotherMaster) {
   router->command(key, {"GET", key}, [&first](const Reply& r) { first = r; });
   ASSERT_TRUE(pulseboard::testing::run_until(io, [&] { return first.has_value(); }));
   ASSERT_TRUE(first->is_nil());
-  move_slot(io, slot, *masters[from], *masters[to], masters);
+  ASSERT_TRUE(move_slot(io, slot, *masters[from], *masters[to], masters));
 
   std::optional<Reply> set, get;
   router->command(key, {"SET", key, "moved", "PX", "60000"}, [&set](const Reply& r) { set = r; });
@@ -123,13 +95,13 @@ TEST(ClusterRouter, FollowsASlotThatMovedToAnotherMaster) {
   ASSERT_TRUE(get->string());
   EXPECT_EQ(*get->string(), "moved");
   // The value is on the master the slot moved to.
-  auto there = run(io, *masters[to], {"GET", key});
+  auto there = run_command(io, *masters[to], {"GET", key});
   ASSERT_TRUE(there.string());
   EXPECT_EQ(*there.string(), "moved");
 
   // Put the slot back, empty, for the other tests on this cluster.
-  run(io, *masters[to], {"DEL", key});
-  move_slot(io, slot, *masters[to], *masters[from], masters);
+  run_command(io, *masters[to], {"DEL", key});
+  ASSERT_TRUE(move_slot(io, slot, *masters[to], *masters[from], masters));
   router->stop();
   for (auto& m : masters) m->stop();
   seed->stop();
@@ -145,17 +117,10 @@ TEST(ClusterRouter, ReportsTheOwnerOfASlotAndFollowsItAfterARefresh) {
   boost::asio::io_context io;
   auto seed = Connection::create(io.get_executor(), *ep, "slots");
   seed->start();
-  auto map = SlotMap::parse(run(io, *seed, {"CLUSTER", "SLOTS"}), ep->host);
+  auto map = SlotMap::parse(run_command(io, *seed, {"CLUSTER", "SLOTS"}), ep->host);
   ASSERT_TRUE(map);
   ASSERT_GE(map->nodes().size(), 2u);
-  std::vector<std::shared_ptr<Connection>> masters;
-  for (const auto& n : map->nodes()) {
-    Endpoint e = *ep;
-    e.host = n.host;
-    e.port = n.port;
-    masters.push_back(Connection::create(io.get_executor(), e, "master " + n.key()));
-    masters.back()->start();
-  }
+  auto masters = connect_masters(io, *ep, *map);
   const std::string channel = "router-owner-test:{" + std::to_string(::getpid()) + "}";
   const std::uint16_t slot = key_slot(channel);
   std::size_t from = 0;
@@ -175,13 +140,13 @@ TEST(ClusterRouter, ReportsTheOwnerOfASlotAndFollowsItAfterARefresh) {
   }
   EXPECT_EQ(router->owner(channel), map->nodes()[from]);
 
-  move_slot(io, slot, *masters[from], *masters[to], masters);
+  ASSERT_TRUE(move_slot(io, slot, *masters[from], *masters[to], masters));
   EXPECT_EQ(router->owner(channel), map->nodes()[from]);  // not learnt until asked
   router->refresh();
   ASSERT_TRUE(pulseboard::testing::run_until(io, [&] { return maps == 2; }));
   EXPECT_EQ(router->owner(channel), map->nodes()[to]);
 
-  move_slot(io, slot, *masters[to], *masters[from], masters);
+  ASSERT_TRUE(move_slot(io, slot, *masters[to], *masters[from], masters));
   router->stop();
   for (auto& m : masters) m->stop();
   seed->stop();
