@@ -75,11 +75,13 @@ bool Claims::has_scope(std::string_view scope) const {
   return false;
 }
 
-std::variant<Claims, JwtError> check_claims(json::object payload, const JwtConfig& config,
-                                            std::chrono::system_clock::time_point now) {
+namespace {
+
+// exp and nbf against the clock, with the configured leeway.
+JwtError check_times(const json::object& payload, const JwtConfig& config,
+                     std::chrono::system_clock::time_point now) {
   const double now_s = std::chrono::duration<double>(now.time_since_epoch()).count();
   const double leeway_s = static_cast<double>(config.leeway.count());
-
   double exp = 0;
   switch (numeric_date(payload, "exp", exp)) {
     case Lookup::wrong_type:
@@ -102,38 +104,51 @@ std::variant<Claims, JwtError> check_claims(json::object payload, const JwtConfi
       if (now_s + leeway_s < nbf) return JwtError::not_yet_valid;
       break;
   }
+  return JwtError::none;
+}
 
+JwtError check_issuer_and_audience(const json::object& payload, const JwtConfig& config) {
   if (config.issuer) {
     const json::value* iss = payload.if_contains("iss");
     if (!iss) return JwtError::missing_claim;
     if (!iss->is_string()) return JwtError::bad_json;
     if (iss->get_string() != *config.issuer) return JwtError::wrong_issuer;
   }
-  if (config.audience) {
-    if (auto e = check_audience(payload.if_contains("aud"), *config.audience);
-        e != JwtError::none) {
-      return e;
-    }
-  }
+  if (config.audience) return check_audience(payload.if_contains("aud"), *config.audience);
+  return JwtError::none;
+}
 
+// The rooms claim (when configured): an array of strings, or bad_json.
+JwtError read_rooms(const json::value* rooms, std::optional<std::vector<std::string>>& out) {
+  if (!rooms) return JwtError::none;
+  const auto* list = rooms->if_array();
+  if (!list) return JwtError::bad_json;
+  std::vector<std::string> names;
+  names.reserve(list->size());
+  for (const auto& item : *list) {
+    const auto* name = item.if_string();
+    if (!name) return JwtError::bad_json;
+    names.emplace_back(*name);
+  }
+  out = std::move(names);
+  return JwtError::none;
+}
+
+}  // namespace
+
+std::variant<Claims, JwtError> check_claims(json::object payload, const JwtConfig& config,
+                                            std::chrono::system_clock::time_point now) {
+  if (auto e = check_times(payload, config, now); e != JwtError::none) return e;
+  if (auto e = check_issuer_and_audience(payload, config); e != JwtError::none) return e;
   Claims claims;
   if (const json::value* sub = payload.if_contains("sub")) {
     if (!sub->is_string()) return JwtError::bad_json;
     claims.subject = sub->get_string();
   }
   if (!config.rooms_claim.empty()) {
-    if (const json::value* rooms = payload.if_contains(config.rooms_claim)) {
-      const auto* list = rooms->if_array();
-      if (!list) return JwtError::bad_json;
-      std::vector<std::string> names;
-      names.reserve(list->size());
-      for (const auto& item : *list) {
-        const auto* name = item.if_string();
-        if (!name) return JwtError::bad_json;
-        names.emplace_back(*name);
-      }
-      claims.rooms = std::move(names);
-    }
+    if (auto e = read_rooms(payload.if_contains(config.rooms_claim), claims.rooms);
+        e != JwtError::none)
+      return e;
   }
   if (auto e = read_scopes(payload.if_contains("scope"), claims.scopes); e != JwtError::none)
     return e;

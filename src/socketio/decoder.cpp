@@ -122,6 +122,23 @@ Decoder::Status Decoder::complete() {
   return Status::packet;
 }
 
+// "<count>-" after a binary packet's type: the number of attachments that follow, at most
+// max_attachments_. Moves `pos` past the dash.
+DecodeError Decoder::read_attachment_count(std::string_view text, std::size_t& pos,
+                                           std::size_t& count) const {
+  const auto dash = text.find('-', pos);
+  if (dash == std::string_view::npos || dash == pos) return DecodeError::bad_attachment_count;
+  const auto digits = text.substr(pos, dash - pos);
+  for (char c : digits) {
+    if (!is_digit(c)) return DecodeError::bad_attachment_count;
+  }
+  const auto n = parse_decimal(digits);
+  if (!n || *n > max_attachments_) return DecodeError::too_many_attachments;
+  count = std::size_t(*n);
+  pos = dash + 1;
+  return DecodeError::none;
+}
+
 Decoder::Status Decoder::add_text(std::string_view text) {
   if (awaiting_attachments()) return fail(DecodeError::unexpected_text);
   packet_ = Packet{};
@@ -135,18 +152,8 @@ Decoder::Status Decoder::add_text(std::string_view text) {
 
   std::size_t attachments = 0;
   if (is_binary_type(packet_.type)) {
-    const auto dash = text.find('-', pos);
-    if (dash == std::string_view::npos || dash == pos) {
-      return fail(DecodeError::bad_attachment_count);
-    }
-    const auto digits = text.substr(pos, dash - pos);
-    for (char c : digits) {
-      if (!is_digit(c)) return fail(DecodeError::bad_attachment_count);
-    }
-    const auto count = parse_decimal(digits);
-    if (!count || *count > max_attachments_) return fail(DecodeError::too_many_attachments);
-    attachments = std::size_t(*count);
-    pos = dash + 1;
+    if (auto e = read_attachment_count(text, pos, attachments); e != DecodeError::none)
+      return fail(e);
   }
 
   if (pos < text.size() && text[pos] == '/') {

@@ -62,6 +62,8 @@ class Decoder {
  private:
   Status fail(DecodeError error);
   Status complete();
+  DecodeError read_attachment_count(std::string_view text, std::size_t& pos,
+                                    std::size_t& count) const;
 
   std::size_t max_attachments_;
   std::size_t expected_attachments_ = 0;  // of the packet being reconstructed; 0 when idle
