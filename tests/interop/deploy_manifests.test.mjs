@@ -102,12 +102,13 @@ function checkManifests(name) {
     });
 
     it('pods run restricted: non-root, read-only root, no privilege escalation, bounded resources', () => {
-      const imageUser = /^USER\s+(\d+)/m.exec(readFileSync(path.join(deployDir, 'Containerfile'), 'utf8'))?.[1];
+      const [, imageUser, imageGroup] = /^USER\s+(\d+):(\d+)/m.exec(readFileSync(path.join(deployDir, 'Containerfile'), 'utf8')) ?? [];
       for (const { deployment, container } of containersOf(objs)) {
         const pod = deployment.spec.template.spec;
         const what = deployment.metadata.name;
         assert.equal(pod.securityContext.runAsNonRoot, true, what);
         assert.equal(String(pod.securityContext.runAsUser), imageUser, `${what} runs as the image's user`);
+        assert.equal(String(pod.securityContext.runAsGroup), imageGroup, `${what} runs as the image's group`);
         assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault', what);
         assert.equal(container.securityContext.allowPrivilegeEscalation, false, what);
         assert.equal(container.securityContext.readOnlyRootFilesystem, true, what);
