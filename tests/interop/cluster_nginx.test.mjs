@@ -2,7 +2,10 @@
 // upgrading clients spread over both gateways keep working; with plain round robin, long-polling
 // breaks as the article warns (400 "Session ID unknown").
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { clientSet } from './lib/clients.mjs';
 import { nextEvent, publish, startGateways, waitFor } from './lib/gateway.mjs';
@@ -21,12 +24,17 @@ async function socketsOn(gw) {
   return Number(/^pulseboard_sockets_connected (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 
+// A stand-in for the built dashboard (web/dist), so the page is known whatever was built.
+const DASHBOARD = '<!doctype html><html><body><div id="root">pulseboard dashboard</div></body></html>';
+
 describe('gateways behind NGINX', () => {
-  let redis, a, b, sticky, roundRobin;
+  let redis, a, b, sticky, roundRobin, staticDir;
   before(async () => {
     redis = await startRedis();
+    staticDir = mkdtempSync(path.join(os.tmpdir(), 'pb-nginx-static-'));
+    writeFileSync(path.join(staticDir, 'index.html'), DASHBOARD);
     const args = ['--redis-url', redis.url, '--threads', '1', '--ping-interval', '2000', '--ping-timeout', '2000'];
-    [a, b] = await startGateways(2, { args });
+    [a, b] = await startGateways(2, { args, env: { STATIC_DIR: staticDir } });
     sticky = await startNginx({ gateways: [a.port, b.port], api: a.port });
     roundRobin = await startNginx({ gateways: [a.port, b.port], api: a.port, sticky: false });
   });
@@ -35,6 +43,7 @@ describe('gateways behind NGINX', () => {
     await Promise.all([sticky?.stop(), roundRobin?.stop()]);
     await Promise.all([a?.stop(), b?.stop()]);
     await redis?.stop();
+    if (staticDir) rmSync(staticDir, { recursive: true, force: true });
   });
 
   it('sticky: long-polling-only and upgrading clients on both gateways keep working', async () => {
@@ -67,6 +76,20 @@ describe('gateways behind NGINX', () => {
   it('the publish endpoint is reachable through /api/ as well', async () => {
     const res = await publish(`${sticky.url}`, { room: 'live-metrics', event: 'via-nginx', data: 1 });
     assert.equal(res.status, 202);
+  });
+
+  it('the dashboard page is served through NGINX at / (and a client route falls back to it)', async () => {
+    for (const page of ['/', '/orders']) {
+      const res = await fetch(`${sticky.url}${page}`);
+      assert.equal(res.status, 200, `GET ${page}`);
+      assert.match(res.headers.get('content-type'), /^text\/html/);
+      assert.equal(await res.text(), DASHBOARD);
+    }
+  });
+
+  it('NGINX does not expose the gateways\' /metrics to the public', async () => {
+    assert.equal((await fetch(`${sticky.url}/metrics`)).status, 403);
+    assert.equal((await fetch(`${a.url}/metrics`)).status, 200);
   });
 
   it('round robin without stickiness: long-polling fails with 400 "Session ID unknown"', async () => {
