@@ -899,7 +899,7 @@ class World {
       m.args = R"({"n":")" + std::string(size, 'u') + "\"}";
       m.offset = "o" + std::to_string((flags >> 3) & 15);
       b = gw::to_broadcast(m, true);
-      recovery_->record_broadcast(*b);
+      gw::record_broadcast(*recovery_, *b);
     }
     std::shared_ptr<const gw::Broadcast> shared = std::move(b);
     if (flags & 2)

@@ -51,7 +51,7 @@ struct SocketIoRecovery : PollingSessionTest {
                       event_id + R"("}})");
     ASSERT_TRUE(m);
     std::shared_ptr<const Broadcast> b = to_broadcast(*m, true);
-    ctx.recovery->record_broadcast(*b);
+    record_broadcast(*ctx.recovery, *b);
     loop->deliver(b);
   }
   // The next polling answer of session `s`.
