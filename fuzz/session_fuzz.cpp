@@ -59,10 +59,10 @@
 #include "gateway/context.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/frame.hpp"
-#include "gateway/recovery_store_memory.hpp"
 #include "gateway/socket.hpp"
 #include "gateway/socketio_client.hpp"
 #include "gateway/ws_transport.hpp"
+#include "recovery/recovery_store_memory.hpp"
 #include "socketio/packet.hpp"
 
 namespace gw = pulseboard::gateway;
@@ -205,14 +205,15 @@ std::string json_quote(std::string_view s) {
 
 // The in-process recovery store, remembering the pids it was given and the offsets recorded,
 // so CONNECTs can ask for sessions that exist (and for ones that do not).
-class FuzzRecoveryStore final : public gw::RecoveryStore {
+class FuzzRecoveryStore final : public pulseboard::recovery::RecoveryStore {
  public:
   void record(const std::string& nsp, const std::string& room, const std::string& offset,
               const std::string& packet) override {
     offsets.push_back(offset);
     store_.record(nsp, room, offset, packet);
   }
-  void save(const gw::RecoverableSession& s, std::chrono::milliseconds ttl) override {
+  void save(const pulseboard::recovery::RecoverableSession& s,
+            std::chrono::milliseconds ttl) override {
     pids.push_back(s.pid);
     store_.save(s, ttl);
   }
@@ -224,7 +225,7 @@ class FuzzRecoveryStore final : public gw::RecoveryStore {
   std::vector<std::string> pids, offsets;
 
  private:
-  gw::MemoryRecoveryStore store_{16, 64};
+  pulseboard::recovery::MemoryRecoveryStore store_{16, 64};
 };
 FuzzRecoveryStore* g_recovery = nullptr;  // the current input's
 
@@ -876,7 +877,7 @@ class World {
     const std::size_t size = 2 * std::size_t(in_.byte());
     const int attachments = in_.byte() % 3;
     const std::uint8_t flags = in_.byte();
-    // As local::broadcast builds one (an EVENT, BINARY_EVENT when it has attachments).
+    // As LoopSockets::broadcast builds one (an EVENT, BINARY_EVENT when it has attachments).
     sio::Packet p;
     p.type = sio::PacketType::event;
     p.nsp = b->nsp;
@@ -898,7 +899,7 @@ class World {
       m.args = R"({"n":")" + std::string(size, 'u') + "\"}";
       m.offset = "o" + std::to_string((flags >> 3) & 15);
       b = gw::to_broadcast(m, true);
-      recovery_->record_broadcast(*b);
+      gw::record_broadcast(*recovery_, *b);
     }
     std::shared_ptr<const gw::Broadcast> shared = std::move(b);
     if (flags & 2)
@@ -907,7 +908,7 @@ class World {
       loop_->deliver(shared);
   }
 
-  // What a cluster peer's request does on this loop (gateway/cluster_adapter_local.cpp): one
+  // What a cluster peer's request does on this loop (gateway/local_sockets.cpp): one
   // action for every socket of a namespace, each with a list of rooms.
   void do_peer_action() {
     const std::string nsp(kNamespaces[in_.byte() % kNamespaces.size()]);

@@ -5,7 +5,6 @@
 
 #include "api/orders_api.hpp"
 #include "app/auth_options.hpp"
-#include "app/cluster_wiring.hpp"
 #include "app/env.hpp"
 #include "app/gateway_role.hpp"
 #include "app/order_feed.hpp"
@@ -15,6 +14,7 @@
 #include "broker/broker_memory.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
+#include "gateway/bridge_intake.hpp"
 #include "gateway/server.hpp"
 #include "store/order_store.hpp"
 #include "worker/change_source.hpp"
@@ -64,7 +64,7 @@ RoleMain add_demo_role(CLI::App& app) {
     auto orders = std::make_shared<api::OrdersApi>(store, verifier, api::OrdersApi::Options{});
 
     gateway::Server server(o->gateway, verifier);
-    attach_bridge(server, broker, "socket-io-bridge");
+    gateway::attach_bridge(server, broker, "socket-io-bridge");
     server.add_route(std::string(api::kOrdersPath), orders->handler());
     // The local user's token, handed to the dashboard: only the demo has this endpoint. Any
     // page that can reach it gets one, so it is a viewer token: it reads orders and joins

@@ -2,11 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "app/cluster_wiring.hpp"
+#include "app/cluster_setup.hpp"
 #include "app/env.hpp"
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "common/log.hpp"
+#include "gateway/bridge_intake.hpp"
 #include "gateway/server.hpp"
 
 namespace pulseboard::app {
@@ -138,12 +139,12 @@ RoleMain add_gateway_role(CLI::App& app) {
     fill_from_env(o->auth);
     if (o->config.static_dir.empty()) o->config.static_dir = default_static_dir();
     gateway::Server server(o->config, make_verifier(o->auth));
-    std::shared_ptr<broker::Broker> broker;
+    std::shared_ptr<RedisCluster> cluster;
     if (!o->redis_url.empty()) {
-      broker = make_redis_broker(server, o->redis_url, o->cluster);
-      attach_bridge(server, broker, o->bridge_channel, o->cluster.max_bridge_message);
+      cluster = connect_cluster(server, o->redis_url, o->cluster);
+      gateway::attach_bridge(server, cluster->broker, o->bridge_channel,
+                             o->cluster.max_bridge_message);
       spdlog::info("cluster: bridge channel {} on {}", o->bridge_channel, o->redis_url);
-      share_recovery(server, o->redis_url, o->cluster);
     }
     server.start();
     wait_for_termination([&] { server.shutdown(); });

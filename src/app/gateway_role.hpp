@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "app/auth_options.hpp"
-#include "app/cluster_wiring.hpp"
+#include "app/cluster_options.hpp"
 #include "gateway/config.hpp"
 
 namespace pulseboard::app {

@@ -54,7 +54,7 @@ cluster::Limits limits(std::size_t max_message_bytes = kDefaultMaxMessage);
 std::optional<Message> parse(std::string_view text, const cluster::Limits& limits,
                              cluster::Bound* crossed = nullptr);
 // The same within limits() except the size, which the callers bound: the publish endpoint's
-// body limit, and the bridge subscription before it delivers (app/cluster_wiring).
+// body limit, and the bridge subscription before it delivers (gateway/bridge_intake).
 std::optional<Message> parse(std::string_view text);
 
 // `text` cut to `max_bytes` for a log line, with every byte that is not printable ASCII (line

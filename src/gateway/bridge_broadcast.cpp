@@ -7,6 +7,12 @@
 namespace pulseboard::gateway {
 namespace json = boost::json;
 
+void record_broadcast(recovery::RecoveryStore& store, const Broadcast& b) {
+  if (b.offset.empty() || b.rooms.empty() || b.frames.empty()) return;
+  const std::string& frame = *b.frames.front().data;  // "4" + the Socket.IO packet
+  store.record(b.nsp, b.rooms.front(), b.offset, frame.substr(1));
+}
+
 std::shared_ptr<Broadcast> to_broadcast(const bridge::Message& m, bool with_offset) {
   auto b = std::make_shared<Broadcast>();
   b->nsp = m.nsp;

@@ -6,6 +6,7 @@
 
 #include "bridge/bridge_message.hpp"
 #include "gateway/frame.hpp"
+#include "recovery/recovery_store.hpp"
 
 namespace pulseboard::gateway {
 
@@ -15,5 +16,9 @@ namespace pulseboard::gateway {
 // With `with_offset` (connection state recovery on) a message with an offset carries it as the
 // EVENT's last argument, and the broadcast records it.
 std::shared_ptr<Broadcast> to_broadcast(const bridge::Message& m, bool with_offset = false);
+
+// Records the broadcast of a bridge message with an offset (to_broadcast) in `store`: its
+// packet, for its room.
+void record_broadcast(recovery::RecoveryStore& store, const Broadcast& b);
 
 }  // namespace pulseboard::gateway

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "auth/jwt.hpp"
+#include "cluster/adapter.hpp"
 #include "common/log_limiter.hpp"
 #include "gateway/admission.hpp"
 #include "gateway/bridge_broadcast.hpp"
@@ -22,9 +23,9 @@
 #include "gateway/config.hpp"
 #include "gateway/flush_list.hpp"
 #include "gateway/metrics.hpp"
-#include "gateway/recent_broadcasts.hpp"
-#include "gateway/recovery_store.hpp"
 #include "gateway/room_index.hpp"
+#include "recovery/recent_broadcasts.hpp"
+#include "recovery/recovery_store.hpp"
 
 namespace pulseboard::gateway {
 
@@ -36,7 +37,8 @@ struct Loop {
   explicit Loop(unsigned i) : index(i) {}
   boost::asio::io_context ioc{1};
   RoomIndex rooms;
-  RecentBroadcasts recent;  // recorded bridge broadcasts, for recovering sockets
+  recovery::RecentBroadcasts<Broadcast>
+      recent;  // recorded bridge broadcasts, for recovering sockets
   FlushList<WsTransport> flushes{ioc};
   unsigned index;
 
@@ -108,7 +110,7 @@ struct GatewayContext {
   SessionRegistry sessions;
   RetainedMessages retained;
   // Connection state recovery (recovery_store.hpp); null when config.recovery_window is 0.
-  std::shared_ptr<RecoveryStore> recovery;
+  std::shared_ptr<recovery::RecoveryStore> recovery;
   // Offsets of the last bridge messages delivered: a replay of one (a worker that restarted
   // from a lagging position) is not delivered again.
   class SeenOffsets {
@@ -121,10 +123,10 @@ struct GatewayContext {
     std::unordered_set<std::string> seen_;
     std::deque<std::string> order_;
   } seen_offsets;
-  // Set with the streams adapter (streams_cluster_adapter.hpp): a bridge message with an offset
+  // Set with the streams adapter (cluster/adapter_streams.hpp): a bridge message with an offset
   // goes into the Redis Stream, and every gateway delivers it from there with its entry id as
   // the offset, instead of straight from the bridge.
-  std::function<void(bridge::Message)> bridge_stream;
+  std::weak_ptr<cluster::BridgeStream> bridge_stream;
 
   // True when a per-client refusal may be logged now; counts the line when it may not.
   // `left_out` is how many were left out before this one.

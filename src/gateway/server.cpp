@@ -13,8 +13,8 @@
 #include "gateway/engine_session.hpp"
 #include "gateway/engineio_endpoint.hpp"
 #include "gateway/http_connection.hpp"
-#include "gateway/recovery_store_memory.hpp"
 #include "gateway/static_files.hpp"
+#include "recovery/recovery_store_memory.hpp"
 #include "socketio/packet.hpp"
 
 namespace pulseboard::gateway {
@@ -45,7 +45,7 @@ Server::Server(GatewayConfig config, std::shared_ptr<const auth::JwtVerifier> ve
   for (unsigned i = 0; i < n; ++i) ctx_.loops.push_back(std::make_unique<Loop>(i));
   // In process by default; a gateway on Redis shares one store with the others (gateway_role).
   if (ctx_.config.recovery_window.count() > 0)
-    ctx_.recovery = std::make_shared<MemoryRecoveryStore>(ctx_.config.recovery_history);
+    ctx_.recovery = std::make_shared<recovery::MemoryRecoveryStore>(ctx_.config.recovery_history);
 }
 
 Server::~Server() {
@@ -251,17 +251,18 @@ void Server::deliver_bridge_message(bridge::Message m) {
     ctx_.metrics.bridge_replays_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (ctx_.bridge_stream && !m.offset.empty()) {
+  if (auto stream = ctx_.bridge_stream.lock(); stream && !m.offset.empty()) {
     // The stream's entry id will be its offset; the retained copy carries none (a client that
     // joins later takes the copy as a snapshot, not as a position in the stream).
     if (m.retain) ctx_.retained.put({m.nsp, m.room, m.event, to_broadcast(m)->frames});
     ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
-    ctx_.bridge_stream(std::move(m));
+    stream->append({std::move(m.nsp), std::move(m.room), std::move(m.event), std::move(m.args),
+                    std::move(m.offset)});
     return;
   }
   auto b = to_broadcast(m, ctx_.recovery != nullptr);
   if (m.retain) ctx_.retained.put({m.nsp, m.room, m.event, b->frames});
-  if (ctx_.recovery) ctx_.recovery->record_broadcast(*b);
+  if (ctx_.recovery) record_broadcast(*ctx_.recovery, *b);
   ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
   broadcast(std::move(b));
 }

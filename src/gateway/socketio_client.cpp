@@ -147,8 +147,8 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
     const json::value* pid = auth.if_contains("pid");
     const json::value* offset = auth.if_contains("offset");
     if (pid && pid->is_string() && offset && offset->is_string() &&
-        pid->as_string().size() <= RecoveryStore::kMaxPidBytes &&
-        offset->as_string().size() <= RecoveryStore::kMaxOffsetBytes) {
+        pid->as_string().size() <= recovery::RecoveryStore::kMaxPidBytes &&
+        offset->as_string().size() <= recovery::RecoveryStore::kMaxOffsetBytes) {
       recover(std::move(admit), std::string(pid->as_string()), std::string(offset->as_string()));
       return true;
     }
@@ -207,7 +207,7 @@ void SocketIoClient::close_for(Rejection why, std::string_view reason) {
   session_.close(reason);
 }
 
-Socket& SocketIoClient::connect_socket(Admit admit, const Recovered* recovered) {
+Socket& SocketIoClient::connect_socket(Admit admit, const recovery::Recovered* recovered) {
   auto socket = std::make_unique<Socket>(recovered ? recovered->session.sid : random_id20(),
                                          admit.nsp, session_, *this, std::move(admit.allowed_rooms),
                                          std::move(admit.subject));

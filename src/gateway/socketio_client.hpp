@@ -13,8 +13,8 @@
 
 #include "common/token_bucket.hpp"
 #include "gateway/metrics.hpp"
-#include "gateway/recovery_store.hpp"
 #include "gateway/socket.hpp"
+#include "recovery/recovery_store.hpp"
 #include "socketio/packet.hpp"
 
 namespace pulseboard::gateway {
@@ -60,10 +60,10 @@ class SocketIoClient {
     std::optional<std::vector<std::string>> allowed_rooms;
     std::string subject;
   };
-  Socket& connect_socket(Admit admit, const Recovered* recovered);
+  Socket& connect_socket(Admit admit, const recovery::Recovered* recovered);
   // socketio_recovery.cpp
   void recover(Admit admit, std::string pid, std::string offset);
-  void send_missed(Socket& socket, const Recovered& recovered);
+  void send_missed(Socket& socket, const recovery::Recovered& recovered);
   void save_for_recovery(Socket& socket, bool disconnected = false);
   void forget_for_recovery(Socket& socket);
 

@@ -51,8 +51,8 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
   auto wait = std::make_shared<Wait>(loop.ioc, ctx_.config.recovery_deadline);
   const std::string nsp = admit.nsp;
   // On the session's loop, once: with the store's answer, or with nothing at the deadline.
-  auto finish = std::make_shared<std::function<void(Lookup)>>(
-      [this, weak, wait, admit = std::move(admit), offset](Lookup lookup) mutable {
+  auto finish = std::make_shared<std::function<void(recovery::Lookup)>>(
+      [this, weak, wait, admit = std::move(admit), offset](recovery::Lookup lookup) mutable {
         if (wait->done) return;
         wait->done = true;
         wait->timer.cancel();
@@ -61,7 +61,7 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
         recovering_.erase(admit.nsp);
         if (lookup.beyond_bound)
           ctx_.metrics.recoveries_beyond_bound.fetch_add(1, std::memory_order_relaxed);
-        std::optional<Recovered>& r = lookup.recovered;
+        std::optional<recovery::Recovered>& r = lookup.recovered;
         // Someone else's session (another subject) is not handed over.
         if (r && r->session.subject != admit.subject) r.reset();
         // What this loop delivered after the store answered: not in the answer, and it will
@@ -89,14 +89,14 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
     ctx_.log_refusal(spdlog::level::warn,
                      "session {}: the recovery store did not answer within {} ms: a fresh socket",
                      session_.sid(), ctx_.config.recovery_deadline.count());
-    (*finish)(Lookup::none());
+    (*finish)(recovery::Lookup::none());
   });
-  ctx_.recovery->recover(nsp, pid, offset, [finish, &loop](Lookup r) {
+  ctx_.recovery->recover(nsp, pid, offset, [finish, &loop](recovery::Lookup r) {
     boost::asio::post(loop.ioc, [finish, r = std::move(r)]() mutable { (*finish)(std::move(r)); });
   });
 }
 
-void SocketIoClient::send_missed(Socket& socket, const Recovered& recovered) {
+void SocketIoClient::send_missed(Socket& socket, const recovery::Recovered& recovered) {
   for (const auto& missed : recovered.packets) {
     if (socket.removed() || session_.closed()) return;  // the queue overflowed: it is gone
     // It may still be on its way to this loop: the live copy is skipped.
@@ -107,7 +107,7 @@ void SocketIoClient::send_missed(Socket& socket, const Recovered& recovered) {
 
 void SocketIoClient::save_for_recovery(Socket& socket, bool disconnected) {
   if (!ctx_.recovery || socket.pid().empty()) return;
-  RecoverableSession s{socket.pid(), socket.id(), socket.nsp(), socket.subject(), {}};
+  recovery::RecoverableSession s{socket.pid(), socket.id(), socket.nsp(), socket.subject(), {}};
   for (const auto& room : socket.rooms())
     if (room != socket.id()) s.rooms.push_back(room);
   std::sort(s.rooms.begin(), s.rooms.end());

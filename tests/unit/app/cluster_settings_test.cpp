@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "app/cluster_wiring.hpp"
+#include "app/cluster_options.hpp"
 
 namespace pulseboard::app {
 namespace {

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "gateway/bridge_broadcast.hpp"
-#include "gateway/recovery_store_memory.hpp"
 #include "polling_session_test.hpp"
+#include "recovery/recovery_store_memory.hpp"
 
 namespace pulseboard::gateway {
 namespace {
@@ -15,25 +15,25 @@ namespace {
 using namespace std::chrono_literals;
 
 // A store whose answer never comes (Redis hung).
-struct SilentStore final : RecoveryStore {
+struct SilentStore final : recovery::RecoveryStore {
   void record(const std::string&, const std::string&, const std::string&,
               const std::string&) override {}
-  void save(const RecoverableSession&, std::chrono::milliseconds) override {}
+  void save(const recovery::RecoverableSession&, std::chrono::milliseconds) override {}
   void forget(const std::string&, const std::string&) override {}
   void recover(const std::string&, const std::string&, const std::string&, Done) override {}
 };
 
 // A store that answers every lookup with `answer` and counts them.
-struct CountingStore final : RecoveryStore {
+struct CountingStore final : recovery::RecoveryStore {
   void record(const std::string&, const std::string&, const std::string&,
               const std::string&) override {}
-  void save(const RecoverableSession&, std::chrono::milliseconds) override {}
+  void save(const recovery::RecoverableSession&, std::chrono::milliseconds) override {}
   void forget(const std::string&, const std::string&) override {}
   void recover(const std::string&, const std::string&, const std::string&, Done done) override {
     ++lookups;
     done(answer);
   }
-  Lookup answer;
+  recovery::Lookup answer;
   int lookups = 0;
 };
 
@@ -42,7 +42,7 @@ struct SocketIoRecovery : PollingSessionTest {
     PollingSessionTest::SetUp();
     ctx.config.default_rooms = {"live-metrics"};
     ctx.config.recovery_deadline = 30ms;
-    ctx.recovery = std::make_shared<MemoryRecoveryStore>();
+    ctx.recovery = std::make_shared<recovery::MemoryRecoveryStore>();
   }
   // What the gateway sends for a bridge message with this eventId.
   void bridge(const std::string& event_id) {
@@ -51,7 +51,7 @@ struct SocketIoRecovery : PollingSessionTest {
                       event_id + R"("}})");
     ASSERT_TRUE(m);
     std::shared_ptr<const Broadcast> b = to_broadcast(*m, true);
-    ctx.recovery->record_broadcast(*b);
+    record_broadcast(*ctx.recovery, *b);
     loop->deliver(b);
   }
   // The next polling answer of session `s`.
@@ -152,7 +152,7 @@ TEST_F(SocketIoRecovery, AClientThatLeftOnPurposeIsNotRecovered) {
 TEST_F(SocketIoRecovery, AttemptsOverTheRateGetFreshSocketsWithoutAskingTheStore) {
   auto store = std::make_shared<CountingStore>();
   ctx.recovery = store;
-  const int attempts = int(RecoveryAttempts::kBurst) + 40;
+  const int attempts = int(recovery::RecoveryAttempts::kBurst) + 40;
   for (int i = 0; i < attempts; ++i) {
     auto s = open_session();
     s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
@@ -165,7 +165,7 @@ TEST_F(SocketIoRecovery, AttemptsOverTheRateGetFreshSocketsWithoutAskingTheStore
   // The same client (no tokens here: its address) past its burst: the store is not asked
   // (but for the attempts its rate gave back while these ran).
   const auto limited = ctx.metrics.recoveries_rate_limited.load();
-  EXPECT_GE(store->lookups, int(RecoveryAttempts::kBurst));
+  EXPECT_GE(store->lookups, int(recovery::RecoveryAttempts::kBurst));
   EXPECT_GT(limited, 0u);
   EXPECT_EQ(store->lookups + int(limited), attempts);
   EXPECT_EQ(ctx.metrics.recoveries_attempted.load(), std::uint64_t(attempts));
@@ -176,7 +176,7 @@ TEST_F(SocketIoRecovery, AttemptsOverTheRateGetFreshSocketsWithoutAskingTheStore
 
 TEST_F(SocketIoRecovery, AnOffsetBeyondTheBoundGetsAFreshSocketAndIsCounted) {
   auto store = std::make_shared<CountingStore>();
-  store->answer = Lookup::too_far_behind();
+  store->answer = recovery::Lookup::too_far_behind();
   ctx.recovery = store;
   auto s = open_session();
   s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());

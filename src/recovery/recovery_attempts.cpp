@@ -1,0 +1,44 @@
+#include "recovery/recovery_attempts.hpp"
+
+#include <functional>
+#include <iterator>
+
+namespace pulseboard::recovery {
+
+namespace {
+std::string key_of(const std::string& who) {
+  if (who.size() <= RecoveryAttempts::kMaxKeyBytes) return who;
+  return who.substr(0, RecoveryAttempts::kMaxKeyBytes - 21) + "#" +
+         std::to_string(std::hash<std::string>{}(who));
+}
+}  // namespace
+
+bool RecoveryAttempts::take(const std::string& who, Clock::time_point now) {
+  if (per_second_ <= 0) return true;
+  const std::string key = key_of(who);
+  std::lock_guard lock(mutex_);
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) {
+    if (buckets_.size() >= max_tracked_ && !make_room(now)) return false;
+    it = buckets_.emplace(key, TokenBucket(per_second_, burst_, now)).first;
+  }
+  return it->second.take(now);
+}
+
+// Forgets the subjects whose allowance is full (they are as if never seen). At most once a
+// second: a table full of busy subjects is not walked on every attempt.
+bool RecoveryAttempts::make_room(Clock::time_point now) {
+  if (now >= next_sweep_) {
+    next_sweep_ = now + std::chrono::seconds(1);
+    for (auto it = buckets_.begin(); it != buckets_.end();)
+      it = it->second.full(now) ? buckets_.erase(it) : std::next(it);
+  }
+  return buckets_.size() < max_tracked_;
+}
+
+std::size_t RecoveryAttempts::tracked() const {
+  std::lock_guard lock(mutex_);
+  return buckets_.size();
+}
+
+}  // namespace pulseboard::recovery
