@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "../loadgen/frame_timestamp.hpp"
-#include "store/order_store.hpp"
+#include "db/schema.hpp"
 
 namespace pulseboard::bench {
 
@@ -44,7 +44,7 @@ std::optional<std::string> OrderWriter::connect() {
 }
 
 std::optional<std::string> OrderWriter::create_schema() {
-  std::string sql(store::postgres_schema_sql());
+  std::string sql(db::postgres_schema_sql());
   PGresult* r = PQexec(conn_, sql.c_str());
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);

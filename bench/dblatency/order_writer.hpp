@@ -45,7 +45,7 @@ class OrderWriter {
 
   // An error message, or nullopt once connected.
   std::optional<std::string> connect();
-  // The orders table as the API's store creates it (store::postgres_schema_sql), idempotent.
+  // The orders table as the API's store creates it (db::postgres_schema_sql), idempotent.
   std::optional<std::string> create_schema();
   // Prepares the INSERT; call after create_schema().
   std::optional<std::string> prepare();

@@ -1,8 +1,8 @@
 #include "api/order_validation.hpp"
 
+#include "common/clock.hpp"
 #include "common/utf8.hpp"
 #include "store/cursor.hpp"
-#include "store/time.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url/encoding_opts.hpp>
@@ -179,7 +179,7 @@ Validated<store::OrderPatch> validate_order_patch(const boost::json::value& body
 }
 
 Validated<std::int64_t> parse_time_param(std::string_view field, std::string_view text) {
-  if (auto ms = store::parse_iso8601_ms(text)) return *ms;
+  if (auto ms = parse_iso8601_ms(text)) return *ms;
   // Unix milliseconds: plain digits, at most 15 (year 33658), no sign.
   std::int64_t ms = 0;
   if (!text.empty() && text.size() <= 15 &&

@@ -169,109 +169,131 @@ http::Handler OrdersApi::handler() {
 }
 
 void OrdersApi::handle(Request&& req, http::Respond respond) {
-  auto target = boost::urls::parse_origin_form(req.target());
-  if (!target)
-    return respond(http::error_response(req, Status::bad_request, "bad_request",
-                                        "the request target is not a valid path"));
-  const std::string_view path = target->encoded_path();
-  std::string_view query;
-  if (target->has_query()) query = target->encoded_query();
-  const bool collection = path == kOrdersPath;
-  if (!collection && !(path.starts_with(kOrdersPath) && path.size() > kOrdersPath.size() &&
-                       path[kOrdersPath.size()] == '/'))
-    return respond(not_found(req, "no such endpoint"));
-  const std::string id(collection ? "" : path.substr(kOrdersPath.size() + 1));
-  if (!collection && id.find('/') != std::string::npos)
-    return respond(not_found(req, "no such endpoint"));
+  auto routed = route(req);
+  if (auto* res = std::get_if<Response>(&routed)) return respond(std::move(*res));
+  const auto& endpoint = std::get<Endpoint>(routed);
+
+  auto subject = authorize(req);
+  if (auto* res = std::get_if<Response>(&subject)) return respond(std::move(*res));
 
   const auto method = req.method();
-  if (collection && method != bhttp::verb::get && method != bhttp::verb::post)
-    return respond(method_not_allowed(req, "GET, POST"));
-  if (!collection && method != bhttp::verb::get && method != bhttp::verb::patch)
-    return respond(method_not_allowed(req, "GET, PATCH"));
-
-  // Every method but GET changes orders (the ones not served were answered 405 above).
-  const bool writes = method != bhttp::verb::get;
-  std::string subject;
-  if (writes || !options_.public_reads) {
-    const std::string_view token = http::bearer_token(req);
-    if (token.empty())
-      return respond(
-          unauthorized(req, "an Authorization: Bearer <JWT> header is required", "missing_token"));
-    if (!verifier_ || !verifier_->enabled())
-      return respond(unauthorized(req, "this server has no JWT key configured", "no_key"));
-    auto verified = verifier_->verify(token);
-    if (auto* err = std::get_if<auth::JwtError>(&verified))
-      return respond(unauthorized(req, "invalid token: " + std::string(auth::to_string(*err)),
-                                  auth::to_string(*err)));
-    const auto& claims = std::get<auth::Claims>(verified);
-    if (writes && !claims.has_scope(kWriteScope)) return respond(forbidden(req, kWriteScope));
-    subject = claims.subject;
-  }
-
-  if (!(collection && method == bhttp::verb::get) && !query.empty())
+  if (!(endpoint.collection && method == bhttp::verb::get) && !endpoint.query.empty())
     return respond(invalid(req, {"", "unknown_field", "this endpoint takes no query parameters"}));
-  if (!collection && !plausible_order_id(id)) return respond(not_found(req, "no such order"));
+  if (!endpoint.collection && !plausible_order_id(endpoint.id))
+    return respond(not_found(req, "no such order"));
 
-  auto store = store_;
-  if (collection && method == bhttp::verb::get) {
-    auto q = validate_list_query(query);
-    if (auto* err = std::get_if<ValidationError>(&q)) return respond(invalid(req, *err));
-    return run(std::move(req), std::move(respond),
-               [store, q = std::get<store::ListQuery>(std::move(q))](const Request& req) {
-                 auto r = store->list(q);
-                 if (auto* err = std::get_if<store::StoreError>(&r))
-                   return store_failure(req, *err);
-                 const auto& page = std::get<store::OrderPage>(r);
-                 boost::json::object body;
-                 auto& orders = body["orders"].emplace_array();
-                 for (const auto& o : page.orders) orders.push_back(store::to_json(o));
-                 body["nextCursor"] = page.next_cursor ? boost::json::value(*page.next_cursor)
-                                                       : boost::json::value(nullptr);
-                 return http::json_response(req, Status::ok, to_json_text(body));
-               });
-  }
   if (method == bhttp::verb::get) {
-    return run(std::move(req), std::move(respond), [store, id](const Request& req) {
-      auto r = store->get(id);
-      if (auto* err = std::get_if<store::StoreError>(&r)) return store_failure(req, *err);
-      return order_response(req, Status::ok, std::get<store::Order>(r));
-    });
+    if (endpoint.collection) return list_orders(std::move(req), std::move(respond), endpoint.query);
+    return get_order(std::move(req), std::move(respond), endpoint.id);
   }
-
   auto body = read_json_body(req, options_.max_body_bytes);
   if (auto* res = std::get_if<Response>(&body)) return respond(std::move(*res));
   const auto& json = std::get<boost::json::value>(body);
+  if (method == bhttp::verb::post)
+    return create_order(std::move(req), std::move(respond), json, std::get<std::string>(subject));
+  update_order(std::move(req), std::move(respond), json, endpoint.id);
+}
 
-  if (method == bhttp::verb::post) {
-    // Keys are the caller's own: another subject's identical key is another request.
-    std::optional<store::IdempotencyKey> key;
-    if (auto it = req.find(kIdempotencyKey); it != req.end()) {
-      if (auto err = check_idempotency_key(it->value())) return respond(invalid(req, *err));
-      key = store::IdempotencyKey{subject, std::string(it->value())};
-    }
-    auto order = validate_new_order(json);
-    if (auto* err = std::get_if<ValidationError>(&order)) return respond(invalid(req, *err));
-    auto new_order = std::get<store::NewOrder>(std::move(order));
-    auto hash = request_hash(subject, new_order);
-    return run(std::move(req), std::move(respond),
-               [store, new_order = std::move(new_order), key = std::move(key),
-                hash = std::move(hash)](const Request& req) {
-                 auto r = store->create(new_order, key, hash);
-                 if (auto* err = std::get_if<store::StoreError>(&r))
-                   return store_failure(req, *err);
-                 const auto& created = std::get<store::Created>(r);
-                 auto res = order_response(req, created.created ? Status::created : Status::ok,
-                                           created.order);
-                 if (!created.created) res.set("Idempotent-Replayed", "true");
-                 return res;
-               });
+// The path names the collection or one order, and the method is one that endpoint serves.
+std::variant<OrdersApi::Endpoint, Response> OrdersApi::route(const Request& req) const {
+  auto target = boost::urls::parse_origin_form(req.target());
+  if (!target)
+    return http::error_response(req, Status::bad_request, "bad_request",
+                                "the request target is not a valid path");
+  const std::string_view path = target->encoded_path();
+  Endpoint endpoint;
+  if (target->has_query()) endpoint.query = target->encoded_query();
+  endpoint.collection = path == kOrdersPath;
+  if (!endpoint.collection && !(path.starts_with(kOrdersPath) && path.size() > kOrdersPath.size() &&
+                                path[kOrdersPath.size()] == '/'))
+    return not_found(req, "no such endpoint");
+  if (!endpoint.collection) endpoint.id = std::string(path.substr(kOrdersPath.size() + 1));
+  if (!endpoint.collection && endpoint.id.find('/') != std::string::npos)
+    return not_found(req, "no such endpoint");
+
+  const auto method = req.method();
+  if (endpoint.collection && method != bhttp::verb::get && method != bhttp::verb::post)
+    return method_not_allowed(req, "GET, POST");
+  if (!endpoint.collection && method != bhttp::verb::get && method != bhttp::verb::patch)
+    return method_not_allowed(req, "GET, PATCH");
+  return endpoint;
+}
+
+// The caller's token subject (empty for a public read), or the 401/403 that refuses it.
+std::variant<std::string, Response> OrdersApi::authorize(const Request& req) const {
+  // Every method but GET changes orders (the ones not served were answered 405 by route()).
+  const bool writes = req.method() != bhttp::verb::get;
+  if (!writes && options_.public_reads) return std::string();
+  const std::string_view token = http::bearer_token(req);
+  if (token.empty())
+    return unauthorized(req, "an Authorization: Bearer <JWT> header is required", "missing_token");
+  if (!verifier_ || !verifier_->enabled())
+    return unauthorized(req, "this server has no JWT key configured", "no_key");
+  auto verified = verifier_->verify(token);
+  if (auto* err = std::get_if<auth::JwtError>(&verified))
+    return unauthorized(req, "invalid token: " + std::string(auth::to_string(*err)),
+                        auth::to_string(*err));
+  const auto& claims = std::get<auth::Claims>(verified);
+  if (writes && !claims.has_scope(kWriteScope)) return forbidden(req, kWriteScope);
+  return claims.subject;
+}
+
+void OrdersApi::list_orders(Request&& req, http::Respond respond, std::string_view query) {
+  auto q = validate_list_query(query);
+  if (auto* err = std::get_if<ValidationError>(&q)) return respond(invalid(req, *err));
+  run(std::move(req), std::move(respond),
+      [store = store_, q = std::get<store::ListQuery>(std::move(q))](const Request& req) {
+        auto r = store->list(q);
+        if (auto* err = std::get_if<store::StoreError>(&r)) return store_failure(req, *err);
+        const auto& page = std::get<store::OrderPage>(r);
+        boost::json::object body;
+        auto& orders = body["orders"].emplace_array();
+        for (const auto& o : page.orders) orders.push_back(store::to_json(o));
+        body["nextCursor"] =
+            page.next_cursor ? boost::json::value(*page.next_cursor) : boost::json::value(nullptr);
+        return http::json_response(req, Status::ok, to_json_text(body));
+      });
+}
+
+void OrdersApi::get_order(Request&& req, http::Respond respond, const std::string& id) {
+  run(std::move(req), std::move(respond), [store = store_, id](const Request& req) {
+    auto r = store->get(id);
+    if (auto* err = std::get_if<store::StoreError>(&r)) return store_failure(req, *err);
+    return order_response(req, Status::ok, std::get<store::Order>(r));
+  });
+}
+
+void OrdersApi::create_order(Request&& req, http::Respond respond, const boost::json::value& json,
+                             const std::string& subject) {
+  // Keys are the caller's own: another subject's identical key is another request.
+  std::optional<store::IdempotencyKey> key;
+  if (auto it = req.find(kIdempotencyKey); it != req.end()) {
+    if (auto err = check_idempotency_key(it->value())) return respond(invalid(req, *err));
+    key = store::IdempotencyKey{subject, std::string(it->value())};
   }
+  auto order = validate_new_order(json);
+  if (auto* err = std::get_if<ValidationError>(&order)) return respond(invalid(req, *err));
+  auto new_order = std::get<store::NewOrder>(std::move(order));
+  auto hash = request_hash(subject, new_order);
+  run(std::move(req), std::move(respond),
+      [store = store_, new_order = std::move(new_order), key = std::move(key),
+       hash = std::move(hash)](const Request& req) {
+        auto r = store->create(new_order, key, hash);
+        if (auto* err = std::get_if<store::StoreError>(&r)) return store_failure(req, *err);
+        const auto& created = std::get<store::Created>(r);
+        auto res =
+            order_response(req, created.created ? Status::created : Status::ok, created.order);
+        if (!created.created) res.set("Idempotent-Replayed", "true");
+        return res;
+      });
+}
 
+void OrdersApi::update_order(Request&& req, http::Respond respond, const boost::json::value& json,
+                             const std::string& id) {
   auto patch = validate_order_patch(json);
   if (auto* err = std::get_if<ValidationError>(&patch)) return respond(invalid(req, *err));
   run(std::move(req), std::move(respond),
-      [store, id, patch = std::get<store::OrderPatch>(patch)](const Request& req) {
+      [store = store_, id, patch = std::get<store::OrderPatch>(patch)](const Request& req) {
         auto r = store->update(id, patch);
         if (auto* err = std::get_if<store::StoreError>(&r)) return store_failure(req, *err);
         return order_response(req, Status::ok, std::get<store::Order>(r));

@@ -7,11 +7,14 @@
 #include "store/order_store.hpp"
 
 #include <boost/asio/thread_pool.hpp>
+#include <boost/json/value.hpp>
 
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <variant>
 
 namespace pulseboard::api {
 
@@ -48,6 +51,22 @@ class OrdersApi {
   http::Handler handler();
 
  private:
+  // What the request target names: the collection (with its query) or one order.
+  struct Endpoint {
+    bool collection = false;
+    std::string id;
+    std::string_view query;  // into the request's target
+  };
+  // The steps of handle(): each either lets the request on or is the response that ends it.
+  std::variant<Endpoint, http::Response> route(const http::Request& req) const;
+  std::variant<std::string, http::Response> authorize(const http::Request& req) const;
+  void list_orders(http::Request&& req, http::Respond respond, std::string_view query);
+  void get_order(http::Request&& req, http::Respond respond, const std::string& id);
+  void create_order(http::Request&& req, http::Respond respond, const boost::json::value& json,
+                    const std::string& subject);
+  void update_order(http::Request&& req, http::Respond respond, const boost::json::value& json,
+                    const std::string& id);
+
   void run(http::Request&& req, http::Respond respond,
            std::function<http::Response(const http::Request&)> work);
 

@@ -12,12 +12,12 @@
 #include "app/roles.hpp"
 #include "auth/jwt.hpp"
 #include "broker/broker_memory.hpp"
+#include "changes/change_source.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "gateway/bridge_intake.hpp"
 #include "gateway/server.hpp"
 #include "store/order_store.hpp"
-#include "worker/change_source.hpp"
 #include "worker/worker.hpp"
 
 namespace pulseboard::app {
@@ -77,7 +77,7 @@ RoleMain add_demo_role(CLI::App& app) {
     });
 
     std::string error;
-    auto source = worker::open_change_source(o->database_url, worker::SourceOptions{}, &error);
+    auto source = changes::open_change_source(o->database_url, changes::SourceOptions{}, &error);
     if (!source) throw std::runtime_error("cannot open the change source: " + error);
     worker::Worker::Options worker_options;
     worker_options.history = store;  // a restarted demo shows the last 5 minutes again

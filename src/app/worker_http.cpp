@@ -1,8 +1,8 @@
 #include "app/worker_http.hpp"
 
+#include "common/clock.hpp"
 #include "common/prometheus.hpp"
 #include "http/handler.hpp"
-#include "store/time.hpp"
 
 namespace pulseboard::app {
 namespace {
@@ -78,7 +78,7 @@ std::unique_ptr<gateway::Server> start_worker_http(const std::string& bind, std:
     http::Response res{bhttp::status::ok, req.version()};
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
     res.keep_alive(req.keep_alive());
-    res.body() = render_worker_metrics(status(), store::now_unix_ms());
+    res.body() = render_worker_metrics(status(), now_unix_ms());
     res.prepare_payload();
     respond(std::move(res));
   });

@@ -10,11 +10,11 @@
 #include "app/roles.hpp"
 #include "app/worker_http.hpp"
 #include "broker/broker_redis.hpp"
+#include "changes/change_source.hpp"
 #include "common/log.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
 #include "store/order_store.hpp"
-#include "worker/change_source.hpp"
 #include "worker/leader_lease.hpp"
 #include "worker/worker.hpp"
 
@@ -98,22 +98,22 @@ RoleMain add_worker_role(CLI::App& app) {
     if (!cmd->parsed()) return -1;
     configure_logging(o->log_level);
     apply_mongo_uri(o->database_url, kDefaultDatabase);
-    worker::SourceOptions source_options;
+    changes::SourceOptions source_options;
     if (!o->pipeline_file.empty()) {
       std::ifstream in(o->pipeline_file);
       if (!in) throw std::runtime_error("cannot read PIPELINE_FILE " + o->pipeline_file);
       std::stringstream ss;
       ss << in.rdbuf();
       o->worker.pipeline_json = ss.str();
-      auto parsed = worker::Pipeline::parse(o->worker.pipeline_json);
-      if (auto* err = std::get_if<worker::PipelineError>(&parsed))
+      auto parsed = pipeline::Pipeline::parse(o->worker.pipeline_json);
+      if (auto* err = std::get_if<pipeline::PipelineError>(&parsed))
         throw std::runtime_error("PIPELINE_FILE " + o->pipeline_file + ": " + err->message);
-      source_options.pipeline = std::get<worker::Pipeline>(std::move(parsed));
+      source_options.pipeline = std::get<pipeline::Pipeline>(std::move(parsed));
     }
     source_options.push_down = o->push_down;
     source_options.state_dir = o->state_dir;
     std::string error;
-    auto source = worker::open_change_source(o->database_url, source_options, &error);
+    auto source = changes::open_change_source(o->database_url, source_options, &error);
     if (!source) throw std::runtime_error("cannot open change source: " + error);
     if (o->rebuild) {
       // The orders themselves, through the store seam: where the aggregates are rebuilt from

@@ -9,7 +9,7 @@
 #include <boost/asio/write.hpp>
 #include <cctype>
 
-#include "redis/backoff.hpp"
+#include "common/backoff.hpp"
 
 namespace asio = boost::asio;
 using boost::system::error_code;
@@ -17,6 +17,11 @@ using boost::system::error_code;
 namespace pulseboard::redis {
 
 namespace {
+
+// Reconnect pacing: 100 ms doubling up to 5 s, jittered so that the clients of one restarted
+// server do not all reconnect in the same millisecond.
+constexpr std::chrono::milliseconds kReconnectFloor{100};
+constexpr std::chrono::milliseconds kReconnectCap{5000};
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 
@@ -243,7 +248,8 @@ void Connection::lose(const std::string& why) {
 void Connection::schedule_reconnect() {
   if (state_ == State::stopped) return;
   std::uniform_real_distribution<double> unit(0.0, 1.0);
-  auto delay = reconnect_delay(attempt_++, unit(jitter_));
+  auto delay =
+      jittered(exponential_delay(attempt_++, kReconnectFloor, kReconnectCap), unit(jitter_));
   backoff_timer_.expires_after(delay);
   backoff_timer_.async_wait([self = shared_from_this()](error_code ec) {
     if (!ec && self->state_ == State::backoff) self->connect();

@@ -8,7 +8,7 @@
 // Matching replies to commands here also lets the pending-command bound cover everything that
 // is queued, and keeps name resolution (getaddrinfo inside redisAsyncConnect) off the loop.
 //
-// Reconnects forever with capped exponential backoff (backoff.hpp); AUTH and SELECT run on
+// Reconnects forever with capped exponential backoff (common/backoff.hpp); AUTH and SELECT run on
 // every connect before any queued command is sent.
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>

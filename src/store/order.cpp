@@ -1,6 +1,6 @@
 #include "store/order.hpp"
 
-#include "store/time.hpp"
+#include "common/clock.hpp"
 
 #include <boost/json.hpp>
 #include "common/json_text.hpp"

@@ -84,10 +84,7 @@ class OrderStore {
   virtual StoreResult<OrderPage> list(const ListQuery& query) = 0;
 };
 
-// DATABASE_URL forms:
-//   sqlite:relative/file.db, sqlite:///absolute/file.db, sqlite::memory: (tests only)
-//   postgresql://user@host:port/db (also postgres://), any libpq connection URI
-//   mongodb://host:port/db?replicaSet=rs0 (also mongodb+srv://)
+// DATABASE_URL forms: db/database_url.hpp (the worker's change source reads the same ones).
 // Throws std::invalid_argument naming the problem for an unknown scheme or a malformed URL,
 // std::runtime_error when the database cannot be opened or its schema created.
 std::unique_ptr<OrderStore> open_store(std::string_view database_url);
@@ -95,10 +92,5 @@ std::unique_ptr<OrderStore> open_store(std::string_view database_url);
 std::unique_ptr<OrderStore> open_sqlite_store(const std::string& path);
 std::unique_ptr<OrderStore> open_postgres_store(const std::string& conninfo);
 std::unique_ptr<OrderStore> open_mongo_store(const std::string& uri);
-
-// The schemas of the data-path contract; idempotent (CREATE ... IF NOT EXISTS), so the worker
-// may run them too.
-std::string_view sqlite_schema_sql();
-std::string_view postgres_schema_sql();
 
 }  // namespace pulseboard::store

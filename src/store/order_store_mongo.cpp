@@ -8,10 +8,11 @@
 // first, then the order is inserted; a retry that races the first request before its insert
 // lands gets `unavailable` (retry later), and a failed insert releases the key. Keys are kept
 // per caller: `idempotency_keys` documents have _id {subject, key}.
+#include "common/clock.hpp"
 #include "common/ids.hpp"
+#include "db/mongo.hpp"
 #include "store/cursor.hpp"
 #include "store/order_store.hpp"
-#include "store/time.hpp"
 
 #include <mongoc/mongoc.h>
 #include <spdlog/spdlog.h>
@@ -151,7 +152,7 @@ StoreResult<Order> find_one(mongoc_collection_t* coll, const std::string& id) {
 class MongoOrderStore final : public OrderStore {
  public:
   MongoOrderStore(mongoc_uri_t* uri, std::string db)
-      : uri_(uri), pool_(mongoc_client_pool_new(uri)), db_(std::move(db)) {
+      : uri_(uri), pool_(db::mongo::new_pool(uri)), db_(std::move(db)) {
     mongoc_client_pool_set_error_api(pool_, MONGOC_ERROR_API_VERSION_2);
     // Bounds how many threads can hold a client at once; the rest wait in pop().
     mongoc_client_pool_max_size(pool_, 8);
@@ -371,8 +372,7 @@ class MongoOrderStore final : public OrderStore {
 }  // namespace
 
 std::unique_ptr<OrderStore> open_mongo_store(const std::string& uri_text) {
-  static std::once_flag init;
-  std::call_once(init, [] { mongoc_init(); });
+  db::mongo::init_once();
   bson_error_t error;
   mongoc_uri_t* uri = mongoc_uri_new_with_error(uri_text.c_str(), &error);
   if (!uri)

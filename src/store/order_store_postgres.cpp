@@ -1,11 +1,11 @@
 // The PostgreSQL order store. No outbox here: the worker follows PostgreSQL's own change
 // stream (logical replication of `orders`), which carries exactly the committed writes.
+#include "common/clock.hpp"
 #include "common/ids.hpp"
+#include "db/postgres.hpp"
 #include "store/connection_pool.hpp"
 #include "store/cursor.hpp"
 #include "store/order_store.hpp"
-#include "store/pg_db.hpp"
-#include "store/time.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -17,7 +17,7 @@
 namespace pulseboard::store {
 namespace {
 
-using pg::Param;
+using db::pg::Param;
 
 // Timestamps go in as ISO-8601 text and come back as unix ms: exact (extract() returns numeric
 // since PostgreSQL 14) and independent of the session's DateStyle and TimeZone.
@@ -50,8 +50,8 @@ std::optional<Order> read_order(const PGresult* r, int row) {
                std::strtoll(PQgetvalue(r, row, 5), nullptr, 10)};
 }
 
-StoreError failure(pg::Connection& conn, const PGresult* r, std::string_view what) {
-  if (pg::transient(conn, r)) {
+StoreError failure(db::pg::Connection& conn, const PGresult* r, std::string_view what) {
+  if (db::pg::transient(conn, r)) {
     spdlog::warn("postgres store: {} failed (will retry later): {}", what,
                  r ? PQresultErrorMessage(r) : conn.error());
     return StoreError::unavailable;
@@ -63,42 +63,42 @@ StoreError failure(pg::Connection& conn, const PGresult* r, std::string_view wha
 // Rolls back unless committed; harmless on a connection that already broke.
 class Transaction {
  public:
-  explicit Transaction(pg::Connection& conn) : conn_(conn) {}
+  explicit Transaction(db::pg::Connection& conn) : conn_(conn) {}
   ~Transaction() {
     if (open_) conn_.exec("ROLLBACK");
   }
-  pg::Result begin() {
+  db::pg::Result begin() {
     auto r = conn_.exec("BEGIN");
-    open_ = pg::ok(r.get());
+    open_ = db::pg::ok(r.get());
     return r;
   }
-  pg::Result commit() {
+  db::pg::Result commit() {
     auto r = conn_.exec("COMMIT");
     open_ = false;
     return r;
   }
 
  private:
-  pg::Connection& conn_;
+  db::pg::Connection& conn_;
   bool open_ = false;
 };
 
 class PostgresOrderStore final : public OrderStore {
  public:
-  explicit PostgresOrderStore(std::vector<std::unique_ptr<pg::Connection>> conns)
+  explicit PostgresOrderStore(std::vector<std::unique_ptr<db::pg::Connection>> conns)
       : pool_(std::move(conns)) {}
 
   StoreResult<Created> create(const NewOrder& in, std::optional<IdempotencyKey> key,
                               std::string request_hash) override {
     auto lease = pool_.borrow();
     if (!lease) return StoreError::unavailable;
-    pg::Connection& conn = **lease;
+    db::pg::Connection& conn = **lease;
     if (!conn.ensure_connected()) return failure(conn, nullptr, "connect");
 
     const std::int64_t now = now_unix_ms();
     const std::string id = random_id20();
     Transaction tx(conn);
-    if (auto r = tx.begin(); !pg::ok(r.get())) return failure(conn, r.get(), "BEGIN");
+    if (auto r = tx.begin(); !db::pg::ok(r.get())) return failure(conn, r.get(), "BEGIN");
     if (key) {
       auto seen = claim_or_replay(conn, *key, request_hash, id);
       if (auto* err = std::get_if<StoreError>(&seen)) return *err;
@@ -108,18 +108,18 @@ class PostgresOrderStore final : public OrderStore {
     auto inserted = conn.exec(
         "INSERT INTO orders VALUES ($1, $2, $3, $4, $5, $5) RETURNING " + std::string(kColumns),
         {id, text(in.amount), std::string(to_string(in.status)), in.category, ts});
-    if (!pg::ok(inserted.get()) || PQntuples(inserted.get()) != 1)
+    if (!db::pg::ok(inserted.get()) || PQntuples(inserted.get()) != 1)
       return failure(conn, inserted.get(), "insert order");
     auto order = read_order(inserted.get(), 0);
     if (!order) return StoreError::internal;
-    if (auto r = tx.commit(); !pg::ok(r.get())) return failure(conn, r.get(), "COMMIT");
+    if (auto r = tx.commit(); !db::pg::ok(r.get())) return failure(conn, r.get(), "COMMIT");
     return Created{std::move(*order), true};
   }
 
   StoreResult<Order> update(const std::string& id, const OrderPatch& patch) override {
     auto lease = pool_.borrow();
     if (!lease) return StoreError::unavailable;
-    pg::Connection& conn = **lease;
+    db::pg::Connection& conn = **lease;
     if (!conn.ensure_connected()) return failure(conn, nullptr, "connect");
     // One statement, so no explicit transaction; GREATEST keeps updated_at from moving
     // backwards if the wall clock does.
@@ -131,7 +131,7 @@ class PostgresOrderStore final : public OrderStore {
         {id, patch.status ? Param(std::string(to_string(*patch.status))) : std::nullopt,
          patch.amount ? Param(text(*patch.amount)) : std::nullopt,
          format_iso8601_ms(now_unix_ms())});
-    if (!pg::ok(r.get())) return failure(conn, r.get(), "update order");
+    if (!db::pg::ok(r.get())) return failure(conn, r.get(), "update order");
     if (PQntuples(r.get()) == 0) return StoreError::not_found;
     auto order = read_order(r.get(), 0);
     if (!order) return StoreError::internal;
@@ -139,7 +139,7 @@ class PostgresOrderStore final : public OrderStore {
   }
 
   StoreResult<Order> get(const std::string& id) override {
-    return read_with_retry([&](pg::Connection& conn) { return find(conn, id); });
+    return read_with_retry([&](db::pg::Connection& conn) { return find(conn, id); });
   }
 
   StoreResult<OrderPage> list(const ListQuery& q) override {
@@ -167,9 +167,9 @@ class PostgresOrderStore final : public OrderStore {
     // One extra row tells whether another page follows.
     sql += " ORDER BY created_at DESC, id DESC LIMIT " + arg(std::to_string(limit + 1));
 
-    return read_with_retry([&](pg::Connection& conn) -> StoreResult<OrderPage> {
+    return read_with_retry([&](db::pg::Connection& conn) -> StoreResult<OrderPage> {
       auto r = conn.exec(sql, params);
-      if (!pg::ok(r.get())) return failure(conn, r.get(), "list orders");
+      if (!db::pg::ok(r.get())) return failure(conn, r.get(), "list orders");
       OrderPage page;
       for (int i = 0; i < PQntuples(r.get()); ++i) {
         auto order = read_order(r.get(), i);
@@ -187,7 +187,7 @@ class PostgresOrderStore final : public OrderStore {
  private:
   // Claims (subject, key) for the order `id` about to be inserted, or returns the order an
   // earlier request with this key created if this request repeats it.
-  static StoreResult<std::optional<Created>> claim_or_replay(pg::Connection& conn,
+  static StoreResult<std::optional<Created>> claim_or_replay(db::pg::Connection& conn,
                                                              const IdempotencyKey& key,
                                                              const std::string& request_hash,
                                                              const std::string& id) {
@@ -196,7 +196,7 @@ class PostgresOrderStore final : public OrderStore {
     auto legacy =
         conn.exec("SELECT order_id FROM idempotency_keys WHERE key = $1 AND request_hash = $2",
                   {key.key, request_hash});
-    if (!pg::ok(legacy.get())) return failure(conn, legacy.get(), "read idempotency key");
+    if (!db::pg::ok(legacy.get())) return failure(conn, legacy.get(), "read idempotency key");
     std::string original_id = PQntuples(legacy.get()) == 1 ? PQgetvalue(legacy.get(), 0, 0) : "";
     if (original_id.empty()) {
       // If another transaction holds the claim uncommitted, this waits for it.
@@ -204,13 +204,13 @@ class PostgresOrderStore final : public OrderStore {
           "INSERT INTO subject_idempotency_keys (subject, key, request_hash, order_id) "
           "VALUES ($1, $2, $3, $4) ON CONFLICT (subject, key) DO NOTHING",
           {key.subject, key.key, request_hash, id});
-      if (!pg::ok(claim.get())) return failure(conn, claim.get(), "claim idempotency key");
+      if (!db::pg::ok(claim.get())) return failure(conn, claim.get(), "claim idempotency key");
       if (std::string_view(PQcmdTuples(claim.get())) != "0") return std::optional<Created>();
       auto seen = conn.exec(
           "SELECT request_hash, order_id FROM subject_idempotency_keys "
           "WHERE subject = $1 AND key = $2",
           {key.subject, key.key});
-      if (!pg::ok(seen.get()) || PQntuples(seen.get()) != 1)
+      if (!db::pg::ok(seen.get()) || PQntuples(seen.get()) != 1)
         return failure(conn, seen.get(), "read idempotency key");
       if (request_hash != PQgetvalue(seen.get(), 0, 0)) return StoreError::idempotency_conflict;
       original_id = PQgetvalue(seen.get(), 0, 1);
@@ -221,9 +221,9 @@ class PostgresOrderStore final : public OrderStore {
     return std::get<StoreError>(original);
   }
 
-  static StoreResult<Order> find(pg::Connection& conn, const std::string& id) {
+  static StoreResult<Order> find(db::pg::Connection& conn, const std::string& id) {
     auto r = conn.exec("SELECT " + std::string(kColumns) + " FROM orders WHERE id = $1", {id});
-    if (!pg::ok(r.get())) return failure(conn, r.get(), "select order");
+    if (!db::pg::ok(r.get())) return failure(conn, r.get(), "select order");
     if (PQntuples(r.get()) == 0) return StoreError::not_found;
     auto order = read_order(r.get(), 0);
     if (!order) return StoreError::internal;
@@ -233,10 +233,10 @@ class PostgresOrderStore final : public OrderStore {
   // Reads are safe to repeat, so one that fails on a connection found broken (server
   // restarted, idle connection dropped) gets one more try on a reset connection.
   template <class F>
-  auto read_with_retry(F&& read) -> decltype(read(std::declval<pg::Connection&>())) {
+  auto read_with_retry(F&& read) -> decltype(read(std::declval<db::pg::Connection&>())) {
     auto lease = pool_.borrow();
     if (!lease) return StoreError::unavailable;
-    pg::Connection& conn = **lease;
+    db::pg::Connection& conn = **lease;
     for (int attempt = 0;; ++attempt) {
       if (!conn.ensure_connected()) return failure(conn, nullptr, "connect");
       auto result = read(conn);
@@ -245,7 +245,7 @@ class PostgresOrderStore final : public OrderStore {
     }
   }
 
-  ConnectionPool<pg::Connection> pool_;
+  ConnectionPool<db::pg::Connection> pool_;
 };
 
 }  // namespace
@@ -260,14 +260,14 @@ std::unique_ptr<OrderStore> open_postgres_store(const std::string& conninfo) {
   }
   PQconninfoFree(options);
 
-  std::vector<std::unique_ptr<pg::Connection>> conns;
-  for (int i = 0; i < 4; ++i) conns.push_back(std::make_unique<pg::Connection>(conninfo));
+  std::vector<std::unique_ptr<db::pg::Connection>> conns;
+  for (int i = 0; i < 4; ++i) conns.push_back(std::make_unique<db::pg::Connection>(conninfo));
   // Connect one now so a wrong URL or a missing database fails at startup, not per request.
   auto& first = *conns.front();
   if (!first.ensure_connected())
     throw std::runtime_error("cannot connect to PostgreSQL: " + first.error());
   // Under the schema lock: the worker may be creating the same tables this instant.
-  if (auto err = pg::run_schema_setup(first.native()))
+  if (auto err = db::pg::run_schema_setup(first.native()))
     throw std::runtime_error("cannot create the PostgreSQL schema: " + *err);
   return std::make_unique<PostgresOrderStore>(std::move(conns));
 }

@@ -1,12 +1,12 @@
 // The SQLite order store: an embedded file in WAL mode. Each order write and its
 // order_outbox row commit in one transaction, so the worker following the outbox sees every
 // committed change exactly once and never a change that rolled back.
+#include "common/clock.hpp"
 #include "common/ids.hpp"
+#include "db/sqlite.hpp"
 #include "store/connection_pool.hpp"
 #include "store/cursor.hpp"
 #include "store/order_store.hpp"
-#include "store/sqlite_db.hpp"
-#include "store/time.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -16,8 +16,8 @@
 namespace pulseboard::store {
 namespace {
 
-using sqlite::Statement;
-using sqlite::WriteTransaction;
+using db::sqlite::Statement;
+using db::sqlite::WriteTransaction;
 
 constexpr std::string_view kSelectOrder =
     "SELECT id, amount, status, category, created_at, updated_at FROM orders";
@@ -37,7 +37,8 @@ std::optional<Order> read_order(const Statement& st) {
 
 class SqliteOrderStore final : public OrderStore {
  public:
-  explicit SqliteOrderStore(std::vector<std::unique_ptr<sqlite::Db>> dbs) : pool_(std::move(dbs)) {}
+  explicit SqliteOrderStore(std::vector<std::unique_ptr<db::sqlite::Db>> dbs)
+      : pool_(std::move(dbs)) {}
 
   StoreResult<Created> create(const NewOrder& in, std::optional<IdempotencyKey> key,
                               std::string request_hash) override {
@@ -219,7 +220,7 @@ class SqliteOrderStore final : public OrderStore {
     return st.step();
   }
 
-  ConnectionPool<sqlite::Db> pool_;
+  ConnectionPool<db::sqlite::Db> pool_;
 };
 
 }  // namespace
@@ -227,15 +228,15 @@ class SqliteOrderStore final : public OrderStore {
 std::unique_ptr<OrderStore> open_sqlite_store(const std::string& path) {
   // A private in-memory database exists once per connection, so it gets exactly one.
   const std::size_t size = path == ":memory:" ? 1 : 4;
-  std::vector<std::unique_ptr<sqlite::Db>> dbs;
+  std::vector<std::unique_ptr<db::sqlite::Db>> dbs;
   for (std::size_t i = 0; i < size; ++i) {
     std::string error;
-    auto db = sqlite::open(path, error);
+    auto db = db::sqlite::open(path, error);
     if (!db) throw std::runtime_error("cannot open SQLite database '" + path + "': " + error);
     if (i == 0)
-      if (auto err = sqlite::run_schema_setup(db.get(), path))
+      if (auto err = db::sqlite::run_schema_setup(db.get(), path))
         throw std::runtime_error("cannot create the SQLite schema in '" + path + "': " + *err);
-    dbs.push_back(std::make_unique<sqlite::Db>(std::move(db)));
+    dbs.push_back(std::make_unique<db::sqlite::Db>(std::move(db)));
   }
   return std::make_unique<SqliteOrderStore>(std::move(dbs));
 }

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <optional>
 
+#include "changes/event_id.hpp"
 #include "worker/worker.hpp"
 
 namespace pulseboard::worker {
 namespace json = boost::json;
+using changes::ChangeEvent;
+using pipeline::Pipeline;
 
 namespace {
 
@@ -21,6 +24,24 @@ std::optional<store::OrderStatus> required_status(const Pipeline& pipeline) {
       v = eq;
   if (!v || !v->is_string()) return std::nullopt;
   return store::parse_order_status(v->as_string());
+}
+
+// An order the rebuild keeps, with its metrics-update data.
+struct Found {
+  std::int64_t created_at;
+  std::string id;
+  json::object data;
+};
+
+// The rollup replays updates oldest first, as the worker would have published them.
+void add_in_creation_order(std::vector<Found>& found, RollupHistory& history) {
+  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    return a.created_at != b.created_at ? a.created_at < b.created_at : a.id < b.id;
+  });
+  for (auto& f : found) {
+    history.updates.push_back(std::move(f.data));
+    history.ids.push_back(std::move(f.id));
+  }
 }
 
 }  // namespace
@@ -41,11 +62,6 @@ json::object change_event_of(const store::Order& order) {
 std::variant<RollupHistory, HistoryError> read_rollup_history(
     store::OrderStore& store, const Pipeline& pipeline, std::int64_t from_ms, std::size_t recent,
     std::int64_t published_at_ms, std::size_t limit, std::size_t page_size) {
-  struct Found {
-    std::int64_t created_at;
-    std::string id;
-    json::object data;
-  };
   std::vector<Found> found;
   std::unordered_map<std::string, std::int64_t> updated_at;
   const auto status = required_status(pipeline);
@@ -64,7 +80,7 @@ std::variant<RollupHistory, HistoryError> read_rollup_history(
         auto projected = pipeline.apply(change_event_of(order));
         if (!projected) continue;
         ChangeEvent e;
-        e.event_id = "rebuild:" + order.id;
+        e.event_id = changes::rebuild_event_id(order.id);
         e.committed_at_ms = order.updated_at_ms;
         updated_at.emplace(order.id, order.updated_at_ms);
         found.push_back(
@@ -93,13 +109,7 @@ std::variant<RollupHistory, HistoryError> read_rollup_history(
     if (auto err = scan(older, [&] { return found.size() >= recent; })) return *err;
   }
 
-  std::stable_sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
-    return a.created_at != b.created_at ? a.created_at < b.created_at : a.id < b.id;
-  });
-  for (auto& f : found) {
-    history.updates.push_back(std::move(f.data));
-    history.ids.push_back(std::move(f.id));
-  }
+  add_in_creation_order(found, history);
   history.updated_at = std::move(updated_at);
   return history;
 }

@@ -15,8 +15,8 @@
 #include <variant>
 #include <vector>
 
+#include "pipeline/pipeline.hpp"
 #include "store/order_store.hpp"
-#include "worker/pipeline.hpp"
 
 namespace pulseboard::worker {
 
@@ -40,8 +40,9 @@ struct HistoryError {
 // fullDocument.status to one value, only that status is listed (the article's "completed");
 // otherwise every order is listed and the pipeline decides.
 std::variant<RollupHistory, HistoryError> read_rollup_history(
-    store::OrderStore& store, const Pipeline& pipeline, std::int64_t from_ms, std::size_t recent,
-    std::int64_t published_at_ms, std::size_t limit = 200'000, std::size_t page_size = 1000);
+    store::OrderStore& store, const pipeline::Pipeline& pipeline, std::int64_t from_ms,
+    std::size_t recent, std::int64_t published_at_ms, std::size_t limit = 200'000,
+    std::size_t page_size = 1000);
 
 // The change event an insert of `order` would produce (the data-path contract's document).
 boost::json::object change_event_of(const store::Order& order);

@@ -2,19 +2,25 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 #include "bridge/bridge_message.hpp"
+#include "changes/event_id.hpp"
+#include "common/backoff.hpp"
+#include "common/clock.hpp"
 #include "common/json_text.hpp"
-#include "store/time.hpp"
-#include "worker/pgoutput_decoder.hpp"
 #include "worker/rollup_history.hpp"
-#include "worker/timestamps.hpp"
 
 namespace pulseboard::worker {
 namespace json = boost::json;
+using changes::ChangeEvent;
+using changes::ChangeSource;
+using changes::SourceCounters;
+using changes::SourceError;
+using pipeline::find_path;
+using pipeline::Pipeline;
+using pipeline::PipelineError;
 
 namespace {
 
@@ -27,20 +33,6 @@ Pipeline load_pipeline(const std::string& text) {
   if (auto* err = std::get_if<PipelineError>(&parsed)) throw std::invalid_argument(err->message);
   return std::get<Pipeline>(std::move(parsed));
 }
-
-class Backoff {
- public:
-  Backoff(std::chrono::milliseconds min, std::chrono::milliseconds max) : min_(min), max_(max) {}
-  std::chrono::milliseconds next() {
-    auto d = current_;
-    current_ = std::min(max_, current_ * 2);
-    return d;
-  }
-  void reset() { current_ = min_; }
-
- private:
-  std::chrono::milliseconds min_, max_, current_ = min_;
-};
 
 }  // namespace
 
@@ -92,124 +84,150 @@ void Worker::sleep_for(std::chrono::milliseconds d, std::stop_token stop) {
   cv.wait_for(lock, stop, d, [] { return false; });
 }
 
+// What one run() carries from one turn of its loop to the next.
+struct Worker::RunState {
+  RunState(std::chrono::milliseconds floor, std::chrono::milliseconds cap,
+           std::optional<std::string> start)
+      : backoff(floor, cap), start_from(std::move(start)) {}
+  Backoff backoff;
+  std::optional<std::string> start_from;  // the position the next start() resumes after
+  bool started = false;
+  bool standby_logged = false;
+};
+
 void Worker::run(std::stop_token stop) {
   spdlog::info(
       "worker: started; source {}, channel '{}', room '{}', pipeline {}", source_->name(),
       options_.bridge_channel, options_.room,
       pipeline_.is_article_default() ? "article default" : json::serialize(pipeline_.to_json()));
-  Backoff backoff(options_.backoff_min, options_.backoff_max);
-  std::optional<std::string> start_from = options_.start_position;
-  bool started = false;
-  bool standby_logged = false;
+  RunState run(options_.backoff_min, options_.backoff_max, options_.start_position);
   rebuild_due_ = options_.history != nullptr;
 
   while (!stop.stop_requested()) {
-    if (!is_leader()) {
-      if (started) {
-        // Another worker holds the lease: release the source (a PostgreSQL slot admits one
-        // reader) and publish nothing until we lead again.
-        source_->stop();
-        started = false;
-      }
-      // The leader meanwhile counted changes this worker never saw: when it leads again, its
-      // aggregates come from the database rather than from what it held.
-      rebuild_due_ = options_.history != nullptr;
-      counters_.source_failing = false;  // not running is not failing: standing by is healthy
-      if (!standby_logged) spdlog::info("worker: standby (not the leader)");
-      standby_logged = true;
-      sleep_for(std::chrono::milliseconds(100), stop);
-      continue;
-    }
-    standby_logged = false;
-
-    if (!started) {
-      if (auto err = source_->start(start_from)) {
-        counters_.source_errors++;
-        counters_.source_failing = true;
-        auto d = backoff.next();
-        spdlog::warn("worker: {} source unavailable ({}); retrying in {} ms", source_->name(),
-                     err->message, d.count());
-        sleep_for(d, stop);
-        continue;
-      }
-      spdlog::info("worker: {} source started{}", source_->name(),
-                   start_from ? " at position " + *start_from : " at its durable position");
-      started = true;
-      counters_.source_failing = false;
-      start_from.reset();
-    }
-
-    // After the source started, so that every change committed after the read is delivered
-    // (and one committed before it is recognised as counted: Rollup::apply).
-    if (rebuild_due_ && std::chrono::steady_clock::now() >= next_rebuild_ && rebuild_rollup())
-      maybe_publish_snapshot(store::now_unix_ms(), true);
-
-    const auto now = std::chrono::steady_clock::now();
-    if (rollup_.advance(store::now_unix_ms())) rollup_dirty_ = true;
-    maybe_publish_snapshot(store::now_unix_ms(), false);
-    auto until_snapshot = std::chrono::duration_cast<std::chrono::milliseconds>(
-        last_snapshot_ + options_.snapshot_interval - now);
-    auto wait = rollup_dirty_
-                    ? std::clamp(until_snapshot, std::chrono::milliseconds(1), kMaxPollWait)
-                    : kMaxPollWait;
-
-    auto polled = source_->poll(wait, options_.batch);
+    if (stand_by(run, stop) || !ensure_started(run, stop)) continue;
+    auto polled = source_->poll(refresh_aggregates(), options_.batch);
     if (auto* err = std::get_if<SourceError>(&polled)) {
-      source_->stop();
-      started = false;
-      if (err->kind == SourceError::Kind::resnapshot_needed) {
-        // The stored position no longer exists in the database's history: the changes between
-        // it and now cannot be replayed. Say so loudly, count it, continue from the current end
-        // of the stream, and tell the dashboards: the next snapshot, rebuilt from the database
-        // when a store is configured, carries `resnapshot: true`.
-        counters_.resnapshots++;
-        resnapshot_pending_ = true;
-        spdlog::error(
-            "worker: {} source lost its history ({}); events since the last acknowledged "
-            "position are NOT delivered; continuing from now and {} (resnapshots: {})",
-            source_->name(), err->message,
-            options_.history ? "rebuilding the aggregates from the database"
-                             : "publishing a resnapshot of the aggregates it has",
-            counters_.resnapshots.load());
-        start_from = std::string(ChangeSource::kFromNow);
-        if (options_.history) {
-          rebuild_due_ = true;
-          next_rebuild_ = {};
-        } else {
-          maybe_publish_snapshot(store::now_unix_ms(), true);
-        }
-        continue;
-      }
-      counters_.source_errors++;
-      counters_.source_failing = true;
-      auto d = backoff.next();
-      spdlog::warn("worker: {} source failed ({}); restarting in {} ms", source_->name(),
-                   err->message, d.count());
-      sleep_for(d, stop);
+      on_source_error(run, *err, stop);
       continue;
     }
-
     auto& batch = std::get<std::vector<ChangeEvent>>(polled);
-    if (batch.empty()) continue;
-    switch (deliver(batch, stop)) {
-      case Delivery::acknowledged:
-        backoff.reset();
-        break;
-      case Delivery::stopped:
-        break;
-      case Delivery::source_failed:
-        // The position could not be stored: re-read from the durable position (duplicates,
-        // never loss).
-        source_->stop();
-        started = false;
-        counters_.source_failing = true;
-        sleep_for(backoff.next(), stop);
-        break;
-    }
+    if (!batch.empty()) on_delivery(run, deliver(batch, stop), stop);
   }
-  if (started) source_->stop();
+  if (run.started) source_->stop();
   spdlog::info("worker: stopped; published {} updates, last position {}",
                counters_.published.load(), last_position_.empty() ? "-" : last_position_);
+}
+
+bool Worker::stand_by(RunState& run, std::stop_token stop) {
+  if (is_leader()) {
+    run.standby_logged = false;
+    return false;
+  }
+  if (run.started) {
+    // Another worker holds the lease: release the source (a PostgreSQL slot admits one
+    // reader) and publish nothing until we lead again.
+    source_->stop();
+    run.started = false;
+  }
+  // The leader meanwhile counted changes this worker never saw: when it leads again, its
+  // aggregates come from the database rather than from what it held.
+  rebuild_due_ = options_.history != nullptr;
+  counters_.source_failing = false;  // not running is not failing: standing by is healthy
+  if (!run.standby_logged) spdlog::info("worker: standby (not the leader)");
+  run.standby_logged = true;
+  sleep_for(std::chrono::milliseconds(100), stop);
+  return true;
+}
+
+bool Worker::ensure_started(RunState& run, std::stop_token stop) {
+  if (run.started) return true;
+  if (auto err = source_->start(run.start_from)) {
+    counters_.source_errors++;
+    counters_.source_failing = true;
+    auto d = run.backoff.next();
+    spdlog::warn("worker: {} source unavailable ({}); retrying in {} ms", source_->name(),
+                 err->message, d.count());
+    sleep_for(d, stop);
+    return false;
+  }
+  spdlog::info("worker: {} source started{}", source_->name(),
+               run.start_from ? " at position " + *run.start_from : " at its durable position");
+  run.started = true;
+  counters_.source_failing = false;
+  run.start_from.reset();
+  return true;
+}
+
+std::chrono::milliseconds Worker::refresh_aggregates() {
+  // After the source started, so that every change committed after the read is delivered
+  // (and one committed before it is recognised as counted: Rollup::apply).
+  if (rebuild_due_ && std::chrono::steady_clock::now() >= next_rebuild_ && rebuild_rollup())
+    maybe_publish_snapshot(now_unix_ms(), true);
+
+  const auto now = std::chrono::steady_clock::now();
+  if (rollup_.advance(now_unix_ms())) rollup_dirty_ = true;
+  maybe_publish_snapshot(now_unix_ms(), false);
+  auto until_snapshot = std::chrono::duration_cast<std::chrono::milliseconds>(
+      last_snapshot_ + options_.snapshot_interval - now);
+  // A pending snapshot shortens the wait for changes so that it goes out on time.
+  return rollup_dirty_ ? std::clamp(until_snapshot, std::chrono::milliseconds(1), kMaxPollWait)
+                       : kMaxPollWait;
+}
+
+void Worker::on_source_error(RunState& run, const SourceError& err, std::stop_token stop) {
+  source_->stop();
+  run.started = false;
+  if (err.kind == SourceError::Kind::resnapshot_needed) {
+    on_history_lost(err);
+    run.start_from = std::string(ChangeSource::kFromNow);
+    return;
+  }
+  counters_.source_errors++;
+  counters_.source_failing = true;
+  auto d = run.backoff.next();
+  spdlog::warn("worker: {} source failed ({}); restarting in {} ms", source_->name(), err.message,
+               d.count());
+  sleep_for(d, stop);
+}
+
+// The stored position no longer exists in the database's history: the changes between it and
+// now cannot be replayed. Say so loudly, count it, continue from the current end of the stream,
+// and tell the dashboards: the next snapshot, rebuilt from the database when a store is
+// configured, carries `resnapshot: true`.
+void Worker::on_history_lost(const SourceError& err) {
+  counters_.resnapshots++;
+  resnapshot_pending_ = true;
+  spdlog::error(
+      "worker: {} source lost its history ({}); events since the last acknowledged "
+      "position are NOT delivered; continuing from now and {} (resnapshots: {})",
+      source_->name(), err.message,
+      options_.history ? "rebuilding the aggregates from the database"
+                       : "publishing a resnapshot of the aggregates it has",
+      counters_.resnapshots.load());
+  if (options_.history) {
+    rebuild_due_ = true;
+    next_rebuild_ = {};
+  } else {
+    maybe_publish_snapshot(now_unix_ms(), true);
+  }
+}
+
+void Worker::on_delivery(RunState& run, Delivery delivery, std::stop_token stop) {
+  switch (delivery) {
+    case Delivery::acknowledged:
+      run.backoff.reset();
+      break;
+    case Delivery::stopped:
+      break;
+    case Delivery::source_failed:
+      // The position could not be stored: re-read from the durable position (duplicates,
+      // never loss).
+      source_->stop();
+      run.started = false;
+      counters_.source_failing = true;
+      sleep_for(run.backoff.next(), stop);
+      break;
+  }
 }
 
 Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::stop_token stop) {
@@ -232,7 +250,7 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
     if (stop.stop_requested()) return Delivery::stopped;
     if (!is_leader())
       return Delivery::stopped;  // the new leader re-reads from the durable position
-    const std::int64_t published_at = store::now_unix_ms();
+    const std::int64_t published_at = now_unix_ms();
     std::vector<std::string> payloads;
     published.clear();
     for (auto& s : selected) {
@@ -263,14 +281,22 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
   counters_.batches_acknowledged++;
   counters_.published += published.size();
   if (!selected.empty()) counters_.last_committed_at_ms = selected.back().event->committed_at_ms;
-  const std::int64_t now = store::now_unix_ms();
+  const std::int64_t now = now_unix_ms();
   for (std::size_t i = 0; i < published.size(); ++i) count(published[i], *selected[i].event, now);
 
-  published_since_report_ += published.size();
-  last_position_ = batch.back().position;
-  last_lag_ms_ = now - batch.back().committed_at_ms;
-  spdlog::debug("worker: published {} of {} events, acknowledged position {}, lag {} ms",
-                published.size(), batch.size(), last_position_, last_lag_ms_);
+  note_progress(batch.back(), published.size(), batch.size(), now);
+  return Delivery::acknowledged;
+}
+
+// Position and lag of the last acknowledged batch for /metrics and the logs; a summary line at
+// most every kReportEvery.
+void Worker::note_progress(const ChangeEvent& last, std::size_t published, std::size_t batch_size,
+                           std::int64_t now) {
+  published_since_report_ += published;
+  last_position_ = last.position;
+  last_lag_ms_ = now - last.committed_at_ms;
+  spdlog::debug("worker: published {} of {} events, acknowledged position {}, lag {} ms", published,
+                batch_size, last_position_, last_lag_ms_);
   auto steady = std::chrono::steady_clock::now();
   if (steady - last_report_ >= kReportEvery) {
     spdlog::info(
@@ -283,7 +309,6 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
     published_since_report_ = 0;
     last_report_ = steady;
   }
-  return Delivery::acknowledged;
 }
 
 bool Worker::publish_and_wait(const std::vector<std::string>& payloads,
@@ -347,7 +372,7 @@ void Worker::maybe_publish_snapshot(std::int64_t now_ms, bool force) {
 }
 
 bool Worker::rebuild_rollup() {
-  const std::int64_t now = store::now_unix_ms();
+  const std::int64_t now = now_unix_ms();
   auto read =
       read_rollup_history(*options_.history, pipeline_, now - options_.rollup.window.count(),
                           options_.rollup.recent, now, options_.history_limit);
@@ -397,22 +422,14 @@ std::optional<Rollup::Version> version_of(const ChangeEvent& event) {
   Rollup::Version v;
   const json::value* updated = find_path(event.document, "fullDocument.updatedAt");
   std::optional<std::int64_t> ms;
-  if (updated && updated->is_string()) ms = unix_ms_from_timestamp(updated->as_string());
+  if (updated && updated->is_string()) ms = parse_iso8601_ms(updated->as_string());
   if (updated && updated->is_int64()) ms = updated->as_int64();
   if (!ms && event.committed_at_ms > 0) ms = event.committed_at_ms;
   if (!ms) return std::nullopt;
   v.updated_at_ms = *ms;
-  const std::string_view id = event.event_id;
-  if (id.starts_with("postgres:")) {
-    // postgres:<commit LSN>:<index in the transaction>
-    const std::string_view rest = id.substr(9);
-    const auto colon = rest.rfind(':');
-    if (colon != std::string_view::npos) {
-      if (auto lsn = pgoutput::parse_lsn(rest.substr(0, colon))) v.position = *lsn;
-      std::from_chars(rest.data() + colon + 1, rest.data() + rest.size(), v.index);
-    }
-  } else if (id.starts_with("sqlite:")) {
-    std::from_chars(id.data() + 7, id.data() + id.size(), v.position);
+  if (auto order = changes::event_order(event.event_id)) {
+    v.position = order->position;
+    v.index = order->index;
   }
   return v;
 }

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "broker/broker.hpp"
+#include "changes/change_source.hpp"
+#include "pipeline/pipeline.hpp"
 #include "store/order_store.hpp"
-#include "worker/change_source.hpp"
 #include "worker/leadership.hpp"
-#include "worker/pipeline.hpp"
 #include "worker/rollup.hpp"
 
 namespace pulseboard::worker {
@@ -80,7 +80,7 @@ class Worker {
   };
 
   // Throws std::invalid_argument when options.pipeline_json does not parse (a startup error).
-  Worker(std::unique_ptr<ChangeSource> source, std::shared_ptr<broker::Broker> broker,
+  Worker(std::unique_ptr<changes::ChangeSource> source, std::shared_ptr<broker::Broker> broker,
          Options options);
   ~Worker();
   Worker(const Worker&) = delete;
@@ -103,21 +103,33 @@ class Worker {
   };
   enum class Delivery { acknowledged, stopped, source_failed };
 
+  struct RunState;
+  // The steps of run(), in the order each turn of its loop takes them.
+  bool stand_by(RunState& run, std::stop_token stop);        // true: not the leader, waited
+  bool ensure_started(RunState& run, std::stop_token stop);  // false: start failed, waited
+  std::chrono::milliseconds refresh_aggregates();            // returns how long to poll
+  void on_source_error(RunState& run, const changes::SourceError& err, std::stop_token stop);
+  void on_history_lost(const changes::SourceError& err);
+  void on_delivery(RunState& run, Delivery delivery, std::stop_token stop);
+
+  void note_progress(const changes::ChangeEvent& last, std::size_t published,
+                     std::size_t batch_size, std::int64_t now);
   bool is_leader() const;
-  Delivery deliver(const std::vector<ChangeEvent>& batch, std::stop_token stop);
+  Delivery deliver(const std::vector<changes::ChangeEvent>& batch, std::stop_token stop);
   // With `retained_field`, each payload is published with Broker::publish_retained.
   bool publish_and_wait(const std::vector<std::string>& payloads,
                         const std::string* retained_field = nullptr);
   void maybe_publish_snapshot(std::int64_t now_ms, bool force);
   bool rebuild_rollup();
   // Counts one published update in the rollup, idempotently per order (Rollup::apply).
-  void count(const boost::json::object& data, const ChangeEvent& event, std::int64_t now_ms);
+  void count(const boost::json::object& data, const changes::ChangeEvent& event,
+             std::int64_t now_ms);
   void sleep_for(std::chrono::milliseconds d, std::stop_token stop);
 
-  std::unique_ptr<ChangeSource> source_;
+  std::unique_ptr<changes::ChangeSource> source_;
   std::shared_ptr<broker::Broker> broker_;
   Options options_;
-  Pipeline pipeline_;
+  pipeline::Pipeline pipeline_;
   Rollup rollup_;
   bool rollup_dirty_ = false;
   bool rebuild_due_ = false;         // with options_.history: before the next snapshot
@@ -136,6 +148,7 @@ class Worker {
 // The data of the metrics-update message for one projected document: the projection minus its
 // `_id`, plus eventId/committedAt/publishedAt.
 boost::json::object metrics_update_data(const boost::json::object& projected,
-                                        const ChangeEvent& event, std::int64_t published_at_ms);
+                                        const changes::ChangeEvent& event,
+                                        std::int64_t published_at_ms);
 
 }  // namespace pulseboard::worker

@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include "redis/backoff.hpp"
 #include "redis/endpoint.hpp"
 
 namespace pulseboard::redis {
@@ -41,16 +40,6 @@ TEST(ParseUrl, RejectsBadInput) {
         "redis://host:notaport", "redis://host:70000", "redis://host:0", "redis://host/x",
         "redis://host/1/2", "redis://host/-1", "redis://host?db=1"})
     EXPECT_FALSE(parse_url(bad)) << bad;
-}
-
-TEST(ReconnectDelay, DoublesFromFloorToCapWithJitterBelowTheStep) {
-  EXPECT_EQ(reconnect_delay(0, 1.0).count(), 100);
-  EXPECT_EQ(reconnect_delay(0, 0.0).count(), 50);
-  EXPECT_EQ(reconnect_delay(1, 1.0).count(), 200);
-  EXPECT_EQ(reconnect_delay(5, 1.0).count(), 3200);
-  EXPECT_EQ(reconnect_delay(6, 1.0).count(), 5000);
-  EXPECT_EQ(reconnect_delay(1000, 1.0).count(), 5000);
-  EXPECT_EQ(reconnect_delay(1000, 0.0).count(), 2500);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // One contract for every OrderStore implementation (docs/CONTRIBUTING.md: one suite per seam).
 #include "common/base64.hpp"
+#include "common/clock.hpp"
 #include "store/cursor.hpp"
 #include "store/order_store.hpp"
-#include "store/time.hpp"
 #include "store_backends.hpp"
 
 #include <gtest/gtest.h>

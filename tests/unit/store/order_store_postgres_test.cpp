@@ -1,6 +1,6 @@
 // What only the PostgreSQL store promises: it survives its connections being dropped.
+#include "db/postgres.hpp"
 #include "store/order_store.hpp"
-#include "store/pg_db.hpp"
 
 #include <gtest/gtest.h>
 
@@ -28,19 +28,19 @@ class PostgresStore : public ::testing::Test {
 
   // Ends every other session on the database, as a server restart or a proxy timeout would.
   void drop_connections() {
-    pg::Connection admin(url_);
+    db::pg::Connection admin(url_);
     ASSERT_TRUE(admin.ensure_connected()) << admin.error();
     auto r = admin.exec(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
         "WHERE datname = current_database() AND pid <> pg_backend_pid() "
         "AND application_name = 'pulseboard-store-test'");
-    ASSERT_TRUE(pg::ok(r.get())) << PQresultErrorMessage(r.get());
+    ASSERT_TRUE(db::pg::ok(r.get())) << PQresultErrorMessage(r.get());
     // pg_terminate_backend only signals: wait until the sessions have ended.
     for (int i = 0; i < 500; ++i) {
       auto left = admin.exec(
           "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
           "pid <> pg_backend_pid() AND application_name = 'pulseboard-store-test'");
-      ASSERT_TRUE(pg::ok(left.get()));
+      ASSERT_TRUE(db::pg::ok(left.get()));
       if (std::string_view(PQgetvalue(left.get(), 0, 0)) == "0") return;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

@@ -1,6 +1,7 @@
 // What only the SQLite store promises: the outbox the worker follows.
+#include "db/schema.hpp"
+#include "db/sqlite.hpp"
 #include "store/order_store.hpp"
-#include "store/sqlite_db.hpp"
 #include "store_backends.hpp"
 
 #include <gtest/gtest.h>
@@ -23,12 +24,12 @@ class SqliteOutbox : public ::testing::Test {
   void SetUp() override {
     store_ = open_store("sqlite:" + file_.path());
     std::string error;
-    db_ = sqlite::open(file_.path(), error);
+    db_ = db::sqlite::open(file_.path(), error);
     ASSERT_TRUE(db_) << error;
   }
 
   std::vector<OutboxRow> outbox() {
-    sqlite::Statement st(db_.get(), "SELECT * FROM order_outbox ORDER BY position");
+    db::sqlite::Statement st(db_.get(), "SELECT * FROM order_outbox ORDER BY position");
     std::vector<OutboxRow> rows;
     while (st.step() == SQLITE_ROW)
       rows.push_back({st.integer(0), st.text(1), st.text(2), st.text(3), st.integer(4)});
@@ -36,14 +37,14 @@ class SqliteOutbox : public ::testing::Test {
   }
 
   std::int64_t count(const char* table) {
-    sqlite::Statement st(db_.get(), std::string("SELECT count(*) FROM ") + table);
+    db::sqlite::Statement st(db_.get(), std::string("SELECT count(*) FROM ") + table);
     EXPECT_EQ(st.step(), SQLITE_ROW);
     return st.integer(0);
   }
 
   testing::TempSqliteFile file_;
   std::unique_ptr<OrderStore> store_;
-  sqlite::Db db_;
+  db::sqlite::Db db_;
 };
 
 TEST_F(SqliteOutbox, EveryMutationAppendsItsDocumentInOrder) {
@@ -99,10 +100,10 @@ TEST_F(SqliteOutbox, OrderAndOutboxRowCommitInOneTransaction) {
 }
 
 TEST_F(SqliteOutbox, SchemaIsIdempotentAndUsesWal) {
-  EXPECT_EQ(
-      sqlite3_exec(db_.get(), std::string(sqlite_schema_sql()).c_str(), nullptr, nullptr, nullptr),
-      SQLITE_OK);
-  sqlite::Statement st(db_.get(), "PRAGMA journal_mode");
+  EXPECT_EQ(sqlite3_exec(db_.get(), std::string(db::sqlite_schema_sql()).c_str(), nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  db::sqlite::Statement st(db_.get(), "PRAGMA journal_mode");
   ASSERT_EQ(st.step(), SQLITE_ROW);
   EXPECT_EQ(st.text(0), "wal");
   EXPECT_EQ(count("worker_positions"), 0);
@@ -115,7 +116,7 @@ TEST(SqliteMigration, AnExistingDatabaseKeepsItsKeys) {
   testing::TempSqliteFile file;
   {
     std::string error;
-    auto db = sqlite::open(file.path(), error);
+    auto db = db::sqlite::open(file.path(), error);
     ASSERT_TRUE(db) << error;
     const char* before =
         "CREATE TABLE orders (id TEXT PRIMARY KEY, amount REAL NOT NULL, status TEXT NOT NULL, "
@@ -147,10 +148,10 @@ TEST(SqliteStartup, OpeningWaitsOutALockHeldLongerThanBusyTimeout) {
   testing::TempSqliteFile file;
   sqlite3* holder = nullptr;
   ASSERT_EQ(sqlite3_open(file.path().c_str(), &holder), SQLITE_OK);
-  sqlite::Db holder_db(holder);
+  db::sqlite::Db holder_db(holder);
   ASSERT_EQ(sqlite3_exec(holder, "BEGIN EXCLUSIVE; CREATE TABLE t (x);", nullptr, nullptr, nullptr),
             SQLITE_OK);
-  const auto hold = std::chrono::milliseconds(sqlite::kBusyTimeoutMs + 1500);
+  const auto hold = std::chrono::milliseconds(db::sqlite::kBusyTimeoutMs + 1500);
   std::jthread release([&] {
     std::this_thread::sleep_for(hold);
     sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr);

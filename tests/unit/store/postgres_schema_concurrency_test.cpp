@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "db/postgres.hpp"
 #include "store/order_store.hpp"
-#include "store/pg_db.hpp"
 
 namespace pulseboard::store {
 namespace {
@@ -33,7 +33,7 @@ class PostgresSchemaConcurrency : public ::testing::Test {
     const char* url = std::getenv("PULSEBOARD_DATABASE_URL");
     if (!url || !*url) GTEST_SKIP() << "PULSEBOARD_DATABASE_URL is not set";
     url_ = url;
-    admin_ = std::make_unique<pg::Connection>(url_);
+    admin_ = std::make_unique<db::pg::Connection>(url_);
     ASSERT_TRUE(admin_->ensure_connected()) << admin_->error();
   }
 
@@ -43,7 +43,7 @@ class PostgresSchemaConcurrency : public ::testing::Test {
         "pb_schema_race_" + std::to_string(::getpid()) + "_" + std::to_string(round);
     admin_->exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
     auto r = admin_->exec("CREATE DATABASE " + name);
-    EXPECT_TRUE(pg::ok(r.get())) << PQresultErrorMessage(r.get());
+    EXPECT_TRUE(db::pg::ok(r.get())) << PQresultErrorMessage(r.get());
     created_.push_back(name);
     return with_database(url_, name);
   }
@@ -53,7 +53,7 @@ class PostgresSchemaConcurrency : public ::testing::Test {
   }
 
   std::string url_;
-  std::unique_ptr<pg::Connection> admin_;
+  std::unique_ptr<db::pg::Connection> admin_;
   std::vector<std::string> created_;
 };
 
@@ -61,9 +61,9 @@ TEST_F(PostgresSchemaConcurrency, EverySessionSucceedsWhenAllStartAtOnceOnAFresh
   for (int round = 0; round < kRounds; ++round) {
     const std::string db = fresh_database(round);
     // Connect first, then release every thread at once: the race is in the DDL, not in connect.
-    std::vector<std::unique_ptr<pg::Connection>> conns;
+    std::vector<std::unique_ptr<db::pg::Connection>> conns;
     for (int i = 0; i < kConcurrent; ++i) {
-      conns.push_back(std::make_unique<pg::Connection>(db));
+      conns.push_back(std::make_unique<db::pg::Connection>(db));
       ASSERT_TRUE(conns.back()->ensure_connected()) << conns.back()->error();
     }
     std::atomic<int> ready{0};
@@ -74,13 +74,13 @@ TEST_F(PostgresSchemaConcurrency, EverySessionSucceedsWhenAllStartAtOnceOnAFresh
         threads.emplace_back([&, i] {
           ready++;
           while (ready.load() < kConcurrent) std::this_thread::yield();
-          if (auto err = pg::run_schema_setup(conns[i]->native())) errors[i] = *err;
+          if (auto err = db::pg::run_schema_setup(conns[i]->native())) errors[i] = *err;
         });
     }
     for (int i = 0; i < kConcurrent; ++i)
       EXPECT_EQ(errors[i], "") << "round " << round << ", session " << i;
     auto check = conns[0]->exec("SELECT relreplident FROM pg_class WHERE oid = 'orders'::regclass");
-    ASSERT_TRUE(pg::ok(check.get()));
+    ASSERT_TRUE(db::pg::ok(check.get()));
     EXPECT_STREQ(PQgetvalue(check.get(), 0, 0), "f");
   }
 }
@@ -119,10 +119,10 @@ TEST_F(PostgresSchemaConcurrency, StoresOpenedAtOnceOnAFreshDatabaseAllWork) {
 TEST_F(PostgresSchemaConcurrency, AnExistingDatabaseMigratesAtOnceAndKeepsItsKeys) {
   const std::string db = fresh_database(200);
   {
-    pg::Connection conn(db);
+    db::pg::Connection conn(db);
     ASSERT_TRUE(conn.ensure_connected()) << conn.error();
     // Several statements in one string: PQexec runs them all (PQexecParams runs one).
-    pg::Result r(PQexec(
+    db::pg::Result r(PQexec(
         conn.native(),
         "CREATE TABLE orders (id TEXT PRIMARY KEY, amount DOUBLE PRECISION NOT NULL, status TEXT "
         "NOT NULL, category TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, updated_at "
@@ -134,7 +134,7 @@ TEST_F(PostgresSchemaConcurrency, AnExistingDatabaseMigratesAtOnceAndKeepsItsKey
         "INSERT INTO orders VALUES ('AAAAAAAAAAAAAAAAAAAA', 7, 'pending', 'old', now(), now());"
         "INSERT INTO idempotency_keys (key, request_hash, order_id) "
         "VALUES ('old-key', 'hash-of-alice', 'AAAAAAAAAAAAAAAAAAAA');"));
-    ASSERT_TRUE(pg::ok(r.get())) << PQresultErrorMessage(r.get());
+    ASSERT_TRUE(db::pg::ok(r.get())) << PQresultErrorMessage(r.get());
   }
   std::atomic<int> ready{0};
   std::vector<std::string> errors(kConcurrent);

@@ -8,13 +8,16 @@
 #include <thread>
 
 #include "broker/broker_memory.hpp"
+#include "changes/change_source.hpp"
+#include "changes/pgoutput_decoder.hpp"
+#include "db/schema.hpp"
 #include "store/order_store.hpp"
-#include "worker/change_source.hpp"
-#include "worker/pgoutput_decoder.hpp"
 #include "worker/worker.hpp"
 
 namespace pulseboard::worker {
 namespace {
+using namespace changes;
+using namespace pipeline;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
@@ -28,7 +31,7 @@ class PostgresSource : public ::testing::Test {
     url_ = url;
     conn_ = PQconnectdb(url);
     ASSERT_EQ(PQstatus(conn_), CONNECTION_OK) << PQerrorMessage(conn_);
-    exec(std::string(store::postgres_schema_sql()));
+    exec(std::string(db::postgres_schema_sql()));
     const std::string suffix = std::to_string(::getpid()) + "_" + std::to_string(counter_);
     options_.slot = "pb_test_slot_" + suffix;
     options_.publication = "pb_test_pub_" + suffix;

@@ -14,15 +14,17 @@
 #include <thread>
 
 #include "broker/broker_memory.hpp"
+#include "changes/change_source.hpp"
 #include "eventually.hpp"
 #include "scratch_dir.hpp"
 #include "store/order_store.hpp"
-#include "worker/change_source.hpp"
 #include "worker/leadership.hpp"
 #include "worker/worker.hpp"
 
 namespace pulseboard::worker {
 namespace {
+using namespace changes;
+using namespace pipeline;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 

@@ -7,13 +7,15 @@
 #include <thread>
 
 #include "broker/broker_memory.hpp"
+#include "changes/change_source.hpp"
 #include "eventually.hpp"
-#include "worker/change_source.hpp"
 #include "worker/leadership.hpp"
 #include "worker/worker.hpp"
 
 namespace pulseboard::worker {
 namespace {
+using namespace changes;
+using namespace pipeline;
 using namespace std::chrono_literals;
 using testing::eventually;
 

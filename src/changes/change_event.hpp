@@ -1,0 +1,24 @@
+#pragma once
+// One row of a change stream, in the shape MongoDB documents change events (the data-path
+// contract): every source converts its native record into this so the pipeline and the
+// publisher never know which database they follow.
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace pulseboard::changes {
+
+struct ChangeEvent {
+  // Source position as text: SQLite outbox rowid, PostgreSQL commit LSN "X/Y", MongoDB resume
+  // token (its `_id` document as JSON). Acknowledging it makes everything up to it durable.
+  std::string position;
+  // "<source>:<position>[:<index>]" (event_id.hpp), stable across restarts: the same change
+  // always gets the same id, so consumers can recognise at-least-once duplicates.
+  std::string event_id;
+  // {"_id":{"position":..}, "operationType":.., "fullDocument":{..}, "committedAt":ms}
+  boost::json::object document;
+  std::int64_t committed_at_ms = 0;
+};
+
+}  // namespace pulseboard::changes
