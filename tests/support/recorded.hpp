@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-namespace pulseboard::worker::testing {
+namespace pulseboard::testing {
 
 inline boost::json::object recorded(const std::string& name) {
   std::ifstream in(std::string(PULSEBOARD_TEST_DATA) + "/change_events/" + name);
@@ -15,4 +15,4 @@ inline boost::json::object recorded(const std::string& name) {
   return boost::json::parse(text.str()).as_object();
 }
 
-}  // namespace pulseboard::worker::testing
+}  // namespace pulseboard::testing
