@@ -206,7 +206,7 @@ void refuse_bridge_message(gateway::GatewayContext& ctx, std::string_view what,
 }
 
 // A live message: parsed once within the bounds, then delivered as parsed.
-void receive_bridge_message(gateway::Server& server, std::string_view payload,
+void receive_bridge_message(gateway::Gateway& server, std::string_view payload,
                             const cluster::Limits& limits) {
   cluster::Bound crossed = cluster::Bound::none;
   bool valid = false;
@@ -223,7 +223,8 @@ void receive_bridge_message(gateway::Server& server, std::string_view payload,
 
 // Stored retained messages within the bounds, each with `retain: true`; the rest are counted and
 // logged as live ones are, and left out.
-std::vector<std::string> retained_within(gateway::Server& server, std::vector<std::string> payloads,
+std::vector<std::string> retained_within(gateway::Gateway& server,
+                                         std::vector<std::string> payloads,
                                          const cluster::Limits& limits) {
   std::erase_if(payloads, [&](const std::string& payload) {
     cluster::Bound crossed = cluster::Bound::none;
@@ -241,7 +242,7 @@ std::vector<std::string> retained_within(gateway::Server& server, std::vector<st
 }
 }  // namespace
 
-void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> broker,
+void attach_bridge(gateway::Gateway& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel, std::size_t max_message_bytes) {
   const cluster::Limits limits = bridge::limits(max_message_bytes);
   // After every (re)subscription the broker reads back the retained messages it stores: what
@@ -280,7 +281,7 @@ std::chrono::milliseconds kept_past_window(const gateway::GatewayConfig& config)
 }
 }  // namespace
 
-void share_recovery(gateway::Server& server, const std::string& redis_url,
+void share_recovery(gateway::Gateway& server, const std::string& redis_url,
                     const ClusterSettings& settings) {
   auto& ctx = server.context();
   if (!ctx.recovery) return;
@@ -334,7 +335,7 @@ void share_recovery(gateway::Server& server, const std::string& redis_url,
   spdlog::info("connection state recovery: {} ms window, shared through Redis", window);
 }
 
-std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,
+std::shared_ptr<broker::Broker> make_redis_broker(gateway::Gateway& server,
                                                   const std::string& redis_url,
                                                   const ClusterSettings& settings) {
   auto endpoint = redis::parse_url(redis_url);

@@ -24,7 +24,7 @@
 #include "cluster/sharded_codec.hpp"
 #include "cluster/streams_codec.hpp"
 #include "gateway/cluster_adapter.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 #include "gateway/sharded_cluster_adapter.hpp"
 #include "gateway/streams_cluster_adapter.hpp"
 
@@ -79,7 +79,7 @@ std::optional<std::string> cluster_settings_error(const ClusterSettings& setting
 // gateway::bridge_limits' depth and value bounds; refusals are counted on /metrics
 // (pulseboard_bridge_messages_over_limit_total by bound, _invalid_total when malformed) and
 // logged through the gateway's refusal log limiter, the message's text escaped.
-void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> broker,
+void attach_bridge(gateway::Gateway& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel,
                    std::size_t max_message_bytes = bridge::kDefaultMaxMessage);
 
@@ -88,7 +88,7 @@ void attach_bridge(gateway::Server& server, std::shared_ptr<broker::Broker> brok
 // sharded, on the Redis Cluster (each namespace's keys on the master of their hash tag's slot).
 // With the streams adapter the store is the Node streams adapter's (recovery_store_streams.hpp), so
 // clients recover across gateways and Node servers alike. Nothing when recovery is off.
-void share_recovery(gateway::Server& server, const std::string& redis_url,
+void share_recovery(gateway::Gateway& server, const std::string& redis_url,
                     const ClusterSettings& settings);
 
 // The Redis broker for REDIS_URL on the gateway's first loop, with the adapter that
@@ -97,7 +97,7 @@ void share_recovery(gateway::Server& server, const std::string& redis_url,
 // stream connections. The classic adapter in sharded mode gets its own classic
 // pub/sub connection (PUBLISH and PSUBSCRIBE work cluster-wide on a Redis Cluster, which is how
 // the classic Node adapter runs there). Throws on a malformed URL or inconsistent settings.
-std::shared_ptr<broker::Broker> make_redis_broker(gateway::Server& server,
+std::shared_ptr<broker::Broker> make_redis_broker(gateway::Gateway& server,
                                                   const std::string& redis_url,
                                                   const ClusterSettings& settings);
 

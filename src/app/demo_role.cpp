@@ -15,7 +15,7 @@
 #include "broker/broker_memory.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 #include "store/order_store.hpp"
 #include "worker/change_source.hpp"
 #include "worker/worker.hpp"
@@ -63,7 +63,7 @@ RoleMain add_demo_role(CLI::App& app) {
     auto broker = std::make_shared<broker::MemoryBroker>();
     auto orders = std::make_shared<api::OrdersApi>(store, verifier, api::OrdersApi::Options{});
 
-    gateway::Server server(o->gateway, verifier);
+    gateway::Gateway server(o->gateway, verifier);
     attach_bridge(server, broker, "socket-io-bridge");
     server.add_route(std::string(api::kOrdersPath), orders->handler());
     // The local user's token, handed to the dashboard: only the demo has this endpoint. Any

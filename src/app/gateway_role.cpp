@@ -7,7 +7,7 @@
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "common/log.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 
 namespace pulseboard::app {
 
@@ -137,7 +137,7 @@ RoleMain add_gateway_role(CLI::App& app) {
     configure_logging(o->log_level);
     fill_from_env(o->auth);
     if (o->config.static_dir.empty()) o->config.static_dir = default_static_dir();
-    gateway::Server server(o->config, make_verifier(o->auth));
+    gateway::Gateway server(o->config, make_verifier(o->auth));
     std::shared_ptr<broker::Broker> broker;
     if (!o->redis_url.empty()) {
       broker = make_redis_broker(server, o->redis_url, o->cluster);

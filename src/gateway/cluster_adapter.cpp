@@ -4,18 +4,18 @@
 
 #include "common/ids.hpp"
 #include "gateway/cluster_adapter_local.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 
 namespace pulseboard::gateway {
 
-ClusterAdapter::ClusterAdapter(Server& server, std::shared_ptr<broker::Broker> broker,
+ClusterAdapter::ClusterAdapter(Gateway& server, std::shared_ptr<broker::Broker> broker,
                                Options options)
     : server_(server),
       broker_(std::move(broker)),
       options_(std::move(options)),
       uid_(random_token(6)) {}
 
-std::shared_ptr<ClusterAdapter> ClusterAdapter::start(Server& server,
+std::shared_ptr<ClusterAdapter> ClusterAdapter::start(Gateway& server,
                                                       std::shared_ptr<broker::Broker> broker,
                                                       Options options) {
   std::shared_ptr<ClusterAdapter> adapter(

@@ -27,7 +27,7 @@
 
 namespace pulseboard::gateway {
 
-class Server;
+class Gateway;
 
 class ClusterAdapter : public std::enable_shared_from_this<ClusterAdapter> {
  public:
@@ -38,7 +38,7 @@ class ClusterAdapter : public std::enable_shared_from_this<ClusterAdapter> {
 
   // Subscribes for every namespace the server serves. The broker must support psubscribe
   // (classic pub/sub mode); handlers run on the broker's executor and never block it.
-  static std::shared_ptr<ClusterAdapter> start(Server& server,
+  static std::shared_ptr<ClusterAdapter> start(Gateway& server,
                                                std::shared_ptr<broker::Broker> broker,
                                                Options options);
 
@@ -46,7 +46,7 @@ class ClusterAdapter : public std::enable_shared_from_this<ClusterAdapter> {
   const std::string& uid() const { return uid_; }
 
  private:
-  ClusterAdapter(Server& server, std::shared_ptr<broker::Broker> broker, Options options);
+  ClusterAdapter(Gateway& server, std::shared_ptr<broker::Broker> broker, Options options);
   void subscribe(const std::string& nsp);
   // The message boundary: each runs its receive_* under refuse_on_bad_alloc.
   void on_broadcast(const std::string& nsp, std::string_view channel, std::string_view payload);
@@ -66,7 +66,7 @@ class ClusterAdapter : public std::enable_shared_from_this<ClusterAdapter> {
   void broadcast_with_ack(const std::string& nsp, const cluster::Request& request);
   void respond(const std::string& nsp, const cluster::Response& response);
 
-  Server& server_;
+  Gateway& server_;
   std::shared_ptr<broker::Broker> broker_;
   Options options_;
   std::string uid_;

@@ -13,7 +13,7 @@
 #include "cluster/msgpack.hpp"
 #include "gateway/cluster_loops.hpp"
 #include "gateway/engine_session.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 #include "gateway/socketio_client.hpp"
 #include "socketio/packet.hpp"
 
@@ -83,7 +83,7 @@ cluster::WarnLimiter& refusal_log() {
 // otherwise refuses the request and runs `refused`. Connected sockets of all namespaces are an
 // upper bound on the targets known without a round trip; only when that bound is too high
 // are the targets counted on each loop first, and the decision made on the exact count.
-void within_fanout(Server& server, const std::string& nsp, const Target& t, std::size_t per_socket,
+void within_fanout(Gateway& server, const std::string& nsp, const Target& t, std::size_t per_socket,
                    const cluster::Limits& limits, std::string_view what,
                    std::function<void()> apply, std::function<void()> refused) {
   auto connected = server.context().metrics.sockets_connected.load(std::memory_order_relaxed);
@@ -108,7 +108,7 @@ void within_fanout(Server& server, const std::string& nsp, const Target& t, std:
 
 }  // namespace
 
-void refuse(Server& server, std::string_view adapter, cluster::Bound bound, std::string_view what,
+void refuse(Gateway& server, std::string_view adapter, cluster::Bound bound, std::string_view what,
             std::size_t bytes) {
   server.context().metrics.adapter_messages_over_limit.fetch_add(1, std::memory_order_relaxed);
   auto left_out = refusal_log().admit();
@@ -125,7 +125,7 @@ void warn_unencodable(std::string_view adapter, std::string_view what) {
                *left_out);
 }
 
-bool broadcast(Server& server, const std::string& nsp, json::value data,
+bool broadcast(Gateway& server, const std::string& nsp, json::value data,
                std::vector<std::string> attachments, const cluster::BroadcastOptions& opts,
                const std::string& offset) {
   if (!is_event_data(data, attachments.size())) return false;
@@ -147,7 +147,7 @@ bool broadcast(Server& server, const std::string& nsp, json::value data,
   return true;
 }
 
-void fetch_sockets(Server& server, const std::string& nsp, Target t,
+void fetch_sockets(Gateway& server, const std::string& nsp, Target t,
                    std::function<void(json::array)> done) {
   gather_loops<json::array>(
       server.context(),
@@ -165,7 +165,7 @@ void fetch_sockets(Server& server, const std::string& nsp, Target t,
       });
 }
 
-void update_membership(Server& server, const std::string& nsp, Target t,
+void update_membership(Gateway& server, const std::string& nsp, Target t,
                        std::vector<std::string> rooms, bool join, const cluster::Limits& limits,
                        std::function<void(std::size_t)> done) {
   auto apply = [&server, nsp, t, rooms, join, done] {
@@ -201,7 +201,7 @@ void update_membership(Server& server, const std::string& nsp, Target t,
                 "join", std::move(apply), [done] { done(0); });
 }
 
-void disconnect_sockets(Server& server, const std::string& nsp, Target t, bool close,
+void disconnect_sockets(Gateway& server, const std::string& nsp, Target t, bool close,
                         std::function<void(std::size_t)> done) {
   gather_loops<std::size_t>(
       server.context(),
@@ -225,7 +225,7 @@ void disconnect_sockets(Server& server, const std::string& nsp, Target t, bool c
       });
 }
 
-bool broadcast_with_ack(Server& server, const std::string& nsp, Target t, json::value data,
+bool broadcast_with_ack(Gateway& server, const std::string& nsp, Target t, json::value data,
                         std::vector<std::string> attachments, const cluster::Limits& limits,
                         AckCount on_count, AckReply on_ack) {
   if (!is_event_data(data, attachments.size())) return false;

@@ -18,7 +18,7 @@
 
 namespace pulseboard::gateway {
 
-class Server;
+class Gateway;
 
 namespace local {
 
@@ -36,25 +36,25 @@ inline Target target_of(const cluster::BroadcastOptions& opts) {
 // names no attachment (socket.io-client would drop its connection over it).
 // `offset` (a Redis Stream entry id, streams adapter): with connection state recovery on, a
 // broadcast that is not volatile carries it as its last argument, as a Node server appends it.
-bool broadcast(Server& server, const std::string& nsp, boost::json::value data,
+bool broadcast(Gateway& server, const std::string& nsp, boost::json::value data,
                std::vector<std::string> attachments, const cluster::BroadcastOptions& opts,
                const std::string& offset = {});
 
 // What a Node RemoteSocket is built from, for each target socket: {id, handshake, rooms, data}.
-void fetch_sockets(Server& server, const std::string& nsp, Target target,
+void fetch_sockets(Gateway& server, const std::string& nsp, Target target,
                    std::function<void(boost::json::array)> done);
 
 // Joins (or leaves) `rooms` for each target socket; `done` gets how many sockets were targeted.
 // A token's room list still limits joins. A join that would add more than
 // limits.max_fanout_bytes of room entries over all target sockets is refused whole (counted,
 // logged, `done` gets 0).
-void update_membership(Server& server, const std::string& nsp, Target target,
+void update_membership(Gateway& server, const std::string& nsp, Target target,
                        std::vector<std::string> rooms, bool join, const cluster::Limits& limits,
                        std::function<void(std::size_t)> done);
 
 // `close` false: the client gets DISCONNECT ("io server disconnect"); true: the Engine.IO
 // session is closed ("transport close" on the client).
-void disconnect_sockets(Server& server, const std::string& nsp, Target target, bool close,
+void disconnect_sockets(Gateway& server, const std::string& nsp, Target target, bool close,
                         std::function<void(std::size_t)> done);
 
 // Emits `event` with an ack id to each target socket. `on_count` runs once with the number of
@@ -68,7 +68,7 @@ void disconnect_sockets(Server& server, const std::string& nsp, Target target, b
 using AckCount = std::function<void(std::uint64_t clients)>;
 using AckReply =
     std::function<void(boost::json::value first_arg, std::vector<std::string> attachments)>;
-bool broadcast_with_ack(Server& server, const std::string& nsp, Target target,
+bool broadcast_with_ack(Gateway& server, const std::string& nsp, Target target,
                         boost::json::value data, std::vector<std::string> attachments,
                         const cluster::Limits& limits, AckCount on_count, AckReply on_ack);
 
@@ -76,7 +76,7 @@ bool broadcast_with_ack(Server& server, const std::string& nsp, Target target,
 // adapter_messages_over_limit and logged as a warning, at most one line per 10 s for the whole
 // process (the next line says how many were left out). `adapter` and `what` name it in the log;
 // `bytes` is its size when known (0 otherwise).
-void refuse(Server& server, std::string_view adapter, cluster::Bound bound, std::string_view what,
+void refuse(Gateway& server, std::string_view adapter, cluster::Bound bound, std::string_view what,
             std::size_t bytes);
 // A response this gateway could not encode for another reason (nesting, a missing attachment):
 // logged like refuse(), not counted.

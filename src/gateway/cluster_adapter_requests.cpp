@@ -10,7 +10,7 @@
 #include "gateway/cluster_adapter.hpp"
 #include "gateway/cluster_adapter_local.hpp"
 #include "gateway/cluster_loops.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 #include "gateway/socket.hpp"
 
 namespace pulseboard::gateway {

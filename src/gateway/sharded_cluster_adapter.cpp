@@ -10,7 +10,7 @@
 #include <stdexcept>
 
 #include "gateway/cluster_adapter_local.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 
 namespace pulseboard::gateway {
 namespace json = boost::json;
@@ -56,7 +56,8 @@ void log_publish_failure(std::error_code ec) {
 
 }  // namespace
 
-ShardedClusterAdapter::ShardedClusterAdapter(Server& server, std::shared_ptr<broker::Broker> broker,
+ShardedClusterAdapter::ShardedClusterAdapter(Gateway& server,
+                                             std::shared_ptr<broker::Broker> broker,
                                              Options options)
     : server_(server),
       broker_(std::move(broker)),
@@ -65,7 +66,7 @@ ShardedClusterAdapter::ShardedClusterAdapter(Server& server, std::shared_ptr<bro
       room_channels_(options_.key) {}
 
 std::shared_ptr<ShardedClusterAdapter> ShardedClusterAdapter::start(
-    Server& server, std::shared_ptr<broker::Broker> broker, Options options) {
+    Gateway& server, std::shared_ptr<broker::Broker> broker, Options options) {
   std::shared_ptr<ShardedClusterAdapter> adapter(
       new ShardedClusterAdapter(server, std::move(broker), std::move(options)));
   for (const auto& nsp : server.context().config.namespaces) adapter->subscribe_namespace(nsp);

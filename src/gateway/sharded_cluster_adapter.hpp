@@ -32,7 +32,7 @@
 
 namespace pulseboard::gateway {
 
-class Server;
+class Gateway;
 
 class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedClusterAdapter> {
  public:
@@ -47,9 +47,9 @@ class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedCluster
   };
 
   // Subscribes for every namespace the server serves and, in the dynamic modes, starts
-  // following the rooms of every event loop (safe before or after Server::start). Handlers run
+  // following the rooms of every event loop (safe before or after Gateway::start). Handlers run
   // on the broker's executor and never block it.
-  static std::shared_ptr<ShardedClusterAdapter> start(Server& server,
+  static std::shared_ptr<ShardedClusterAdapter> start(Gateway& server,
                                                       std::shared_ptr<broker::Broker> broker,
                                                       Options options);
 
@@ -69,7 +69,7 @@ class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedCluster
                      const std::string& offset);
 
  private:
-  ShardedClusterAdapter(Server& server, std::shared_ptr<broker::Broker> broker, Options options);
+  ShardedClusterAdapter(Gateway& server, std::shared_ptr<broker::Broker> broker, Options options);
   void subscribe_namespace(const std::string& nsp);
   void follow_rooms();
   void on_room(const std::string& nsp, const std::string& room, bool exists);
@@ -90,7 +90,7 @@ class ShardedClusterAdapter : public std::enable_shared_from_this<ShardedCluster
   // Counted on /metrics and logged (rate-limited).
   void refuse(cluster::Bound bound, std::string_view what, std::size_t bytes);
 
-  Server& server_;
+  Gateway& server_;
   std::shared_ptr<broker::Broker> broker_;
   Options options_;
   std::string uid_;

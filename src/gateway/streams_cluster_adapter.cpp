@@ -6,7 +6,7 @@
 #include <set>
 
 #include "gateway/cluster_adapter_local.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 #include "gateway/stream_entries.hpp"
 
 namespace pulseboard::gateway {
@@ -29,7 +29,7 @@ constexpr std::chrono::seconds kRetryDelay{1};
 
 }  // namespace
 
-StreamsClusterAdapter::StreamsClusterAdapter(Server& server, Options options)
+StreamsClusterAdapter::StreamsClusterAdapter(Gateway& server, Options options)
     : server_(server), options_(std::move(options)) {}
 
 StreamsClusterAdapter::~StreamsClusterAdapter() {
@@ -38,7 +38,7 @@ StreamsClusterAdapter::~StreamsClusterAdapter() {
 }
 
 std::shared_ptr<StreamsClusterAdapter> StreamsClusterAdapter::start(
-    Server& server, std::shared_ptr<broker::Broker> pubsub, const redis::Endpoint& redis,
+    Gateway& server, std::shared_ptr<broker::Broker> pubsub, const redis::Endpoint& redis,
     Options options) {
   std::shared_ptr<StreamsClusterAdapter> adapter(
       new StreamsClusterAdapter(server, std::move(options)));

@@ -46,7 +46,7 @@
 
 namespace pulseboard::gateway {
 
-class Server;
+class Gateway;
 
 class StreamsClusterAdapter : public std::enable_shared_from_this<StreamsClusterAdapter> {
  public:
@@ -66,7 +66,7 @@ class StreamsClusterAdapter : public std::enable_shared_from_this<StreamsCluster
 
   // `pubsub` is a classic (pubsub-mode) broker for the ephemeral half; `redis` is where the
   // reader and the writer connect. Sets the server's bridge_stream.
-  static std::shared_ptr<StreamsClusterAdapter> start(Server& server,
+  static std::shared_ptr<StreamsClusterAdapter> start(Gateway& server,
                                                       std::shared_ptr<broker::Broker> pubsub,
                                                       const redis::Endpoint& redis,
                                                       Options options);
@@ -84,7 +84,7 @@ class StreamsClusterAdapter : public std::enable_shared_from_this<StreamsCluster
     std::unique_ptr<boost::asio::steady_timer> retry;
   };
 
-  StreamsClusterAdapter(Server& server, Options options);
+  StreamsClusterAdapter(Gateway& server, Options options);
   void find_end(Reader& reader);
   void read(Reader& reader);
   void retry(Reader& reader, void (StreamsClusterAdapter::*step)(Reader&));
@@ -93,7 +93,7 @@ class StreamsClusterAdapter : public std::enable_shared_from_this<StreamsCluster
   void append(bridge::Message message);
   void deliver_directly(const bridge::Message& message, std::string_view why);
 
-  Server& server_;
+  Gateway& server_;
   Options options_;
   std::shared_ptr<ShardedClusterAdapter> messages_;
   std::vector<std::unique_ptr<Reader>> readers_;

@@ -13,7 +13,7 @@
 
 #include "cluster/msgpack.hpp"
 #include "gateway/engine_session.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 
 namespace pulseboard::gateway {
 namespace {
@@ -146,7 +146,7 @@ class ShardedAdapterTest : public ::testing::Test {
     return m;
   }
 
-  Server server{two_loops(), nullptr};
+  Gateway server{two_loops(), nullptr};
   std::shared_ptr<RecordingBroker> broker = std::make_shared<RecordingBroker>();
   std::shared_ptr<ShardedClusterAdapter> adapter;
   std::deque<Client> clients;
