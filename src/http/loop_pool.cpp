@@ -3,21 +3,18 @@
 #include <boost/asio/executor_work_guard.hpp>
 
 #include <algorithm>
-#include <stdexcept>
 
 namespace pulseboard::http {
 
-LoopPool::LoopPool(unsigned threads) {
+LoopPool::LoopPool(unsigned threads, std::vector<boost::asio::io_context*> borrowed)
+    : loops_(std::move(borrowed)) {
+  if (!loops_.empty()) return;
   unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-  // Concurrency hint 1: each context is run by exactly one thread, so Asio can skip locking.
+  // Concurrency hint 1: each context is run by one thread only.
   for (unsigned i = 0; i < n; ++i) {
     owned_.push_back(std::make_unique<boost::asio::io_context>(1));
     loops_.push_back(owned_.back().get());
   }
-}
-
-LoopPool::LoopPool(std::vector<boost::asio::io_context*> borrowed) : loops_(std::move(borrowed)) {
-  if (loops_.empty()) throw std::invalid_argument("LoopPool: no loops");
 }
 
 LoopPool::~LoopPool() {

@@ -16,10 +16,9 @@ namespace pulseboard::http {
 
 class LoopPool {
  public:
-  // `threads` 0: one loop per core.
-  explicit LoopPool(unsigned threads);
-  // Runs `borrowed` (at least one), which must outlive the pool.
-  explicit LoopPool(std::vector<boost::asio::io_context*> borrowed);
+  // `threads` loops of its own (0: one per core), or, when `borrowed` is not empty, those
+  // contexts, which must outlive the pool.
+  explicit LoopPool(unsigned threads, std::vector<boost::asio::io_context*> borrowed = {});
   ~LoopPool();
   LoopPool(const LoopPool&) = delete;
   LoopPool& operator=(const LoopPool&) = delete;

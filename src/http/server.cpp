@@ -45,7 +45,7 @@ Server::Server(ServerConfig config) : Server(config, {}) {}
 
 Server::Server(ServerConfig config, std::vector<boost::asio::io_context*> loops)
     : config_(std::move(config)),
-      loops_(loops.empty() ? LoopPool(config_.threads) : LoopPool(std::move(loops))),
+      loops_(config_.threads, std::move(loops)),
       connection_limit_(
           ConnectionLimit::create(config_.max_connections_per_address,
                                   ConnectionLimit::descriptor_ceiling_for_this_process())) {}
@@ -63,7 +63,10 @@ void Server::add_route(Route route) {
 }
 
 void Server::add_route(std::string prefix, Handler handler) {
-  add_route(Route{.prefix = std::move(prefix), .handler = std::move(handler)});
+  Route route;
+  route.prefix = std::move(prefix);
+  route.handler = std::move(handler);
+  add_route(std::move(route));
 }
 
 void Server::add_readiness(std::function<bool()> ready) {

@@ -100,8 +100,10 @@ class ServerTest : public ::testing::Test {
                             .upgrade = nullptr,
                             .max_body = 10});
     server_.add_route("/plain", answer("plain", &plain_calls_));
-    server_.add_route(
-        Route{.prefix = "/ws", .handler = {}, .upgrade = std::make_shared<EchoUpgrade>()});
+    server_.add_route(Route{.prefix = "/ws",
+                            .handler = {},
+                            .upgrade = std::make_shared<EchoUpgrade>(),
+                            .max_body = kMaxRequestBody});
     port_ = server_.start();
   }
   std::string route_of(std::string_view target) {
@@ -114,7 +116,14 @@ class ServerTest : public ::testing::Test {
     return res.body().substr(at, res.body().find('"', at) - at);
   }
 
-  Server server_{ServerConfig{.bind_address = "127.0.0.1", .port = 0, .threads = 2}};
+  static ServerConfig loopback() {
+    ServerConfig config;
+    config.bind_address = "127.0.0.1";
+    config.threads = 2;
+    return config;
+  }
+
+  Server server_{loopback()};
   std::uint16_t port_ = 0;
   std::atomic<int> small_calls_{0};
   std::atomic<int> plain_calls_{0};
