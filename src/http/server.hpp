@@ -50,7 +50,8 @@ struct ServerConfig {
 
 // A path prefix and what answers under it: `handler`, or `upgrade` when the route may take the
 // socket over (a WebSocket upgrade). A prefix matches the path itself and every path below it
-// ("/socket.io" takes /socket.io and /socket.io/…, not /socket.iox); the longest match wins.
+// ("/api/v1/orders" takes /api/v1/orders and /api/v1/orders/…, not /api/v1/ordersx); the
+// longest match wins.
 struct Route {
   std::string prefix;
   Handler handler;
