@@ -119,7 +119,7 @@ enum Op : std::uint8_t {
                     // flags&1: posted to the loop (as the endpoint does); flags&2: octet-stream
   get,              // <slot> <flags>: flags&1 posted
   broadcast,        // <nsp> <rooms> <except> <size> <attachments> <flags>: flags&1 volatile,
-                    // flags&2 posted (Server::broadcast)
+                    // flags&2 posted (Gateway::broadcast)
   close_session,    // <slot> <reason>
   poll,             // <rounds>: ioc.poll()
   sleep,            // <wait>: wait >= 0xf0: ioc.run_for(1 ms), at most kMaxSleepMs per input;
@@ -890,7 +890,7 @@ class World {
     b->frames = gw::encode_frames(p);
     b->is_volatile = flags & 1;
     if ((flags & 4) && attachments == 0 && !b->rooms.empty()) {
-      // A bridge message with an eventId (Server::deliver_bridge_message): recorded for
+      // A bridge message with an eventId (Gateway::deliver_bridge_message): recorded for
       // recovery, its offset the last argument. Offsets repeat, as replays do.
       pulseboard::bridge::Message m;
       m.nsp = b->nsp;

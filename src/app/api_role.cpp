@@ -6,8 +6,7 @@
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "common/log.hpp"
-#include "gateway/http_connection.hpp"
-#include "gateway/server.hpp"
+#include "http/server.hpp"
 #include "store/order_store.hpp"
 
 namespace pulseboard::app {
@@ -17,7 +16,7 @@ constexpr std::string_view kDefaultDatabase = "sqlite:pulseboard.db";
 
 RoleMain add_api_role(CLI::App& app) {
   struct Options {
-    gateway::GatewayConfig http;
+    http::ServerConfig server;
     AuthOptions auth;
     std::string database_url{kDefaultDatabase};
     api::OrdersApi::Options api;
@@ -25,16 +24,16 @@ RoleMain add_api_role(CLI::App& app) {
   };
   auto* cmd = app.add_subcommand("api", "HTTP JSON API for orders (writes to the database)");
   auto o = std::make_shared<Options>();
-  o->http.port = 4100;
-  o->http.serve_socketio = false;
-  o->http.threads = 1;
   // The API's callers are services and load balancers, which send many requests at once from
   // one address: a wider cap than the gateway's browsers get, still below the open-file limit.
-  o->http.max_connections_per_address = 1024;
-  cmd->add_option("--port", o->http.port, "TCP port (API_PORT)")
+  o->server.max_connections_per_address = 1024;
+  o->server.port = 4100;
+  o->server.threads = 1;
+  o->server.name = "orders API";
+  cmd->add_option("--port", o->server.port, "TCP port (API_PORT)")
       ->envname("API_PORT")
       ->capture_default_str();
-  cmd->add_option("--bind", o->http.bind_address, "address to listen on")->capture_default_str();
+  cmd->add_option("--bind", o->server.bind_address, "address to listen on")->capture_default_str();
   cmd->add_option("--database", o->database_url,
                   "sqlite:path | postgresql://... | mongodb://... (DATABASE_URL)")
       ->envname("DATABASE_URL")
@@ -43,9 +42,9 @@ RoleMain add_api_role(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-body", o->api.max_body_bytes,
                   "largest request body in bytes (at most the HTTP server's 1 MiB)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{gateway::kMaxRequestBody}))
+      ->check(CLI::Range(std::size_t{1}, std::size_t{http::kMaxRequestBody}))
       ->capture_default_str();
-  cmd->add_option("--max-connections-per-address", o->http.max_connections_per_address,
+  cmd->add_option("--max-connections-per-address", o->server.max_connections_per_address,
                   "HTTP connections one TCP peer address may hold; more are closed as they are "
                   "accepted (MAX_CONNECTIONS_PER_ADDRESS; 0 = no cap)")
       ->envname("MAX_CONNECTIONS_PER_ADDRESS")
@@ -63,10 +62,11 @@ RoleMain add_api_role(CLI::App& app) {
     auto verifier = make_verifier(o->auth);
     auto orders = std::make_shared<api::OrdersApi>(
         std::shared_ptr<store::OrderStore>(store::open_store(o->database_url)), verifier, o->api);
-    gateway::Server server(o->http, verifier);
+    http::Server server(o->server);
     server.add_route(std::string(api::kOrdersPath), orders->handler());
     server.start();
-    spdlog::info("orders API on port {} writing to {}", o->http.port, redact_url(o->database_url));
+    spdlog::info("orders API on port {} writing to {}", o->server.port,
+                 redact_url(o->database_url));
     wait_for_termination([&] { server.shutdown(); });
     server.wait();
     return 0;

@@ -26,7 +26,7 @@ std::chrono::milliseconds kept_past_window(const gateway::GatewayConfig& config)
   return config.recovery_window + std::chrono::minutes(1);
 }
 
-void start_adapter(gateway::Server& server, RedisCluster& c, const redis::Endpoint& endpoint,
+void start_adapter(gateway::Gateway& server, RedisCluster& c, const redis::Endpoint& endpoint,
                    const ClusterSettings& settings) {
   if (settings.adapter == AdapterKind::streams) {
     auto streams = cluster::StreamsAdapter::start(
@@ -60,7 +60,7 @@ void start_adapter(gateway::Server& server, RedisCluster& c, const redis::Endpoi
 // After a reconnect Redis may have restarted empty: every connected socket is saved again at
 // once, so a gateway that dies right after still leaves its clients recoverable. (The first
 // connect finds no sessions.)
-std::function<void()> save_all_sessions(gateway::Server& server) {
+std::function<void()> save_all_sessions(gateway::Gateway& server) {
   return [&ctx = server.context()] {
     for (auto& session : ctx.sessions.all())
       boost::asio::post(session->loop().ioc, [session] { session->save_for_recovery(); });
@@ -69,7 +69,7 @@ std::function<void()> save_all_sessions(gateway::Server& server) {
 
 // A Redis Cluster: each namespace's keys share a hash tag, so they live on one master, which
 // the router the broker uses too finds (and finds again when the slot moves).
-std::shared_ptr<recovery::RecoveryStore> recovery_on_cluster(gateway::Server& server,
+std::shared_ptr<recovery::RecoveryStore> recovery_on_cluster(gateway::Gateway& server,
                                                              RedisCluster& c) {
   c.router->on_connect(save_all_sessions(server));
   c.router->start();
@@ -82,7 +82,7 @@ std::shared_ptr<recovery::RecoveryStore> recovery_on_cluster(gateway::Server& se
       config.recovery_history, kept_past_window(config));
 }
 
-std::shared_ptr<recovery::RecoveryStore> recovery_on_redis(gateway::Server& server,
+std::shared_ptr<recovery::RecoveryStore> recovery_on_redis(gateway::Gateway& server,
                                                            const redis::Endpoint& endpoint,
                                                            const ClusterSettings& settings) {
   const auto& config = server.context().config;
@@ -104,7 +104,7 @@ std::shared_ptr<recovery::RecoveryStore> recovery_on_redis(gateway::Server& serv
 }
 
 // Replaces the gateway's in-process store; nothing when recovery is off.
-void share_recovery(gateway::Server& server, RedisCluster& c, const redis::Endpoint& endpoint,
+void share_recovery(gateway::Gateway& server, RedisCluster& c, const redis::Endpoint& endpoint,
                     const ClusterSettings& settings) {
   auto& ctx = server.context();
   if (!ctx.recovery) return;
@@ -127,7 +127,7 @@ void share_recovery(gateway::Server& server, RedisCluster& c, const redis::Endpo
 
 }  // namespace
 
-std::shared_ptr<RedisCluster> connect_cluster(gateway::Server& server, const std::string& redis_url,
+std::shared_ptr<RedisCluster> connect_cluster(gateway::Gateway& server, const std::string& redis_url,
                                               const ClusterSettings& settings) {
   auto endpoint = redis::parse_url(redis_url);
   if (!endpoint)

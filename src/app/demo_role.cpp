@@ -16,101 +16,117 @@
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "gateway/bridge_intake.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 #include "store/order_store.hpp"
 #include "worker/worker.hpp"
 
 namespace pulseboard::app {
 
-RoleMain add_demo_role(CLI::App& app) {
-  struct Options {
-    gateway::GatewayConfig gateway;
-    std::string database_url = "sqlite:pulseboard-demo.db";
-    double rate = 2.0;
-    std::string secret;
-    std::string log_level = "info";
-  };
-  auto* cmd = app.add_subcommand(
-      "demo", "Every role in one process: API, worker, gateway and dashboard, plus an order feed");
-  auto o = std::make_shared<Options>();
-  o->gateway.bind_address = "127.0.0.1";
-  cmd->add_option("--port", o->gateway.port, "TCP port for the dashboard, API and Socket.IO (PORT)")
+namespace {
+
+struct DemoOptions {
+  gateway::GatewayConfig gateway;
+  std::string database_url = "sqlite:pulseboard-demo.db";
+  double rate = 2.0;
+  std::string secret;
+  std::string log_level = "info";
+};
+
+void add_demo_options(CLI::App& cmd, DemoOptions& o) {
+  o.gateway.bind_address = "127.0.0.1";
+  cmd.add_option("--port", o.gateway.port, "TCP port for the dashboard, API and Socket.IO (PORT)")
       ->envname("PORT")
       ->capture_default_str();
-  cmd->add_option("--bind", o->gateway.bind_address, "address to listen on")->capture_default_str();
-  cmd->add_option("--database", o->database_url, "SQLite file (sqlite:path)")
-      ->capture_default_str();
-  cmd->add_option("--rate", o->rate, "synthetic orders per second (0: none)")
-      ->capture_default_str();
-  cmd->add_option("--jwt-secret", o->secret,
-                  "HS256 secret, 32 bytes or more (default: random per run)")
+  cmd.add_option("--bind", o.gateway.bind_address, "address to listen on")->capture_default_str();
+  cmd.add_option("--database", o.database_url, "SQLite file (sqlite:path)")->capture_default_str();
+  cmd.add_option("--rate", o.rate, "synthetic orders per second (0: none)")->capture_default_str();
+  cmd.add_option("--jwt-secret", o.secret,
+                 "HS256 secret, 32 bytes or more (default: random per run)")
       ->envname("JWT_SECRET");
-  cmd->add_option("--static-dir", o->gateway.static_dir, "built dashboard (STATIC_DIR)");
-  add_log_level_option(*cmd, o->log_level);
+  cmd.add_option("--static-dir", o.gateway.static_dir, "built dashboard (STATIC_DIR)");
+  add_log_level_option(cmd, o.log_level);
+}
+
+// The local user's token, handed to the dashboard: only the demo has this endpoint. Any page
+// that can reach it gets one, so it is a viewer token: it reads orders and joins live-metrics,
+// and has no scope to write (the write token is printed instead).
+void add_dev_token_route(gateway::Gateway& server, const std::string& secret) {
+  server.add_route("/api/v1/dev-token", [secret](http::Request&& req, http::Respond respond) {
+    auto claims = auth::dev_claims("demo-viewer", {"live-metrics"}, std::chrono::hours(24));
+    std::string body = R"({"token":")" + auth::mint_hs256(secret, claims) + "\"}";
+    respond(http::json_response(req, boost::beast::http::status::ok, std::move(body)));
+  });
+}
+
+void print_welcome(const std::string& secret, std::uint16_t port) {
+  const std::string write_token = auth::mint_hs256(
+      secret, auth::dev_claims("demo-user", {"live-metrics"}, std::chrono::hours(24), {}, {},
+                               {std::string(api::kWriteScope)}));
+  std::cout
+      << "\n  Pulseboard demo is live:  http://localhost:" << port << "/\n"
+      << "  (the dashboard fetches a read-only token from /api/v1/dev-token)\n\n"
+      << "  Post an order (this token has scope " << api::kWriteScope << "):\n"
+      << "    curl -X POST http://localhost:" << port << "/api/v1/orders \\\n"
+      << "      -H 'Authorization: Bearer " << write_token << "' \\\n"
+      << "      -H 'Content-Type: application/json' \\\n"
+      << "      -d '{\"amount\": 42.5, \"category\": \"books\", \"status\": \"completed\"}'\n\n"
+      << "  Ctrl-C stops it.\n"
+      << std::endl;
+}
+
+int run_demo(DemoOptions& o) {
+  configure_logging(o.log_level);
+  // 43 characters of a 64-letter alphabet: 258 random bits, past HS256's 256 (RFC 7518 3.2).
+  if (o.secret.empty()) o.secret = random_token(43);
+  if (o.gateway.static_dir.empty()) o.gateway.static_dir = default_static_dir();
+  if (o.gateway.static_dir.empty())
+    spdlog::warn("no built dashboard found: run `npm ci && npm run build` in web/");
+
+  AuthOptions auth;
+  auth.secret = o.secret;
+  auto verifier = make_verifier(auth);
+  std::shared_ptr<store::OrderStore> store = store::open_store(o.database_url);
+  auto broker = std::make_shared<broker::MemoryBroker>();
+  auto orders = std::make_shared<api::OrdersApi>(store, verifier, api::OrdersApi::Options{});
+
+  gateway::Gateway server(o.gateway, verifier);
+  gateway::attach_bridge(server, broker, "socket-io-bridge");
+  server.add_route(std::string(api::kOrdersPath), orders->handler());
+  add_dev_token_route(server, o.secret);
+
+  std::string error;
+  auto source = changes::open_change_source(o.database_url, changes::SourceOptions{}, &error);
+  if (!source) throw std::runtime_error("cannot open the change source: " + error);
+  worker::Worker::Options worker_options;
+  worker_options.history = store;  // a restarted demo shows the last 5 minutes again
+  worker::Worker worker(std::move(source), broker, std::move(worker_options));
+
+  std::uint16_t port = server.start();
+  std::jthread worker_thread([&worker](std::stop_token st) { worker.run(st); });
+  std::jthread feed_thread(
+      [store, rate = o.rate](std::stop_token st) { run_order_feed(store, rate, st); });
+  print_welcome(o.secret, port);
+  wait_for_termination([&] {
+    feed_thread.request_stop();
+    worker_thread.request_stop();
+    server.shutdown();
+  });
+  feed_thread.join();
+  worker_thread.join();
+  server.wait();
+  return 0;
+}
+
+}  // namespace
+
+RoleMain add_demo_role(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "demo", "Every role in one process: API, worker, gateway and dashboard, plus an order feed");
+  auto o = std::make_shared<DemoOptions>();
+  add_demo_options(*cmd, *o);
   return [cmd, o]() -> int {
     if (!cmd->parsed()) return -1;
-    configure_logging(o->log_level);
-    // 43 characters of a 64-letter alphabet: 258 random bits, past HS256's 256 (RFC 7518 3.2).
-    if (o->secret.empty()) o->secret = random_token(43);
-    if (o->gateway.static_dir.empty()) o->gateway.static_dir = default_static_dir();
-    if (o->gateway.static_dir.empty())
-      spdlog::warn("no built dashboard found: run `npm ci && npm run build` in web/");
-
-    AuthOptions auth;
-    auth.secret = o->secret;
-    auto verifier = make_verifier(auth);
-    std::shared_ptr<store::OrderStore> store = store::open_store(o->database_url);
-    auto broker = std::make_shared<broker::MemoryBroker>();
-    auto orders = std::make_shared<api::OrdersApi>(store, verifier, api::OrdersApi::Options{});
-
-    gateway::Server server(o->gateway, verifier);
-    gateway::attach_bridge(server, broker, "socket-io-bridge");
-    server.add_route(std::string(api::kOrdersPath), orders->handler());
-    // The local user's token, handed to the dashboard: only the demo has this endpoint. Any
-    // page that can reach it gets one, so it is a viewer token: it reads orders and joins
-    // live-metrics, and has no scope to write (the write token is printed below instead).
-    std::string secret = o->secret;
-    server.add_route("/api/v1/dev-token", [secret](http::Request&& req, http::Respond respond) {
-      auto claims = auth::dev_claims("demo-viewer", {"live-metrics"}, std::chrono::hours(24));
-      std::string body = R"({"token":")" + auth::mint_hs256(secret, claims) + "\"}";
-      respond(http::json_response(req, boost::beast::http::status::ok, std::move(body)));
-    });
-
-    std::string error;
-    auto source = changes::open_change_source(o->database_url, changes::SourceOptions{}, &error);
-    if (!source) throw std::runtime_error("cannot open the change source: " + error);
-    worker::Worker::Options worker_options;
-    worker_options.history = store;  // a restarted demo shows the last 5 minutes again
-    worker::Worker worker(std::move(source), broker, std::move(worker_options));
-
-    std::uint16_t port = server.start();
-    std::jthread worker_thread([&worker](std::stop_token st) { worker.run(st); });
-    std::jthread feed_thread(
-        [store, rate = o->rate](std::stop_token st) { run_order_feed(store, rate, st); });
-
-    const std::string write_token = auth::mint_hs256(
-        o->secret, auth::dev_claims("demo-user", {"live-metrics"}, std::chrono::hours(24), {}, {},
-                                    {std::string(api::kWriteScope)}));
-    std::cout
-        << "\n  Pulseboard demo is live:  http://localhost:" << port << "/\n"
-        << "  (the dashboard fetches a read-only token from /api/v1/dev-token)\n\n"
-        << "  Post an order (this token has scope " << api::kWriteScope << "):\n"
-        << "    curl -X POST http://localhost:" << port << "/api/v1/orders \\\n"
-        << "      -H 'Authorization: Bearer " << write_token << "' \\\n"
-        << "      -H 'Content-Type: application/json' \\\n"
-        << "      -d '{\"amount\": 42.5, \"category\": \"books\", \"status\": \"completed\"}'\n\n"
-        << "  Ctrl-C stops it.\n"
-        << std::endl;
-
-    wait_for_termination([&] {
-      feed_thread.request_stop();
-      worker_thread.request_stop();
-      server.shutdown();
-    });
-    feed_thread.join();
-    worker_thread.join();
-    server.wait();
-    return 0;
+    return run_demo(*o);
   };
 }
 

@@ -8,7 +8,7 @@
 #include "app/roles.hpp"
 #include "common/log.hpp"
 #include "gateway/bridge_intake.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 
 namespace pulseboard::app {
 
@@ -21,8 +21,9 @@ std::filesystem::path default_static_dir() {
   return {};
 }
 
-void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
-  auto& c = o.config;
+namespace {
+
+void add_listen_options(CLI::App& cmd, gateway::GatewayConfig& c) {
   cmd.add_option("--port", c.port, "TCP port (PORT)")->envname("PORT")->capture_default_str();
   cmd.add_option("--bind", c.bind_address, "address to listen on")->capture_default_str();
   cmd.add_option("--threads", c.threads, "event loops (0 = one per core)")->capture_default_str();
@@ -32,6 +33,9 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
       ->capture_default_str();
   cmd.add_option("--default-room", c.default_rooms, "rooms every socket joins on connect")
       ->capture_default_str();
+}
+
+void add_timing_options(CLI::App& cmd, gateway::GatewayConfig& c) {
   auto ms = [&](const char* name, std::chrono::milliseconds& field, const char* help) {
     cmd.add_option_function<long>(
            name, [&field](long v) { field = std::chrono::milliseconds(v); }, help)
@@ -53,6 +57,9 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
                  "bridge messages kept per namespace for recovering clients")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+}
+
+void add_queue_options(CLI::App& cmd, gateway::GatewayConfig& c) {
   cmd.add_option("--max-payload", c.max_payload, "maximum message / polling body in bytes")
       ->capture_default_str();
   cmd.add_option("--max-queued-frames", c.max_queued_frames,
@@ -61,7 +68,10 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
   cmd.add_option("--max-queued-bytes", c.max_queued_bytes,
                  "per-connection send queue bound in bytes (past it: disconnect)")
       ->capture_default_str();
-  // Admission control and per-client bounds (docs/security.md).
+}
+
+// Admission control and per-client bounds (docs/security.md).
+void add_admission_options(CLI::App& cmd, gateway::GatewayConfig& c) {
   auto& a = c.admission;
   cmd.add_option("--max-sessions", a.max_sessions,
                  "Engine.IO sessions this gateway holds at most (0 = no cap; past it: 503)")
@@ -87,6 +97,9 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
                  "accepted (0 = no cap; behind a proxy this is the proxy's address)")
       ->envname("MAX_CONNECTIONS_PER_ADDRESS")
       ->capture_default_str();
+}
+
+void add_session_limit_options(CLI::App& cmd, gateway::GatewayConfig& c) {
   cmd.add_option("--max-connect-attempts", c.max_connect_attempts,
                  "refused CONNECTs per session before it is closed")
       ->check(CLI::PositiveNumber)
@@ -107,6 +120,10 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
       ->capture_default_str();
   cmd.add_option("--connect-burst", c.connect_burst, "CONNECTs a session may send at once")
       ->capture_default_str();
+}
+
+void add_access_options(CLI::App& cmd, GatewayOptions& o) {
+  auto& c = o.config;
   cmd.add_flag("!--no-polling", c.allow_polling, "refuse the long-polling transport");
   cmd.add_option("--publish-api-key", c.publish_api_key,
                  "bearer key for POST /api/v1/publish (PUBLISH_API_KEY)")
@@ -128,6 +145,17 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
   add_log_level_option(cmd, o.log_level);
 }
 
+}  // namespace
+
+void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
+  add_listen_options(cmd, o.config);
+  add_timing_options(cmd, o.config);
+  add_queue_options(cmd, o.config);
+  add_admission_options(cmd, o.config);
+  add_session_limit_options(cmd, o.config);
+  add_access_options(cmd, o);
+}
+
 RoleMain add_gateway_role(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("gateway", "Socket.IO v5 gateway: WebSocket fan-out to dashboards");
@@ -138,7 +166,7 @@ RoleMain add_gateway_role(CLI::App& app) {
     configure_logging(o->log_level);
     fill_from_env(o->auth);
     if (o->config.static_dir.empty()) o->config.static_dir = default_static_dir();
-    gateway::Server server(o->config, make_verifier(o->auth));
+    gateway::Gateway server(o->config, make_verifier(o->auth));
     std::shared_ptr<RedisCluster> cluster;
     if (!o->redis_url.empty()) {
       cluster = connect_cluster(server, o->redis_url, o->cluster);

@@ -52,17 +52,17 @@ std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_m
   return out;
 }
 
-std::unique_ptr<gateway::Server> start_worker_http(const std::string& bind, std::uint16_t port,
-                                                   std::function<WorkerStatus()> status) {
-  gateway::GatewayConfig config;
+std::unique_ptr<http::Server> start_worker_http(const std::string& bind, std::uint16_t port,
+                                                std::function<WorkerStatus()> status) {
+  // No tokens: these endpoints carry counters, never orders.
+  http::ServerConfig config;
   config.bind_address = bind;
   config.port = port;
   config.threads = 1;
-  config.serve_socketio = false;
-  // No tokens: these endpoints carry counters, never orders.
-  auto server = std::make_unique<gateway::Server>(config, nullptr);
-  // Exact paths, registered as routes so they take the place of the server's own
-  // /readyz and /metrics, which describe a gateway rather than a worker.
+  config.name = "worker";
+  auto server = std::make_unique<http::Server>(config);
+  // Registered as routes so they take the place of the server's own /readyz and /metrics,
+  // which know nothing of the worker.
   server->add_route("/readyz", [status](http::Request&& req, http::Respond respond) {
     WorkerStatus st = status();
     if (st.leader && st.stats.source_failing) {

@@ -1,12 +1,12 @@
 #pragma once
 // The worker's optional operator port (--http-port): /healthz, /readyz (leader, standby or
-// failing) and /metrics (Prometheus text) over the gateway's HTTP server (docs/worker.md).
+// failing) and /metrics (Prometheus text) over http::Server (docs/worker.md).
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
-#include "gateway/server.hpp"
+#include "http/server.hpp"
 #include "worker/worker.hpp"
 
 namespace pulseboard::app {
@@ -22,7 +22,7 @@ std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_m
 // An HTTP server on `bind:port` answering from `status`, which is called on the server's
 // thread for every request and must be thread-safe. Started; shut it down before `status`
 // stops being callable.
-std::unique_ptr<gateway::Server> start_worker_http(const std::string& bind, std::uint16_t port,
-                                                   std::function<WorkerStatus()> status);
+std::unique_ptr<http::Server> start_worker_http(const std::string& bind, std::uint16_t port,
+                                                std::function<WorkerStatus()> status);
 
 }  // namespace pulseboard::app

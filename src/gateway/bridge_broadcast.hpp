@@ -1,6 +1,6 @@
 #pragma once
 // A bridge message (bridge/bridge_message.hpp) turned into the broadcast every gateway delivers
-// to its own sockets. Used for the live bridge (Server::deliver_bridge_message) and for retained
+// to its own sockets. Used for the live bridge (Gateway::deliver_bridge_message) and for retained
 // messages read back from the broker (restore_retained).
 #include <memory>
 

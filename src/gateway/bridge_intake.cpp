@@ -8,7 +8,7 @@
 
 #include "gateway/context.hpp"
 #include "gateway/retained_restore.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 
 namespace pulseboard::gateway {
 namespace {
@@ -41,7 +41,7 @@ void refuse_bridge_message(GatewayContext& ctx, std::string_view what, std::stri
 }
 
 // A live message: parsed once within the bounds, then delivered as parsed.
-void receive_bridge_message(Server& server, std::string_view payload,
+void receive_bridge_message(Gateway& server, std::string_view payload,
                             const cluster::Limits& limits) {
   cluster::Bound crossed = cluster::Bound::none;
   bool valid = false;
@@ -58,7 +58,7 @@ void receive_bridge_message(Server& server, std::string_view payload,
 
 // Stored retained messages within the bounds, each with `retain: true`; the rest are counted and
 // logged as live ones are, and left out.
-std::vector<std::string> retained_within(Server& server, std::vector<std::string> payloads,
+std::vector<std::string> retained_within(Gateway& server, std::vector<std::string> payloads,
                                          const cluster::Limits& limits) {
   std::erase_if(payloads, [&](const std::string& payload) {
     cluster::Bound crossed = cluster::Bound::none;
@@ -76,7 +76,7 @@ std::vector<std::string> retained_within(Server& server, std::vector<std::string
 }
 }  // namespace
 
-void attach_bridge(Server& server, std::shared_ptr<broker::Broker> broker,
+void attach_bridge(Gateway& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel, std::size_t max_message_bytes) {
   const cluster::Limits limits = bridge::limits(max_message_bytes);
   // After every (re)subscription the broker reads back the retained messages it stores: what

@@ -13,7 +13,7 @@
 
 namespace pulseboard::gateway {
 
-class Server;
+class Gateway;
 
 // Subscribes the gateway to the bridge (retained messages restored from the broker's store after
 // every (re)subscription) and sends POST /api/v1/publish to it (stored too with `retain: true`).
@@ -22,7 +22,7 @@ class Server;
 // bridge::limits' depth and value bounds; refusals are counted on /metrics
 // (pulseboard_bridge_messages_over_limit_total by bound, _invalid_total when malformed) and
 // logged through the gateway's refusal log limiter, the message's text escaped.
-void attach_bridge(Server& server, std::shared_ptr<broker::Broker> broker,
+void attach_bridge(Gateway& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel,
                    std::size_t max_message_bytes = bridge::kDefaultMaxMessage);
 

@@ -23,7 +23,6 @@ struct GatewayConfig {
   std::chrono::milliseconds connect_timeout{45000};  // CONNECT must arrive within this
   std::uint64_t max_payload = 1'000'000;             // maxHttpBufferSize
   bool allow_polling = true;
-  bool serve_socketio = true;  // false: an HTTP-only process (`pulseboard api`)
 
   // Socket.IO.
   std::vector<std::string> namespaces{"/"};

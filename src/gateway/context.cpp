@@ -98,10 +98,6 @@ bool GatewayContext::has_namespace(const std::string& nsp) const {
          config.namespaces.end();
 }
 
-Loop& GatewayContext::next_loop() {
-  return *loops[next_loop_.fetch_add(1, std::memory_order_relaxed) % loops.size()];
-}
-
 bool GatewayContext::SeenOffsets::first_time(const std::string& offset) {
   std::lock_guard lock(mutex_);
   if (!seen_.insert(offset).second) return false;

@@ -1,6 +1,6 @@
 #pragma once
 // What every part of one gateway process shares: configuration, counters, the token verifier,
-// the event loops, the session registry and the retained messages. Owned by Server.
+// the event loops, the session registry and the retained messages. Owned by Gateway.
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 
@@ -19,11 +19,11 @@
 #include "common/log_limiter.hpp"
 #include "gateway/admission.hpp"
 #include "gateway/bridge_broadcast.hpp"
-#include "gateway/client_address.hpp"
 #include "gateway/config.hpp"
 #include "gateway/flush_list.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/room_index.hpp"
+#include "http/client_address.hpp"
 #include "recovery/recent_broadcasts.hpp"
 #include "recovery/recovery_store.hpp"
 
@@ -101,7 +101,7 @@ struct GatewayContext {
   // Declared before the loops and sessions: a session still registered at shutdown gives its
   // admission place back when it is destroyed.
   Admission admission;
-  TrustedProxies trusted_proxies;
+  http::TrustedProxies trusted_proxies;
   // Log lines a remote party causes (refused CONNECTs, clients cut at a bound) share this
   // budget; what it leaves out is counted in log_lines_suppressed_total.
   LogLimiter refusal_log{20};
@@ -143,10 +143,6 @@ struct GatewayContext {
       spdlog::log(level, "{}", line);
   }
   bool has_namespace(const std::string& nsp) const;
-  Loop& next_loop();  // round robin for new connections
-
- private:
-  std::atomic<unsigned> next_loop_{0};
 };
 
 }  // namespace pulseboard::gateway

@@ -10,7 +10,6 @@
 #include "engineio/request_check.hpp"
 #include "gateway/context.hpp"
 #include "gateway/engine_session.hpp"
-#include "gateway/http_connection.hpp"
 #include "gateway/ws_transport.hpp"
 
 namespace pulseboard::gateway {
@@ -166,8 +165,12 @@ void refuse_admission(GatewayContext& ctx, const http::Request& req, const http:
 
 }  // namespace
 
-void serve_engineio(GatewayContext& ctx, Loop& own_loop, HttpConnection& conn, http::Request&& req,
-                    http::Respond respond) {
+void EngineIoRoute::handle(http::Request&& req, http::Connection& conn, http::Respond respond) {
+  serve_engineio(ctx_, *ctx_.loops.at(conn.loop_index()), conn, std::move(req), std::move(respond));
+}
+
+void serve_engineio(GatewayContext& ctx, Loop& own_loop, http::Connection& conn,
+                    http::Request&& req, http::Respond respond) {
   if (req.method() == bhttp::verb::options) {  // CORS preflight
     auto res = make_response(ctx, req, bhttp::status::no_content, "", "text/plain");
     res.set(bhttp::field::access_control_allow_methods, "GET, POST");

@@ -15,7 +15,7 @@
 #include "gateway/bridge_broadcast.hpp"
 #include "gateway/cluster_loops.hpp"
 #include "gateway/engine_session.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 #include "gateway/socketio_client.hpp"
 #include "socketio/packet.hpp"
 
@@ -117,7 +117,7 @@ void AdapterMetricsOf::stream_entry_read() {
   metrics_.stream_entries_total.fetch_add(1, std::memory_order_relaxed);
 }
 
-LoopSockets::LoopSockets(Server& server) : server_(server), metrics_(server.context().metrics) {}
+LoopSockets::LoopSockets(Gateway& server) : server_(server), metrics_(server.context().metrics) {}
 
 const std::vector<std::string>& LoopSockets::namespaces() const {
   return server_.context().config.namespaces;

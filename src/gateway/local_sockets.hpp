@@ -13,7 +13,7 @@
 
 namespace pulseboard::gateway {
 
-class Server;
+class Gateway;
 struct GatewayMetrics;
 
 // The adapters' counters, on /metrics.
@@ -32,7 +32,7 @@ class AdapterMetricsOf final : public cluster::AdapterMetrics {
 class LoopSockets final : public cluster::LocalSockets {
  public:
   // `server` outlives this, and this outlives the adapters that use it.
-  explicit LoopSockets(Server& server);
+  explicit LoopSockets(Gateway& server);
 
   const std::vector<std::string>& namespaces() const override;
   bool recovery_enabled() const override;
@@ -61,7 +61,7 @@ class LoopSockets final : public cluster::LocalSockets {
                      const cluster::Limits& limits, std::string_view what,
                      std::function<void()> apply, std::function<void()> refused);
 
-  Server& server_;
+  Gateway& server_;
   AdapterMetricsOf metrics_;
 };
 

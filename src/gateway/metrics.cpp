@@ -85,8 +85,7 @@ std::string_view to_string(BridgeBound b) {
   return "unknown";
 }
 
-std::string GatewayMetrics::render_prometheus() const {
-  std::string out;
+void GatewayMetrics::render_sessions_and_bridge(std::string& out) const {
   auto gauge = [&](std::string_view name, std::string_view help, auto value,
                    std::string_view type) {
     append_prometheus_metric(out, name, help, type, std::to_string(value));
@@ -124,15 +123,13 @@ std::string GatewayMetrics::render_prometheus() const {
         recoveries_beyond_bound.load(), "counter");
   gauge("pulseboard_bridge_messages_invalid_total", "Bridge messages refused as malformed",
         bridge_messages_invalid.load(), "counter");
-  out +=
-      "# HELP pulseboard_bridge_messages_over_limit_total Bridge messages refused for exceeding "
-      "a bound, by bound\n";
-  out += "# TYPE pulseboard_bridge_messages_over_limit_total counter\n";
-  for (std::size_t i = 0; i < bridge_over_limit.size(); ++i) {
-    out += "pulseboard_bridge_messages_over_limit_total{bound=\"";
-    out += to_string(static_cast<BridgeBound>(i));
-    out += "\"} " + std::to_string(bridge_over_limit[i].load()) + "\n";
-  }
+}
+
+void GatewayMetrics::render_adapter_and_transport(std::string& out) const {
+  auto gauge = [&](std::string_view name, std::string_view help, auto value,
+                   std::string_view type) {
+    append_prometheus_metric(out, name, help, type, std::to_string(value));
+  };
   gauge("pulseboard_adapter_messages_total", "Redis adapter messages from other nodes applied",
         adapter_messages_total.load(), "counter");
   gauge("pulseboard_adapter_messages_malformed_total",
@@ -149,6 +146,19 @@ std::string GatewayMetrics::render_prometheus() const {
         log_lines_suppressed_total.load(), "counter");
   gauge("pulseboard_upgrades_total", "Polling sessions upgraded to WebSocket",
         upgrades_total.load(), "counter");
+}
+
+// The counters with a label: one line per bound or reason.
+void GatewayMetrics::render_labelled(std::string& out) const {
+  out +=
+      "# HELP pulseboard_bridge_messages_over_limit_total Bridge messages refused for exceeding "
+      "a bound, by bound\n";
+  out += "# TYPE pulseboard_bridge_messages_over_limit_total counter\n";
+  for (std::size_t i = 0; i < bridge_over_limit.size(); ++i) {
+    out += "pulseboard_bridge_messages_over_limit_total{bound=\"";
+    out += to_string(static_cast<BridgeBound>(i));
+    out += "\"} " + std::to_string(bridge_over_limit[i].load()) + "\n";
+  }
   out +=
       "# HELP pulseboard_rejections_total Requests, packets and connections refused, by reason\n";
   out += "# TYPE pulseboard_rejections_total counter\n";
@@ -157,6 +167,13 @@ std::string GatewayMetrics::render_prometheus() const {
     out += to_string(static_cast<Rejection>(i));
     out += "\"} " + std::to_string(rejections[i].load()) + "\n";
   }
+}
+
+std::string GatewayMetrics::render_prometheus() const {
+  std::string out;
+  render_sessions_and_bridge(out);
+  render_adapter_and_transport(out);
+  render_labelled(out);
   return out;
 }
 

@@ -92,6 +92,11 @@ struct GatewayMetrics {
     return rejections[static_cast<std::size_t>(r)].load(std::memory_order_relaxed);
   }
   std::string render_prometheus() const;
+
+ private:
+  void render_sessions_and_bridge(std::string& out) const;
+  void render_adapter_and_transport(std::string& out) const;
+  void render_labelled(std::string& out) const;
 };
 
 }  // namespace pulseboard::gateway

@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/bridge_broadcast.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 
 namespace pulseboard::gateway {
-std::size_t restore_retained(Server& server, std::uint64_t mark,
+std::size_t restore_retained(Gateway& server, std::uint64_t mark,
                              const std::vector<std::string>& payloads) {
   std::size_t taken = 0;
   for (const auto& text : payloads) {

@@ -8,12 +8,12 @@
 
 namespace pulseboard::gateway {
 
-class Server;
+class Gateway;
 
 // Each stored bridge message `{room, event, data, retain: true, nsp?}` that is newer than what
 // the gateway holds (RetainedMessages::restore with `mark`) replaces it and is delivered to the
 // room's sockets already connected, which missed it. Returns how many were taken.
-std::size_t restore_retained(Server& server, std::uint64_t mark,
+std::size_t restore_retained(Gateway& server, std::uint64_t mark,
                              const std::vector<std::string>& payloads);
 
 }  // namespace pulseboard::gateway

@@ -1,10 +1,13 @@
 #pragma once
-// The HTTP seam every role plugs its endpoints into: the gateway's server routes requests by
-// path prefix to handlers; a handler answers exactly once, from any thread (the server posts
+// The HTTP seam every role plugs its endpoints into: http::Server (server.hpp) routes requests
+// by path prefix to handlers; a handler answers exactly once, from any thread (the server posts
 // the response back to the connection's executor). Handlers that touch a database run that
-// work off the event loop and call `respond` when done.
+// work off the event loop and call `respond` when done. A route that may take the socket over
+// (a WebSocket upgrade) implements UpgradeHandler instead, and sees the Connection.
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -16,6 +19,31 @@ using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 using Respond = std::function<void(Response)>;
 using Handler = std::function<void(Request&&, Respond)>;
+
+// What an upgrade route sees of the connection a request arrived on. Valid during the call to
+// UpgradeHandler::handle only; the server owns it.
+class Connection {
+ public:
+  // The TCP peer's address (unspecified when the peer was already gone at accept).
+  virtual const boost::asio::ip::address& peer() const = 0;
+  // Which of the server's event loops runs this connection (Server::loop_count() of them).
+  virtual std::size_t loop_index() const = 0;
+  // Gives up the socket (for a WebSocket upgrade): the HTTP connection ends and leaves the
+  // count of HTTP connections; the new owner's bounds apply from here on. `respond` must not
+  // be called after this.
+  virtual boost::asio::ip::tcp::socket take_socket() = 0;
+
+ protected:
+  ~Connection() = default;
+};
+
+// A route that may take the connection's socket over (Route::upgrade). The server calls it on
+// the connection's loop with every request under the route's prefix, upgrade or not.
+class UpgradeHandler {
+ public:
+  virtual ~UpgradeHandler() = default;
+  virtual void handle(Request&& req, Connection& conn, Respond respond) = 0;
+};
 
 // A JSON response with the request's HTTP version and keep-alive.
 Response json_response(const Request& req, beast_http::status status, std::string body);

@@ -82,7 +82,7 @@ TEST(ClusterSetup, TheBrokerAndTheRecoveryStoreOfAGatewayLearnTheSlotMapOnce) {
   if (!url || !*url) GTEST_SKIP() << "PULSEBOARD_REDIS_CLUSTER_URL is not set";
   gateway::GatewayConfig config;
   config.threads = 1;
-  gateway::Server server(config, nullptr);
+  gateway::Gateway server(config, nullptr);
   ASSERT_TRUE(server.context().recovery) << "recovery is on by default";
   auto& io = server.context().loops.front()->ioc;
   auto nodes = masters(io, *redis::parse_url(url));

@@ -17,7 +17,7 @@
 #include "cluster/adapter_sharded.hpp"
 #include "cluster/msgpack.hpp"
 #include "gateway/engine_session.hpp"
-#include "gateway/server.hpp"
+#include "gateway/gateway.hpp"
 
 namespace pulseboard::gateway {
 namespace {
@@ -150,7 +150,7 @@ class LocalSocketsTest : public ::testing::Test {
     return m;
   }
 
-  Server server{two_loops(), nullptr};
+  Gateway server{two_loops(), nullptr};
   std::shared_ptr<RecordingBroker> broker = std::make_shared<RecordingBroker>();
   LoopSockets local{server};
   std::shared_ptr<cluster::ShardedAdapter> adapter;

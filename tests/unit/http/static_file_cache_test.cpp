@@ -1,10 +1,10 @@
-#include "gateway/static_file_cache.hpp"
+#include "http/static_file_cache.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-namespace pulseboard::gateway {
+namespace pulseboard::http {
 namespace {
 
 namespace fs = std::filesystem;
@@ -94,4 +94,4 @@ TEST_F(StaticFileCacheTest, EvictsTheLeastRecentlyUsed) {
 }
 
 }  // namespace
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::http

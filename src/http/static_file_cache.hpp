@@ -15,7 +15,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace pulseboard::gateway {
+namespace pulseboard::http {
 
 struct StaticFile {
   std::string body;
@@ -69,4 +69,4 @@ class StaticFileCache {
 // The strong ETag of `body`: the first 128 bits of its SHA-256, quoted.
 std::string etag_of(std::string_view body);
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::http

@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-namespace pulseboard::gateway {
+namespace pulseboard::http {
 
 class TrustedProxies {
  public:
@@ -32,4 +32,4 @@ class TrustedProxies {
 std::string client_address(const boost::asio::ip::address& peer, std::string_view forwarded_for,
                            const TrustedProxies& proxies);
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::http

@@ -16,7 +16,7 @@
 #include <mutex>
 #include <string>
 
-namespace pulseboard::gateway {
+namespace pulseboard::http {
 
 class ConnectionLimit : public std::enable_shared_from_this<ConnectionLimit> {
  public:
@@ -71,4 +71,4 @@ class ConnectionLimit : public std::enable_shared_from_this<ConnectionLimit> {
   std::map<boost::asio::ip::address, std::size_t> by_address_;
 };
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::http

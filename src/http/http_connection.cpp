@@ -1,19 +1,15 @@
-#include "gateway/http_connection.hpp"
+#include "http/http_connection.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
-#include "gateway/server.hpp"
+#include "http/server.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::http {
 namespace bhttp = boost::beast::http;
 
 namespace {
-// How long each request may take to arrive, the first on a connection and every kept-alive one
-// after it: an idle connection holds a descriptor, and waiting longer for it buys nothing.
-constexpr auto kRequestTimeout = std::chrono::seconds(30);
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -37,9 +33,13 @@ bool chunked_alone(std::string_view codings) {
 }
 }  // namespace
 
-HttpConnection::HttpConnection(boost::asio::ip::tcp::socket socket, Server& server, Loop& loop,
+HttpConnection::HttpConnection(boost::asio::ip::tcp::socket socket, Server& server,
+                               std::size_t loop_index,
                                std::unique_ptr<ConnectionLimit::Lease> lease)
-    : stream_(std::move(socket)), server_(server), loop_(loop), lease_(std::move(lease)) {
+    : stream_(std::move(socket)),
+      server_(server),
+      loop_index_(loop_index),
+      lease_(std::move(lease)) {
   boost::system::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_ = ep.address();
@@ -52,75 +52,86 @@ void HttpConnection::start() {
 
 void HttpConnection::read_header() {
   parser_.emplace();
-  parser_->header_limit(16 * 1024);
+  parser_->header_limit(kMaxHeaderBytes);
   parser_->body_limit(boost::none);  // enforced per route in read_body()
   head_ = false;
-  stream_.expires_after(kRequestTimeout);
-  bhttp::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
-        if (!ec) {
-          self->read_body();
-          return;
-        }
-        auto& metrics = self->server_.ctx_.metrics;
-        if (ec == bhttp::error::header_limit) {
-          metrics.reject(Rejection::oversized_http_header);
-          self->fail_request(bhttp::status::request_header_fields_too_large, "header_too_large",
-                             "request headers exceed 16 KiB");
-        } else if (ec != bhttp::error::end_of_stream &&
-                   ec.category() == make_error_code(bhttp::error::bad_method).category()) {
-          // Beast's parser refused the request line or a header.
-          metrics.reject(Rejection::malformed_http_request);
-          self->fail_request(bhttp::status::bad_request, "bad_request", ec.message());
-        } else {
-          // The peer went away or went quiet (timeout, reset): nobody to answer.
-          self->stream_.socket().close();
-        }
-      });
+  route_ = nullptr;
+  stream_.expires_after(server_.config().request_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
+                             self->header_read(ec);
+                           });
+}
+
+void HttpConnection::header_read(boost::beast::error_code ec) {
+  if (!ec) {
+    read_body();
+  } else if (ec == bhttp::error::header_limit) {
+    server_.refuse(Refusal::oversized_header, peer_);
+    fail_request(bhttp::status::request_header_fields_too_large, "header_too_large",
+                 "request headers exceed 16 KiB");
+  } else if (ec != bhttp::error::end_of_stream &&
+             ec.category() == make_error_code(bhttp::error::bad_method).category()) {
+    // Beast's parser refused the request line or a header.
+    server_.refuse(Refusal::malformed_request, peer_);
+    fail_request(bhttp::status::bad_request, "bad_request", ec.message());
+  } else {
+    // The peer went away or went quiet (timeout, reset): nobody to answer.
+    stream_.socket().close();
+  }
 }
 
 void HttpConnection::read_body() {
   head_ = parser_->get().method() == bhttp::verb::head;
   if (!framing_is_valid()) return;
   std::string_view target = parser_->get().target();
-  std::string_view path = target.substr(0, target.find('?'));
-  // The same test as Server::handle_request's route to Engine.IO, so /socket.io?… gets the
-  // Engine.IO limit too.
-  std::uint64_t limit = path.starts_with("/socket.io/") || path == "/socket.io"
-                            ? server_.context().config.max_payload
-                            : kMaxRequestBody;
+  route_ = server_.route_for(target.substr(0, target.find('?')));
+  std::uint64_t limit = route_ ? route_->max_body : kMaxRequestBody;
   // Beast compares Content-Length with the limit while parsing the header, before we know the
   // route; check it here, and set the limit for chunked bodies.
   if (auto length = parser_->content_length(); length && *length > limit) {
-    server_.ctx_.metrics.reject(Rejection::oversized_message);
+    server_.refuse(Refusal::oversized_body, peer_);
     fail_body_too_large(limit);
     return;
   }
   parser_->body_limit(limit);
-  stream_.expires_after(kRequestTimeout);
+  stream_.expires_after(server_.config().request_timeout);
   bhttp::async_read(stream_, buffer_, *parser_,
                     [self = shared_from_this(), limit](boost::beast::error_code ec, std::size_t) {
-                      if (ec == bhttp::error::body_limit) {
-                        self->server_.ctx_.metrics.reject(Rejection::oversized_message);
-                        self->fail_body_too_large(limit);
-                        return;
-                      }
-                      if (ec) {
-                        self->stream_.socket().close();
-                        return;
-                      }
-                      self->stream_.expires_never();
-                      http::Request req = self->parser_->release();
-                      // After the body: Beast adds a chunked body's trailer fields to the
-                      // header, and those lines are part of the list too.
-                      http::combine_field_lines(req, "X-Forwarded-For");
-                      self->server_.handle_request(*self, std::move(req), self->responder());
+                      self->body_read(ec, limit);
                     });
 }
 
-http::Respond HttpConnection::responder() {
-  return [self = shared_from_this()](http::Response res) {
+void HttpConnection::body_read(boost::beast::error_code ec, std::uint64_t limit) {
+  if (ec == bhttp::error::body_limit) {
+    server_.refuse(Refusal::oversized_body, peer_);
+    fail_body_too_large(limit);
+    return;
+  }
+  if (ec) {
+    stream_.socket().close();
+    return;
+  }
+  stream_.expires_never();
+  Request req = parser_->release();
+  // After the body: Beast adds a chunked body's trailer fields to the header, and those lines
+  // are part of the list too.
+  combine_field_lines(req, "X-Forwarded-For");
+  dispatch(std::move(req));
+}
+
+void HttpConnection::dispatch(Request&& req) {
+  if (!route_) {
+    server_.serve_builtin(std::move(req), responder());
+  } else if (route_->upgrade) {
+    route_->upgrade->handle(std::move(req), *this, responder());
+  } else {
+    route_->handler(std::move(req), responder());
+  }
+}
+
+Respond HttpConnection::responder() {
+  return [self = shared_from_this()](Response res) {
     boost::asio::post(self->stream_.get_executor(),
                       [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
   };
@@ -134,18 +145,18 @@ bool HttpConnection::framing_is_valid() {
   const auto& req = parser_->get();
   if (req.count(bhttp::field::transfer_encoding) == 0) return true;
   if (req.version() >= 11 && req.count(bhttp::field::content_length) == 0 &&
-      chunked_alone(http::combined_field(req, "Transfer-Encoding")))
+      chunked_alone(combined_field(req, "Transfer-Encoding")))
     return true;
-  server_.ctx_.metrics.reject(Rejection::malformed_http_request);
+  server_.refuse(Refusal::malformed_request, peer_);
   fail_request(bhttp::status::bad_request, "bad_transfer_encoding",
                "Transfer-Encoding must be chunked alone, on HTTP/1.1, without Content-Length");
   return false;
 }
 
-void HttpConnection::write(http::Response response) {
+void HttpConnection::write(Response response) {
   if (socket_taken_) return;
-  auto res = std::make_shared<http::Response>(std::move(response));
-  stream_.expires_after(kRequestTimeout);
+  auto res = std::make_shared<Response>(std::move(response));
+  stream_.expires_after(server_.config().request_timeout);
   auto done = [self = shared_from_this(), keep_alive = res->keep_alive()](
                   boost::beast::error_code ec) { self->written(ec, keep_alive); };
   if (!head_) {
@@ -173,10 +184,10 @@ void HttpConnection::written(boost::beast::error_code ec, bool keep_alive) {
 
 void HttpConnection::fail_request(bhttp::status status, std::string_view code,
                                   std::string_view message, std::string_view extra_json_fields) {
-  http::Request req;
+  Request req;
   req.version(11);
   req.keep_alive(false);
-  auto res = http::error_response(req, status, code, message, extra_json_fields);
+  auto res = error_response(req, status, code, message, extra_json_fields);
   res.keep_alive(false);
   write(std::move(res));
 }
@@ -195,4 +206,4 @@ boost::asio::ip::tcp::socket HttpConnection::take_socket() {
   return stream_.release_socket();
 }
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::http

@@ -8,14 +8,14 @@
 // Bytes and ETags come from a StaticFileCache: read and hashed once per version of a file.
 #include <filesystem>
 
-#include "gateway/static_file_cache.hpp"
 #include "http/handler.hpp"
+#include "http/static_file_cache.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::http {
 
 http::Response serve_static(const std::filesystem::path& root, const http::Request& req,
                             StaticFileCache& cache);
 // With the process's own cache.
 http::Response serve_static(const std::filesystem::path& root, const http::Request& req);
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::http

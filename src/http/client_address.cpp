@@ -1,9 +1,9 @@
-#include "gateway/client_address.hpp"
+#include "http/client_address.hpp"
 
 #include <boost/asio/ip/network_v4.hpp>
 #include <boost/asio/ip/network_v6.hpp>
 
-namespace pulseboard::gateway {
+namespace pulseboard::http {
 namespace ip = boost::asio::ip;
 namespace {
 
@@ -88,4 +88,4 @@ std::string client_address(const ip::address& peer, std::string_view forwarded_f
   return client.to_string();
 }
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::http

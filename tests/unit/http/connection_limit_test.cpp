@@ -1,10 +1,10 @@
-#include "gateway/connection_limit.hpp"
+#include "http/connection_limit.hpp"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-namespace pulseboard::gateway {
+namespace pulseboard::http {
 namespace {
 
 namespace ip = boost::asio::ip;
@@ -76,4 +76,4 @@ TEST(ConnectionLimit, ShowsTheCapAndTheBusiestAddressInMetrics) {
 }
 
 }  // namespace
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::http

@@ -1,4 +1,4 @@
-#include "gateway/connection_limit.hpp"
+#include "http/connection_limit.hpp"
 
 #include <sys/resource.h>
 
@@ -6,7 +6,7 @@
 
 #include "common/prometheus.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::http {
 namespace ip = boost::asio::ip;
 namespace {
 
@@ -103,4 +103,4 @@ std::string ConnectionLimit::render_prometheus() const {
   return out;
 }
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::http

@@ -1,4 +1,4 @@
-#include "gateway/static_file_cache.hpp"
+#include "http/static_file_cache.hpp"
 
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace pulseboard::gateway {
+namespace pulseboard::http {
 namespace fs = std::filesystem;
 namespace {
 
@@ -129,4 +129,4 @@ std::uint64_t StaticFileCache::reads() const {
   return reads_;
 }
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::http

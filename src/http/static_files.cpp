@@ -1,4 +1,4 @@
-#include "gateway/static_files.hpp"
+#include "http/static_files.hpp"
 
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <variant>
 
-namespace pulseboard::gateway {
+namespace pulseboard::http {
 namespace bhttp = boost::beast::http;
 namespace fs = std::filesystem;
 namespace {
@@ -168,4 +168,4 @@ http::Response serve_static(const fs::path& root, const http::Request& req) {
   return serve_static(root, req, process_cache);
 }
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::http

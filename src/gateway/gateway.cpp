@@ -1,0 +1,204 @@
+#include "gateway/gateway.hpp"
+
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "gateway/bridge_broadcast.hpp"
+#include "gateway/engine_session.hpp"
+#include "gateway/engineio_endpoint.hpp"
+#include "recovery/recovery_store_memory.hpp"
+#include "socketio/packet.hpp"
+
+namespace pulseboard::gateway {
+namespace bhttp = boost::beast::http;
+
+namespace {
+// The publish key compared in constant time: how long a refusal takes tells nothing about how
+// much of the key was right. Only the length can leak, through the early exit.
+bool publish_key_matches(std::string_view given, std::string_view key) {
+  return given.size() == key.size() && CRYPTO_memcmp(given.data(), key.data(), key.size()) == 0;
+}
+
+http::ServerConfig http_config(const GatewayConfig& c) {
+  http::ServerConfig config;
+  config.bind_address = c.bind_address;
+  config.port = c.port;
+  config.threads = c.threads;
+  config.max_connections_per_address = c.max_connections_per_address;
+  config.static_dir = c.static_dir;
+  config.name = "gateway";
+  return config;
+}
+
+Rejection rejection_of(http::Refusal r) {
+  switch (r) {
+    case http::Refusal::malformed_request:
+      return Rejection::malformed_http_request;
+    case http::Refusal::oversized_header:
+      return Rejection::oversized_http_header;
+    case http::Refusal::oversized_body:
+      return Rejection::oversized_message;
+    case http::Refusal::address_limit:
+      return Rejection::address_connection_limit;
+    case http::Refusal::descriptor_reserve:
+    case http::Refusal::count_:
+      break;
+  }
+  return Rejection::descriptor_reserve;
+}
+}  // namespace
+
+Gateway::Gateway(GatewayConfig config, std::shared_ptr<const auth::JwtVerifier> verifier)
+    : http_(http_config(config), make_loops(ctx_, config.threads)) {
+  ctx_.config = std::move(config);
+  ctx_.verifier = std::move(verifier);
+  ctx_.admission.set_limits(ctx_.config.admission);
+  std::string proxies_error;
+  auto proxies = http::TrustedProxies::parse(ctx_.config.trusted_proxies, &proxies_error);
+  if (!proxies) throw std::invalid_argument("--trusted-proxies: " + proxies_error);
+  ctx_.trusted_proxies = std::move(*proxies);
+  // In process by default; a gateway on Redis shares one store with the others (gateway_role).
+  if (ctx_.config.recovery_window.count() > 0)
+    ctx_.recovery = std::make_shared<recovery::MemoryRecoveryStore>(ctx_.config.recovery_history);
+  register_routes();
+}
+
+Gateway::~Gateway() {
+  shutdown();
+  wait();
+}
+
+std::vector<boost::asio::io_context*> Gateway::make_loops(GatewayContext& ctx, unsigned threads) {
+  unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<boost::asio::io_context*> contexts;
+  for (unsigned i = 0; i < n; ++i) {
+    ctx.loops.push_back(std::make_unique<Loop>(i));
+    contexts.push_back(&ctx.loops.back()->ioc);
+  }
+  return contexts;
+}
+
+void Gateway::register_routes() {
+  http_.add_route({.prefix = "/socket.io",
+                   .handler = {},
+                   .upgrade = std::make_shared<EngineIoRoute>(ctx_),
+                   .max_body = ctx_.config.max_payload});
+  http_.add_route("/api/v1/publish", [this](http::Request&& req, http::Respond respond) {
+    publish(std::move(req), respond);
+  });
+  http_.set_hooks({.refused = [this](http::Refusal why,
+                                     const boost::asio::ip::address& peer) { refused(why, peer); },
+                   .metrics = [this] { return ctx_.metrics.render_prometheus(); },
+                   .drain = [this] { drain(); }});
+}
+
+void Gateway::refused(http::Refusal why, const boost::asio::ip::address& peer) {
+  ctx_.metrics.reject(rejection_of(why));
+  if (why == http::Refusal::address_limit) {
+    ctx_.log_refusal(spdlog::level::warn,
+                     "connection from {} refused: it holds --max-connections-per-address={}",
+                     peer.to_string(), ctx_.config.max_connections_per_address);
+  }
+}
+
+void Gateway::add_route(std::string prefix, http::Handler handler) {
+  http_.add_route(std::move(prefix), std::move(handler));
+}
+void Gateway::add_readiness(std::function<bool()> ready) {
+  http_.add_readiness(std::move(ready));
+}
+void Gateway::set_publisher(std::function<void(std::string)> publish) {
+  publisher_ = std::move(publish);
+}
+
+std::uint16_t Gateway::start() {
+  return http_.start();
+}
+
+void Gateway::publish(http::Request&& req, const http::Respond& respond) {
+  if (ctx_.config.publish_api_key.empty()) {
+    respond(http::error_response(req, bhttp::status::not_found, "not_found",
+                                 "the publish endpoint is disabled (set PUBLISH_API_KEY)"));
+    return;
+  }
+  if (req.method() != bhttp::verb::post) {
+    auto res = http::error_response(req, bhttp::status::method_not_allowed, "method_not_allowed",
+                                    "use POST");
+    res.set(bhttp::field::allow, "POST");
+    respond(std::move(res));
+    return;
+  }
+  if (!publish_key_matches(http::bearer_token(req), ctx_.config.publish_api_key)) {
+    respond(http::error_response(req, bhttp::status::unauthorized, "unauthorized",
+                                 "a valid API key is required"));
+    return;
+  }
+  // Validate here so a bad body is the caller's 400, not a silent drop downstream.
+  std::optional<bridge::Message> m = bridge::parse(req.body());
+  if (!m || sio::is_reserved_event_name(m->event)) {
+    respond(http::error_response(
+        req, bhttp::status::bad_request, "validation_failed",
+        "body must be {\"room\": string, \"event\": non-reserved string, \"data\": any}"));
+    return;
+  }
+  if (publisher_)
+    publisher_(req.body());
+  else
+    deliver_bridge_message(std::move(*m));
+  respond(http::json_response(req, bhttp::status::accepted, R"({"status":"accepted"})"));
+}
+
+void Gateway::broadcast(std::shared_ptr<const Broadcast> b) {
+  ctx_.metrics.broadcasts_total.fetch_add(1, std::memory_order_relaxed);
+  for (auto& loop : ctx_.loops)
+    boost::asio::post(loop->ioc, [l = loop.get(), b] { l->deliver(b); });
+}
+
+void Gateway::deliver_bridge_message(bridge::Message m) {
+  // A replay of a change already delivered (the worker restarted from a lagging position, or
+  // published a batch again) is not shown twice.
+  if (!m.offset.empty() && !ctx_.seen_offsets.first_time(m.nsp + '\0' + m.offset)) {
+    ctx_.metrics.bridge_replays_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (auto stream = ctx_.bridge_stream.lock(); stream && !m.offset.empty()) {
+    // The stream's entry id will be its offset; the retained copy carries none (a client that
+    // joins later takes the copy as a snapshot, not as a position in the stream).
+    if (m.retain) ctx_.retained.put({m.nsp, m.room, m.event, to_broadcast(m)->frames});
+    ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
+    stream->append({std::move(m.nsp), std::move(m.room), std::move(m.event), std::move(m.args),
+                    std::move(m.offset)});
+    return;
+  }
+  auto b = to_broadcast(m, ctx_.recovery != nullptr);
+  if (m.retain) ctx_.retained.put({m.nsp, m.room, m.event, b->frames});
+  if (ctx_.recovery) record_broadcast(*ctx_.recovery, *b);
+  ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
+  broadcast(std::move(b));
+}
+
+void Gateway::shutdown() {
+  http_.shutdown();
+}
+
+void Gateway::drain() {
+  spdlog::info("gateway draining: {} sessions", ctx_.sessions.size());
+  for (auto& session : ctx_.sessions.all())
+    boost::asio::post(session->loop().ioc, [session] { session->close("server shutting down"); });
+  // Give clients the close frames; the server then stops the loops.
+  auto deadline = std::chrono::steady_clock::now() + ctx_.config.drain_timeout;
+  while (ctx_.sessions.size() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+void Gateway::wait() {
+  http_.wait();
+}
+
+}  // namespace pulseboard::gateway
