@@ -127,7 +127,8 @@ void share_recovery(gateway::Gateway& server, RedisCluster& c, const redis::Endp
 
 }  // namespace
 
-std::shared_ptr<RedisCluster> connect_cluster(gateway::Gateway& server, const std::string& redis_url,
+std::shared_ptr<RedisCluster> connect_cluster(gateway::Gateway& server,
+                                              const std::string& redis_url,
                                               const ClusterSettings& settings) {
   auto endpoint = redis::parse_url(redis_url);
   if (!endpoint)
