@@ -142,13 +142,13 @@ GroupSpec read_group(ConfigReader& r, const toml::table& t, const std::string& p
 std::optional<AggregateSpec> read_aggregate(ConfigReader& r, const toml::table& t,
                                             const std::string& path, const Fields& fields) {
   r.only_keys(t, path,
-              {"time", "interval", "window", "recent", "max_keys", "required", "measure", "group"});
+              {"time", "interval", "window", "recent", "max_rows", "required", "measure", "group"});
   AggregateSpec a;
   if (auto time = r.string(t, path, "time", true))
     if (fields.check(r, t, path, "time", *time)) a.time_field = *time;
   read_window(r, t, path, a);
   if (auto n = r.integer(t, path, "recent", 0, limits::max_recent)) a.recent = *n;
-  if (auto n = r.integer(t, path, "max_keys", 1, limits::max_keys)) a.max_keys = *n;
+  if (auto n = r.integer(t, path, "max_rows", 1, limits::max_rows)) a.max_rows = *n;
   if (auto required = r.strings(t, path, "required", limits::max_required))
     for (auto& f : *required)
       if (fields.check(r, t, path, "required", f)) a.required.push_back(f);

@@ -28,7 +28,7 @@ inline constexpr std::size_t max_top = 200;          // groups listed in the sna
 inline constexpr std::size_t max_groups = 10'000;    // distinct groups kept per stream
 inline constexpr std::size_t max_group_bytes = 256;  // longer group values are cut
 inline constexpr std::size_t max_recent = 200;
-inline constexpr std::size_t max_keys = 1'000'000;  // rows with per-key state per stream
+inline constexpr std::size_t max_rows = 1'000'000;  // rows counted in the window
 inline constexpr std::size_t max_buckets = 1440;    // window / interval
 inline constexpr std::int64_t min_interval_ms = 100;
 inline constexpr std::int64_t max_window_ms = 7LL * 24 * 3600 * 1000;
@@ -68,7 +68,9 @@ struct AggregateSpec {
   std::chrono::milliseconds interval{5000};
   std::chrono::milliseconds window{300000};
   std::size_t recent = 12;
-  std::size_t max_keys = 200'000;
+  // Rows counted inside the window at once (each holds its key's state and one value per
+  // min/max field); past it a new row only enters `recent` until intervals slide out.
+  std::size_t max_rows = 200'000;
   std::vector<std::string> required;  // rows where one of these is not a number are ignored
   std::vector<Measure> measures;
   std::optional<GroupSpec> group;
