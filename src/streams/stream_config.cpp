@@ -32,12 +32,32 @@ void check_channel_name(ConfigReader& r, const toml::node* at, const std::string
                 " printable ASCII characters without spaces");
 }
 
-// The pipeline's $project references ("$fullDocument.amount") name the source's columns, which
-// a push-down writes into SQL: each segment must be a plain identifier.
+// The field paths of a $match filter ($and/$or/$nor entries included); false at the first one
+// that is not a dotted identifier.
+bool match_paths_are_safe(const boost::json::object& filter) {
+  for (auto& kv : filter) {
+    if (!kv.key().starts_with("$")) {
+      if (!detail::is_field_path(kv.key())) return false;
+      continue;
+    }
+    if (!kv.value().is_array()) continue;  // operators were checked by Pipeline::parse
+    for (auto& sub : kv.value().as_array())
+      if (sub.is_object() && !match_paths_are_safe(sub.as_object())) return false;
+  }
+  return true;
+}
+
+// The pipeline names the source's columns (in $match paths and $project references such as
+// "$fullDocument.amount"), which a push-down writes into SQL: each segment must be a plain
+// identifier.
 void check_column_references(ConfigReader& r, const toml::node* at, const std::string& path,
                              const pipeline::Pipeline& p) {
   for (auto& stage : p.stages()) {
-    if (stage.kind != pipeline::Pipeline::Stage::Kind::project) continue;
+    if (stage.kind == pipeline::Pipeline::Stage::Kind::match) {
+      if (!match_paths_are_safe(stage.spec))
+        r.error(at, path, "$match must name fields as [A-Za-z_][A-Za-z0-9_]{0,62} (dotted)");
+      continue;
+    }
     for (auto& kv : stage.spec) {
       const auto& v = kv.value();
       std::string_view ref = v.is_string() ? std::string_view(v.as_string()) : "";

@@ -105,6 +105,9 @@ TEST(StreamConfig, NamesUsedInSqlFollowTheIdentifierGrammar) {
   EXPECT_THAT(e, ElementsAre(HasSubstr("stream[0].source: 'sales; drop table x' is not a table")));
   e = errors_of(replaced("$fullDocument.amount", "$fullDocument.amount\\\"x"));
   EXPECT_THAT(e, ElementsAre(HasSubstr("stream[0].pipeline: $project field 'amount' must name")));
+  e = errors_of(
+      replaced("pipeline = '[", "pipeline = '[{\"$match\": {\"$or\": [{\"a b\": 1}]}}, "));
+  EXPECT_THAT(e, ElementsAre(HasSubstr("stream[0].pipeline: $match must name fields")));
   EXPECT_TRUE(is_source_name("public.orders"));
   EXPECT_FALSE(is_source_name("a.b.c"));
   EXPECT_FALSE(is_identifier(std::string(64, 'a')));
