@@ -66,16 +66,26 @@ std::string Aggregates::group_of(const json::object& row) const {
   return name;
 }
 
+namespace {
+// Epoch milliseconds within JavaScript's Date range (±8.64e15); anything else (1e300 in a row)
+// would overflow the conversion and the interval arithmetic, so it is not a time.
+std::optional<std::int64_t> epoch_ms(const json::value& v) {
+  auto n = pipeline::as_number(v);
+  if (!n || !(*n >= -8.64e15 && *n <= 8.64e15)) return std::nullopt;
+  return static_cast<std::int64_t>(*n);
+}
+}  // namespace
+
 // When the row happened, as the dashboard charts it: the time field (ISO-8601 text or epoch ms),
 // else its commit time, else now.
 std::int64_t Aggregates::time_of(const json::object& row, std::int64_t now_ms) const {
   if (const json::value* t = pipeline::find_path(row, spec_.time_field)) {
     if (t->is_string())
       if (auto ms = parse_iso8601_ms(t->as_string())) return *ms;
-    if (auto n = pipeline::as_number(*t)) return static_cast<std::int64_t>(*n);
+    if (auto ms = epoch_ms(*t)) return *ms;
   }
   if (const json::value* c = row.if_contains("committedAt"))
-    if (auto n = pipeline::as_number(*c)) return static_cast<std::int64_t>(*n);
+    if (auto ms = epoch_ms(*c)) return *ms;
   return now_ms;
 }
 

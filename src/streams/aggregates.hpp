@@ -52,6 +52,7 @@ class Aggregates {
     std::uint64_t other_rows = 0;     // rows counted under `other`: max_groups was reached
   };
 
+  // `spec` as parse_config() checked it (an interval of at least 100 ms, measures, ...).
   explicit Aggregates(AggregateSpec spec);
 
   // One published row of key `key` at `version`, idempotently (Rollup::apply's rules):

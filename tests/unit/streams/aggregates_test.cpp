@@ -142,6 +142,21 @@ TEST(Aggregates, ReplaysAreSkippedAndRequiredFieldsAreEnforced) {
             json::parse(R"({"n":1,"total":6.0,"low":6.0,"high":6.0})"));
 }
 
+TEST(Aggregates, TimesOutsideTheDateRangeCountAtTheCommitTime) {
+  Aggregates a(sales_spec());
+  auto huge = sale(1, "x", 0);
+  huge["at"] = 1e300;
+  huge["committedAt"] = kNow - 5000;
+  a.apply("a", v(1), huge, kNow);
+  auto tiny = sale(2, "x", 0);
+  tiny["at"] = -1e300;
+  a.apply("b", v(2), tiny, kNow);  // no commit time either: now
+  auto snapshot = a.snapshot(kNow);
+  auto& series = snapshot.at("series").as_array();
+  EXPECT_EQ(series.back().at("n"), 1);
+  EXPECT_EQ(series[series.size() - 2].at("n"), 1);
+}
+
 TEST(Aggregates, AvgAndNumericGroupNamesOfTheSignupsExample) {
   auto loaded = load_config("examples/signups.toml");
   Aggregates a(*std::get<StreamsConfig>(loaded).streams.at(0).aggregate);
