@@ -137,6 +137,10 @@ TEST(StreamConfig, LimitsAreEnforced) {
   e = errors_of(replaced("field = \"shop\"\n", "field = \"shop\"\ntop = 500\n"));
   EXPECT_THAT(e,
               ElementsAre(HasSubstr("stream[0].aggregate.group.top: must be between 1 and 200")));
+  std::string measures;
+  for (int i = 0; i < 17; ++i) measures += "[[stream.aggregate.measure]]\nname = \"m\"\n";
+  e = errors_of(replaced("[stream.aggregate.group]\nfield = \"shop\"\n", measures));
+  EXPECT_THAT(e, ElementsAre(HasSubstr("stream[0].aggregate.measure: at most 16 are allowed")));
   std::string many = "version = 1\n";
   for (int i = 0; i < 33; ++i) many += "[[stream]]\n";
   e = errors_of(many);
@@ -166,6 +170,15 @@ TEST(StreamConfig, MeasuresAndPanelsAreChecked) {
   EXPECT_THAT(e,
               ElementsAre(HasSubstr("panel[0].measure: 'total' is not a measure shown in totals"),
                           HasSubstr("panel[1].columns: field 'x' is not projected")));
+}
+
+TEST(StreamConfig, TheGroupListMustNotCollideWithTheSnapshotOrTheMeasures) {
+  auto e = errors_of(replaced("field = \"shop\"\n",
+                              "field = \"shop\"\nlist = \"totals\"\n"
+                              "label = \"amount\"\nrank_by = \"n\"\n"));
+  EXPECT_THAT(e, ElementsAre(HasSubstr("group.list: 'totals' must be an identifier other than"),
+                             HasSubstr("group.label: 'amount' is also a measure name"),
+                             HasSubstr("group.rank_by: 'n' is not a measure shown in groups")));
 }
 
 TEST(StreamConfig, BothExamplesLoad) {
