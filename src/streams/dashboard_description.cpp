@@ -62,8 +62,9 @@ json::object describe_panel(const Panel& p) {
   return out;
 }
 
-// The snapshot's shape: interval, window, the measures and the group list's keys.
+// The snapshot's shape: the time field, interval, window, the measures and the group list's keys.
 void describe_aggregate(const AggregateSpec& a, json::object& out) {
+  out["time"] = a.time_field;
   out["intervalMs"] = a.interval.count();
   out["windowMs"] = a.window.count();
   out["recent"] = a.recent;

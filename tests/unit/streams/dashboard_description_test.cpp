@@ -48,6 +48,7 @@ TEST(DashboardDescription, DescribesRoomsEventsMeasuresGroupAndPanels) {
   EXPECT_EQ(d.at("rooms"), (json::array{"signups"}));
   EXPECT_EQ(d.at("event"), "signup");
   EXPECT_EQ(d.at("snapshotEvent"), "signups-snapshot");
+  EXPECT_EQ(d.at("time"), "time");
   EXPECT_EQ(d.at("intervalMs"), 60000);
   EXPECT_EQ(d.at("windowMs"), 3600000);
   EXPECT_EQ(d.at("measures").as_array().at(1),
