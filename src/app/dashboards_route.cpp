@@ -31,10 +31,10 @@ http::Response answer(const http::Request& req, const streams::StreamsConfig& co
                       const auth::JwtVerifier* verifier) {
   if (!is_exact_path(req))
     return http::error_response(req, bhttp::status::not_found, "not_found", "no such path");
-  if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+  if (req.method() != bhttp::verb::get) {
     auto res = http::error_response(req, bhttp::status::method_not_allowed, "method_not_allowed",
                                     "use GET on this path");
-    res.set(bhttp::field::allow, "GET, HEAD");
+    res.set(bhttp::field::allow, "GET");
     return res;
   }
   auto access = viewer_access(verifier, http::bearer_token(req));
@@ -63,9 +63,7 @@ void add_dashboards_route(gateway::Gateway& server,
                           std::shared_ptr<const auth::JwtVerifier> verifier) {
   server.add_route(std::string(kDashboardsPath),
                    [config, verifier](http::Request&& req, http::Respond respond) {
-                     auto res = answer(req, *config, verifier.get());
-                     if (req.method() == bhttp::verb::head) res.body().clear();
-                     respond(std::move(res));
+                     respond(answer(req, *config, verifier.get()));
                    });
 }
 

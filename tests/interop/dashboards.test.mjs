@@ -115,6 +115,14 @@ describe('dashboard descriptions from a stream file', () => {
     assert.equal(forged.status, 401);
     assert.equal(forged.body.error.reason, 'bad_signature');
   });
+
+  it('answers only GET on its exact path', async () => {
+    const headers = { Authorization: `Bearer ${mintToken()}` };
+    const post = await fetch(`${gw.url}/api/v1/dashboards`, { method: 'POST', headers });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get('allow'), 'GET');
+    assert.equal((await fetch(`${gw.url}/api/v1/dashboards/signups`, { headers })).status, 404);
+  });
 });
 
 describe('the built-in dashboard', () => {
