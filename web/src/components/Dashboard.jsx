@@ -20,7 +20,11 @@ export default function Dashboard({ token, onChangeToken, onAuthRefused, connect
   const common = { token, onChangeToken, onAuthRefused, connect, selector };
   if (!selected || isOrdersLayout(selected)) {
     return (
-      <OrdersDashboard key={selected?.name ?? ''} {...common} stream={selected ? streamEvents(selected) : undefined} />
+      <OrdersDashboard
+        key={selected?.name ?? ''}
+        {...common}
+        stream={selected ? streamEvents(selected) : undefined}
+      />
     );
   }
   return <StreamDashboard key={selected.name} description={selected} {...common} />;

@@ -8,7 +8,8 @@ import DashboardHeader from './DashboardHeader.jsx';
 import PanelList from './panels/PanelList.jsx';
 
 /** A dashboard a stream file describes: its panels, in the file's order, over its snapshot. */
-export default function StreamDashboard({ description, token, onChangeToken, onAuthRefused, connect, selector }) {
+export default function StreamDashboard(props) {
+  const { description, token, onChangeToken, onAuthRefused, connect, selector } = props;
   const state = useLiveStream(token, description, { connect });
   const silentMs = silentForMs(state.lastDataAt, useNow());
   const refusedToken = state.connection.status === OFFLINE && state.connection.lastError === AUTH_REFUSED;

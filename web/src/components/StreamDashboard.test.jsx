@@ -46,11 +46,13 @@ describe('a described dashboard', () => {
     expect(kpi('mrr').querySelector('[data-testid="kpi-value"]').textContent).toBe('$56,789.50');
     expect(screen.queryByTestId('panel-kpi-avgMrr')).toBeNull(); // not a declared panel
     expect(screen.getByTestId('series-chart').dataset.points).toBe('2');
-    expect(screen.getAllByTestId('breakdown-row').map((r) => [r.dataset.group, r.textContent])).toEqual([
+    const breakdown = screen.getAllByTestId('breakdown-row');
+    expect(breakdown.map((r) => [r.dataset.group, r.textContent])).toEqual([
       ['free', 'free8'],
       ['pro', 'pro3'],
     ]);
-    expect(screen.getByTestId('panel-breakdown-signups').querySelector('h3').textContent).toBe('Sign-ups by plan');
+    const breakdownTitle = screen.getByTestId('panel-breakdown-signups').querySelector('h3');
+    expect(breakdownTitle.textContent).toBe('Sign-ups by plan');
     expect(screen.getAllByTestId('table-row').map((r) => r.dataset.key)).toEqual(['s-2', 's-1']);
     expect(screen.getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['id', 'plan', 'country', 'mrr']);
   });

@@ -33,7 +33,11 @@ export function streamReducer(state, action) {
       return { ...state, snapshot, recent, lastDataAt: action.receivedAt ?? state.lastDataAt };
     }
     case 'metrics-update':
-      return { ...state, recent: withRow(state, action.update), lastDataAt: action.receivedAt ?? state.lastDataAt };
+      return {
+        ...state,
+        recent: withRow(state, action.update),
+        lastDataAt: action.receivedAt ?? state.lastDataAt,
+      };
     default: {
       const connection = connectionReducer(state.connection, action);
       return connection === state.connection ? state : { ...state, connection };

@@ -4,8 +4,9 @@ import { formatValue } from '../../lib/panelFormat.js';
 /** One measure per group, as bars and a table, largest first (the snapshot's group list). */
 export default function BreakdownPanel({ panel, group, groups }) {
   const label = group?.label ?? 'group';
+  const value = (row) => row[panel.measure] ?? 0;
   const rows = (Array.isArray(groups) ? [...groups] : []).sort(
-    (a, b) => (b[panel.measure] ?? 0) - (a[panel.measure] ?? 0) || String(a[label]).localeCompare(String(b[label])),
+    (a, b) => value(b) - value(a) || String(a[label]).localeCompare(String(b[label])),
   );
   const format = (value) => formatValue(value, panel.format, panel.unit);
   return (
@@ -28,7 +29,12 @@ export default function BreakdownPanel({ panel, group, groups }) {
       <table className="table">
         <tbody>
           {rows.map((row) => (
-            <tr key={row[label]} data-testid="breakdown-row" data-group={row[label]} data-value={row[panel.measure] ?? ''}>
+            <tr
+              key={row[label]}
+              data-testid="breakdown-row"
+              data-group={row[label]}
+              data-value={row[panel.measure] ?? ''}
+            >
               <td>{row[label]}</td>
               <td className="num">{format(row[panel.measure])}</td>
             </tr>

@@ -27,7 +27,9 @@ function Panel({ panel, description, snapshot, recent }) {
     case 'timeseries':
       return <SeriesPanel panel={panel} series={snapshot?.series} />;
     case 'breakdown':
-      return <BreakdownPanel panel={panel} group={description.group} groups={snapshot?.[description.group?.list]} />;
+      return (
+        <BreakdownPanel panel={panel} group={description.group} groups={snapshot?.[description.group?.list]} />
+      );
     case 'table':
       return <TablePanel panel={panel} description={description} recent={recent} />;
     default:

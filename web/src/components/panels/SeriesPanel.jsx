@@ -25,7 +25,14 @@ export default function SeriesPanel({ panel, series }) {
             />
             <YAxis stroke="#94a3b8" />
             <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={formatClock} formatter={format} />
-            <Line type="monotone" dataKey={panel.measure} stroke="#3b82f6" strokeWidth={3} dot={false} isAnimationActive={false} />
+            <Line
+              type="monotone"
+              dataKey={panel.measure}
+              stroke="#3b82f6"
+              strokeWidth={3}
+              dot={false}
+              isAnimationActive={false}
+            />
           </LineChart>
         </ResponsiveContainer>
       </div>
