@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "app/env.hpp"
+#include "app/redis_tls_options.hpp"
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "app/worker_http.hpp"
@@ -28,6 +29,7 @@ RoleMain add_worker_role(CLI::App& app) {
     std::string database_url{kDefaultDatabase};
     std::string redis_url = "redis://localhost:6379";
     std::string redis_mode = "pubsub";
+    redis::TlsFiles redis_tls;
     std::string pipeline_file;
     std::string state_dir = ".";
     bool push_down = true;
@@ -50,6 +52,7 @@ RoleMain add_worker_role(CLI::App& app) {
   cmd->add_option("--redis-url", o->redis_url, "broker (REDIS_URL)")
       ->envname("REDIS_URL")
       ->capture_default_str();
+  add_redis_tls_options(*cmd, o->redis_tls);
   cmd->add_option("--redis-mode", o->redis_mode, "pubsub | sharded (Redis Cluster) (REDIS_MODE)")
       ->check(CLI::IsMember({"pubsub", "sharded"}))
       ->envname("REDIS_MODE")
@@ -128,18 +131,17 @@ RoleMain add_worker_role(CLI::App& app) {
       }
     }
 
-    auto endpoint = redis::parse_url(o->redis_url);
-    if (!endpoint) throw std::runtime_error("REDIS_URL is not a redis:// URL: " + o->redis_url);
+    auto endpoint = redis_endpoint(o->redis_url, o->redis_tls);
     boost::asio::io_context io;
     auto guard = boost::asio::make_work_guard(io);
     auto broker =
-        broker::RedisBroker::create(io.get_executor(), *endpoint,
+        broker::RedisBroker::create(io.get_executor(), endpoint,
                                     o->redis_mode == "sharded" ? broker::RedisBroker::Mode::sharded
                                                                : broker::RedisBroker::Mode::pubsub);
     std::shared_ptr<worker::LeaderLease> lease;
     std::shared_ptr<redis::Connection> lease_connection;
     if (!o->no_leader_election) {
-      lease_connection = redis::Connection::create(io.get_executor(), *endpoint, "leader-lease");
+      lease_connection = redis::Connection::create(io.get_executor(), endpoint, "leader-lease");
       lease_connection->start();
       worker::LeaderLease::Options lo;
       lo.lease = std::chrono::milliseconds(o->lease_ms);
