@@ -24,8 +24,7 @@ TEST(RedisTlsOptions, CommandLineFillsTheFiles) {
   CLI::App app;
   redis::TlsFiles files;
   add_redis_tls_options(app, files);
-  app.parse(std::vector<std::string>{"--redis-tls-key", "k.pem", "--redis-tls-cert", "c.pem",
-                                     "--redis-tls-ca", "ca.pem"});
+  app.parse("--redis-tls-key k.pem --redis-tls-cert c.pem --redis-tls-ca ca.pem", false);
   EXPECT_EQ(files, (redis::TlsFiles{"ca.pem", "c.pem", "k.pem"}));
 }
 
