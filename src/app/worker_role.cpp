@@ -6,13 +6,14 @@
 #include <thread>
 
 #include "app/env.hpp"
+#include "app/redis_tls_options.hpp"
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "app/worker_http.hpp"
 #include "broker/broker_redis.hpp"
 #include "changes/change_source.hpp"
-#include "pipeline/pipeline.hpp"
 #include "common/log.hpp"
+#include "pipeline/pipeline.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
 #include "store/order_store.hpp"
@@ -27,6 +28,7 @@ struct WorkerOptions {
   std::string database_url{kDefaultDatabase};
   std::string redis_url = "redis://localhost:6379";
   std::string redis_mode = "pubsub";
+  redis::TlsFiles redis_tls;
   std::string pipeline_file;
   std::string state_dir = ".";
   bool push_down = true;
@@ -49,6 +51,7 @@ void add_data_path_options(CLI::App& cmd, WorkerOptions& o) {
   cmd.add_option("--redis-url", o.redis_url, "broker (REDIS_URL)")
       ->envname("REDIS_URL")
       ->capture_default_str();
+  add_redis_tls_options(cmd, o.redis_tls);
   cmd.add_option("--redis-mode", o.redis_mode, "pubsub | sharded (Redis Cluster) (REDIS_MODE)")
       ->check(CLI::IsMember({"pubsub", "sharded"}))
       ->envname("REDIS_MODE")
@@ -182,15 +185,14 @@ int run_worker(WorkerOptions& o) {
   configure_logging(o.log_level);
   apply_mongo_uri(o.database_url, kDefaultDatabase);
   auto source = open_source(o);
-  auto endpoint = redis::parse_url(o.redis_url);
-  if (!endpoint) throw std::runtime_error("REDIS_URL is not a redis:// URL: " + o.redis_url);
+  auto endpoint = redis_endpoint(o.redis_url, o.redis_tls);
   boost::asio::io_context io;
   auto guard = boost::asio::make_work_guard(io);
   auto broker =
-      broker::RedisBroker::create(io.get_executor(), *endpoint,
+      broker::RedisBroker::create(io.get_executor(), endpoint,
                                   o.redis_mode == "sharded" ? broker::RedisBroker::Mode::sharded
                                                             : broker::RedisBroker::Mode::pubsub);
-  Election election = start_election(io, *endpoint, o);
+  Election election = start_election(io, endpoint, o);
   std::thread io_thread([&io] { io.run(); });
   spdlog::info("worker following {} and publishing on {}", redact_url(o.database_url),
                o.worker.bridge_channel);
