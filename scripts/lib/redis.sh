@@ -54,8 +54,8 @@ redis_start() {
       export REDIS_PORT=$port REDIS_PID=$pid REDIS_URL="redis://127.0.0.1:$port"
       return 0
     fi
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   done
   echo "redis_start: no redis-server answered PING (see $dir/redis.log)" >&2
   return 1
@@ -63,8 +63,8 @@ redis_start() {
 
 redis_stop() {
   if [[ -n ${REDIS_PID:-} ]]; then
-    kill "$REDIS_PID" 2>/dev/null
-    wait "$REDIS_PID" 2>/dev/null
+    kill "$REDIS_PID" 2>/dev/null || true
+    wait "$REDIS_PID" 2>/dev/null || true
   fi
   unset REDIS_PORT REDIS_PID REDIS_URL
 }
@@ -91,11 +91,11 @@ redis_cluster_start() {
       fi
       echo "redis_cluster_start: node $i on port $port did not start (attempt $attempt):" >&2
       tail -3 "$dir/node$i/redis.log" >&2 2>/dev/null
-      kill "$pid" 2>/dev/null
-      wait "$pid" 2>/dev/null
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
     done
     if ((!started)); then
-      kill "${pids[@]}" 2>/dev/null
+      kill "${pids[@]}" 2>/dev/null || true
       return 1
     fi
     ports+=("$port")
@@ -105,7 +105,7 @@ redis_cluster_start() {
   if ! redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes \
     >"$dir/create.log" 2>&1; then
     echo "redis_cluster_start: cluster create failed (see $dir/create.log)" >&2
-    kill "${pids[@]}" 2>/dev/null
+    kill "${pids[@]}" 2>/dev/null || true
     return 1
   fi
   local end=$((SECONDS + _redis_deadline_s)) p ok
@@ -122,15 +122,15 @@ redis_cluster_start() {
     sleep 0.1
   done
   echo "redis_cluster_start: cluster_state never became ok" >&2
-  kill "${pids[@]}" 2>/dev/null
+  kill "${pids[@]}" 2>/dev/null || true
   return 1
 }
 
 redis_cluster_stop() {
   local pid
   for pid in ${REDIS_CLUSTER_PIDS:-}; do
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   done
   unset REDIS_CLUSTER_PORTS REDIS_CLUSTER_PIDS REDIS_CLUSTER_URL
 }

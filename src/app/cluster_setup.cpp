@@ -128,7 +128,8 @@ void share_recovery(gateway::Gateway& server, RedisCluster& c, const redis::Endp
 
 }  // namespace
 
-std::shared_ptr<RedisCluster> connect_cluster(gateway::Gateway& server, const std::string& redis_url,
+std::shared_ptr<RedisCluster> connect_cluster(gateway::Gateway& server,
+                                              const std::string& redis_url,
                                               const ClusterSettings& settings) {
   auto endpoint = redis_endpoint(redis_url, settings.redis_tls);
   if (auto error = cluster_settings_error(settings)) throw std::runtime_error(*error);

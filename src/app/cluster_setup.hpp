@@ -14,8 +14,8 @@
 #include "app/cluster_options.hpp"
 #include "broker/broker_redis.hpp"
 #include "cluster/adapter.hpp"
-#include "gateway/local_sockets.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/local_sockets.hpp"
 #include "redis/cluster_router.hpp"
 
 namespace pulseboard::app {
@@ -42,7 +42,8 @@ struct RedisCluster {
 // sharded mode gets its own classic pub/sub connection (PUBLISH and PSUBSCRIBE work
 // cluster-wide on a Redis Cluster, which is how the classic Node adapter runs there).
 // Throws on a malformed URL or inconsistent settings. The result lives as long as the server.
-std::shared_ptr<RedisCluster> connect_cluster(gateway::Gateway& server, const std::string& redis_url,
+std::shared_ptr<RedisCluster> connect_cluster(gateway::Gateway& server,
+                                              const std::string& redis_url,
                                               const ClusterSettings& settings);
 
 }  // namespace pulseboard::app

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "gateway/context.hpp"
-#include "gateway/retained_restore.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/retained_restore.hpp"
 
 namespace pulseboard::gateway {
 namespace {

@@ -11,6 +11,7 @@
 
 #include "cluster/msgpack.hpp"
 #include "fake_local_sockets.hpp"
+#include "sharded_node_peer.hpp"
 
 namespace pulseboard::cluster {
 namespace {
@@ -21,75 +22,18 @@ using sharded::MessageType;
 using sharded::SubscriptionMode;
 using testing::FakeLocalSockets;
 
-constexpr std::string_view kNode = "0123456789abcdef";  // the Node server's uid
-const std::string kNodeChannel = "socket.io#/#0123456789abcdef#";
+constexpr std::string_view kNode = pulseboard::testing::ShardedNodePeer::kUid;
 
-class RecordingBroker final : public broker::Broker {
- public:
-  void publish(std::string channel, std::string payload, broker::PublishDone done) override {
-    published.emplace_back(std::move(channel), std::move(payload));
-    if (done) done({});
-  }
-  void subscribe(std::string channel, broker::MessageHandler handler) override {
-    ++subscribes[channel];
-    handlers[channel] = std::move(handler);
-  }
-  void psubscribe(std::string, broker::MessageHandler) override { ADD_FAILURE() << "psubscribe"; }
-  void unsubscribe(std::string channel) override {
-    ++unsubscribes[channel];
-    handlers.erase(channel);
-  }
-  bool ready() const override { return true; }
-
-  std::map<std::string, int> subscribes, unsubscribes;
-  std::map<std::string, broker::MessageHandler> handlers;
-  std::vector<std::pair<std::string, std::string>> published;
-};
-
-class ShardedAdapterTest : public ::testing::Test {
+class ShardedAdapterTest : public ::testing::Test, public pulseboard::testing::ShardedNodePeer {
  protected:
   void start(SubscriptionMode mode = SubscriptionMode::dynamic) {
     adapter = ShardedAdapter::start(local, broker, {.key = "socket.io", .mode = mode});
   }
 
-  void send(const std::string& channel, Message m) {
-    m.uid = std::string(kNode);
-    auto it = broker->handlers.find(channel);
-    ASSERT_NE(it, broker->handlers.end()) << "not subscribed: " << channel;
-    it->second(channel, sharded::encode(m));
-  }
+  using ShardedNodePeer::send;
   void send(Message m) { send("socket.io#/#", std::move(m)); }
 
-  // Responses published to the Node server, decoded, in order.
-  std::vector<Message> responses() {
-    std::vector<Message> out;
-    for (auto& [channel, payload] : broker->published) {
-      EXPECT_EQ(channel, kNodeChannel);
-      auto d = sharded::decode(payload);
-      EXPECT_TRUE(d.message) << payload;
-      if (d.message) out.push_back(std::move(*d.message));
-    }
-    return out;
-  }
-
-  static Message to(MessageType type, std::vector<std::string> rooms,
-                    std::vector<std::string> except = {}) {
-    Message m;
-    m.type = type;
-    m.opts.emplace();
-    m.opts->rooms = std::move(rooms);
-    m.opts->except = std::move(except);
-    return m;
-  }
-  static Message event(std::vector<std::string> rooms, json::array data,
-                       std::vector<std::string> except = {}) {
-    Message m = to(MessageType::broadcast, std::move(rooms), std::move(except));
-    m.packet = json::object{{"type", 2}, {"data", std::move(data)}};
-    return m;
-  }
-
   FakeLocalSockets local;
-  std::shared_ptr<RecordingBroker> broker = std::make_shared<RecordingBroker>();
   std::shared_ptr<ShardedAdapter> adapter;
 };
 
