@@ -10,6 +10,7 @@
 #include "app/order_feed.hpp"
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
+#include "app/server_tls_options.hpp"
 #include "auth/jwt.hpp"
 #include "broker/broker_memory.hpp"
 #include "changes/change_source.hpp"
@@ -29,6 +30,7 @@ struct DemoOptions {
   std::string database_url = "sqlite:pulseboard-demo.db";
   double rate = 2.0;
   std::string secret;
+  ServerTlsOptions tls;
   std::string log_level = "info";
 };
 
@@ -44,6 +46,7 @@ void add_demo_options(CLI::App& cmd, DemoOptions& o) {
                  "HS256 secret, 32 bytes or more (default: random per run)")
       ->envname("JWT_SECRET");
   cmd.add_option("--static-dir", o.gateway.static_dir, "built dashboard (STATIC_DIR)");
+  add_server_tls_options(cmd, o.tls);
   add_log_level_option(cmd, o.log_level);
 }
 
@@ -82,6 +85,7 @@ int run_demo(DemoOptions& o) {
   if (o.gateway.static_dir.empty())
     spdlog::warn("no built dashboard found: run `npm ci && npm run build` in web/");
 
+  o.gateway.tls = load_server_tls(o.tls);
   AuthOptions auth;
   auth.secret = o.secret;
   auto verifier = make_verifier(auth);
@@ -106,11 +110,13 @@ int run_demo(DemoOptions& o) {
   std::jthread feed_thread(
       [store, rate = o.rate](std::stop_token st) { run_order_feed(store, rate, st); });
   print_welcome(o.secret, port);
-  wait_for_termination([&] {
-    feed_thread.request_stop();
-    worker_thread.request_stop();
-    server.shutdown();
-  });
+  wait_for_termination(
+      [&] {
+        feed_thread.request_stop();
+        worker_thread.request_stop();
+        server.shutdown();
+      },
+      reload_on_hangup(o.gateway.tls));
   feed_thread.join();
   worker_thread.join();
   server.wait();

@@ -9,6 +9,7 @@
 #include "app/redis_tls_options.hpp"
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
+#include "app/server_tls_options.hpp"
 #include "app/worker_http.hpp"
 #include "broker/broker_redis.hpp"
 #include "changes/change_source.hpp"
@@ -38,6 +39,8 @@ struct WorkerOptions {
   bool no_leader_election = false;
   std::uint16_t http_port = 0;  // 0: no operator port
   std::string http_bind = "0.0.0.0";
+  ServerTlsOptions http_tls;  // HTTPS on --http-port
+  std::shared_ptr<net::ServerTls> http_tls_loaded;
   worker::Worker::Options worker;
   std::string log_level = "info";
 };
@@ -97,6 +100,7 @@ void add_operation_options(CLI::App& cmd, WorkerOptions& o) {
                  "serve /healthz, /readyz and /metrics on this port; 0 = off (WORKER_HTTP_PORT)")
       ->envname("WORKER_HTTP_PORT")
       ->capture_default_str();
+  add_server_tls_options(cmd, o.http_tls);
   cmd.add_option("--http-bind", o.http_bind, "address the --http-port listens on")
       ->capture_default_str();
 }
@@ -167,16 +171,19 @@ void run_until_terminated(std::unique_ptr<changes::ChangeSource> source,
   worker::Worker w(std::move(source), std::move(broker), o.worker);
   std::unique_ptr<http::Server> http;
   if (o.http_port != 0) {
-    http = start_worker_http(o.http_bind, o.http_port, [&w, lease = election.lease] {
-      return WorkerStatus{w.stats(), !lease || lease->is_leader()};
-    });
+    http = start_worker_http(o.http_bind, o.http_port, o.http_tls_loaded,
+                             [&w, lease = election.lease] {
+                               return WorkerStatus{w.stats(), !lease || lease->is_leader()};
+                             });
     spdlog::info("worker: health and metrics on port {}", o.http_port);
   }
   std::jthread runner([&w](std::stop_token st) { w.run(st); });
-  wait_for_termination([&] {
-    runner.request_stop();
-    if (http) http->shutdown();
-  });
+  wait_for_termination(
+      [&] {
+        runner.request_stop();
+        if (http) http->shutdown();
+      },
+      reload_on_hangup(o.http_tls_loaded));
   // The handlers read `w`: the server stops before the worker goes away.
   if (http) http->wait();
 }
@@ -184,6 +191,7 @@ void run_until_terminated(std::unique_ptr<changes::ChangeSource> source,
 int run_worker(WorkerOptions& o) {
   configure_logging(o.log_level);
   apply_mongo_uri(o.database_url, kDefaultDatabase);
+  o.http_tls_loaded = load_server_tls(o.http_tls);
   auto source = open_source(o);
   auto endpoint = redis_endpoint(o.redis_url, o.redis_tls);
   boost::asio::io_context io;
