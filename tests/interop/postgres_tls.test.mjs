@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -76,6 +76,7 @@ describe('PostgreSQL over TLS (sslmode=verify-full)', () => {
     await sub?.quit().catch(() => {});
     await redis?.stop();
     pg?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses plain connections (the server is TLS only)', async () => {
