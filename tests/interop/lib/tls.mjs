@@ -74,13 +74,13 @@ export async function startTlsRole({ role = 'gateway', cert, ca, args = [], env 
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
   const url = `https://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    if (exited) throw new Error(`pulseboard exited early: ${JSON.stringify(exited)}: ${stderr}`);
-    return (await httpsRequest(`${url}/healthz`, { ca })).status === 200;
-  }, { timeoutMs: 60000, what: `pulseboard ${role} over https on ${port}` }).catch((e) => {
+  // An exit ends the wait at once (waitFor would take a throw from the check for "not yet").
+  await waitFor(async () => exited || (await httpsRequest(`${url}/healthz`, { ca })).status === 200,
+    { timeoutMs: 60000, what: `pulseboard ${role} over https on ${port}` }).catch((e) => {
     child.kill('SIGKILL');
     throw e;
   });
+  if (exited) throw new Error(`pulseboard exited early: ${JSON.stringify(exited)}: ${stderr}`);
   return {
     url, port, child, stderr: () => stderr,
     async stop(signal = 'SIGTERM') {
