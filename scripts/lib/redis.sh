@@ -134,3 +134,148 @@ redis_cluster_stop() {
   done
   unset REDIS_CLUSTER_PORTS REDIS_CLUSTER_PIDS REDIS_CLUSTER_URL
 }
+
+# redis_tls_start <dir>: one server that speaks only TLS (--port 0), its certificate for
+# 127.0.0.1 and localhost signed by a throw-away CA made here with openssl. Exports
+# REDIS_TLS_PORT, REDIS_TLS_PID, REDIS_TLS_URL (rediss://127.0.0.1:<port>), REDIS_TLS_CA (the CA
+# that signed it), REDIS_TLS_OTHER_CA (a CA that did not), and REDIS_TLS_CLIENT_CERT and
+# REDIS_TLS_CLIENT_KEY: the server requires a client certificate signed by its CA. Returns 2 when
+# redis-server was built without TLS.
+redis_tls_start() {
+  local dir=${1:?redis_tls_start <dir>} port pid
+  if ! _redis_has_tls; then
+    echo "redis_tls_start: this redis-server was built without TLS" >&2
+    return 2
+  fi
+  mkdir -p "$dir"
+  _redis_tls_certs "$dir" || return 1
+  for _ in 1 2 3; do
+    port=$(_redis_free_port) || break
+    pid=$(_redis_spawn "$dir" 0 --tls-port "$port" --tls-cert-file "$dir/server.crt" \
+      --tls-key-file "$dir/server.key" --tls-ca-cert-file "$dir/ca.crt" --tls-auth-clients yes)
+    if _redis_wait_tls_ping "$dir" "$port" "$pid"; then
+      export REDIS_TLS_PORT=$port REDIS_TLS_PID=$pid REDIS_TLS_URL="rediss://127.0.0.1:$port"
+      export REDIS_TLS_CA="$dir/ca.crt" REDIS_TLS_OTHER_CA="$dir/other-ca.crt"
+      export REDIS_TLS_CLIENT_CERT="$dir/client.crt" REDIS_TLS_CLIENT_KEY="$dir/client.key"
+      return 0
+    fi
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  echo "redis_tls_start: no TLS redis-server answered PING (see $dir/redis.log)" >&2
+  return 1
+}
+
+redis_tls_stop() {
+  if [[ -n ${REDIS_TLS_PID:-} ]]; then
+    kill "$REDIS_TLS_PID" 2>/dev/null
+    wait "$REDIS_TLS_PID" 2>/dev/null
+  fi
+  unset REDIS_TLS_PORT REDIS_TLS_PID REDIS_TLS_URL REDIS_TLS_CA REDIS_TLS_OTHER_CA \
+    REDIS_TLS_CLIENT_CERT REDIS_TLS_CLIENT_KEY
+}
+
+# A redis-server without TLS refuses the tls-* directives while reading its arguments (and one
+# with TLS stops at once too, on the missing files).
+_redis_has_tls() {
+  ! timeout 10 redis-server --port 0 --tls-port 1 --tls-cert-file /nonexistent \
+    --tls-key-file /nonexistent --save '' 2>&1 | grep -q 'Bad directive'
+}
+
+# The CA, a second unrelated CA, the server's key and certificate (SAN 127.0.0.1, ::1,
+# localhost) and a client's, all short-lived and valid from now; kept when <dir> has them, so
+# that a TLS server and a TLS cluster started in one <dir> trust the same CA.
+_redis_tls_certs() {
+  local dir=$1 ca
+  [[ -s $dir/client.crt ]] && return 0
+  for ca in ca other-ca; do
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=pulseboard test $ca" \
+      -keyout "$dir/$ca.key" -out "$dir/$ca.crt" >/dev/null 2>&1 || return 1
+  done
+  printf 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n' >"$dir/server.ext"
+  printf 'extendedKeyUsage=clientAuth\n' >"$dir/client.ext"
+  _redis_tls_sign "$dir" server localhost && _redis_tls_sign "$dir" client pulseboard
+}
+
+# _redis_tls_sign <dir> <name> <common name>: <name>.key and <name>.crt signed by ca.crt with
+# the extensions in <name>.ext.
+_redis_tls_sign() {
+  local dir=$1 name=$2 cn=$3
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$cn" -keyout "$dir/$name.key" \
+    -out "$dir/$name.csr" >/dev/null 2>&1 &&
+    openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+      -CAcreateserial -days 2 -extfile "$dir/$name.ext" -out "$dir/$name.crt" >/dev/null 2>&1
+}
+
+_redis_wait_tls_ping() {
+  local dir=$1 port=$2 pid=$3 end=$((SECONDS + _redis_deadline_s))
+  while ((SECONDS < end)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if [[ $(redis-cli --tls --cacert "$dir/ca.crt" --cert "$dir/client.crt" \
+      --key "$dir/client.key" -h 127.0.0.1 -p "$port" ping 2>/dev/null) == PONG ]]; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  return 1
+}
+
+# redis_tls_cluster_start <dir>: 3 masters that speak only TLS, to clients and on the cluster
+# bus, with the certificates redis_tls_start makes (the same ones when given its <dir>). Exports REDIS_TLS_CLUSTER_URL
+# (rediss://, first node), REDIS_TLS_CLUSTER_PIDS, and the REDIS_TLS_CA/... file variables.
+redis_tls_cluster_start() {
+  local dir=${1:?redis_tls_cluster_start <dir>} port pid i pids=() nodes=()
+  mkdir -p "$dir"
+  _redis_tls_certs "$dir" || return 1
+  local tls=(--tls-cert-file "$dir/server.crt" --tls-key-file "$dir/server.key"
+    --tls-ca-cert-file "$dir/ca.crt" --tls-auth-clients yes --tls-cluster yes)
+  local cli=(--tls --cacert "$dir/ca.crt" --cert "$dir/client.crt" --key "$dir/client.key")
+  for i in 1 2 3; do
+    port=$(_redis_free_port) || return 1
+    while ((port > 55000)) || ss -Hltn "sport = :$((port + 10000))" | grep -q .; do
+      port=$(_redis_free_port) || return 1
+    done
+    pid=$(_redis_spawn "$dir/node$i" 0 --tls-port "$port" "${tls[@]}" --cluster-enabled yes \
+      --cluster-config-file "$dir/node$i/nodes.conf" --cluster-node-timeout 2000)
+    pids+=("$pid")
+    nodes+=("127.0.0.1:$port")
+    if ! _redis_wait_tls_ping "$dir" "$port" "$pid"; then
+      echo "redis_tls_cluster_start: node $i did not start (see $dir/node$i/redis.log)" >&2
+      kill "${pids[@]}" 2>/dev/null
+      return 1
+    fi
+  done
+  if ! redis-cli "${cli[@]}" --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes \
+    >"$dir/create.log" 2>&1; then
+    echo "redis_tls_cluster_start: cluster create failed (see $dir/create.log)" >&2
+    kill "${pids[@]}" 2>/dev/null
+    return 1
+  fi
+  local end=$((SECONDS + _redis_deadline_s)) node ok
+  while ((SECONDS < end)); do
+    ok=1
+    for node in "${nodes[@]}"; do
+      redis-cli "${cli[@]}" -p "${node#*:}" cluster info 2>/dev/null |
+        grep -q 'cluster_state:ok' || ok=0
+    done
+    if ((ok)); then
+      export REDIS_TLS_CLUSTER_PIDS="${pids[*]}" REDIS_TLS_CLUSTER_URL="rediss://${nodes[0]}"
+      export REDIS_TLS_CA="$dir/ca.crt" REDIS_TLS_OTHER_CA="$dir/other-ca.crt"
+      export REDIS_TLS_CLIENT_CERT="$dir/client.crt" REDIS_TLS_CLIENT_KEY="$dir/client.key"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "redis_tls_cluster_start: cluster_state never became ok" >&2
+  kill "${pids[@]}" 2>/dev/null
+  return 1
+}
+
+redis_tls_cluster_stop() {
+  local pid
+  for pid in ${REDIS_TLS_CLUSTER_PIDS:-}; do
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  unset REDIS_TLS_CLUSTER_PIDS REDIS_TLS_CLUSTER_URL
+}

@@ -5,6 +5,7 @@
 #include "app/env.hpp"
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
+#include "app/server_tls_options.hpp"
 #include "common/log.hpp"
 #include "http/server.hpp"
 #include "store/order_store.hpp"
@@ -12,6 +13,19 @@
 namespace pulseboard::app {
 namespace {
 constexpr std::string_view kDefaultDatabase = "sqlite:pulseboard.db";
+// --port, --bind, the per-address cap and TLS.
+void add_listen_options(CLI::App& cmd, http::ServerConfig& server, ServerTlsOptions& tls) {
+  cmd.add_option("--port", server.port, "TCP port (API_PORT)")
+      ->envname("API_PORT")
+      ->capture_default_str();
+  cmd.add_option("--bind", server.bind_address, "address to listen on")->capture_default_str();
+  cmd.add_option("--max-connections-per-address", server.max_connections_per_address,
+                 "HTTP connections one TCP peer address may hold; more are closed as they are "
+                 "accepted (MAX_CONNECTIONS_PER_ADDRESS; 0 = no cap)")
+      ->envname("MAX_CONNECTIONS_PER_ADDRESS")
+      ->capture_default_str();
+  add_server_tls_options(cmd, tls);
+}
 }  // namespace
 
 RoleMain add_api_role(CLI::App& app) {
@@ -20,6 +34,7 @@ RoleMain add_api_role(CLI::App& app) {
     AuthOptions auth;
     std::string database_url{kDefaultDatabase};
     api::OrdersApi::Options api;
+    ServerTlsOptions tls;
     std::string log_level = "info";
   };
   auto* cmd = app.add_subcommand("api", "HTTP JSON API for orders (writes to the database)");
@@ -30,10 +45,7 @@ RoleMain add_api_role(CLI::App& app) {
   o->server.port = 4100;
   o->server.threads = 1;
   o->server.name = "orders API";
-  cmd->add_option("--port", o->server.port, "TCP port (API_PORT)")
-      ->envname("API_PORT")
-      ->capture_default_str();
-  cmd->add_option("--bind", o->server.bind_address, "address to listen on")->capture_default_str();
+  add_listen_options(*cmd, o->server, o->tls);
   cmd->add_option("--database", o->database_url,
                   "sqlite:path | postgresql://... | mongodb://... (DATABASE_URL)")
       ->envname("DATABASE_URL")
@@ -43,11 +55,6 @@ RoleMain add_api_role(CLI::App& app) {
   cmd->add_option("--max-body", o->api.max_body_bytes,
                   "largest request body in bytes (at most the HTTP server's 1 MiB)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{http::kMaxRequestBody}))
-      ->capture_default_str();
-  cmd->add_option("--max-connections-per-address", o->server.max_connections_per_address,
-                  "HTTP connections one TCP peer address may hold; more are closed as they are "
-                  "accepted (MAX_CONNECTIONS_PER_ADDRESS; 0 = no cap)")
-      ->envname("MAX_CONNECTIONS_PER_ADDRESS")
       ->capture_default_str();
   cmd->add_flag("--public-reads", o->api.public_reads, "allow GET without a token");
   cmd->add_option("--jwt-secret", o->auth.secret, "HS256 secret (JWT_SECRET)");
@@ -59,6 +66,7 @@ RoleMain add_api_role(CLI::App& app) {
     configure_logging(o->log_level);
     fill_from_env(o->auth);
     apply_mongo_uri(o->database_url, kDefaultDatabase);
+    o->server.tls = load_server_tls(o->tls);
     auto verifier = make_verifier(o->auth);
     auto orders = std::make_shared<api::OrdersApi>(
         std::shared_ptr<store::OrderStore>(store::open_store(o->database_url)), verifier, o->api);
@@ -67,7 +75,7 @@ RoleMain add_api_role(CLI::App& app) {
     server.start();
     spdlog::info("orders API on port {} writing to {}", o->server.port,
                  redact_url(o->database_url));
-    wait_for_termination([&] { server.shutdown(); });
+    wait_for_termination([&] { server.shutdown(); }, reload_on_hangup(o->server.tls));
     server.wait();
     return 0;
   };

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "app/env.hpp"
+#include "app/redis_tls_options.hpp"
 
 namespace pulseboard::app {
 namespace {
@@ -77,6 +78,9 @@ ClusterSettings cluster_settings_from_env() {
     s.stream_max_len = parse_max_len(*max_len);
   if (auto prefix = env("SOCKETIO_ADAPTER_SESSION_PREFIX")) s.session_prefix = *prefix;
   if (auto max = env("MAX_BRIDGE_MESSAGE")) s.max_bridge_message = parse_max_bridge_message(*max);
+  if (auto ca = env("REDIS_TLS_CA")) s.redis_tls.ca_file = *ca;
+  if (auto cert = env("REDIS_TLS_CERT")) s.redis_tls.cert_file = *cert;
+  if (auto key = env("REDIS_TLS_KEY")) s.redis_tls.key_file = *key;
   return s;
 }
 
@@ -154,6 +158,7 @@ void add_streams_options(CLI::App& cmd, ClusterSettings& s) {
 void add_cluster_options(CLI::App& cmd, ClusterSettings& settings) {
   add_adapter_options(cmd, settings);
   add_streams_options(cmd, settings);
+  add_redis_tls_options(cmd, settings.redis_tls);
 }
 
 std::optional<std::string> cluster_settings_error(const ClusterSettings& s) {

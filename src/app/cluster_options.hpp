@@ -12,6 +12,7 @@
 #include "broker/broker_redis.hpp"
 #include "cluster/sharded_codec.hpp"
 #include "cluster/streams_codec.hpp"
+#include "redis/endpoint.hpp"
 
 namespace pulseboard::app {
 
@@ -40,6 +41,8 @@ struct ClusterSettings {
   std::string session_prefix = std::string(cluster::streams::kDefaultSessionPrefix);
   // MAX_BRIDGE_MESSAGE: the largest bridge message a gateway reads from the broker, in bytes.
   std::size_t max_bridge_message = bridge::kDefaultMaxMessage;
+  // REDIS_TLS_CA, REDIS_TLS_CERT, REDIS_TLS_KEY: the files a rediss:// REDIS_URL uses.
+  redis::TlsFiles redis_tls;
 };
 
 // From REDIS_MODE, SOCKETIO_ADAPTER, SOCKETIO_ADAPTER_KEY, SOCKETIO_ADAPTER_SUBSCRIPTION_MODE
@@ -49,8 +52,8 @@ struct ClusterSettings {
 ClusterSettings cluster_settings_from_env();
 // --redis-mode, --socketio-adapter, --socketio-adapter-key,
 // --socketio-adapter-subscription-mode, --socketio-adapter-stream, --socketio-adapter-stream-count,
-// --socketio-adapter-stream-maxlen, --socketio-adapter-session-prefix, --max-bridge-message (with
-// the same environment names).
+// --socketio-adapter-stream-maxlen, --socketio-adapter-session-prefix, --max-bridge-message,
+// --redis-tls-ca, --redis-tls-cert, --redis-tls-key (with the same environment names).
 void add_cluster_options(CLI::App& cmd, ClusterSettings& settings);
 // A settings combination that cannot work (the sharded adapter without REDIS_MODE=sharded, the
 // streams adapter with it),

@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "app/redis_tls_options.hpp"
 #include "cluster/adapter_classic.hpp"
 #include "cluster/adapter_sharded.hpp"
 #include "cluster/adapter_streams.hpp"
@@ -130,18 +131,16 @@ void share_recovery(gateway::Gateway& server, RedisCluster& c, const redis::Endp
 std::shared_ptr<RedisCluster> connect_cluster(gateway::Gateway& server,
                                               const std::string& redis_url,
                                               const ClusterSettings& settings) {
-  auto endpoint = redis::parse_url(redis_url);
-  if (!endpoint)
-    throw std::runtime_error("REDIS_URL is not a redis://[[user]:password@]host[:port][/db] URL");
+  auto endpoint = redis_endpoint(redis_url, settings.redis_tls);
   if (auto error = cluster_settings_error(settings)) throw std::runtime_error(*error);
   auto c = std::make_shared<RedisCluster>();
   c->local = std::make_unique<gateway::LoopSockets>(server);
   auto ex = c->local->executor();
   if (settings.mode == RedisBroker::Mode::sharded)
-    c->router = redis::ClusterRouter::create(ex, *endpoint, "cluster");
-  c->broker = RedisBroker::create(ex, *endpoint, settings.mode, c->router);
-  start_adapter(server, *c, *endpoint, settings);
-  share_recovery(server, *c, *endpoint, settings);
+    c->router = redis::ClusterRouter::create(ex, endpoint, "cluster");
+  c->broker = RedisBroker::create(ex, endpoint, settings.mode, c->router);
+  start_adapter(server, *c, endpoint, settings);
+  share_recovery(server, *c, endpoint, settings);
   return c;
 }
 

@@ -12,6 +12,7 @@
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "app/streams_options.hpp"
+#include "app/server_tls_options.hpp"
 #include "auth/jwt.hpp"
 #include "broker/broker_memory.hpp"
 #include "changes/change_source.hpp"
@@ -31,6 +32,7 @@ struct DemoOptions {
   std::string database_url = "sqlite:pulseboard-demo.db";
   double rate = 2.0;
   std::string secret;
+  ServerTlsOptions tls;
   std::string log_level = "info";
   std::string streams_file;
 };
@@ -47,6 +49,7 @@ void add_demo_options(CLI::App& cmd, DemoOptions& o) {
                  "HS256 secret, 32 bytes or more (default: random per run)")
       ->envname("JWT_SECRET");
   cmd.add_option("--static-dir", o.gateway.static_dir, "built dashboard (STATIC_DIR)");
+  add_server_tls_options(cmd, o.tls);
   add_log_level_option(cmd, o.log_level);
   add_streams_config_option(cmd, o.streams_file);
 }
@@ -90,6 +93,7 @@ int run_demo(DemoOptions& o) {
     spdlog::warn("no built dashboard found: run `npm ci && npm run build` in web/");
 
   auto streams_config = load_streams(o.streams_file);
+  o.gateway.tls = load_server_tls(o.tls);
   AuthOptions auth;
   auth.secret = o.secret;
   auto verifier = make_verifier(auth);
@@ -115,11 +119,13 @@ int run_demo(DemoOptions& o) {
   std::jthread feed_thread(
       [store, rate = o.rate](std::stop_token st) { run_order_feed(store, rate, st); });
   print_welcome(o.secret, port);
-  wait_for_termination([&] {
-    feed_thread.request_stop();
-    worker_thread.request_stop();
-    server.shutdown();
-  });
+  wait_for_termination(
+      [&] {
+        feed_thread.request_stop();
+        worker_thread.request_stop();
+        server.shutdown();
+      },
+      reload_on_hangup(o.gateway.tls));
   feed_thread.join();
   worker_thread.join();
   server.wait();

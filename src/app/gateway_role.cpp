@@ -157,6 +157,7 @@ void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
   add_admission_options(cmd, o.config);
   add_session_limit_options(cmd, o.config);
   add_access_options(cmd, o);
+  add_server_tls_options(cmd, o.tls);
 }
 
 RoleMain add_gateway_role(CLI::App& app) {
@@ -169,6 +170,7 @@ RoleMain add_gateway_role(CLI::App& app) {
     configure_logging(o->log_level);
     fill_from_env(o->auth);
     if (o->config.static_dir.empty()) o->config.static_dir = default_static_dir();
+    o->config.tls = load_server_tls(o->tls);
     auto streams_config = load_streams(o->streams_file);
     auto verifier = make_verifier(o->auth);
     gateway::Gateway server(o->config, verifier);
@@ -181,7 +183,7 @@ RoleMain add_gateway_role(CLI::App& app) {
       spdlog::info("cluster: bridge channel {} on {}", o->bridge_channel, o->redis_url);
     }
     server.start();
-    wait_for_termination([&] { server.shutdown(); });
+    wait_for_termination([&] { server.shutdown(); }, reload_on_hangup(o->config.tls));
     server.wait();
     spdlog::info("gateway stopped");
     return 0;

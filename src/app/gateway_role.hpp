@@ -2,6 +2,7 @@
 // Wiring shared by `pulseboard gateway` and `pulseboard demo`: gateway options from flags and
 // environment, and the static dashboard's default location.
 #include <CLI/CLI.hpp>
+#include "app/server_tls_options.hpp"
 
 #include <filesystem>
 
@@ -16,6 +17,7 @@ struct GatewayOptions {
   AuthOptions auth;
   std::string redis_url;  // REDIS_URL; empty = no cluster
   std::string bridge_channel = "socket-io-bridge";
+  ServerTlsOptions tls;     // --tls-cert/--tls-key (TLS_CERT/TLS_KEY)
   ClusterSettings cluster;  // flags, or REDIS_MODE / SOCKETIO_ADAPTER / SOCKETIO_ADAPTER_KEY
   std::string log_level = "info";
   std::string streams_file;  // --config / PULSEBOARD_CONFIG; empty = the built-in orders dashboard

@@ -8,14 +8,25 @@
 
 namespace pulseboard::app {
 
-void wait_for_termination(const std::function<void()>& on_signal) {
+void wait_for_termination(const std::function<void()>& on_signal,
+                          const std::function<void()>& on_hangup) {
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int sig) {
+  // Without a reload to do, SIGHUP keeps its default (the process ends), as before.
+  if (on_hangup) signals.add(SIGHUP);
+  std::function<void(boost::system::error_code, int)> handle;
+  handle = [&](boost::system::error_code ec, int sig) {
     if (ec) return;
+    if (sig == SIGHUP) {
+      spdlog::info("received SIGHUP: reloading");
+      on_hangup();
+      signals.async_wait(handle);
+      return;
+    }
     spdlog::info("received signal {}: shutting down", sig);
     on_signal();
-  });
+  };
+  signals.async_wait(handle);
   io.run();
 }
 

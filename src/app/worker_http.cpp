@@ -53,6 +53,7 @@ std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_m
 }
 
 std::unique_ptr<http::Server> start_worker_http(const std::string& bind, std::uint16_t port,
+                                                std::shared_ptr<net::ServerTls> tls,
                                                 std::function<WorkerStatus()> status) {
   // No tokens: these endpoints carry counters, never orders.
   http::ServerConfig config;
@@ -60,6 +61,7 @@ std::unique_ptr<http::Server> start_worker_http(const std::string& bind, std::ui
   config.port = port;
   config.threads = 1;
   config.name = "worker";
+  config.tls = tls;
   auto server = std::make_unique<http::Server>(config);
   // Registered as routes so they take the place of the server's own /readyz and /metrics,
   // which know nothing of the worker.
@@ -74,11 +76,12 @@ std::unique_ptr<http::Server> start_worker_http(const std::string& bind, std::ui
                               st.leader ? R"({"status":"leader"})" : R"({"status":"standby"})"));
     }
   });
-  server->add_route("/metrics", [status](http::Request&& req, http::Respond respond) {
+  server->add_route("/metrics", [status, tls](http::Request&& req, http::Respond respond) {
     http::Response res{bhttp::status::ok, req.version()};
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
     res.keep_alive(req.keep_alive());
     res.body() = render_worker_metrics(status(), now_unix_ms());
+    if (tls) res.body() += tls->render_prometheus();
     res.prepare_payload();
     respond(std::move(res));
   });

@@ -22,7 +22,9 @@ std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_m
 // An HTTP server on `bind:port` answering from `status`, which is called on the server's
 // thread for every request and must be thread-safe. Started; shut it down before `status`
 // stops being callable.
+// HTTPS when `tls` is set.
 std::unique_ptr<http::Server> start_worker_http(const std::string& bind, std::uint16_t port,
+                                                std::shared_ptr<net::ServerTls> tls,
                                                 std::function<WorkerStatus()> status);
 
 }  // namespace pulseboard::app

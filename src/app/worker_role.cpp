@@ -6,8 +6,10 @@
 #include <thread>
 
 #include "app/env.hpp"
+#include "app/redis_tls_options.hpp"
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
+#include "app/server_tls_options.hpp"
 #include "app/worker_http.hpp"
 #include "broker/broker_redis.hpp"
 #include "changes/change_source.hpp"
@@ -27,6 +29,7 @@ struct WorkerOptions {
   std::string database_url{kDefaultDatabase};
   std::string redis_url = "redis://localhost:6379";
   std::string redis_mode = "pubsub";
+  redis::TlsFiles redis_tls;
   std::string pipeline_file;
   std::string state_dir = ".";
   bool push_down = true;
@@ -36,6 +39,8 @@ struct WorkerOptions {
   bool no_leader_election = false;
   std::uint16_t http_port = 0;  // 0: no operator port
   std::string http_bind = "0.0.0.0";
+  ServerTlsOptions http_tls;  // HTTPS on --http-port
+  std::shared_ptr<net::ServerTls> http_tls_loaded;
   worker::Worker::Options worker;
   std::string log_level = "info";
 };
@@ -49,6 +54,7 @@ void add_data_path_options(CLI::App& cmd, WorkerOptions& o) {
   cmd.add_option("--redis-url", o.redis_url, "broker (REDIS_URL)")
       ->envname("REDIS_URL")
       ->capture_default_str();
+  add_redis_tls_options(cmd, o.redis_tls);
   cmd.add_option("--redis-mode", o.redis_mode, "pubsub | sharded (Redis Cluster) (REDIS_MODE)")
       ->check(CLI::IsMember({"pubsub", "sharded"}))
       ->envname("REDIS_MODE")
@@ -94,6 +100,7 @@ void add_operation_options(CLI::App& cmd, WorkerOptions& o) {
                  "serve /healthz, /readyz and /metrics on this port; 0 = off (WORKER_HTTP_PORT)")
       ->envname("WORKER_HTTP_PORT")
       ->capture_default_str();
+  add_server_tls_options(cmd, o.http_tls);
   cmd.add_option("--http-bind", o.http_bind, "address the --http-port listens on")
       ->capture_default_str();
 }
@@ -164,16 +171,19 @@ void run_until_terminated(std::unique_ptr<changes::ChangeSource> source,
   worker::Worker w(std::move(source), std::move(broker), o.worker);
   std::unique_ptr<http::Server> http;
   if (o.http_port != 0) {
-    http = start_worker_http(o.http_bind, o.http_port, [&w, lease = election.lease] {
-      return WorkerStatus{w.stats(), !lease || lease->is_leader()};
-    });
+    http = start_worker_http(o.http_bind, o.http_port, o.http_tls_loaded,
+                             [&w, lease = election.lease] {
+                               return WorkerStatus{w.stats(), !lease || lease->is_leader()};
+                             });
     spdlog::info("worker: health and metrics on port {}", o.http_port);
   }
   std::jthread runner([&w](std::stop_token st) { w.run(st); });
-  wait_for_termination([&] {
-    runner.request_stop();
-    if (http) http->shutdown();
-  });
+  wait_for_termination(
+      [&] {
+        runner.request_stop();
+        if (http) http->shutdown();
+      },
+      reload_on_hangup(o.http_tls_loaded));
   // The handlers read `w`: the server stops before the worker goes away.
   if (http) http->wait();
 }
@@ -181,16 +191,16 @@ void run_until_terminated(std::unique_ptr<changes::ChangeSource> source,
 int run_worker(WorkerOptions& o) {
   configure_logging(o.log_level);
   apply_mongo_uri(o.database_url, kDefaultDatabase);
+  o.http_tls_loaded = load_server_tls(o.http_tls);
   auto source = open_source(o);
-  auto endpoint = redis::parse_url(o.redis_url);
-  if (!endpoint) throw std::runtime_error("REDIS_URL is not a redis:// URL: " + o.redis_url);
+  auto endpoint = redis_endpoint(o.redis_url, o.redis_tls);
   boost::asio::io_context io;
   auto guard = boost::asio::make_work_guard(io);
   auto broker =
-      broker::RedisBroker::create(io.get_executor(), *endpoint,
+      broker::RedisBroker::create(io.get_executor(), endpoint,
                                   o.redis_mode == "sharded" ? broker::RedisBroker::Mode::sharded
                                                             : broker::RedisBroker::Mode::pubsub);
-  Election election = start_election(io, *endpoint, o);
+  Election election = start_election(io, endpoint, o);
   std::thread io_thread([&io] { io.run(); });
   spdlog::info("worker following {} and publishing on {}", redact_url(o.database_url),
                o.worker.bridge_channel);

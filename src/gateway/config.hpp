@@ -3,18 +3,21 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "gateway/admission.hpp"
+#include "net/server_tls.hpp"
 
 namespace pulseboard::gateway {
 
 struct GatewayConfig {
   std::string bind_address = "0.0.0.0";
-  std::uint16_t port = 4000;  // PORT
-  unsigned threads = 0;       // 0 = one io_context per core
-  std::string cors_origin;    // CLIENT_URL; empty = no CORS headers
+  std::uint16_t port = 4000;            // PORT
+  unsigned threads = 0;                 // 0 = one io_context per core
+  std::string cors_origin;              // CLIENT_URL; empty = no CORS headers
+  std::shared_ptr<net::ServerTls> tls;  // HTTPS and WSS (TLS_CERT/TLS_KEY); null: plain
 
   // Engine.IO, with engine.io's defaults (docs/protocol-reference.md, Engine.IO handshake).
   std::chrono::milliseconds ping_interval{25000};

@@ -99,14 +99,6 @@ void upgrade_error(GatewayContext& ctx, const http::Request& req, const http::Re
   respond(std::move(res));
 }
 
-// Moves an accepted TCP socket onto another loop (a WebSocket upgrade must live on the loop of
-// the session it upgrades).
-boost::asio::ip::tcp::socket move_to(boost::asio::ip::tcp::socket socket, Loop& loop) {
-  auto protocol = socket.local_endpoint().protocol();
-  auto fd = socket.release();
-  return boost::asio::ip::tcp::socket(loop.ioc, protocol, fd);
-}
-
 Rejection rejection_of(eio::Refusal r) {
   switch (r) {
     case eio::Refusal::unknown_transport:
@@ -213,7 +205,12 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, http::Connection& conn,
   if (upgrade) {
     Loop* loop = session ? &session->loop() : &own_loop;
     auto socket = conn.take_socket();
-    if (loop != &own_loop) socket = move_to(std::move(socket), *loop);
+    // A WebSocket upgrade must live on the loop of the session it upgrades.
+    if (loop != &own_loop) {
+      auto moved = socket.move_to(loop->ioc);
+      if (!moved) return;  // closes it: a TLS stream with bytes in flight cannot move
+      socket = std::move(*moved);
+    }
     boost::asio::post(loop->ioc, [&ctx, loop, session, address, socket = std::move(socket),
                                   req = std::move(req)]() mutable {
       auto ws = std::make_shared<WsTransport>(std::move(socket), ctx, *loop);

@@ -32,6 +32,7 @@ http::ServerConfig http_config(const GatewayConfig& c) {
   config.threads = c.threads;
   config.max_connections_per_address = c.max_connections_per_address;
   config.static_dir = c.static_dir;
+  config.tls = c.tls;
   config.name = "gateway";
   return config;
 }

@@ -65,7 +65,7 @@ ws::Opcode data_opcode(const Frame& f) {
 
 }  // namespace
 
-WsTransport::WsTransport(asio::ip::tcp::socket socket, GatewayContext& ctx, Loop& loop)
+WsTransport::WsTransport(net::Stream socket, GatewayContext& ctx, Loop& loop)
     : socket_(std::move(socket)), ctx_(ctx), loop_(loop), parser_(ctx.config.max_payload) {}
 
 WsTransport::~WsTransport() = default;
@@ -74,7 +74,7 @@ void WsTransport::accept(http::Request request, std::function<void(bool)> done) 
   namespace bws = boost::beast::websocket;
   // Boost.Beast validates the upgrade request and writes the 101 (or the refusal); the stream
   // is dropped afterwards and the socket comes back here.
-  auto handshake = std::make_shared<bws::stream<asio::ip::tcp::socket>>(std::move(socket_));
+  auto handshake = std::make_shared<bws::stream<net::Stream>>(std::move(socket_));
   auto t = bws::stream_base::timeout::suggested(boost::beast::role_type::server);
   t.idle_timeout = bws::stream_base::none();
   handshake->set_option(t);
@@ -88,8 +88,8 @@ void WsTransport::accept(http::Request request, std::function<void(bool)> done) 
       return;
     }
     self->socket_ = std::move(handshake->next_layer());
-    self->socket_.non_blocking(true, ec);  // reads and writes try the socket first
-    if (!ec) self->socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    self->socket_.socket().non_blocking(true, ec);  // reads and writes try the socket first
+    if (!ec) self->socket_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
     done(!ec);
   });
 }
@@ -135,7 +135,7 @@ void WsTransport::kick() {
 void WsTransport::flush() {
   flush_marked_ = false;
   for (int i = 0; i < kMaxBatchesPerFlush; ++i) {
-    if (async_write_pending_ || close_sent_ || !socket_.is_open()) return;
+    if (async_write_pending_ || close_sent_ || !socket_.socket().is_open()) return;
     const bool session_frames =
         draining_session_ && session_ && !closing_ && !session_->outbound().empty();
     if (direct_.empty() && !session_frames && !pending_pong_) return;
@@ -165,7 +165,7 @@ bool WsTransport::write_batch() {
   }
 
   boost::system::error_code ec;
-  std::size_t written = socket_.write_some(
+  std::size_t written = socket_.try_write(
       std::span<const asio::const_buffer>(batch.buffers.data(), batch.buffer_count), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
     ec = {};
@@ -210,19 +210,18 @@ bool WsTransport::write_batch() {
     return !has_close;
   }
   async_write_pending_ = true;
-  asio::async_write(
-      socket_, asio::buffer(unsent_),
-      [self = shared_from_this(), has_close](boost::system::error_code ec, std::size_t) {
-        self->async_write_pending_ = false;
-        std::string().swap(self->unsent_);
-        if (ec) {
-          self->cut("transport error");
-        } else if (has_close) {
-          self->on_close_frame_sent();
-        } else {
-          self->flush();
-        }
-      });
+  socket_.async_write(asio::buffer(unsent_), [self = shared_from_this(), has_close](
+                                                 boost::system::error_code ec, std::size_t) {
+    self->async_write_pending_ = false;
+    std::string().swap(self->unsent_);
+    if (ec) {
+      self->cut("transport error");
+    } else if (has_close) {
+      self->on_close_frame_sent();
+    } else {
+      self->flush();
+    }
+  });
   return false;
 }
 
@@ -283,10 +282,7 @@ void WsTransport::report_closed(std::string_view reason) {
 
 void WsTransport::shutdown_socket() {
   if (close_deadline_) close_deadline_->cancel();
-  if (!socket_.is_open()) return;
-  boost::system::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  socket_.close();
 }
 
 // ---- reading ------------------------------------------------------------------------------
@@ -294,24 +290,23 @@ void WsTransport::shutdown_socket() {
 // Only after a read found the socket empty: the reactor is edge-triggered and Asio does not try
 // a wait speculatively, so data that arrived before the wait is queued would never wake it.
 void WsTransport::wait_readable() {
-  if (!socket_.is_open()) return;
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](boost::system::error_code ec) {
-                       if (ec) {  // cancelled by close, or the socket failed
-                         self->cut("transport close");
-                         return;
-                       }
-                       self->on_readable();
-                     });
+  if (!socket_.socket().is_open()) return;
+  socket_.async_wait_readable([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) {  // cancelled by close, or the socket failed
+      self->cut("transport close");
+      return;
+    }
+    self->on_readable();
+  });
 }
 
 void WsTransport::on_readable() {
   auto self = shared_from_this();  // the events below may drop the session's reference
   std::span<char> buffer = thread_read_buffer();
   for (int i = 0; i < kMaxReadsPerEvent; ++i) {
-    if (!socket_.is_open()) return;
+    if (!socket_.socket().is_open()) return;
     boost::system::error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
+    const std::size_t n = socket_.try_read(asio::buffer(buffer.data(), buffer.size()), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       wait_readable();
       return;

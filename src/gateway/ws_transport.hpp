@@ -22,6 +22,7 @@
 
 #include "gateway/frame.hpp"
 #include "http/handler.hpp"
+#include "net/stream.hpp"
 #include "websocket/frame_header.hpp"
 #include "websocket/frame_parser.hpp"
 
@@ -34,7 +35,7 @@ struct Loop;
 class WsTransport : public std::enable_shared_from_this<WsTransport>,
                     private websocket::FrameEvents {
  public:
-  WsTransport(boost::asio::ip::tcp::socket socket, GatewayContext& ctx, Loop& loop);
+  WsTransport(net::Stream socket, GatewayContext& ctx, Loop& loop);
   ~WsTransport() override;
 
   // Completes the upgrade handshake for an already-read request; done(ok) on this socket's loop.
@@ -76,7 +77,7 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>,
   void on_close_frame_sent();
   void shutdown_socket();
 
-  boost::asio::ip::tcp::socket socket_;
+  net::Stream socket_;  // plain TCP or TLS (net/stream.hpp)
   GatewayContext& ctx_;
   Loop& loop_;
   websocket::FrameParser parser_;

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "net/stream.hpp"
+
 namespace pulseboard::http {
 
 namespace beast_http = boost::beast::http;
@@ -28,10 +30,10 @@ class Connection {
   virtual const boost::asio::ip::address& peer() const = 0;
   // Which of the server's event loops runs this connection (Server::loop_count() of them).
   virtual std::size_t loop_index() const = 0;
-  // Gives up the socket (for a WebSocket upgrade): the HTTP connection ends and leaves the
-  // count of HTTP connections; the new owner's bounds apply from here on. `respond` must not
-  // be called after this.
-  virtual boost::asio::ip::tcp::socket take_socket() = 0;
+  // Gives up the connection's byte stream, plain or TLS (for a WebSocket upgrade): the HTTP
+  // connection ends and leaves the count of HTTP connections; the new owner's bounds apply from
+  // here on. `respond` must not be called after this.
+  virtual net::Stream take_socket() = 0;
 
  protected:
   ~Connection() = default;

@@ -36,18 +36,46 @@ bool chunked_alone(std::string_view codings) {
 HttpConnection::HttpConnection(boost::asio::ip::tcp::socket socket, Server& server,
                                std::size_t loop_index,
                                std::unique_ptr<ConnectionLimit::Lease> lease)
-    : stream_(std::move(socket)),
+    : stream_(std::move(socket), server.config().tls.get()),
       server_(server),
       loop_index_(loop_index),
       lease_(std::move(lease)) {
   boost::system::error_code ec;
-  auto ep = stream_.socket().remote_endpoint(ec);
+  auto ep = stream_.tcp().socket().remote_endpoint(ec);
   if (!ec) peer_ = ep.address();
 }
 
 void HttpConnection::start() {
-  boost::asio::dispatch(stream_.get_executor(),
-                        [self = shared_from_this()] { self->read_header(); });
+  boost::asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (!self->stream_.tls()) {
+      self->read_header();
+      return;
+    }
+    // The handshake holds the connection's lease (the per-address cap counts it) and is
+    // bounded like a request: a peer that opens TCP and never finishes it is closed.
+    auto timeout = std::min(self->server_.config().tls->handshake_timeout(),
+                            self->server_.config().request_timeout);
+    self->stream_.async_handshake(
+        timeout, [self](boost::beast::error_code ec) { self->handshake_done(ec); });
+  });
+}
+
+void HttpConnection::handshake_done(boost::beast::error_code ec) {
+  if (!ec) {
+    read_header();
+    return;
+  }
+  const bool timed_out = ec == boost::beast::error::timeout;
+  server_.config().tls->count_handshake_failure(timed_out ? net::HandshakeFailure::timeout
+                                                          : net::HandshakeFailure::error);
+  spdlog::debug("TLS handshake with {} failed: {}", peer_.to_string(), ec.message());
+  close();
+}
+
+void HttpConnection::close() {
+  boost::beast::error_code ignored;
+  stream_.tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.tcp().socket().close(ignored);
 }
 
 void HttpConnection::read_header() {
@@ -56,7 +84,7 @@ void HttpConnection::read_header() {
   parser_->body_limit(boost::none);  // enforced per route in read_body()
   head_ = false;
   route_ = nullptr;
-  stream_.expires_after(server_.config().request_timeout);
+  stream_.tcp().expires_after(server_.config().request_timeout);
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
                              self->header_read(ec);
@@ -77,7 +105,7 @@ void HttpConnection::header_read(boost::beast::error_code ec) {
     fail_request(bhttp::status::bad_request, "bad_request", ec.message());
   } else {
     // The peer went away or went quiet (timeout, reset): nobody to answer.
-    stream_.socket().close();
+    stream_.tcp().socket().close();
   }
 }
 
@@ -95,7 +123,7 @@ void HttpConnection::read_body() {
     return;
   }
   parser_->body_limit(limit);
-  stream_.expires_after(server_.config().request_timeout);
+  stream_.tcp().expires_after(server_.config().request_timeout);
   bhttp::async_read(stream_, buffer_, *parser_,
                     [self = shared_from_this(), limit](boost::beast::error_code ec, std::size_t) {
                       self->body_read(ec, limit);
@@ -109,10 +137,10 @@ void HttpConnection::body_read(boost::beast::error_code ec, std::uint64_t limit)
     return;
   }
   if (ec) {
-    stream_.socket().close();
+    stream_.tcp().socket().close();
     return;
   }
-  stream_.expires_never();
+  stream_.tcp().expires_never();
   Request req = parser_->release();
   // After the body: Beast adds a chunked body's trailer fields to the header, and those lines
   // are part of the list too.
@@ -156,7 +184,7 @@ bool HttpConnection::framing_is_valid() {
 void HttpConnection::write(Response response) {
   if (socket_taken_) return;
   auto res = std::make_shared<Response>(std::move(response));
-  stream_.expires_after(server_.config().request_timeout);
+  stream_.tcp().expires_after(server_.config().request_timeout);
   auto done = [self = shared_from_this(), keep_alive = res->keep_alive()](
                   boost::beast::error_code ec) { self->written(ec, keep_alive); };
   if (!head_) {
@@ -174,9 +202,7 @@ void HttpConnection::write(Response response) {
 
 void HttpConnection::written(boost::beast::error_code ec, bool keep_alive) {
   if (ec || !keep_alive) {
-    boost::beast::error_code ignored;
-    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    close();
     return;
   }
   read_header();
@@ -199,11 +225,10 @@ void HttpConnection::fail_body_too_large(std::uint64_t limit) {
                R"("rule":"max_bytes","limit":)" + std::to_string(limit));
 }
 
-boost::asio::ip::tcp::socket HttpConnection::take_socket() {
+net::Stream HttpConnection::take_socket() {
   socket_taken_ = true;
   lease_.reset();
-  stream_.expires_never();
-  return stream_.release_socket();
+  return stream_.release();
 }
 
 }  // namespace pulseboard::http

@@ -1,8 +1,9 @@
 #pragma once
-// One accepted TCP connection speaking HTTP/1.1: reads a request (headers first, so the body
-// limit can follow the route), hands it to the route, writes the single response, repeats
-// while keep-alive. An upgrade route may take the socket away from it (Connection).
-// Every request, the first and each kept-alive one, must arrive within the server's
+// One accepted TCP connection speaking HTTP/1.1, in clear or over TLS (after a server
+// handshake bounded by the TLS handshake timeout and the request timeout): reads a request (headers
+// first, so the body limit can follow the route), hands it to the route, writes the single
+// response, repeats while keep-alive. An upgrade route may take the socket away from it
+// (Connection). Every request, the first and each kept-alive one, must arrive within the server's
 // request_timeout (30 s). Framing follows
 // RFC 9112 §6: a Transfer-Encoding other than `chunked` alone, or beside a Content-Length, is a
 // 400 and the connection closes (the body's length is unknown, so nothing after it can be read
@@ -16,6 +17,7 @@
 
 #include "http/connection_limit.hpp"
 #include "http/handler.hpp"
+#include "net/stream.hpp"
 
 namespace pulseboard::http {
 
@@ -31,12 +33,14 @@ class HttpConnection final : public Connection,
                  std::unique_ptr<ConnectionLimit::Lease> lease);
   const boost::asio::ip::address& peer() const override { return peer_; }
   std::size_t loop_index() const override { return loop_index_; }
-  boost::asio::ip::tcp::socket take_socket() override;
+  net::Stream take_socket() override;
   void start();
   // A Respond that may be called from any thread, once.
   Respond responder();
 
  private:
+  void handshake_done(boost::beast::error_code ec);
+  void close();
   void read_header();
   void header_read(boost::beast::error_code ec);
   void read_body();
@@ -52,7 +56,7 @@ class HttpConnection final : public Connection,
                     std::string_view message, std::string_view extra_json_fields = {});
   void fail_body_too_large(std::uint64_t limit);
 
-  boost::beast::tcp_stream stream_;
+  net::ServerStream stream_;
   Server& server_;
   std::size_t loop_index_;
   const Route* route_ = nullptr;  // the current request's route; null: the server's own

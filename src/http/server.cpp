@@ -90,8 +90,8 @@ std::uint16_t Server::start() {
   std::uint16_t port = acceptor_->local_endpoint().port();
   accept_next();
   loops_.start();
-  spdlog::info("{} listening on {}:{} with {} event loops", config_.name, config_.bind_address,
-               port, loops_.size());
+  spdlog::info("{} listening on {}:{} ({}) with {} event loops", config_.name, config_.bind_address,
+               port, config_.tls ? "https" : "http", loops_.size());
   return port;
 }
 
@@ -209,6 +209,7 @@ Response Server::metrics_response(const Request& req) const {
   res.keep_alive(req.keep_alive());
   res.body() = (hooks_.metrics ? hooks_.metrics() : render_refusals()) +
                connection_limit_->render_prometheus();
+  if (config_.tls) res.body() += config_.tls->render_prometheus();
   res.prepare_payload();
   return res;
 }

@@ -24,6 +24,7 @@
 #include "http/connection_limit.hpp"
 #include "http/handler.hpp"
 #include "http/loop_pool.hpp"
+#include "net/server_tls.hpp"
 
 namespace pulseboard::http {
 
@@ -44,6 +45,9 @@ struct ServerConfig {
   std::chrono::milliseconds request_timeout{30000};
   // What is served for paths no route takes (built web/dist); empty: 404.
   std::filesystem::path static_dir;
+  // HTTPS (and WSS) when set: the certificate, its reload and the handshake bound
+  // (net/server_tls.hpp). Null: plain HTTP.
+  std::shared_ptr<net::ServerTls> tls;
   // Names the process in the start-up log line ("gateway", "orders API", ...).
   std::string name = "http";
 };

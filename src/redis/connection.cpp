@@ -78,7 +78,14 @@ Connection::Connection(asio::any_io_executor ex, Endpoint ep, std::string name,
       backoff_timer_(strand_),
       reader_(nullptr, &redisReaderFree),
       read_buffer_(kReadChunk),
-      jitter_(std::random_device{}()) {}
+      jitter_(std::random_device{}()) {
+  if (!endpoint_.tls) return;
+  auto context = make_tls_context(endpoint_.tls_files);
+  if (auto* ctx = std::get_if<std::shared_ptr<asio::ssl::context>>(&context))
+    tls_context_ = std::move(*ctx);
+  else
+    tls_context_error_ = std::get<std::string>(context);
+}
 
 Connection::~Connection() = default;
 
@@ -169,9 +176,23 @@ void Connection::connect() {
           error_code ignored;
           self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
           self->socket_.set_option(asio::socket_base::keep_alive(true), ignored);
-          self->handshake();
+          self->secure();
         });
       });
+}
+
+void Connection::secure() {
+  if (!endpoint_.tls) return handshake();
+  if (!tls_context_) return lose("TLS: " + tls_context_error_);
+  state_ = State::handshaking;
+  tls_ = make_tls_stream(socket_, *tls_context_, endpoint_.host);
+  if (!tls_) return lose("TLS: cannot verify the host name " + endpoint_.host);
+  tls_->async_handshake(asio::ssl::stream_base::client,
+                        [self = shared_from_this(), gen = generation_, tls = tls_](error_code ec) {
+                          if (gen != self->generation_) return;
+                          if (ec) return self->lose(tls_failure(*tls, ec));
+                          self->handshake();
+                        });
 }
 
 void Connection::handshake() {
@@ -203,7 +224,8 @@ void Connection::become_ready() {
   connect_timer_.cancel();
   sessions_.fetch_add(1, std::memory_order_acq_rel);
   connected_.store(true, std::memory_order_release);
-  spdlog::info("redis[{}]: connected to {}:{}", name_, endpoint_.host, endpoint_.port);
+  spdlog::info("redis[{}]: connected to {}:{}{}", name_, endpoint_.host, endpoint_.port,
+               endpoint_.tls ? " (TLS)" : "");
   auto queued = std::move(waiting_);
   waiting_.clear();
   for (auto& q : queued) enqueue(std::move(q.wire), std::move(q.pending));
@@ -215,6 +237,7 @@ void Connection::teardown(const Reply& error) {
   error_code ignored;
   resolver_.cancel();
   socket_.close(ignored);
+  tls_.reset();
   connect_timer_.cancel();
   out_.clear();
   writing_.clear();
@@ -260,38 +283,46 @@ void Connection::flush() {
   if (write_in_flight_ || out_.empty()) return;
   write_in_flight_ = true;
   writing_.swap(out_);
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this(), gen = generation_](error_code ec, std::size_t) {
-                      if (gen != self->generation_) return;
-                      self->write_in_flight_ = false;
-                      if (ec) return self->lose("write: " + ec.message());
-                      self->writing_.clear();
-                      self->flush();
-                    });
+  with_stream([&](auto& stream) {
+    asio::async_write(
+        stream, asio::buffer(writing_),
+        [self = shared_from_this(), gen = generation_, tls = tls_](error_code ec, std::size_t) {
+          if (gen != self->generation_) return;
+          self->write_in_flight_ = false;
+          if (ec) return self->lose("write: " + ec.message());
+          self->writing_.clear();
+          self->flush();
+        });
+  });
 }
 
 void Connection::read_loop() {
-  socket_.async_read_some(
-      asio::buffer(read_buffer_),
-      [self = shared_from_this(), gen = generation_](error_code ec, std::size_t n) {
-        if (gen != self->generation_) return;
-        if (ec)
-          return self->lose(ec == asio::error::eof ? "closed by server" : "read: " + ec.message());
-        if (redisReaderFeed(self->reader_.get(), self->read_buffer_.data(), n) != REDIS_OK)
-          return self->lose(std::string("protocol: ") + self->reader_->errstr);
-        for (;;) {
-          void* raw = nullptr;
-          if (redisReaderGetReply(self->reader_.get(), &raw) != REDIS_OK)
-            return self->lose(std::string("protocol: ") + self->reader_->errstr);
-          if (raw == nullptr) break;
-          auto* reply = static_cast<redisReply*>(raw);
-          Reply value = from_hiredis(*reply);
-          freeReplyObject(reply);
-          self->dispatch(std::move(value));
-          if (gen != self->generation_) return;  // a reply made us drop the connection
-        }
-        self->read_loop();
-      });
+  with_stream([&](auto& stream) {
+    stream.async_read_some(
+        asio::buffer(read_buffer_),
+        [self = shared_from_this(), gen = generation_, tls = tls_](error_code ec, std::size_t n) {
+          if (gen == self->generation_) self->on_read(ec, n);
+        });
+  });
+}
+
+void Connection::on_read(error_code ec, std::size_t n) {
+  auto gen = generation_;
+  if (ec) return lose(ec == asio::error::eof ? "closed by server" : "read: " + ec.message());
+  if (redisReaderFeed(reader_.get(), read_buffer_.data(), n) != REDIS_OK)
+    return lose(std::string("protocol: ") + reader_->errstr);
+  for (;;) {
+    void* raw = nullptr;
+    if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK)
+      return lose(std::string("protocol: ") + reader_->errstr);
+    if (raw == nullptr) break;
+    auto* reply = static_cast<redisReply*>(raw);
+    Reply value = from_hiredis(*reply);
+    freeReplyObject(reply);
+    dispatch(std::move(value));
+    if (gen != generation_) return;  // a reply made us drop the connection
+  }
+  read_loop();
 }
 
 void Connection::dispatch(Reply reply) {

@@ -9,7 +9,8 @@
 // is queued, and keeps name resolution (getaddrinfo inside redisAsyncConnect) off the loop.
 //
 // Reconnects forever with capped exponential backoff (common/backoff.hpp); AUTH and SELECT run on
-// every connect before any queued command is sent.
+// every connect before any queued command is sent. A rediss:// endpoint runs the same protocol
+// over TLS (redis/tls.hpp), one new TLS session per connect.
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -25,6 +26,7 @@
 
 #include "redis/endpoint.hpp"
 #include "redis/reply.hpp"
+#include "redis/tls.hpp"
 
 struct redisReader;
 
@@ -84,6 +86,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
              std::size_t max_pending);
 
   void connect();
+  void secure();
   void handshake();
   void become_ready();
   void lose(const std::string& why);
@@ -92,9 +95,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void enqueue(std::string wire, Pending p);
   void flush();
   void read_loop();
+  void on_read(boost::system::error_code ec, std::size_t n);
   void dispatch(Reply reply);
   void complete(Pending& p, const Reply& reply);
   void send_internal(std::vector<std::string> args, Callback cb);
+  // Runs fn with the stream commands travel on: the TLS session or the bare socket.
+  template <class Fn>
+  void with_stream(Fn&& fn) {
+    if (tls_)
+      fn(*tls_);
+    else
+      fn(socket_);
+  }
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   Endpoint endpoint_;
@@ -103,6 +115,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::ip::tcp::socket socket_;
+  // rediss:// only: the context (or why it could not be built) and the current session, which
+  // each pending operation also holds so that a torn-down session outlives its handlers.
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;
+  std::string tls_context_error_;
+  std::shared_ptr<TlsStream> tls_;
   boost::asio::steady_timer connect_timer_;
   boost::asio::steady_timer backoff_timer_;
   std::unique_ptr<redisReader, void (*)(redisReader*)> reader_;

@@ -20,10 +20,12 @@ std::optional<Endpoint> parse_url(std::string_view url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return std::nullopt;
   const auto& u = *parsed;
-  if (u.scheme() != "redis" || !u.has_authority() || u.has_query() || u.has_fragment())
+  bool tls = u.scheme() == "rediss";
+  if ((!tls && u.scheme() != "redis") || !u.has_authority() || u.has_query() || u.has_fragment())
     return std::nullopt;
 
   Endpoint ep;
+  ep.tls = tls;
   switch (u.host_type()) {
     case boost::urls::host_type::ipv6:
       ep.host = u.host_ipv6_address().to_string();

@@ -42,7 +42,7 @@ class EchoUpgrade final : public UpgradeHandler {
       respond(json_response(req, beast_http::status::ok, R"({"route":"ws"})"));
       return;
     }
-    auto ws = std::make_shared<websocket::stream<tcp::socket>>(conn.take_socket());
+    auto ws = std::make_shared<websocket::stream<net::Stream>>(conn.take_socket());
     auto held = std::make_shared<Request>(std::move(req));
     ws->async_accept(*held, [ws, held](beast::error_code ec) {
       if (ec) return;
