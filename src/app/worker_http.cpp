@@ -1,5 +1,7 @@
 #include "app/worker_http.hpp"
 
+#include <boost/json.hpp>
+
 #include "common/clock.hpp"
 #include "common/prometheus.hpp"
 #include "http/handler.hpp"
@@ -49,7 +51,39 @@ std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_m
                              "Now minus the commit time of the last published change", "gauge",
                              std::to_string(lag));
   }
+  if (s.canary_age_seconds)
+    append_prometheus_metric(out, "pulseboard_canary_age_seconds",
+                             "Seconds since the last delivery canary came back from the database "
+                             "and was published (before the first: since leading began)",
+                             "gauge", std::to_string(*s.canary_age_seconds));
+  counter(out, "pulseboard_worker_canaries_total",
+          "Delivery canaries read back from the database and published", s.canaries);
+  counter(out, "pulseboard_worker_canary_failures_total",
+          "Delivery canaries the database did not take", s.canary_failures);
+  if (status.publish_latency)
+    status.publish_latency->render(
+        out, "pulseboard_worker_publish_latency_seconds",
+        "Commit in the database to the broker confirming the metrics-update message");
   return out;
+}
+
+http::Response render_delivery_health(const http::Request& req, const WorkerStatus& status) {
+  const auto& s = status.stats;
+  boost::json::object body;
+  std::string reason;
+  if (!status.leader)
+    reason = "standby: not on the delivery path";
+  else if (!s.canary_age_seconds)
+    reason = "no delivery canary on this source";
+  else if (s.delivery_stale)
+    reason = "no canary came back from the database within the threshold";
+  body["status"] = s.delivery_stale ? "stale" : "ok";
+  body["reason"] = reason.empty() ? boost::json::value(nullptr) : boost::json::value(reason);
+  body["canary_age_seconds"] = s.canary_age_seconds ? boost::json::value(*s.canary_age_seconds)
+                                                    : boost::json::value(nullptr);
+  return http::json_response(
+      req, s.delivery_stale ? bhttp::status::service_unavailable : bhttp::status::ok,
+      boost::json::serialize(body));
 }
 
 std::unique_ptr<http::Server> start_worker_http(const std::string& bind, std::uint16_t port,
@@ -73,6 +107,9 @@ std::unique_ptr<http::Server> start_worker_http(const std::string& bind, std::ui
           http::json_response(req, bhttp::status::ok,
                               st.leader ? R"({"status":"leader"})" : R"({"status":"standby"})"));
     }
+  });
+  server->add_route("/health/delivery", [status](http::Request&& req, http::Respond respond) {
+    respond(render_delivery_health(req, status()));
   });
   server->add_route("/metrics", [status](http::Request&& req, http::Respond respond) {
     http::Response res{bhttp::status::ok, req.version()};

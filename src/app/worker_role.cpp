@@ -36,6 +36,8 @@ struct WorkerOptions {
   bool no_leader_election = false;
   std::uint16_t http_port = 0;  // 0: no operator port
   std::string http_bind = "0.0.0.0";
+  long canary_interval_ms = 5000;
+  long canary_stale_after_ms = 15000;
   worker::Worker::Options worker;
   std::string log_level = "info";
 };
@@ -77,6 +79,22 @@ void add_data_path_options(CLI::App& cmd, WorkerOptions& o) {
       ->capture_default_str();
 }
 
+// The delivery canary (docs/operations.md).
+void add_canary_options(CLI::App& cmd, WorkerOptions& o) {
+  cmd.add_option("--canary-interval-ms", o.canary_interval_ms,
+                 "write a delivery canary through the database this often; 0 = off "
+                 "(WORKER_CANARY_INTERVAL_MS)")
+      ->envname("WORKER_CANARY_INTERVAL_MS")
+      ->check(CLI::Range(0L, 3'600'000L))
+      ->capture_default_str();
+  cmd.add_option("--delivery-stale-after-ms", o.canary_stale_after_ms,
+                 "/health/delivery says stale when no canary came back for this long "
+                 "(DELIVERY_STALE_AFTER_MS)")
+      ->envname("DELIVERY_STALE_AFTER_MS")
+      ->check(CLI::Range(1L, 86'400'000L))
+      ->capture_default_str();
+}
+
 // Who may publish, and the operator port.
 void add_operation_options(CLI::App& cmd, WorkerOptions& o) {
   cmd.add_option("--lease-ms", o.lease_ms, "leader lease in ms (WORKER_LEASE_MS)")
@@ -96,6 +114,7 @@ void add_operation_options(CLI::App& cmd, WorkerOptions& o) {
       ->capture_default_str();
   cmd.add_option("--http-bind", o.http_bind, "address the --http-port listens on")
       ->capture_default_str();
+  add_canary_options(cmd, o);
 }
 
 // PIPELINE_FILE, parsed and checked, into both the worker's options and the source's.
@@ -165,7 +184,7 @@ void run_until_terminated(std::unique_ptr<changes::ChangeSource> source,
   std::unique_ptr<http::Server> http;
   if (o.http_port != 0) {
     http = start_worker_http(o.http_bind, o.http_port, [&w, lease = election.lease] {
-      return WorkerStatus{w.stats(), !lease || lease->is_leader()};
+      return WorkerStatus{w.stats(), !lease || lease->is_leader(), &w.publish_latency()};
     });
     spdlog::info("worker: health and metrics on port {}", o.http_port);
   }
@@ -180,6 +199,8 @@ void run_until_terminated(std::unique_ptr<changes::ChangeSource> source,
 
 int run_worker(WorkerOptions& o) {
   configure_logging(o.log_level);
+  o.worker.canary_interval = std::chrono::milliseconds(o.canary_interval_ms);
+  o.worker.canary_stale_after = std::chrono::milliseconds(o.canary_stale_after_ms);
   apply_mongo_uri(o.database_url, kDefaultDatabase);
   auto source = open_source(o);
   auto endpoint = redis::parse_url(o.redis_url);

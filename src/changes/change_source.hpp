@@ -84,6 +84,11 @@ class ChangeSource {
   virtual bool pipeline_applied() const { return false; }
   // Thread-safe; sources that cannot tell report zeros.
   virtual SourceCounters counters() const { return {}; }
+  // Writes one delivery canary through the database, into what this source follows, so that it
+  // comes back from poll() as a ChangeEvent with `canary` set (docs/operations.md). Called only
+  // while started. nullopt when written; the reason otherwise (kNoCanary: this source has none).
+  virtual std::optional<std::string> emit_canary() { return std::string(kNoCanary); }
+  static constexpr std::string_view kNoCanary = "this change source writes no canary";
 };
 
 // DATABASE_URL forms: db/database_url.hpp (the API's store reads the same ones). nullptr with

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useLiveMetrics } from '../hooks/useLiveMetrics.js';
 import { useNow } from '../hooks/useNow.js';
 import { OFFLINE } from '../lib/connectionState.js';
+import { delayedForMs } from '../lib/delivery.js';
 import { silentForMs } from '../lib/freshness.js';
 import { AUTH_REFUSED } from '../lib/token.js';
 import CategoryBreakdown from './CategoryBreakdown.jsx';
@@ -14,11 +15,13 @@ const MAX_RECONNECT_ATTEMPTS = 10;
 
 /** The article's dashboard: status in the header, KPIs, charts and the recent orders. */
 export default function Dashboard({ token, onChangeToken, onAuthRefused, connect }) {
-  const { state, connection, latencyMs, lastDataAt } = useLiveMetrics(
+  const { state, connection, latencyMs, lastDataAt, delivery } = useLiveMetrics(
     token,
     connect ? { connect } : undefined,
   );
-  const silentMs = silentForMs(lastDataAt, useNow());
+  const now = useNow();
+  const silentMs = silentForMs(lastDataAt, now);
+  const delayedMs = delayedForMs(delivery, now);
   const refusedToken = connection.status === OFFLINE && connection.lastError === AUTH_REFUSED;
   useEffect(() => {
     if (refusedToken) onAuthRefused?.();
@@ -32,6 +35,7 @@ export default function Dashboard({ token, onChangeToken, onAuthRefused, connect
             connection={connection}
             maxAttempts={MAX_RECONNECT_ATTEMPTS}
             silentMs={silentMs}
+            delayedMs={delayedMs}
           />
           {connection.status === OFFLINE && onChangeToken && (
             <button type="button" className="link" onClick={onChangeToken}>

@@ -21,7 +21,8 @@ export function socketOptions(token) {
 /**
  * Live metrics for one auth token. `connect` is socket.io-client's `io` unless a test passes a
  * fake. Returns the metrics state, the connection status, commit-to-screen latency and the
- * browser time the last snapshot or update arrived.
+ * browser time the last snapshot or update arrived, and the gateway's delivery status
+ * (lib/delivery.js).
  */
 export function useLiveMetrics(authToken, { url, connect = io } = {}) {
   const [state, dispatch] = useReducer(dashboardReducer, undefined, initialDashboard);
@@ -43,5 +44,6 @@ export function useLiveMetrics(authToken, { url, connect = io } = {}) {
     connection: state.connection,
     latencyMs: state.latency,
     lastDataAt: state.lastDataAt,
+    delivery: state.delivery,
   };
 }

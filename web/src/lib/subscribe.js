@@ -1,6 +1,7 @@
 // Wires a socket.io-client socket to a dispatch function. Every handler added here is removed
 // by the returned function, by reference, so a remount never leaves a ghost listener behind
 // (the article's cleanup removed only `metrics-update`).
+import { DELIVERY_EVENT } from './delivery.js';
 
 export function subscribe(socket, dispatch, now = Date.now) {
   const socketHandlers = {
@@ -11,6 +12,7 @@ export function subscribe(socket, dispatch, now = Date.now) {
     connect_error: (error) => dispatch({ type: 'connect_error', error, willRetry: socket.active }),
     'metrics-update': (update) => dispatch({ type: 'metrics-update', update, receivedAt: now() }),
     'metrics-snapshot': (snapshot) => dispatch({ type: 'metrics-snapshot', snapshot, receivedAt: now() }),
+    [DELIVERY_EVENT]: (status) => dispatch({ type: 'delivery', status, receivedAt: now() }),
   };
   const managerHandlers = {
     reconnect_attempt: (attempt) => dispatch({ type: 'reconnect_attempt', attempt }),
