@@ -38,6 +38,8 @@ struct WorkerOptions {
   std::string http_bind = "0.0.0.0";
   long canary_interval_ms = 5000;
   long canary_stale_after_ms = 15000;
+  long cdc_health_interval_ms = 10000;
+  std::int64_t max_retained_wal_bytes = 0;
   worker::Worker::Options worker;
   std::string log_level = "info";
 };
@@ -93,6 +95,19 @@ void add_canary_options(CLI::App& cmd, WorkerOptions& o) {
       ->envname("DELIVERY_STALE_AFTER_MS")
       ->check(CLI::Range(1L, 86'400'000L))
       ->capture_default_str();
+  cmd.add_option("--cdc-health-interval-ms", o.cdc_health_interval_ms,
+                 "PostgreSQL: how often the slot's retained WAL and the publication are checked "
+                 "(WORKER_CDC_HEALTH_INTERVAL_MS)")
+      ->envname("WORKER_CDC_HEALTH_INTERVAL_MS")
+      ->check(CLI::Range(100L, 3'600'000L))
+      ->capture_default_str();
+  cmd.add_option("--max-retained-wal-bytes", o.max_retained_wal_bytes,
+                 "PostgreSQL: log a warning (and say so on /health/delivery) while the slot "
+                 "retains more WAL than this; 0 = no bound; the slot is never dropped "
+                 "(WORKER_MAX_RETAINED_WAL_BYTES)")
+      ->envname("WORKER_MAX_RETAINED_WAL_BYTES")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 }
 
 // Who may publish, and the operator port.
@@ -136,6 +151,8 @@ std::unique_ptr<changes::ChangeSource> open_source(WorkerOptions& o) {
   if (!o.pipeline_file.empty()) load_pipeline(o, source_options);
   source_options.push_down = o.push_down;
   source_options.state_dir = o.state_dir;
+  source_options.health_interval = std::chrono::milliseconds(o.cdc_health_interval_ms);
+  source_options.max_retained_wal_bytes = o.max_retained_wal_bytes;
   std::string error;
   auto source = changes::open_change_source(o.database_url, source_options, &error);
   if (!source) throw std::runtime_error("cannot open change source: " + error);

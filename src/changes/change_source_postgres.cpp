@@ -26,6 +26,7 @@
 #include "changes/event_id.hpp"
 #include "changes/pgoutput_decoder.hpp"
 #include "changes/postgres_row.hpp"
+#include "changes/postgres_slot_health.hpp"
 #include "db/postgres.hpp"
 #include "db/schema.hpp"
 #include "pipeline/pushdown_postgres.hpp"
@@ -70,7 +71,10 @@ std::string quote_ident(PGconn* conn, const std::string& name) {
 class PostgresChangeSource final : public ChangeSource {
  public:
   PostgresChangeSource(std::string conninfo, const SourceOptions& options)
-      : conninfo_(std::move(conninfo)), options_(options) {}
+      : conninfo_(std::move(conninfo)),
+        options_(options),
+        health_(options.slot, options.publication, "orders", options.health_interval,
+                options.max_retained_wal_bytes) {}
   ~PostgresChangeSource() override { stop(); }
 
   std::string name() const override { return "postgres"; }
@@ -121,6 +125,7 @@ class PostgresChangeSource final : public ChangeSource {
   std::variant<std::vector<ChangeEvent>, SourceError> poll(std::chrono::milliseconds max_wait,
                                                            std::size_t max_batch) override {
     if (!conn_) return SourceError{SourceError::Kind::unavailable, "postgres source not started"};
+    health_.maybe_sample(positions_.get());
     const auto deadline = std::chrono::steady_clock::now() + max_wait;
     while (ready_.empty()) {
       if (auto err = read_available()) return *err;
@@ -171,6 +176,7 @@ class PostgresChangeSource final : public ChangeSource {
   }
 
   SourceCounters counters() const override { return {replayed_.load(), skipped_.load()}; }
+  SourceHealth health() const override { return health_.last(); }
 
   // A transactional logical decoding message: it is decoded when its transaction commits, in
   // commit order behind every transaction committed before it, and carries a commit LSN like a
@@ -533,6 +539,7 @@ class PostgresChangeSource final : public ChangeSource {
   Lsn handed_out_up_to_ = 0;              // highest commit LSN among events handed out by poll()
   std::unordered_map<std::uint32_t, pgoutput::Relation> relations_;
   std::chrono::steady_clock::time_point last_status_{};
+  PostgresSlotHealth health_;
 };
 
 }  // namespace

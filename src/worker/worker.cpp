@@ -286,18 +286,24 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
         batch.back().position, err->message);
     return Delivery::source_failed;
   }
+  std::vector<const ChangeEvent*> events;  // parallel to `published`
+  for (auto& s : selected) events.push_back(s.event);
+  on_acknowledged(batch, published, events, canaries.size(), confirmed_at);
+  return Delivery::acknowledged;
+}
+
+void Worker::on_acknowledged(const std::vector<ChangeEvent>& batch,
+                             const std::vector<json::object>& published,
+                             const std::vector<const ChangeEvent*>& events, std::size_t canaries,
+                             std::int64_t confirmed_at_ms) {
   counters_.batches_acknowledged++;
   counters_.published += published.size();
-  if (!selected.empty()) counters_.last_committed_at_ms = selected.back().event->committed_at_ms;
-  note_canaries_published(canaries.size());
+  if (!events.empty()) counters_.last_committed_at_ms = events.back()->committed_at_ms;
+  note_canaries_published(canaries);
+  observe_publish_latency(events, confirmed_at_ms);
   const std::int64_t now = now_unix_ms();
-  std::vector<const ChangeEvent*> data;
-  for (auto& s : selected) data.push_back(s.event);
-  observe_publish_latency(data, confirmed_at);
-  for (std::size_t i = 0; i < published.size(); ++i) count(published[i], *selected[i].event, now);
-
+  for (std::size_t i = 0; i < published.size(); ++i) count(published[i], *events[i], now);
   note_progress(batch.back(), published.size(), batch.size(), now);
-  return Delivery::acknowledged;
 }
 
 // Position and lag of the last acknowledged batch for /metrics and the logs; a summary line at

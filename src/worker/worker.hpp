@@ -91,6 +91,9 @@ class Worker {
     std::uint64_t canaries = 0;         // canaries read back and published
     std::uint64_t canary_failures = 0;  // canaries the database did not take
     bool delivery_stale = false;        // canary_age_seconds past canary_stale_after
+    // ChangeSource::health(): a followed table missing from the publication also makes
+    // delivery stale (and the worker withholds canaries, so every gateway says so too).
+    changes::SourceHealth source_health{};
   };
 
   // Throws std::invalid_argument when options.pipeline_json does not parse (a startup error).
@@ -132,6 +135,12 @@ class Worker {
   void on_history_lost(const changes::SourceError& err);
   void on_delivery(RunState& run, Delivery delivery, std::stop_token stop);
 
+  // The bookkeeping of a batch whose position the source stored: `published` (the data of each
+  // update) and `events` (its change) are parallel.
+  void on_acknowledged(const std::vector<changes::ChangeEvent>& batch,
+                       const std::vector<boost::json::object>& published,
+                       const std::vector<const changes::ChangeEvent*>& events, std::size_t canaries,
+                       std::int64_t confirmed_at_ms);
   void note_progress(const changes::ChangeEvent& last, std::size_t published,
                      std::size_t batch_size, std::int64_t now);
   bool is_leader() const;

@@ -52,6 +52,9 @@ void Worker::maybe_emit_canary() {
 std::vector<std::string> Worker::canary_payloads(
     const std::vector<const changes::ChangeEvent*>& found, std::int64_t published_at_ms) const {
   std::vector<std::string> out;
+  // The canary went through but the data cannot (PostgreSQL: the table left the publication):
+  // it must not vouch for a path the orders do not take.
+  if (!found.empty() && !source_->health().table_published) return out;
   // Only the newest matters: it says the whole path moved up to it.
   if (!found.empty())
     out.push_back(bridge::to_json(bridge::Canary{.committed_at_ms = found.back()->committed_at_ms,
@@ -60,7 +63,7 @@ std::vector<std::string> Worker::canary_payloads(
 }
 
 void Worker::note_canaries_published(std::size_t count) {
-  if (count == 0) return;
+  if (count == 0 || !source_->health().table_published) return;
   counters_.canaries += count;
   counters_.canary_at_ns = steady_ns();
 }
@@ -73,14 +76,16 @@ void Worker::observe_publish_latency(const std::vector<const changes::ChangeEven
 }
 
 void Worker::fill_canary_stats(Stats& s) const {
+  s.source_health = source_->health();
+  if (!s.source_health.table_published) s.delivery_stale = true;
   s.canaries = counters_.canaries.load();
   s.canary_failures = counters_.canary_failures.load();
   if (!counters_.canary_on.load()) return;
   const std::int64_t from =
       std::max(counters_.canary_at_ns.load(), counters_.leading_since_ns.load());
   s.canary_age_seconds = static_cast<double>(steady_ns() - from) / 1e9;
-  s.delivery_stale =
-      *s.canary_age_seconds * 1000.0 > static_cast<double>(options_.canary_stale_after.count());
+  if (*s.canary_age_seconds * 1000.0 > static_cast<double>(options_.canary_stale_after.count()))
+    s.delivery_stale = true;
 }
 
 }  // namespace pulseboard::worker

@@ -1,6 +1,7 @@
 // The delivery canary (lib/delivery_canary.mjs) on PostgreSQL: a transactional logical decoding
 // message. The stall between the database and a live worker: the walsender serving the worker's
 // slot is frozen (SIGSTOP), so the worker keeps running, writes canaries, and none comes back.
+// A table dropped from the publication is caught by the worker's publication check.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describeDeliveryCanary } from './lib/delivery_canary.mjs';
@@ -22,9 +23,16 @@ async function stallBetweenDatabaseAndWorker() {
   return async () => process.kill(pid, 'SIGCONT');
 }
 
+const psql = (sql) => run('psql', [databaseUrl, '-Atc', sql]);
+async function dropTableFromPublication() {
+  await psql('ALTER PUBLICATION pulseboard_orders DROP TABLE orders');
+  return async () => psql('ALTER PUBLICATION pulseboard_orders ADD TABLE orders');
+}
+
 describeDeliveryCanary({
   name: 'PostgreSQL',
   databaseUrl,
   skip: databaseUrl ? false : 'needs PULSEBOARD_DATABASE_URL (scripts/test starts PostgreSQL)',
   stallBetweenDatabaseAndWorker,
+  dropTableFromPublication,
 });

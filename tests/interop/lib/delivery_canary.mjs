@@ -5,7 +5,8 @@
 // connects while stale) with the `pulseboard:delivery` event, and leave /readyz alone; SIGCONT
 // clears it. The latency histograms count exactly the updates delivered. A store-specific
 // `stallBetweenDatabaseAndWorker` (optional) freezes the path between the database and a live
-// worker and returns the function that thaws it.
+// worker and returns the function that thaws it; `dropTableFromPublication` (optional) takes
+// the orders table out of what the worker follows and returns the function that puts it back.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,7 +23,8 @@ async function startWorker(redisUrl, databaseUrl) {
   const child = spawn(
     binary,
     ['worker', '--no-leader-election', '--http-port', String(port), '--canary-interval-ms',
-      String(CANARY_INTERVAL_MS), '--delivery-stale-after-ms', String(STALE_AFTER_MS)],
+      String(CANARY_INTERVAL_MS), '--delivery-stale-after-ms', String(STALE_AFTER_MS),
+      '--cdc-health-interval-ms', '500'],
     {
       env: { ...inheritedEnv(), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -54,7 +56,9 @@ async function metric(url, name) {
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 }
 
-export function describeDeliveryCanary({ name, databaseUrl, skip = false, stallBetweenDatabaseAndWorker }) {
+export function describeDeliveryCanary({
+  name, databaseUrl, skip = false, stallBetweenDatabaseAndWorker, dropTableFromPublication,
+}) {
   describe(`delivery canary on ${name}`, { skip }, () => {
     let redis, api, worker, gateways, token;
     const sockets = [];
@@ -174,6 +178,26 @@ export function describeDeliveryCanary({ name, databaseUrl, skip = false, stallB
         assert.equal((await fetch(`${worker.url}/healthz`)).status, 200, 'the worker itself is alive');
       } finally {
         await thaw();
+      }
+      await everyGatewayOk();
+      await waitFor(async () => (await health(worker.url)).status === 200, { timeoutMs: 30000, what: 'worker ok' });
+    });
+
+    it('a table dropped from the publication is stale on the worker and on every gateway', { skip: !dropTableFromPublication }, async () => {
+      await everyGatewayOk();
+      assert.equal(await metric(worker.url, 'pulseboard_worker_publication_has_table'), 1);
+      assert.ok((await metric(worker.url, 'pulseboard_worker_slot_retained_wal_bytes')) >= 0);
+      const restore = await dropTableFromPublication();
+      try {
+        await waitFor(async () => {
+          const h = await health(worker.url);
+          return h.status === 503 && /publication/.test(h.body.reason);
+        }, { timeoutMs: 30000, intervalMs: 200, what: 'the worker to report the publication' });
+        assert.equal(await metric(worker.url, 'pulseboard_worker_publication_has_table'), 0);
+        // The canary still flows through the database, but the worker no longer vouches for it.
+        await everyGatewayStale();
+      } finally {
+        await restore();
       }
       await everyGatewayOk();
       await waitFor(async () => (await health(worker.url)).status === 200, { timeoutMs: 30000, what: 'worker ok' });
