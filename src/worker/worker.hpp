@@ -57,8 +57,9 @@ class Worker {
     std::size_t history_limit = 200'000;  // orders read per rebuild, newest first
     // The leader writes a delivery canary through the database this often (ChangeSource::
     // emit_canary) and publishes it on the bridge when the stream brings it back
-    // (docs/operations.md). Zero: no canary.
-    std::chrono::milliseconds canary_interval{5000};
+    // (docs/operations.md). Zero: no canary (`pulseboard worker` sets 5000 unless
+    // --canary-interval-ms says otherwise).
+    std::chrono::milliseconds canary_interval{0};
     // Delivery is stale once no canary came back for this long (Stats::delivery_stale).
     std::chrono::milliseconds canary_stale_after{15000};
   };
