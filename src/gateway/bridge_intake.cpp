@@ -91,8 +91,11 @@ void attach_bridge(Gateway& server, std::shared_ptr<broker::Broker> broker,
   // outage) is not lost for the dashboards that join next (docs/snapshots.md).
   broker->subscribe_retained(
       bridge_channel,
-      [&server, health, limits](std::string_view, std::string_view payload) {
-        receive_bridge_message(server, *health, payload, limits);
+      // Weak: the gateway's routes own the health (its timer must go before the gateway's
+      // loops do), and a broker may outlive the gateway (pulseboard demo's in-memory one).
+      [&server, weak = std::weak_ptr<DeliveryHealth>(health), limits](std::string_view,
+                                                                      std::string_view payload) {
+        if (auto health = weak.lock()) receive_bridge_message(server, *health, payload, limits);
       },
       [&server, limits]() -> broker::RetainedDone {
         const std::uint64_t mark = server.context().retained.begin_restore();

@@ -29,7 +29,8 @@ class DeliveryHealth : public std::enable_shared_from_this<DeliveryHealth> {
   static constexpr std::chrono::seconds kCheckEvery{1};
 
   // `stale_after` zero: never stale. Registers /health/delivery and the metrics on `server`
-  // (before it starts) and checks every kCheckEvery on its first loop.
+  // (before it starts) and checks every kCheckEvery on its first loop. The server's routes own
+  // the result: hold it weakly anywhere that may outlive the server.
   static std::shared_ptr<DeliveryHealth> attach(Gateway& server,
                                                 std::chrono::milliseconds stale_after);
 
