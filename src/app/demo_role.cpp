@@ -5,11 +5,13 @@
 
 #include "api/orders_api.hpp"
 #include "app/auth_options.hpp"
+#include "app/dashboards_route.hpp"
 #include "app/env.hpp"
 #include "app/gateway_role.hpp"
 #include "app/order_feed.hpp"
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
+#include "app/streams_options.hpp"
 #include "auth/jwt.hpp"
 #include "broker/broker_memory.hpp"
 #include "changes/change_source.hpp"
@@ -30,6 +32,7 @@ struct DemoOptions {
   double rate = 2.0;
   std::string secret;
   std::string log_level = "info";
+  std::string streams_file;
 };
 
 void add_demo_options(CLI::App& cmd, DemoOptions& o) {
@@ -45,14 +48,18 @@ void add_demo_options(CLI::App& cmd, DemoOptions& o) {
       ->envname("JWT_SECRET");
   cmd.add_option("--static-dir", o.gateway.static_dir, "built dashboard (STATIC_DIR)");
   add_log_level_option(cmd, o.log_level);
+  add_streams_config_option(cmd, o.streams_file);
 }
 
 // The local user's token, handed to the dashboard: only the demo has this endpoint. Any page
 // that can reach it gets one, so it is a viewer token: it reads orders and joins live-metrics,
-// and has no scope to write (the write token is printed instead).
-void add_dev_token_route(gateway::Gateway& server, const std::string& secret) {
-  server.add_route("/api/v1/dev-token", [secret](http::Request&& req, http::Respond respond) {
-    auto claims = auth::dev_claims("demo-viewer", {"live-metrics"}, std::chrono::hours(24));
+// and has no scope to write (the write token is printed instead). It may join the rooms of every
+// stream the demo serves (with the built-in dashboard: live-metrics).
+void add_dev_token_route(gateway::Gateway& server, const std::string& secret,
+                         std::vector<std::string> rooms) {
+  server.add_route("/api/v1/dev-token", [secret, rooms = std::move(rooms)](http::Request&& req,
+                                                                           http::Respond respond) {
+    auto claims = auth::dev_claims("demo-viewer", rooms, std::chrono::hours(24));
     std::string body = R"({"token":")" + auth::mint_hs256(secret, claims) + "\"}";
     respond(http::json_response(req, boost::beast::http::status::ok, std::move(body)));
   });
@@ -82,6 +89,7 @@ int run_demo(DemoOptions& o) {
   if (o.gateway.static_dir.empty())
     spdlog::warn("no built dashboard found: run `npm ci && npm run build` in web/");
 
+  auto streams_config = load_streams(o.streams_file);
   AuthOptions auth;
   auth.secret = o.secret;
   auto verifier = make_verifier(auth);
@@ -92,7 +100,8 @@ int run_demo(DemoOptions& o) {
   gateway::Gateway server(o.gateway, verifier);
   gateway::attach_bridge(server, broker, "socket-io-bridge");
   server.add_route(std::string(api::kOrdersPath), orders->handler());
-  add_dev_token_route(server, o.secret);
+  add_dev_token_route(server, o.secret, all_rooms(*streams_config));
+  add_dashboards_route(server, streams_config, verifier);
 
   std::string error;
   auto source = changes::open_change_source(o.database_url, changes::SourceOptions{}, &error);

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include "app/cluster_setup.hpp"
+#include "app/dashboards_route.hpp"
 #include "app/env.hpp"
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
+#include "app/streams_options.hpp"
 #include "common/log.hpp"
 #include "gateway/bridge_intake.hpp"
 #include "gateway/gateway.hpp"
@@ -150,6 +152,7 @@ void add_access_options(CLI::App& cmd, GatewayOptions& o) {
   cmd.add_option("--bridge-channel", o.bridge_channel, "channel the worker publishes on")
       ->capture_default_str();
   add_log_level_option(cmd, o.log_level);
+  add_streams_config_option(cmd, o.streams_file);
 }
 
 }  // namespace
@@ -173,7 +176,10 @@ RoleMain add_gateway_role(CLI::App& app) {
     configure_logging(o->log_level);
     fill_from_env(o->auth);
     if (o->config.static_dir.empty()) o->config.static_dir = default_static_dir();
-    gateway::Gateway server(o->config, make_verifier(o->auth));
+    auto streams_config = load_streams(o->streams_file);
+    auto verifier = make_verifier(o->auth);
+    gateway::Gateway server(o->config, verifier);
+    add_dashboards_route(server, streams_config, verifier);
     std::shared_ptr<RedisCluster> cluster;
     if (!o->redis_url.empty()) {
       cluster = connect_cluster(server, o->redis_url, o->cluster);

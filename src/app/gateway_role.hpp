@@ -18,6 +18,7 @@ struct GatewayOptions {
   std::string bridge_channel = "socket-io-bridge";
   ClusterSettings cluster;  // flags, or REDIS_MODE / SOCKETIO_ADAPTER / SOCKETIO_ADAPTER_KEY
   std::string log_level = "info";
+  std::string streams_file;  // --config / PULSEBOARD_CONFIG; empty = the built-in orders dashboard
 };
 
 void add_gateway_options(CLI::App& cmd, GatewayOptions& o);

@@ -43,9 +43,13 @@ export function mintWriteToken(claims = {}, options = {}) {
   return mintToken({ scope: WRITE_SCOPE, ...claims }, options);
 }
 
-export async function waitFor(check, { timeoutMs = 10000, intervalMs = 25, what = 'condition' } = {}) {
+// `abort`, when given, is asked before each try: a message it returns ends the wait at once with
+// that error (a process that already exited will not become ready, however long we wait).
+export async function waitFor(check, { timeoutMs = 10000, intervalMs = 25, what = 'condition', abort } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const reason = abort?.();
+    if (reason) throw new Error(`${what}: ${reason}`);
     try {
       if (await check()) return;
     } catch {
@@ -82,12 +86,13 @@ export async function startPulseboard({ role = 'gateway', args = [], env = {}, p
   child.on('exit', (code, signal) => (exited = { code, signal }));
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
-    async () => {
-      if (exited) throw new Error(`pulseboard exited early: ${JSON.stringify(exited)}`);
-      return (await fetch(`${url}/healthz`)).ok;
-    },
+    async () => (await fetch(`${url}/healthz`)).ok,
     // ASan start-up beside a compile can take several seconds: a generous deadline, polled.
-    { timeoutMs: 60000, what: `pulseboard ${role} on ${port}` },
+    {
+      timeoutMs: 60000,
+      what: `pulseboard ${role} on ${port}`,
+      abort: () => exited && `exited early: ${JSON.stringify(exited)}`,
+    },
   ).catch((e) => {
     child.kill('SIGKILL');
     throw e;

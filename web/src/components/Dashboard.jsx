@@ -1,57 +1,31 @@
-import { useEffect } from 'react';
-import { useLiveMetrics } from '../hooks/useLiveMetrics.js';
-import { useNow } from '../hooks/useNow.js';
-import { OFFLINE } from '../lib/connectionState.js';
-import { delayedForMs } from '../lib/delivery.js';
-import { silentForMs } from '../lib/freshness.js';
-import { AUTH_REFUSED } from '../lib/token.js';
-import CategoryBreakdown from './CategoryBreakdown.jsx';
-import ConnectionBadge from './ConnectionBadge.jsx';
-import KpiTiles from './KpiTiles.jsx';
-import RecentOrders from './RecentOrders.jsx';
-import RevenueChart from './RevenueChart.jsx';
+import { useDashboards } from '../hooks/useDashboards.js';
+import { isOrdersLayout, streamEvents } from '../lib/dashboards.js';
+import DashboardSelector from './DashboardSelector.jsx';
+import OrdersDashboard from './OrdersDashboard.jsx';
+import StreamDashboard from './StreamDashboard.jsx';
 
-const MAX_RECONNECT_ATTEMPTS = 10;
-
-/** The article's dashboard: status in the header, KPIs, charts and the recent orders. */
-export default function Dashboard({ token, onChangeToken, onAuthRefused, connect }) {
-  const { state, connection, latencyMs, lastDataAt, delivery } = useLiveMetrics(
-    token,
-    connect ? { connect } : undefined,
+/**
+ * The dashboard the gateway describes for this token (`loadDashboards`, lib/dashboards.js), with
+ * a selector when there are several. Without descriptions (none loaded, or an older gateway)
+ * it is today's orders dashboard.
+ */
+export default function Dashboard({ token, onChangeToken, onAuthRefused, connect, loadDashboards }) {
+  const { status, list, selected, select } = useDashboards(token, loadDashboards);
+  if (status === 'loading') {
+    return <div className="page centered" data-testid="dashboards-loading">Loading…</div>;
+  }
+  const selector = list && list.length > 1 && (
+    <DashboardSelector dashboards={list} selected={selected.name} onSelect={select} />
   );
-  const now = useNow();
-  const silentMs = silentForMs(lastDataAt, now);
-  const delayedMs = delayedForMs(delivery, now);
-  const refusedToken = connection.status === OFFLINE && connection.lastError === AUTH_REFUSED;
-  useEffect(() => {
-    if (refusedToken) onAuthRefused?.();
-  }, [refusedToken, onAuthRefused]);
-  return (
-    <div className="page">
-      <header className="header">
-        <h2>Live System Metrics</h2>
-        <div className="header-side">
-          <ConnectionBadge
-            connection={connection}
-            maxAttempts={MAX_RECONNECT_ATTEMPTS}
-            silentMs={silentMs}
-            delayedMs={delayedMs}
-          />
-          {connection.status === OFFLINE && onChangeToken && (
-            <button type="button" className="link" onClick={onChangeToken}>
-              Change token
-            </button>
-          )}
-        </div>
-      </header>
-      <main className="main">
-        <KpiTiles totals={state.totals} latency={latencyMs} />
-        <div className="grid">
-          <RevenueChart series={state.series} recent={state.recent} intervalMs={state.intervalMs} />
-          <CategoryBreakdown categories={state.categories} />
-        </div>
-        <RecentOrders recent={state.recent} />
-      </main>
-    </div>
-  );
+  const common = { token, onChangeToken, onAuthRefused, connect, selector };
+  if (!selected || isOrdersLayout(selected)) {
+    return (
+      <OrdersDashboard
+        key={selected?.name ?? ''}
+        {...common}
+        stream={selected ? streamEvents(selected) : undefined}
+      />
+    );
+  }
+  return <StreamDashboard key={selected.name} description={selected} {...common} />;
 }
