@@ -55,6 +55,13 @@ void add_timing_options(CLI::App& cmd, gateway::GatewayConfig& c) {
          "0 = off) (RECOVERY_WINDOW_MS)")
       ->envname("RECOVERY_WINDOW_MS")
       ->default_str(std::to_string(c.recovery_window.count()));
+  cmd.add_option_function<long>(
+         "--delivery-stale-after-ms",
+         [&c](long ms) { c.delivery_stale_after = std::chrono::milliseconds(ms); },
+         "/health/delivery and dashboards say stale when no delivery canary arrived for this "
+         "long; 0 = never (default 15000) (DELIVERY_STALE_AFTER_MS)")
+      ->envname("DELIVERY_STALE_AFTER_MS")
+      ->check(CLI::Range(0L, 86'400'000L));
   cmd.add_option("--recovery-history", c.recovery_history,
                  "bridge messages kept per namespace for recovering clients")
       ->check(CLI::PositiveNumber)

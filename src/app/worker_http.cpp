@@ -1,5 +1,7 @@
 #include "app/worker_http.hpp"
 
+#include <boost/json.hpp>
+
 #include "common/clock.hpp"
 #include "common/prometheus.hpp"
 #include "http/handler.hpp"
@@ -11,6 +13,8 @@ namespace bhttp = boost::beast::http;
 void counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
   append_prometheus_metric(out, name, help, "counter", std::to_string(value));
 }
+
+void render_delivery_metrics(std::string& out, const WorkerStatus& status);
 
 }  // namespace
 
@@ -49,7 +53,70 @@ std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_m
                              "Now minus the commit time of the last published change", "gauge",
                              std::to_string(lag));
   }
+  render_delivery_metrics(out, status);
   return out;
+}
+
+namespace {
+// The canary, the PostgreSQL slot and the publish latency (docs/operations.md).
+void render_delivery_metrics(std::string& out, const WorkerStatus& status) {
+  const auto& s = status.stats;
+  if (s.canary_age_seconds)
+    append_prometheus_metric(out, "pulseboard_canary_age_seconds",
+                             "Seconds since the last delivery canary came back from the database "
+                             "and was published (before the first: since leading began)",
+                             "gauge", std::to_string(*s.canary_age_seconds));
+  counter(out, "pulseboard_worker_canaries_total",
+          "Delivery canaries read back from the database and published", s.canaries);
+  counter(out, "pulseboard_worker_canary_failures_total",
+          "Delivery canaries the database did not take", s.canary_failures);
+  if (s.source_health.sampled) {
+    const auto& h = s.source_health;
+    append_prometheus_metric(out, "pulseboard_worker_slot_retained_wal_bytes",
+                             "WAL the replication slot holds back: current WAL end minus its "
+                             "restart_lsn",
+                             "gauge", std::to_string(h.retained_wal_bytes));
+    append_prometheus_metric(out, "pulseboard_worker_slot_flush_lag_bytes",
+                             "Current WAL end minus the slot's confirmed flush position", "gauge",
+                             std::to_string(h.flush_lag_bytes));
+    append_prometheus_metric(out, "pulseboard_worker_publication_has_table",
+                             "1 while the followed table is in the publication", "gauge",
+                             h.table_published ? "1" : "0");
+  }
+  if (status.publish_latency)
+    status.publish_latency->render(
+        out, "pulseboard_worker_publish_latency_seconds",
+        "Commit in the database to the broker confirming the metrics-update message");
+}
+}  // namespace
+
+http::Response render_delivery_health(const http::Request& req, const WorkerStatus& status) {
+  const auto& s = status.stats;
+  boost::json::object body;
+  std::string reason;
+  const auto& h = s.source_health;
+  if (!status.leader)
+    reason = "standby: not on the delivery path";
+  else if (h.sampled && !h.table_published)
+    reason = "the followed table is not in the publication: its changes do not reach the worker";
+  else if (!s.canary_age_seconds)
+    reason = "no delivery canary on this source";
+  else if (s.delivery_stale)
+    reason = "no canary came back from the database within the threshold";
+  body["status"] = s.delivery_stale ? "stale" : "ok";
+  boost::json::array warnings;
+  if (h.sampled && h.over_retained_wal)
+    warnings.push_back(
+        boost::json::string("the replication slot retains " + std::to_string(h.retained_wal_bytes) +
+                            " bytes of WAL, past --max-retained-wal-bytes (the slot is kept)"));
+  body["warnings"] = std::move(warnings);
+  if (h.sampled) body["retained_wal_bytes"] = h.retained_wal_bytes;
+  body["reason"] = reason.empty() ? boost::json::value(nullptr) : boost::json::value(reason);
+  body["canary_age_seconds"] = s.canary_age_seconds ? boost::json::value(*s.canary_age_seconds)
+                                                    : boost::json::value(nullptr);
+  return http::json_response(
+      req, s.delivery_stale ? bhttp::status::service_unavailable : bhttp::status::ok,
+      boost::json::serialize(body));
 }
 
 std::unique_ptr<http::Server> start_worker_http(const std::string& bind, std::uint16_t port,
@@ -75,6 +142,9 @@ std::unique_ptr<http::Server> start_worker_http(const std::string& bind, std::ui
           http::json_response(req, bhttp::status::ok,
                               st.leader ? R"({"status":"leader"})" : R"({"status":"standby"})"));
     }
+  });
+  server->add_route("/health/delivery", [status](http::Request&& req, http::Respond respond) {
+    respond(render_delivery_health(req, status()));
   });
   server->add_route("/metrics", [status, tls](http::Request&& req, http::Respond respond) {
     http::Response res{bhttp::status::ok, req.version()};

@@ -14,7 +14,13 @@ namespace pulseboard::app {
 struct WorkerStatus {
   worker::Worker::Stats stats;
   bool leader = false;
+  // Commit -> broker confirmed, per published update; null: not rendered.
+  const LatencyHistogram* publish_latency = nullptr;
 };
+
+// GET /health/delivery's answer (docs/operations.md): 200 `{"status":"ok",...}` or 503
+// `{"status":"stale","reason":...}`, with `canary_age_seconds` when this worker has one.
+http::Response render_delivery_health(const http::Request& req, const WorkerStatus& status);
 
 // Prometheus text for one status; `now_ms` is the wall clock the lag is measured against.
 std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_ms);

@@ -41,6 +41,10 @@ struct WorkerOptions {
   std::string http_bind = "0.0.0.0";
   ServerTlsOptions http_tls;  // HTTPS on --http-port
   std::shared_ptr<net::ServerTls> http_tls_loaded;
+  long canary_interval_ms = 5000;
+  long canary_stale_after_ms = 15000;
+  long cdc_health_interval_ms = 10000;
+  std::int64_t max_retained_wal_bytes = 0;
   worker::Worker::Options worker;
   std::string log_level = "info";
 };
@@ -83,6 +87,35 @@ void add_data_path_options(CLI::App& cmd, WorkerOptions& o) {
       ->capture_default_str();
 }
 
+// The delivery canary (docs/operations.md).
+void add_canary_options(CLI::App& cmd, WorkerOptions& o) {
+  cmd.add_option("--canary-interval-ms", o.canary_interval_ms,
+                 "write a delivery canary through the database this often; 0 = off "
+                 "(WORKER_CANARY_INTERVAL_MS)")
+      ->envname("WORKER_CANARY_INTERVAL_MS")
+      ->check(CLI::Range(0L, 3'600'000L))
+      ->capture_default_str();
+  cmd.add_option("--delivery-stale-after-ms", o.canary_stale_after_ms,
+                 "/health/delivery says stale when no canary came back for this long "
+                 "(DELIVERY_STALE_AFTER_MS)")
+      ->envname("DELIVERY_STALE_AFTER_MS")
+      ->check(CLI::Range(1L, 86'400'000L))
+      ->capture_default_str();
+  cmd.add_option("--cdc-health-interval-ms", o.cdc_health_interval_ms,
+                 "PostgreSQL: how often the slot's retained WAL and the publication are checked "
+                 "(WORKER_CDC_HEALTH_INTERVAL_MS)")
+      ->envname("WORKER_CDC_HEALTH_INTERVAL_MS")
+      ->check(CLI::Range(100L, 3'600'000L))
+      ->capture_default_str();
+  cmd.add_option("--max-retained-wal-bytes", o.max_retained_wal_bytes,
+                 "PostgreSQL: log a warning (and say so on /health/delivery) while the slot "
+                 "retains more WAL than this; 0 = no bound; the slot is never dropped "
+                 "(WORKER_MAX_RETAINED_WAL_BYTES)")
+      ->envname("WORKER_MAX_RETAINED_WAL_BYTES")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
 // Who may publish, and the operator port.
 void add_operation_options(CLI::App& cmd, WorkerOptions& o) {
   cmd.add_option("--lease-ms", o.lease_ms, "leader lease in ms (WORKER_LEASE_MS)")
@@ -103,6 +136,7 @@ void add_operation_options(CLI::App& cmd, WorkerOptions& o) {
   add_server_tls_options(cmd, o.http_tls);
   cmd.add_option("--http-bind", o.http_bind, "address the --http-port listens on")
       ->capture_default_str();
+  add_canary_options(cmd, o);
 }
 
 // PIPELINE_FILE, parsed and checked, into both the worker's options and the source's.
@@ -124,6 +158,8 @@ std::unique_ptr<changes::ChangeSource> open_source(WorkerOptions& o) {
   if (!o.pipeline_file.empty()) load_pipeline(o, source_options);
   source_options.push_down = o.push_down;
   source_options.state_dir = o.state_dir;
+  source_options.health_interval = std::chrono::milliseconds(o.cdc_health_interval_ms);
+  source_options.max_retained_wal_bytes = o.max_retained_wal_bytes;
   std::string error;
   auto source = changes::open_change_source(o.database_url, source_options, &error);
   if (!source) throw std::runtime_error("cannot open change source: " + error);
@@ -171,10 +207,10 @@ void run_until_terminated(std::unique_ptr<changes::ChangeSource> source,
   worker::Worker w(std::move(source), std::move(broker), o.worker);
   std::unique_ptr<http::Server> http;
   if (o.http_port != 0) {
-    http = start_worker_http(o.http_bind, o.http_port, o.http_tls_loaded,
-                             [&w, lease = election.lease] {
-                               return WorkerStatus{w.stats(), !lease || lease->is_leader()};
-                             });
+    http = start_worker_http(
+        o.http_bind, o.http_port, o.http_tls_loaded, [&w, lease = election.lease] {
+          return WorkerStatus{w.stats(), !lease || lease->is_leader(), &w.publish_latency()};
+        });
     spdlog::info("worker: health and metrics on port {}", o.http_port);
   }
   std::jthread runner([&w](std::stop_token st) { w.run(st); });
@@ -190,6 +226,8 @@ void run_until_terminated(std::unique_ptr<changes::ChangeSource> source,
 
 int run_worker(WorkerOptions& o) {
   configure_logging(o.log_level);
+  o.worker.canary_interval = std::chrono::milliseconds(o.canary_interval_ms);
+  o.worker.canary_stale_after = std::chrono::milliseconds(o.canary_stale_after_ms);
   apply_mongo_uri(o.database_url, kDefaultDatabase);
   o.http_tls_loaded = load_server_tls(o.http_tls);
   auto source = open_source(o);

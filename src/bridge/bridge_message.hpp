@@ -5,9 +5,11 @@
 // every reader (the gateway's live bridge, the publish endpoint, retained messages read back
 // from the broker) reads it with parse, so all of them accept exactly the same messages.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "cluster/limits.hpp"
 
@@ -24,8 +26,25 @@ struct Message {
   // position): the connection state recovery offset. Empty otherwise. Read by parse; to_json
   // ignores it (the offset travels inside `data`).
   std::string offset{};
+  // `data.committedAt` when it is a whole number of milliseconds since the epoch in
+  // (0, kMaxTimeMs]: when the change committed in the database. 0 otherwise. Read by parse.
+  std::int64_t committed_at_ms = 0;
   static constexpr std::size_t kMaxOffset = 256;
 };
+
+// The delivery canary (docs/operations.md): `{"kind":"canary","committedAt":ms,"publishedAt":ms}`,
+// a heartbeat the leading worker wrote through its database and read back from the change
+// stream. Never delivered to sockets: a gateway only notes that it arrived. A gateway that
+// predates it refuses it as malformed (no room, no event), counts it on
+// pulseboard_bridge_messages_invalid_total and delivers nothing.
+struct Canary {
+  std::int64_t committed_at_ms = 0;  // when the heartbeat committed in the database
+  std::int64_t published_at_ms = 0;  // when the worker published it
+};
+inline constexpr std::string_view kCanaryKind = "canary";
+// Timestamps past this (year 2286) are not believed: the numbers stay exact in a double.
+inline constexpr std::int64_t kMaxTimeMs = 9'999'999'999'999;
+std::string to_json(const Canary& c);
 
 // The message as JSON text, keys in the order `room, event, [nsp], [retain], [data]` (`nsp` when
 // not "/", `retain` only when true, `data` unless `args` is empty). `args` is copied as is:
@@ -56,6 +75,13 @@ std::optional<Message> parse(std::string_view text, const cluster::Limits& limit
 // The same within limits() except the size, which the callers bound: the publish endpoint's
 // body limit, and the bridge subscription before it delivers (gateway/bridge_intake).
 std::optional<Message> parse(std::string_view text);
+
+// A live bridge message of either kind, parsed once within `limits`: a message with a `kind`
+// member is a canary when it is "canary" with a valid `committedAt` (and is refused otherwise);
+// any other is read as parse reads it. nullopt and `crossed` as for parse.
+std::optional<std::variant<Message, Canary>> parse_any(std::string_view text,
+                                                       const cluster::Limits& limits,
+                                                       cluster::Bound* crossed = nullptr);
 
 // `text` cut to `max_bytes` for a log line, with every byte that is not printable ASCII (line
 // breaks, escape sequences, bytes of UTF-8) and the backslash written as \xNN: a hostile

@@ -19,6 +19,10 @@ struct ChangeEvent {
   // {"_id":{"position":..}, "operationType":.., "fullDocument":{..}, "committedAt":ms}
   boost::json::object document;
   std::int64_t committed_at_ms = 0;
+  // A delivery canary (ChangeSource::emit_canary) read back from the stream, not a change of the
+  // data: the worker acknowledges its position but never runs it through the pipeline, the
+  // aggregates or the data path's messages. `document` is empty.
+  bool canary = false;
 };
 
 }  // namespace pulseboard::changes

@@ -47,6 +47,11 @@ struct SourceOptions {
   // connection never closed keeps it active until wal_sender_timeout). The worker starts its
   // source only while it holds the leader lease, so that holder is no longer entitled to it.
   bool take_over_slot = true;
+  // PostgreSQL: how often the slot's retained WAL and the publication are sampled
+  // (SourceHealth), and the retained WAL past which each sample logs a warning (0: none). The
+  // slot is never dropped: that would lose changes.
+  std::chrono::milliseconds health_interval{10000};
+  std::int64_t max_retained_wal_bytes = 0;
   // MongoDB collection (the database comes from the URI path).
   std::string collection = "orders";
 };
@@ -60,6 +65,16 @@ struct SourceCounters {
   // Changes at or before the durable acknowledged position that the database sent anyway,
   // dropped by the source instead of delivered again.
   std::uint64_t skipped_acknowledged = 0;
+};
+
+// What a source can tell about the database's side of the stream (PostgreSQL: its slot and
+// publication), sampled now and then on an ordinary connection. Read from any thread.
+struct SourceHealth {
+  bool sampled = false;                 // false: this source reports none (yet)
+  std::int64_t retained_wal_bytes = 0;  // current WAL end minus the slot's restart_lsn
+  std::int64_t flush_lag_bytes = 0;     // current WAL end minus the slot's confirmed flush
+  bool table_published = true;          // the followed table is in the publication
+  bool over_retained_wal = false;       // retained_wal_bytes past max_retained_wal_bytes
 };
 
 class ChangeSource {
@@ -84,6 +99,13 @@ class ChangeSource {
   virtual bool pipeline_applied() const { return false; }
   // Thread-safe; sources that cannot tell report zeros.
   virtual SourceCounters counters() const { return {}; }
+  // Writes one delivery canary through the database, into what this source follows, so that it
+  // comes back from poll() as a ChangeEvent with `canary` set (docs/operations.md). Called only
+  // while started. nullopt when written; the reason otherwise (kNoCanary: this source has none).
+  virtual std::optional<std::string> emit_canary() { return std::string(kNoCanary); }
+  static constexpr std::string_view kNoCanary = "this change source writes no canary";
+  // The last sample of the database's side; thread-safe.
+  virtual SourceHealth health() const { return {}; }
 };
 
 // DATABASE_URL forms: db/database_url.hpp (the API's store reads the same ones). nullptr with

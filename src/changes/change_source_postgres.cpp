@@ -26,6 +26,7 @@
 #include "changes/event_id.hpp"
 #include "changes/pgoutput_decoder.hpp"
 #include "changes/postgres_row.hpp"
+#include "changes/postgres_slot_health.hpp"
 #include "db/postgres.hpp"
 #include "db/schema.hpp"
 #include "pipeline/pushdown_postgres.hpp"
@@ -39,7 +40,11 @@ namespace {
 // A transaction is buffered until its Commit; past this many rows the source gives up with a
 // named error instead of growing without bound (orders are written one row per transaction).
 constexpr std::size_t kMaxTransactionRows = 100'000;
-constexpr auto kStatusEvery = std::chrono::seconds(10);  // well under wal_sender_timeout (60 s)
+constexpr auto kStatusEvery = std::chrono::seconds(10);
+// The prefix of the delivery canary's logical decoding message (emit_canary).
+constexpr std::string_view kCanaryPrefix = "pulseboard-canary";
+// pgoutput sends logical decoding messages from PostgreSQL 14 on (the `messages` option).
+constexpr int kMessagesVersion = 140000;  // well under wal_sender_timeout (60 s)
 
 // Only forward: a deposed leader acknowledging late must not move the position back under the
 // new one (that would replay what the new leader delivered).
@@ -66,7 +71,10 @@ std::string quote_ident(PGconn* conn, const std::string& name) {
 class PostgresChangeSource final : public ChangeSource {
  public:
   PostgresChangeSource(std::string conninfo, const SourceOptions& options)
-      : conninfo_(std::move(conninfo)), options_(options) {}
+      : conninfo_(std::move(conninfo)),
+        options_(options),
+        health_(options.slot, options.publication, "orders", options.health_interval,
+                options.max_retained_wal_bytes) {}
   ~PostgresChangeSource() override { stop(); }
 
   std::string name() const override { return "postgres"; }
@@ -90,7 +98,8 @@ class PostgresChangeSource final : public ChangeSource {
     const Lsn from = start_lsn.value_or(std::max(confirmed_, stored_));
     std::string cmd = "START_REPLICATION SLOT " + quote_ident(conn_.get(), options_.slot) +
                       " LOGICAL " + pgoutput::format_lsn(from) +
-                      " (proto_version '1', publication_names '" + options_.publication + "')";
+                      " (proto_version '1', publication_names '" + options_.publication + "'" +
+                      (version_ >= kMessagesVersion ? ", messages 'true')" : ")");
     db::pg::Result res(PQexec(conn_.get(), cmd.c_str()));
     if (PQresultStatus(res.get()) != PGRES_COPY_BOTH)
       return unavailable("START_REPLICATION", conn_.get());
@@ -116,6 +125,7 @@ class PostgresChangeSource final : public ChangeSource {
   std::variant<std::vector<ChangeEvent>, SourceError> poll(std::chrono::milliseconds max_wait,
                                                            std::size_t max_batch) override {
     if (!conn_) return SourceError{SourceError::Kind::unavailable, "postgres source not started"};
+    health_.maybe_sample(positions_.get());
     const auto deadline = std::chrono::steady_clock::now() + max_wait;
     while (ready_.empty()) {
       if (auto err = read_available()) return *err;
@@ -166,6 +176,26 @@ class PostgresChangeSource final : public ChangeSource {
   }
 
   SourceCounters counters() const override { return {replayed_.load(), skipped_.load()}; }
+  SourceHealth health() const override { return health_.last(); }
+
+  // A transactional logical decoding message: it is decoded when its transaction commits, in
+  // commit order behind every transaction committed before it, and carries a commit LSN like a
+  // row does, so it waits exactly where an order would and its position is acknowledged the same
+  // way. A non-transactional one would be sent as soon as it is decoded, ahead of transactions
+  // still being decoded. It writes no table, so a table dropped from the publication does not
+  // stop it: the publication check (cdc_health) reports that.
+  std::optional<std::string> emit_canary() override {
+    if (!positions_) return std::string("postgres source not started");
+    if (version_ < kMessagesVersion) return std::string(kNoCanary);
+    const std::string prefix(kCanaryPrefix);
+    const char* params[] = {prefix.c_str()};
+    db::pg::Result res(PQexecParams(positions_.get(),
+                                    "SELECT pg_logical_emit_message(true, $1, '{}')", 1, nullptr,
+                                    params, nullptr, nullptr, 0));
+    if (PQresultStatus(res.get()) != PGRES_TUPLES_OK)
+      return std::string(PQerrorMessage(positions_.get()));
+    return std::nullopt;
+  }
 
  private:
   std::optional<SourceError> unavailable(std::string what, PGconn* conn = nullptr) {
@@ -184,6 +214,7 @@ class PostgresChangeSource final : public ChangeSource {
     if (PQstatus(c) != CONNECTION_OK) return unavailable("connection", c);
 
     const int version = PQserverVersion(c);
+    version_ = version;
     row_filter_ = pipeline::publication_row_filter(options_.pipeline, options_.push_down, version);
     if (row_filter_.empty() && options_.push_down &&
         pipeline::can_push_down_to_postgres(options_.pipeline))
@@ -364,6 +395,16 @@ class PostgresChangeSource final : public ChangeSource {
   }
   std::optional<SourceError> on_message(pgoutput::Delete&) { return std::nullopt; }
   std::optional<SourceError> on_message(pgoutput::Ignored&) { return std::nullopt; }
+  std::optional<SourceError> on_message(pgoutput::LogicalMessage& m) {
+    // Another program's messages, and non-transactional ones, are not ours.
+    if (m.prefix != kCanaryPrefix || !m.transactional || !in_transaction_) return std::nullopt;
+    if (transaction_.size() >= kMaxTransactionRows) return std::nullopt;
+    ChangeEvent e;
+    e.committed_at_ms = commit_ms_;
+    e.canary = true;
+    transaction_.push_back(std::move(e));
+    return std::nullopt;
+  }
   std::optional<SourceError> on_message(pgoutput::Commit& c) {
     in_transaction_ = false;
     if (c.end_lsn <= read_up_to_)
@@ -481,6 +522,7 @@ class PostgresChangeSource final : public ChangeSource {
   db::pg::Conn conn_;       // replication
   db::pg::Conn positions_;  // regular: schema setup, then worker_positions
   std::string row_filter_;
+  int version_ = 0;           // the server's, read at start
   std::string position_key_;  // worker_positions.source
   Lsn confirmed_ = 0;         // slot's confirmed flush LSN when we started
   Lsn stored_ = 0;            // in worker_positions (read at start, then written by acknowledge)
@@ -497,6 +539,7 @@ class PostgresChangeSource final : public ChangeSource {
   Lsn handed_out_up_to_ = 0;              // highest commit LSN among events handed out by poll()
   std::unordered_map<std::uint32_t, pgoutput::Relation> relations_;
   std::chrono::steady_clock::time_point last_status_{};
+  PostgresSlotHealth health_;
 };
 
 }  // namespace

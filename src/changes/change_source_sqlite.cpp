@@ -21,6 +21,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr const char* kPositionKey = "sqlite-outbox";
+// The outbox operation of a delivery canary row (emit_canary); orders are insert or update.
+constexpr std::string_view kCanaryOperation = "canary";
 // How long opening the database retries a lock held by a process starting at the same instant
 // (setting WAL mode, creating the schema) before the worker's own backoff takes over: three of
 // SQLite's 5 s busy timeouts. The worker retries start() without limit after that.
@@ -99,6 +101,19 @@ class SqliteChangeSource final : public ChangeSource {
 
   void stop() override { db_.reset(); }
 
+  // An outbox row of its own operation: it takes exactly the path (and the wait) of an order's.
+  std::optional<std::string> emit_canary() override {
+    if (!db_) return std::string("sqlite source not started");
+    Statement q(db_.get(),
+                "INSERT INTO order_outbox (operation, order_id, document, committed_at) "
+                "VALUES (?, '', '{}', ?)");
+    if (!q.ok()) return std::string(sqlite3_errmsg(db_.get()));
+    q.bind(1, std::string_view(kCanaryOperation));
+    q.bind(2, std::int64_t{now_unix_ms()});
+    if (q.step() != SQLITE_DONE) return std::string(sqlite3_errmsg(db_.get()));
+    return std::nullopt;
+  }
+
  private:
   // A fresh file that the API creates at the same instant is locked while it sets WAL mode and
   // creates the tables: db::sqlite retries that, logged, for kOpenBusyWait. The schema is the
@@ -148,6 +163,11 @@ class SqliteChangeSource final : public ChangeSource {
       e.position = std::to_string(position);
       e.event_id = sqlite_event_id(position);
       e.committed_at_ms = q.integer(4);
+      if (q.text(1) == kCanaryOperation) {
+        e.canary = true;
+        out.push_back(std::move(e));
+        continue;
+      }
       boost::system::error_code ec;
       json::value order = json::parse(q.text(3), ec);
       if (ec || !order.is_object()) {

@@ -39,6 +39,12 @@ std::optional<std::int64_t> committed_ms(const json::object& doc) {
   return std::nullopt;
 }
 
+bool is_canary(const json::object& doc) {
+  const json::value* ns = doc.if_contains("ns");
+  const json::value* coll = ns && ns->is_object() ? ns->as_object().if_contains("coll") : nullptr;
+  return coll && coll->is_string() && coll->as_string() == kMongoCanaryCollection;
+}
+
 }  // namespace
 
 json::value plain_from_extended_json(const json::value& v) {
@@ -83,6 +89,10 @@ std::variant<ChangeEvent, SourceError> decode_mongo_change(const json::object& d
   else
     e.event_id = mongo_event_id(e.position);
   e.committed_at_ms = committed_ms(doc).value_or(0);
+  if (is_canary(doc)) {
+    e.canary = true;
+    return e;
+  }
 
   if (projected) {
     json::object out;

@@ -208,6 +208,16 @@ std::variant<Message, DecodeError> decode_message(std::string_view bytes) {
       del.old_tuple = std::move(*t);
       return Message{std::move(del)};
     }
+    case 'M': {
+      LogicalMessage m;
+      m.transactional = (r.u8() & 1) != 0;
+      m.lsn = r.u64();
+      m.prefix = r.cstring();
+      m.content_size = r.u32();
+      r.bytes(m.content_size);
+      if (!r.ok()) return truncated(type);
+      return Message{std::move(m)};
+    }
     default:
       return Message{Ignored{type}};
   }

@@ -82,10 +82,20 @@ struct Delete {
   char old_kind = 0;
   Tuple old_tuple;
 };
-struct Ignored {  // Origin 'O', Type 'Y', Truncate 'T', Message 'M', ...
+// 'M': what pg_logical_emit_message wrote (sent with the `messages 'true'` option). A
+// transactional one arrives between its transaction's Begin and Commit. The content is checked
+// to be within the message and then left out: the prefix says what it is.
+struct LogicalMessage {
+  bool transactional = false;
+  Lsn lsn = 0;
+  std::string prefix;
+  std::uint32_t content_size = 0;
+};
+struct Ignored {  // Origin 'O', Type 'Y', Truncate 'T', ...
   char type = 0;
 };
-using Message = std::variant<Begin, Commit, Relation, Insert, Update, Delete, Ignored>;
+using Message =
+    std::variant<Begin, Commit, Relation, Insert, Update, Delete, LogicalMessage, Ignored>;
 
 std::variant<Message, DecodeError> decode_message(std::string_view bytes);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gateway/context.hpp"
+#include "gateway/delivery_health.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/retained_restore.hpp"
 
@@ -41,15 +42,20 @@ void refuse_bridge_message(GatewayContext& ctx, std::string_view what, std::stri
 }
 
 // A live message: parsed once within the bounds, then delivered as parsed.
-void receive_bridge_message(Gateway& server, std::string_view payload,
+// A canary goes to the delivery health, never to sockets.
+void receive_bridge_message(Gateway& server, DeliveryHealth& health, std::string_view payload,
                             const cluster::Limits& limits) {
   cluster::Bound crossed = cluster::Bound::none;
   bool valid = false;
   // A std::bad_alloc within the bounds (a tight cgroup) loses this message, not the process.
   auto memory = cluster::refuse_on_bad_alloc([&] {
-    auto m = bridge::parse(payload, limits, &crossed);
+    auto m = bridge::parse_any(payload, limits, &crossed);
     valid = m.has_value();
-    if (valid) server.deliver_bridge_message(std::move(*m));
+    if (!valid) return;
+    if (auto* canary = std::get_if<bridge::Canary>(&*m))
+      health.on_canary(*canary);
+    else
+      server.deliver_bridge_message(std::get<bridge::Message>(std::move(*m)));
   });
   if (memory != cluster::Bound::none) crossed = memory;
   if (!valid || crossed != cluster::Bound::none)
@@ -79,13 +85,17 @@ std::vector<std::string> retained_within(Gateway& server, std::vector<std::strin
 void attach_bridge(Gateway& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel, std::size_t max_message_bytes) {
   const cluster::Limits limits = bridge::limits(max_message_bytes);
+  auto health = DeliveryHealth::attach(server, server.context().config.delivery_stale_after);
   // After every (re)subscription the broker reads back the retained messages it stores: what
   // was published while this gateway was not subscribed (started later, restarted, Redis
   // outage) is not lost for the dashboards that join next (docs/snapshots.md).
   broker->subscribe_retained(
       bridge_channel,
-      [&server, limits](std::string_view, std::string_view payload) {
-        receive_bridge_message(server, payload, limits);
+      // Weak: the gateway's routes own the health (its timer must go before the gateway's
+      // loops do), and a broker may outlive the gateway (pulseboard demo's in-memory one).
+      [&server, weak = std::weak_ptr<DeliveryHealth>(health), limits](std::string_view,
+                                                                      std::string_view payload) {
+        if (auto health = weak.lock()) receive_bridge_message(server, *health, payload, limits);
       },
       [&server, limits]() -> broker::RetainedDone {
         const std::uint64_t mark = server.context().retained.begin_restore();

@@ -30,6 +30,8 @@ struct GatewayConfig {
   // Socket.IO.
   std::vector<std::string> namespaces{"/"};
   std::vector<std::string> default_rooms{"live-metrics"};
+  // Delivery is stale once no canary arrived for this long (delivery_health.hpp); zero: never.
+  std::chrono::milliseconds delivery_stale_after{15000};
   std::size_t max_attachments = 10;
 
   // Send queue per connection: past either bound the client is disconnected with reason

@@ -63,6 +63,12 @@ void RetainedMessages::put(Entry entry) {
   entries_[std::move(key)] = Held{std::move(entry), clock_};
 }
 
+void RetainedMessages::erase(const std::string& nsp, const std::string& room,
+                             std::string_view event) {
+  std::lock_guard lock(mutex_);
+  entries_.erase(nsp + '\0' + room + '\0' + std::string(event));
+}
+
 std::uint64_t RetainedMessages::begin_restore() {
   std::lock_guard lock(mutex_);
   return ++clock_;

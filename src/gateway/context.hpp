@@ -78,6 +78,7 @@ class RetainedMessages {
     std::vector<struct Frame> frames;
   };
   void put(Entry entry);  // a live message
+  void erase(const std::string& nsp, const std::string& room, std::string_view event);
   std::uint64_t begin_restore();
   // True when the entry was taken and differs from what was held (the room's sockets have not
   // seen it yet).

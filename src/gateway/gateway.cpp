@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/clock.hpp"
 #include "gateway/bridge_broadcast.hpp"
 #include "gateway/engine_session.hpp"
 #include "gateway/engineio_endpoint.hpp"
@@ -95,7 +96,12 @@ void Gateway::register_routes() {
   });
   http_.set_hooks({.refused = [this](http::Refusal why,
                                      const boost::asio::ip::address& peer) { refused(why, peer); },
-                   .metrics = [this] { return ctx_.metrics.render_prometheus(); },
+                   .metrics =
+                       [this] {
+                         std::string out = ctx_.metrics.render_prometheus();
+                         for (auto& render : extra_metrics_) render(out);
+                         return out;
+                       },
                    .drain = [this] { drain(); }});
 }
 
@@ -116,6 +122,9 @@ void Gateway::add_readiness(std::function<bool()> ready) {
 }
 void Gateway::set_publisher(std::function<void(std::string)> publish) {
   publisher_ = std::move(publish);
+}
+void Gateway::add_metrics(std::function<void(std::string&)> render) {
+  extra_metrics_.push_back(std::move(render));
 }
 
 std::uint16_t Gateway::start() {
@@ -181,6 +190,10 @@ void Gateway::deliver_bridge_message(bridge::Message m) {
   if (m.retain) ctx_.retained.put({m.nsp, m.room, m.event, b->frames});
   if (ctx_.recovery) record_broadcast(*ctx_.recovery, *b);
   ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
+  // Commit -> handed to this gateway's sockets, once per message (not per recipient).
+  if (m.committed_at_ms > 0)
+    ctx_.metrics.delivery_latency.observe(static_cast<double>(now_unix_ms() - m.committed_at_ms) /
+                                          1000.0);
   broadcast(std::move(b));
 }
 

@@ -29,6 +29,8 @@ class Gateway {
   // Where POST /api/v1/publish sends {room, event, data}: by default straight to local sockets;
   // a cluster sets this to publish on the bridge channel so every gateway delivers it.
   void set_publisher(std::function<void(std::string bridge_json)> publish);
+  // More Prometheus text after the gateway's own counters on /metrics. Before start().
+  void add_metrics(std::function<void(std::string& out)> render);
 
   // Binds and starts the loops; returns the bound port (useful with port 0).
   std::uint16_t start();
@@ -59,6 +61,7 @@ class Gateway {
   GatewayContext ctx_;
   http::Server http_;
   std::function<void(std::string)> publisher_;
+  std::vector<std::function<void(std::string&)>> extra_metrics_;
 };
 
 }  // namespace pulseboard::gateway

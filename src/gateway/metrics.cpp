@@ -174,6 +174,9 @@ std::string GatewayMetrics::render_prometheus() const {
   render_sessions_and_bridge(out);
   render_adapter_and_transport(out);
   render_labelled(out);
+  delivery_latency.render(out, "pulseboard_delivery_latency_seconds",
+                          "Commit in the database to the bridge message handed to this gateway's "
+                          "sockets, per message");
   return out;
 }
 

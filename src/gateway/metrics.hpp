@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/latency_histogram.hpp"
+
 namespace pulseboard::gateway {
 
 // Why a connection or request was refused or closed; each has its own counter.
@@ -84,6 +86,8 @@ struct GatewayMetrics {
   std::atomic<std::uint64_t> stream_entries_total{0};
   std::atomic<std::uint64_t> bridge_stream_fallbacks{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Rejection::count_)> rejections{};
+  // Bridge messages with a commit time (data.committedAt): commit -> handed to local sockets.
+  LatencyHistogram delivery_latency;
 
   void reject(Rejection r) {
     rejections[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);

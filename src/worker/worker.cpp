@@ -70,6 +70,7 @@ Worker::Stats Worker::stats() const {
   const SourceCounters source = source_->counters();
   s.replayed_changes = source.replayed;
   s.acknowledged_skipped = source.skipped_acknowledged;
+  fill_canary_stats(s);
   return s;
 }
 
@@ -105,6 +106,7 @@ void Worker::run(std::stop_token stop) {
 
   while (!stop.stop_requested()) {
     if (stand_by(run, stop) || !ensure_started(run, stop)) continue;
+    maybe_emit_canary();
     auto polled = source_->poll(refresh_aggregates(), options_.batch);
     if (auto* err = std::get_if<SourceError>(&polled)) {
       on_source_error(run, *err, stop);
@@ -119,6 +121,7 @@ void Worker::run(std::stop_token stop) {
 }
 
 bool Worker::stand_by(RunState& run, std::stop_token stop) {
+  note_leading(is_leader());
   if (is_leader()) {
     run.standby_logged = false;
     return false;
@@ -236,8 +239,11 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
     json::object projected;
   };
   std::vector<Selected> selected;
+  std::vector<const ChangeEvent*> canaries;  // bypass the pipeline and the aggregates
   for (auto& e : batch) {
-    if (source_->pipeline_applied()) {
+    if (e.canary) {
+      canaries.push_back(&e);
+    } else if (source_->pipeline_applied()) {
       selected.push_back({&e, e.document});
     } else if (auto doc = pipeline_.apply(e.document)) {
       selected.push_back({&e, std::move(*doc)});
@@ -246,7 +252,7 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
 
   Backoff backoff(options_.backoff_min, options_.backoff_max);
   std::vector<json::object> published;  // parallel to `selected`
-  while (!selected.empty()) {
+  while (!selected.empty() || !canaries.empty()) {
     if (stop.stop_requested()) return Delivery::stopped;
     if (!is_leader())
       return Delivery::stopped;  // the new leader re-reads from the durable position
@@ -259,6 +265,7 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
                                           .event = options_.event,
                                           .args = to_json_text(published.back())}));
     }
+    for (auto& canary : canary_payloads(canaries, published_at)) payloads.push_back(canary);
     if (publish_and_wait(payloads)) break;
     counters_.publish_failures++;
     auto d = backoff.next();
@@ -268,6 +275,7 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
         payloads.size(), batch.back().position, d.count());
     sleep_for(d, stop);
   }
+  const std::int64_t confirmed_at = now_unix_ms();
 
   // Every selected event is with the broker (or the batch had none): the position may move.
   if (auto err = source_->acknowledge(batch.back().position)) {
@@ -278,14 +286,24 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
         batch.back().position, err->message);
     return Delivery::source_failed;
   }
+  std::vector<const ChangeEvent*> events;  // parallel to `published`
+  for (auto& s : selected) events.push_back(s.event);
+  on_acknowledged(batch, published, events, canaries.size(), confirmed_at);
+  return Delivery::acknowledged;
+}
+
+void Worker::on_acknowledged(const std::vector<ChangeEvent>& batch,
+                             const std::vector<json::object>& published,
+                             const std::vector<const ChangeEvent*>& events, std::size_t canaries,
+                             std::int64_t confirmed_at_ms) {
   counters_.batches_acknowledged++;
   counters_.published += published.size();
-  if (!selected.empty()) counters_.last_committed_at_ms = selected.back().event->committed_at_ms;
+  if (!events.empty()) counters_.last_committed_at_ms = events.back()->committed_at_ms;
+  note_canaries_published(canaries);
+  observe_publish_latency(events, confirmed_at_ms);
   const std::int64_t now = now_unix_ms();
-  for (std::size_t i = 0; i < published.size(); ++i) count(published[i], *selected[i].event, now);
-
+  for (std::size_t i = 0; i < published.size(); ++i) count(published[i], *events[i], now);
   note_progress(batch.back(), published.size(), batch.size(), now);
-  return Delivery::acknowledged;
 }
 
 // Position and lag of the last acknowledged batch for /metrics and the logs; a summary line at

@@ -18,6 +18,7 @@
 
 #include "broker/broker.hpp"
 #include "changes/change_source.hpp"
+#include "common/latency_histogram.hpp"
 #include "pipeline/pipeline.hpp"
 #include "store/order_store.hpp"
 #include "worker/leadership.hpp"
@@ -54,6 +55,13 @@ class Worker {
     // rebuild is retried every backoff_max.
     std::shared_ptr<store::OrderStore> history;
     std::size_t history_limit = 200'000;  // orders read per rebuild, newest first
+    // The leader writes a delivery canary through the database this often (ChangeSource::
+    // emit_canary) and publishes it on the bridge when the stream brings it back
+    // (docs/operations.md). Zero: no canary (`pulseboard worker` sets 5000 unless
+    // --canary-interval-ms says otherwise).
+    std::chrono::milliseconds canary_interval{0};
+    // Delivery is stale once no canary came back for this long (Stats::delivery_stale).
+    std::chrono::milliseconds canary_stale_after{15000};
   };
 
   struct Stats {
@@ -77,6 +85,16 @@ class Worker {
     // among them already acknowledged (dropped by the source, not delivered again).
     std::uint64_t replayed_changes = 0;
     std::uint64_t acknowledged_skipped = 0;
+    // Delivery canary (docs/operations.md), on the leader of a source that writes one: seconds
+    // since the last canary came back from the stream and the broker confirmed it, or, before
+    // the first, since this worker started leading. Unset otherwise.
+    std::optional<double> canary_age_seconds{};
+    std::uint64_t canaries = 0;         // canaries read back and published
+    std::uint64_t canary_failures = 0;  // canaries the database did not take
+    bool delivery_stale = false;        // canary_age_seconds past canary_stale_after
+    // ChangeSource::health(): a followed table missing from the publication also makes
+    // delivery stale (and the worker withholds canaries, so every gateway says so too).
+    changes::SourceHealth source_health{};
   };
 
   // Throws std::invalid_argument when options.pipeline_json does not parse (a startup error).
@@ -91,6 +109,8 @@ class Worker {
   void run(std::stop_token stop);
 
   Stats stats() const;
+  // Commit -> broker confirmed, per metrics-update message published (docs/operations.md).
+  const LatencyHistogram& publish_latency() const { return publish_latency_; }
 
  private:
   struct Counters {
@@ -100,6 +120,10 @@ class Worker {
     // Written by run(), read by stats() from any thread (the worker's HTTP port).
     std::atomic<std::int64_t> last_committed_at_ms{0};
     std::atomic<bool> source_failing{false};
+    std::atomic<std::uint64_t> canaries{0}, canary_failures{0};
+    // Steady-clock nanoseconds: when the last canary was published; when leading began.
+    std::atomic<std::int64_t> canary_at_ns{0}, leading_since_ns{0};
+    std::atomic<bool> canary_on{false};  // the source writes canaries and this worker leads
   };
   enum class Delivery { acknowledged, stopped, source_failed };
 
@@ -112,6 +136,12 @@ class Worker {
   void on_history_lost(const changes::SourceError& err);
   void on_delivery(RunState& run, Delivery delivery, std::stop_token stop);
 
+  // The bookkeeping of a batch whose position the source stored: `published` (the data of each
+  // update) and `events` (its change) are parallel.
+  void on_acknowledged(const std::vector<changes::ChangeEvent>& batch,
+                       const std::vector<boost::json::object>& published,
+                       const std::vector<const changes::ChangeEvent*>& events, std::size_t canaries,
+                       std::int64_t confirmed_at_ms);
   void note_progress(const changes::ChangeEvent& last, std::size_t published,
                      std::size_t batch_size, std::int64_t now);
   bool is_leader() const;
@@ -125,6 +155,16 @@ class Worker {
   void count(const boost::json::object& data, const changes::ChangeEvent& event,
              std::int64_t now_ms);
   void sleep_for(std::chrono::milliseconds d, std::stop_token stop);
+  // The canary (worker_canary.cpp): written every canary_interval while leading and started;
+  // the ones a batch brought back are published after its data.
+  void maybe_emit_canary();
+  void note_leading(bool leading);
+  std::vector<std::string> canary_payloads(const std::vector<const changes::ChangeEvent*>& found,
+                                           std::int64_t published_at_ms) const;
+  void note_canaries_published(std::size_t count);
+  void observe_publish_latency(const std::vector<const changes::ChangeEvent*>& published,
+                               std::int64_t now_ms);
+  void fill_canary_stats(Stats& s) const;
 
   std::unique_ptr<changes::ChangeSource> source_;
   std::shared_ptr<broker::Broker> broker_;
@@ -143,6 +183,9 @@ class Worker {
   std::uint64_t published_since_report_ = 0;
   std::string last_position_;
   std::int64_t last_lag_ms_ = 0;
+  std::chrono::steady_clock::time_point next_canary_{};
+  bool canary_unsupported_logged_ = false;
+  LatencyHistogram publish_latency_;
 };
 
 // The data of the metrics-update message for one projected document: the projection minus its

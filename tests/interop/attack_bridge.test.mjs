@@ -4,13 +4,15 @@
 // 1 MiB), nesting past 64 levels is refused, and a flood of malformed messages whose text holds
 // line breaks gets rate-limited, escaped log lines. Each refusal is counted on /metrics; a healthy
 // socket.io-client beside the attack receives every tick of a steady feed published through the
-// same channel.
+// same channel. Forged and hostile delivery canaries (`{"kind":"canary"}`, docs/operations.md)
+// are read within the same bounds, counted, and never reach a socket.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
-import { PUBLISH_KEY, SECRET, binary, freePort, inheritedEnv, waitFor } from './lib/gateway.mjs';
+import { io } from 'socket.io-client';
+import { PUBLISH_KEY, SECRET, binary, freePort, inheritedEnv, mintToken, waitFor } from './lib/gateway.mjs';
 import { memoryMiB, metricValue, metricsText, startHealthyClient } from './lib/healthy_client.mjs';
 import { startRedis } from './lib/redis.mjs';
 
@@ -135,5 +137,43 @@ describe('a hostile publisher on the bridge channel', { timeout: 180000 }, () =>
     assert.ok(bridgeLines.length <= 20 * (Math.ceil(seconds) + 2), `${bridgeLines.length} bridge log lines`);
     assert.ok(bridgeLines.some((l) => l.includes('\\x0a')), 'the newline is shown escaped');
     assert.ok(metricValue(m1, 'pulseboard_log_lines_suppressed_total') > suppressed0);
+  });
+
+  it('reads canaries within the bounds, counts hostile ones, and never delivers any to a socket', async () => {
+    const healthy = await startHealthyClient(gw);
+    const watcher = io(gw.url, { transports: ['websocket'], auth: { token: mintToken() }, reconnection: false });
+    const names = new Set();
+    watcher.onAny((event) => names.add(event));
+    await once(watcher, 'connect');
+    const m0 = await metricsText(gw);
+    const invalid0 = metricValue(m0, 'pulseboard_bridge_messages_invalid_total');
+    const canaries0 = metricValue(m0, 'pulseboard_canaries_total');
+    const depth0 = overLimit(m0, 'depth');
+    const hostile = [
+      '{"kind":"canary"}',
+      '{"kind":"canary","committedAt":"soon"}',
+      '{"kind":"canary","committedAt":-1}',
+      '{"kind":"canary","committedAt":1e300}',
+      '{"kind":"other","room":"live-metrics","event":"tick","data":{}}',
+    ];
+    for (let i = 0; i < FLOOD / 10; i += 1) for (const text of hostile) await pub.publish(BRIDGE, text);
+    const deep = `{"kind":"canary","committedAt":1,"x":${'['.repeat(100)}${']'.repeat(100)}}`;
+    await pub.publish(BRIDGE, deep);
+    const valid = 50;
+    for (let i = 0; i < valid; i += 1)
+      await pub.publish(BRIDGE, JSON.stringify({ kind: 'canary', committedAt: Date.now(), publishedAt: Date.now() }));
+    const refused = (FLOOD / 10) * hostile.length;
+    await waitFor(async () => {
+      const m = await metricsText(gw);
+      return metricValue(m, 'pulseboard_bridge_messages_invalid_total') >= invalid0 + refused &&
+        metricValue(m, 'pulseboard_canaries_total') >= canaries0 + valid && overLimit(m, 'depth') >= depth0 + 1;
+    }, { what: 'hostile canaries refused and valid ones counted', timeoutMs: 60000 });
+    const result = await healthy.stop();
+    const m1 = await metricsText(gw);
+    watcher.disconnect();
+    assert.equal(result.received, result.sent, 'the healthy client received every tick');
+    assert.equal(metricValue(m1, 'pulseboard_bridge_messages_invalid_total'), invalid0 + refused);
+    assert.equal(metricValue(m1, 'pulseboard_canaries_total'), canaries0 + valid);
+    assert.deepEqual([...names].filter((n) => n !== 'tick'), [], 'no canary reached a socket');
   });
 });

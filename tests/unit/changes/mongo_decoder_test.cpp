@@ -106,3 +106,28 @@ TEST(MongoDecoder, ErrorMapping) {
 
 }  // namespace
 }  // namespace pulseboard::changes
+
+namespace pulseboard::changes {
+namespace {
+
+TEST(MongoDecoder, TheCanaryHeartbeatIsACanaryNotAnOrder) {
+  for (bool projected : {false, true}) {
+    auto r = decode_mongo_change(recorded("canary_upsert.json"), projected);
+    ASSERT_TRUE(std::holds_alternative<ChangeEvent>(r)) << projected;
+    const auto& e = std::get<ChangeEvent>(r);
+    EXPECT_TRUE(e.canary);
+    EXPECT_TRUE(e.document.empty()) << "nothing of it may reach the pipeline";
+    EXPECT_EQ(e.committed_at_ms, 1732766405125);  // wallTime: what the canary's age is from
+    EXPECT_EQ(e.position, boost::json::serialize(recorded("canary_upsert.json").at("_id")));
+  }
+  // An order is never taken for one.
+  EXPECT_FALSE(
+      std::get<ChangeEvent>(decode_mongo_change(recorded("insert_completed.json"), false)).canary);
+  // Nor is a document that merely looks like the heartbeat in the orders collection.
+  auto look_alike = recorded("canary_upsert.json");
+  look_alike["ns"] = boost::json::object{{"db", "dashboard"}, {"coll", "orders"}};
+  EXPECT_FALSE(std::get<ChangeEvent>(decode_mongo_change(look_alike, false)).canary);
+}
+
+}  // namespace
+}  // namespace pulseboard::changes

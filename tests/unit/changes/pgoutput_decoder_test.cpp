@@ -161,3 +161,31 @@ TEST(Pgoutput, LsnText) {
 
 }  // namespace
 }  // namespace pulseboard::changes::pgoutput
+
+namespace pulseboard::changes::pgoutput {
+namespace {
+
+// pg_logical_emit_message(true, 'pulseboard-canary', '{}') as pgoutput sends it.
+TEST(Pgoutput, LogicalMessageIsReadAndItsContentBounded) {
+  Bytes m;
+  m.c('M').c('\x01').u(0x16B374D848ull, 8);
+  m.s += std::string("pulseboard-canary") + '\0';
+  m.u(2, 4);
+  m.s += "{}";
+  auto decoded = std::get<LogicalMessage>(std::get<Message>(decode_message(m.s)));
+  EXPECT_TRUE(decoded.transactional);
+  EXPECT_EQ(decoded.lsn, 0x16B374D848ull);
+  EXPECT_EQ(decoded.prefix, "pulseboard-canary");
+  EXPECT_EQ(decoded.content_size, 2u);
+  // A content length past the message, a missing prefix terminator, a cut LSN: errors.
+  for (std::size_t cut : {std::size_t{1}, std::size_t{6}, std::size_t{15}, m.s.size() - 1})
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_message(m.s.substr(0, cut)))) << cut;
+  Bytes lying;
+  lying.c('M').c('\x00').u(1, 8);
+  lying.s += std::string("p") + '\0';
+  lying.u(0xffffffffu, 4);
+  EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_message(lying.s)));
+}
+
+}  // namespace
+}  // namespace pulseboard::changes::pgoutput

@@ -386,3 +386,55 @@ TEST(SqliteUrl, RefusesWhatItCannotOpen) {
 
 }  // namespace
 }  // namespace pulseboard::worker
+
+namespace pulseboard::worker {
+namespace {
+
+// The canary goes through the outbox and comes back as a bridge canary, after the data, never
+// as an update, never counted; the worker's age restarts with each one.
+TEST_F(SqliteWorker, CanaryTravelsTheOutboxAndBypassesThePipeline) {
+  auto broker = std::make_shared<broker::MemoryBroker>();
+  std::mutex mutex;
+  std::vector<json::object> messages;
+  broker->subscribe("socket-io-bridge", [&](std::string_view, std::string_view payload) {
+    std::lock_guard lock(mutex);
+    messages.push_back(json::parse(payload).as_object());
+  });
+  const std::int64_t before = now_ms();
+  db_->write("insert", "completedOrder000009", 5, "completed", "books", before);
+  auto o = options();
+  o.canary_interval = 20ms;
+  Worker worker(source(), broker, o);
+  std::jthread thread([&](std::stop_token st) { worker.run(st); });
+  ASSERT_TRUE(eventually([&] { return worker.stats().canaries >= 3; }));
+  thread.request_stop();
+  thread.join();
+
+  const Worker::Stats stats = worker.stats();
+  EXPECT_EQ(stats.published, 1u) << "canaries are not updates";
+  ASSERT_TRUE(stats.canary_age_seconds.has_value());
+  EXPECT_LT(*stats.canary_age_seconds, 5.0);
+  EXPECT_FALSE(stats.delivery_stale);
+  EXPECT_EQ(worker.publish_latency().count(), 1u) << "only the order is timed";
+  std::lock_guard lock(mutex);
+  std::size_t canaries = 0, updates = 0;
+  for (auto& m : messages) {
+    if (m.contains("kind")) {
+      EXPECT_EQ(m.at("kind"), "canary");
+      EXPECT_GE(m.at("committedAt").as_int64(), before);
+      EXPECT_GE(m.at("publishedAt").as_int64(), m.at("committedAt").as_int64());
+      EXPECT_FALSE(m.contains("room"));
+      ++canaries;
+    } else if (m.at("event") == "metrics-update") {
+      EXPECT_EQ(canaries, 0u) << "the order committed first is published first";
+      ++updates;
+    }
+  }
+  EXPECT_GE(canaries, 3u);
+  EXPECT_EQ(updates, 1u);
+  // Acknowledged like any change: the stored position is past the canaries' rows.
+  EXPECT_GT(std::stoll(db_->stored_position()), 1);
+}
+
+}  // namespace
+}  // namespace pulseboard::worker

@@ -108,6 +108,57 @@ describe('Dashboard', () => {
     expect(screen.getAllByTestId('recent-order')[0].dataset.id).toBe('o-3');
   });
 
+  it('says Delayed within seconds when the gateway reports stale delivery, and recovers', () => {
+    vi.useFakeTimers();
+    try {
+      const socket = renderDashboard();
+      act(() => {
+        socket.emit('connect');
+        socket.emit('metrics-snapshot', snapshot);
+      });
+      const badge = screen.getByTestId('connection-state');
+      expect(badge.textContent).toBe('Syncing Live');
+      act(() => {
+        socket.emit('pulseboard:delivery', { status: 'stale', reason: 'no canary', canaryAgeSeconds: 16.2 });
+      });
+      expect(badge.dataset.delayed).toBe('true');
+      expect(badge.textContent).toBe('Delayedfor 16 s');
+      // The delay keeps counting without another event.
+      act(() => vi.advanceTimersByTime(10_000));
+      expect(badge.textContent).toBe('Delayedfor 26 s');
+
+      act(() => socket.emit('pulseboard:delivery', { status: 'ok', reason: null, canaryAgeSeconds: 0.1 }));
+      expect(badge.dataset.delayed).toBe('false');
+      expect(badge.textContent).toBe('Syncing Live');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a quiet shop (no orders, delivery ok) stays live; a reconnect forgets an old delay', () => {
+    vi.useFakeTimers();
+    try {
+      const socket = renderDashboard();
+      act(() => {
+        socket.emit('connect');
+        socket.emit('metrics-snapshot', snapshot);
+        socket.emit('pulseboard:delivery', { status: 'stale', canaryAgeSeconds: 20 });
+      });
+      const badge = screen.getByTestId('connection-state');
+      expect(badge.dataset.delayed).toBe('true');
+      act(() => {
+        socket.emit('disconnect', 'transport close');
+        socket.emit('connect');
+      });
+      // Recovered while this page was away: the gateway sends nothing, so nothing is delayed.
+      expect(badge.dataset.delayed).toBe('false');
+      act(() => vi.advanceTimersByTime(25_000));
+      expect(badge.textContent).toBe('Syncing Live');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('says when a connected dashboard has received nothing for a while, and recovers', () => {
     vi.useFakeTimers();
     try {

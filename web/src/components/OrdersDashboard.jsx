@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useLiveMetrics } from '../hooks/useLiveMetrics.js';
 import { useNow } from '../hooks/useNow.js';
 import { OFFLINE } from '../lib/connectionState.js';
+import { delayedForMs } from '../lib/delivery.js';
 import { silentForMs } from '../lib/freshness.js';
 import { AUTH_REFUSED } from '../lib/token.js';
 import CategoryBreakdown from './CategoryBreakdown.jsx';
@@ -12,8 +13,13 @@ import RevenueChart from './RevenueChart.jsx';
 
 /** The article's dashboard: status in the header, KPIs, charts and the recent orders. */
 export default function OrdersDashboard({ token, onChangeToken, onAuthRefused, connect, stream, selector }) {
-  const { state, connection, latencyMs, lastDataAt } = useLiveMetrics(token, { connect, stream });
-  const silentMs = silentForMs(lastDataAt, useNow());
+  const { state, connection, latencyMs, lastDataAt, delivery } = useLiveMetrics(token, {
+    connect,
+    stream,
+  });
+  const now = useNow();
+  const silentMs = silentForMs(lastDataAt, now);
+  const delayedMs = delayedForMs(delivery, now);
   const refusedToken = connection.status === OFFLINE && connection.lastError === AUTH_REFUSED;
   useEffect(() => {
     if (refusedToken) onAuthRefused?.();
@@ -25,6 +31,7 @@ export default function OrdersDashboard({ token, onChangeToken, onAuthRefused, c
         selector={selector}
         connection={connection}
         silentMs={silentMs}
+        delayedMs={delayedMs}
         onChangeToken={onChangeToken}
       />
       <main className="main">

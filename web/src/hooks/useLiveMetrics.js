@@ -7,8 +7,8 @@ export { defaultSocketUrl, socketOptions } from './useLiveSocket.js';
  * Live orders metrics for one auth token. `connect` is socket.io-client's `io` unless a test
  * passes a fake; `stream` names the events and rooms when a gateway describes them (default:
  * metrics-update and metrics-snapshot in the rooms the socket joined on connect). Returns the
- * metrics state, the connection status, commit-to-screen latency and the browser time the last
- * snapshot or update arrived.
+ * metrics state, the connection status, commit-to-screen latency, the browser time the last
+ * snapshot or update arrived, and the gateway's delivery status (lib/delivery.js).
  */
 export function useLiveMetrics(authToken, { url, connect, stream } = {}) {
   const state = useLiveSocket(authToken, {
@@ -23,5 +23,6 @@ export function useLiveMetrics(authToken, { url, connect, stream } = {}) {
     connection: state.connection,
     latencyMs: state.latency,
     lastDataAt: state.lastDataAt,
+    delivery: state.delivery,
   };
 }

@@ -3,6 +3,7 @@
 import { applySnapshot, applyUpdate, initialState } from './metrics.js';
 import { connectionReducer, initialConnection } from './connectionState.js';
 import { commitToScreenMs, initialLatency, recordLatency } from './latency.js';
+import { readDelivery } from './delivery.js';
 
 export function initialDashboard() {
   return {
@@ -10,6 +11,7 @@ export function initialDashboard() {
     connection: initialConnection(),
     latency: initialLatency(),
     lastDataAt: null, // browser time of the last snapshot or update: see freshness.js
+    delivery: null, // the gateway's last delivery status on this connection: see delivery.js
   };
 }
 
@@ -24,9 +26,15 @@ export function dashboardReducer(state, action) {
     case 'metrics-update':
     case 'metrics-snapshot':
       return heard(metricsReducer(state, action), action);
+    case 'delivery': {
+      const delivery = readDelivery(action.status, action.receivedAt);
+      return delivery ? { ...state, delivery } : state;
+    }
     default: {
       const connection = connectionReducer(state.connection, action);
-      return connection === state.connection ? state : { ...state, connection };
+      if (connection === state.connection) return state;
+      // A new connection starts unknown: a gateway still stale says so again when it is joined.
+      return action.type === 'connect' ? { ...state, connection, delivery: null } : { ...state, connection };
     }
   }
 }

@@ -1,6 +1,7 @@
 // Wires a socket.io-client socket to a dispatch function. Every handler added here is removed
 // by the returned function, by reference, so a remount never leaves a ghost listener behind
 // (the article's cleanup removed only `metrics-update`).
+import { DELIVERY_EVENT } from './delivery.js';
 
 /** The orders dashboard's events; a stream file may name others (lib/dashboards.js). */
 export const ORDERS_EVENTS = { event: 'metrics-update', snapshotEvent: 'metrics-snapshot', rooms: [] };
@@ -25,6 +26,8 @@ export function subscribe(socket, dispatch, now = Date.now, stream = ORDERS_EVEN
     [stream.event]: (update) => dispatch({ type: 'metrics-update', update, receivedAt: now() }),
     [stream.snapshotEvent]: (snapshot) =>
       dispatch({ type: 'metrics-snapshot', snapshot, receivedAt: now() }),
+    // The gateway's delivery status (lib/delivery.js), whatever the stream.
+    [DELIVERY_EVENT]: (status) => dispatch({ type: 'delivery', status, receivedAt: now() }),
   };
   const managerHandlers = {
     reconnect_attempt: (attempt) => dispatch({ type: 'reconnect_attempt', attempt }),

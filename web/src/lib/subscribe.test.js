@@ -11,6 +11,7 @@ describe('subscribe', () => {
     socket.emit('connect');
     socket.emit('metrics-update', { id: 'a', revenue: 1 });
     socket.emit('metrics-snapshot', { generatedAt: 1 });
+    socket.emit('pulseboard:delivery', { status: 'stale', canaryAgeSeconds: 16 });
     socket.io.emit('reconnect_attempt', 2);
     socket.io.emit('reconnect', 2);
     socket.io.emit('reconnect_failed');
@@ -25,6 +26,7 @@ describe('subscribe', () => {
       { type: 'connect', recovered: false },
       { type: 'metrics-update', update: { id: 'a', revenue: 1 }, receivedAt: 777 },
       { type: 'metrics-snapshot', snapshot: { generatedAt: 1 }, receivedAt: 777 },
+      { type: 'delivery', status: { status: 'stale', canaryAgeSeconds: 16 }, receivedAt: 777 },
       { type: 'reconnect_attempt', attempt: 2 },
       { type: 'reconnect' },
       { type: 'reconnect_failed' },
@@ -39,7 +41,7 @@ describe('subscribe', () => {
     const other = () => {};
     socket.on('metrics-update', other);
     const unsubscribe = subscribe(socket, () => {});
-    expect(socket.listenerCount()).toBe(6);
+    expect(socket.listenerCount()).toBe(7); // 6 of its own (pulseboard:delivery too) and `other`
     expect(socket.io.listenerCount()).toBe(3);
 
     unsubscribe();
