@@ -687,9 +687,10 @@ class World {
         return do_broadcast();
       case close_session: {
         auto s = session_at(in_.byte());
-        constexpr std::string_view kReasons[] = {"server shutting down", "transport close",
-                                                 "forced server close", "ping timeout"};
-        const std::string_view reason = kReasons[in_.byte() % 4];
+        constexpr eio::CloseReason kReasons[] = {
+            eio::CloseReason::server_shutting_down, eio::CloseReason::transport_close,
+            eio::CloseReason::forced_server_close, eio::CloseReason::ping_timeout};
+        const eio::CloseReason reason = kReasons[in_.byte() % 4];
         if (s) s->close(reason);
         return;
       }
@@ -987,7 +988,7 @@ class World {
 
   void teardown() {
     for (auto& weak : sessions_)
-      if (auto s = weak.lock()) s->close("server shutting down");
+      if (auto s = weak.lock()) s->close(eio::CloseReason::server_shutting_down);
     run_until_idle();
     for (auto& c : connections_) {
       drain(c);

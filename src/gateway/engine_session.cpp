@@ -63,7 +63,7 @@ bool EngineSession::send(const Frame& frame) {
                      sid_, address_, queue_.size(), queued_bytes_);
     queue_.clear();  // the backlog is the problem: only the close frame is still sent
     queued_bytes_ = 0;
-    close("send queue overflow");
+    close(eio::CloseReason::send_queue_overflow);
     return false;
   }
   queue_.push_back(frame);
@@ -108,7 +108,7 @@ void EngineSession::on_ping_timer() {
   if (awaiting_pong_) {
     ctx_.metrics.reject(Rejection::ping_timeout);
     spdlog::debug("session {}: ping timeout", sid_);
-    close("ping timeout");
+    close(eio::CloseReason::ping_timeout);
     return;
   }
   awaiting_pong_ = true;
@@ -130,19 +130,19 @@ void EngineSession::on_packet(eio::Packet packet) {
       bool ok = packet.binary ? sio_.on_binary(packet.data) : sio_.on_text(packet.data);
       if (!ok) {
         ctx_.metrics.reject(Rejection::socketio_parse_error);
-        close("parse error");
+        close(eio::CloseReason::parse_error);
       }
       return;
     }
     case eio::PacketType::close:
-      close("transport close");
+      close(eio::CloseReason::transport_close);
       return;
     case eio::PacketType::ping:  // v4: only the server pings
     case eio::PacketType::open:
     case eio::PacketType::upgrade:
     case eio::PacketType::noop:
       ctx_.metrics.reject(Rejection::engineio_parse_error);
-      close("transport error");
+      close(eio::CloseReason::transport_error);
       return;
   }
 }
@@ -153,7 +153,7 @@ void EngineSession::on_packet(eio::Packet packet) {
 // the session closed, stops its timers and tells the transports, all of which is safe with
 // callers up the stack. The Socket.IO sockets, room membership and the registry entry are torn
 // down by finish_close(), posted to this loop, so it runs after every caller has returned.
-void EngineSession::close(std::string_view reason) {
+void EngineSession::close(eio::CloseReason reason) {
   if (closed_) return;
   closed_ = true;
   heartbeat_.cancel();
@@ -161,19 +161,17 @@ void EngineSession::close(std::string_view reason) {
   if (pending_get_) {
     auto respond = std::move(pending_get_);
     pending_get_ = nullptr;
-    respond(http::status::ok, reason == "transport close" ? "6" : "1", kTextPlain);
+    respond(http::status::ok, reason == eio::CloseReason::transport_close ? "6" : "1", kTextPlain);
   }
   if (ws_) ws_->close(reason);
   if (probe_) probe_->close(reason);
   queue_.clear();
   queued_bytes_ = 0;
-  spdlog::debug("session {}: closed ({})", sid_, reason);
-  boost::asio::post(loop_.ioc, [self = shared_from_this(), reason = std::string(reason)] {
-    self->finish_close(reason);
-  });
+  spdlog::debug("session {}: closed ({})", sid_, eio::to_string(reason));
+  boost::asio::post(loop_.ioc, [self = shared_from_this(), reason] { self->finish_close(reason); });
 }
 
-void EngineSession::finish_close(std::string_view reason) {
+void EngineSession::finish_close(eio::CloseReason reason) {
   sio_.on_close(reason);
   ctx_.sessions.remove(sid_);
   ws_.reset();
@@ -204,7 +202,7 @@ void EngineSession::poll_get(PollRespond respond) {
   if (pending_get_) {  // overlapping GET: refuse it, answer the first with close, and close
     ctx_.metrics.reject(Rejection::bad_request);
     respond(http::status::bad_request, "", kTextPlain);
-    close("transport error");
+    close(eio::CloseReason::transport_error);
     return;
   }
   pending_get_ = std::move(respond);
@@ -254,7 +252,7 @@ void EngineSession::poll_post(std::string body, bool binary_content_type, PollRe
     ctx_.metrics.reject(Rejection::bad_request);
     respond(http::status::bad_request, eio::http_error_body(eio::HttpError::bad_request),
             "application/json");
-    close("transport error");
+    close(eio::CloseReason::transport_error);
     return;
   }
   auto packets = eio::decode_payload(body);
@@ -262,7 +260,7 @@ void EngineSession::poll_post(std::string body, bool binary_content_type, PollRe
     ctx_.metrics.reject(Rejection::engineio_parse_error);
     respond(http::status::bad_request, eio::http_error_body(eio::HttpError::bad_request),
             "application/json");
-    close("parse error");
+    close(eio::CloseReason::parse_error);
     return;
   }
   respond(http::status::ok, "ok", "text/html");
@@ -276,7 +274,7 @@ void EngineSession::poll_post(std::string body, bool binary_content_type, PollRe
         pending_get_ = nullptr;
         get(http::status::ok, "6", kTextPlain);
       }
-      close("transport close");
+      close(eio::CloseReason::transport_close);
       break;
     }
     on_packet(std::move(p));
@@ -294,7 +292,7 @@ void EngineSession::attach_websocket(std::shared_ptr<WsTransport> ws) {
 void EngineSession::begin_probe(std::shared_ptr<WsTransport> ws) {
   if (closed_ || kind_ != TransportKind::polling || probe_) {
     // Already upgraded or probing: accept, then close that WebSocket, as engine.io does.
-    ws->close("transport error");
+    ws->close(eio::CloseReason::transport_error);
     return;
   }
   probe_ = std::move(ws);
@@ -303,7 +301,7 @@ void EngineSession::begin_probe(std::shared_ptr<WsTransport> ws) {
       std::make_unique<boost::asio::steady_timer>(loop_.ioc, ctx_.config.upgrade_timeout);
   upgrade_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || !self->probe_) return;
-    self->probe_->close("upgrade timeout");
+    self->probe_->close(eio::CloseReason::upgrade_timeout);
     self->probe_.reset();
     self->probe_answered_ = false;
   });
@@ -329,7 +327,7 @@ void EngineSession::on_ws_text(WsTransport* from, std::string_view text) {
       return;
     }
     // Anything else on a probing WebSocket closes it; the session stays on polling.
-    probe_->close("transport error");
+    probe_->close(eio::CloseReason::transport_error);
     probe_.reset();
     probe_answered_ = false;
     return;
@@ -337,7 +335,7 @@ void EngineSession::on_ws_text(WsTransport* from, std::string_view text) {
   if (!ws_ || from != ws_.get()) return;
   if (!packet) {
     ctx_.metrics.reject(Rejection::engineio_parse_error);
-    close("parse error");
+    close(eio::CloseReason::parse_error);
     return;
   }
   on_packet(std::move(*packet));
@@ -346,7 +344,7 @@ void EngineSession::on_ws_text(WsTransport* from, std::string_view text) {
 void EngineSession::on_ws_binary(WsTransport* from, std::string_view bytes) {
   if (closed_ || !ws_ || from != ws_.get()) {
     if (probe_ && from == probe_.get()) {
-      probe_->close("transport error");
+      probe_->close(eio::CloseReason::transport_error);
       probe_.reset();
     }
     return;
@@ -354,7 +352,7 @@ void EngineSession::on_ws_binary(WsTransport* from, std::string_view bytes) {
   on_packet(eio::from_binary(bytes));
 }
 
-void EngineSession::on_ws_closed(WsTransport* from, std::string_view reason) {
+void EngineSession::on_ws_closed(WsTransport* from, eio::CloseReason reason) {
   if (probe_ && from == probe_.get()) {
     probe_.reset();
     probe_answered_ = false;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "engineio/close_reason.hpp"
 #include "engineio/packet.hpp"
 #include "gateway/context.hpp"
 #include "gateway/frame.hpp"
@@ -53,7 +54,7 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   bool congested() const;
   // Marks the session closed at once (nothing more is queued or read) and tears it down on a
   // later turn of its loop, so a caller up the stack never holds a freed Socket or session.
-  void close(std::string_view reason);
+  void close(eio::CloseReason reason);
 
   // Saves every socket of the session for connection state recovery again (the store lost
   // what it held: Redis restarted). On the session's loop.
@@ -70,7 +71,7 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   void begin_probe(std::shared_ptr<WsTransport> ws);
   void on_ws_text(WsTransport* from, std::string_view text);
   void on_ws_binary(WsTransport* from, std::string_view bytes);
-  void on_ws_closed(WsTransport* from, std::string_view reason);
+  void on_ws_closed(WsTransport* from, eio::CloseReason reason);
   // The WebSocket writer drains this queue.
   FrameQueue& outbound() { return queue_; }
   void on_frame_written(std::size_t bytes);
@@ -84,7 +85,7 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   void flush_poll();
   void complete_upgrade();
   void kick_writer();
-  void finish_close(std::string_view reason);
+  void finish_close(eio::CloseReason reason);
 
   GatewayContext& ctx_;
   Loop& loop_;

@@ -190,7 +190,8 @@ void Gateway::shutdown() {
 void Gateway::drain() {
   spdlog::info("gateway draining: {} sessions", ctx_.sessions.size());
   for (auto& session : ctx_.sessions.all())
-    boost::asio::post(session->loop().ioc, [session] { session->close("server shutting down"); });
+    boost::asio::post(session->loop().ioc,
+                      [session] { session->close(eio::CloseReason::server_shutting_down); });
   // Give clients the close frames; the server then stops the loops.
   auto deadline = std::chrono::steady_clock::now() + ctx_.config.drain_timeout;
   while (ctx_.sessions.size() > 0 && std::chrono::steady_clock::now() < deadline)

@@ -32,8 +32,8 @@ class Gateway {
 
   // Binds and starts the loops; returns the bound port (useful with port 0).
   std::uint16_t start();
-  // Stops accepting, closes every session with "server shutting down", waits up to the drain
-  // timeout, then stops the loops. Idempotent; callable from any thread.
+  // Stops accepting, closes every session with CloseReason::server_shutting_down, waits up to the
+  // drain timeout, then stops the loops. Idempotent; callable from any thread.
   void shutdown();
   void wait();  // until the loops have stopped
 

@@ -247,7 +247,7 @@ void LoopSockets::disconnect_sockets(const std::string& nsp, Target t, bool clos
         for (Socket* s : sockets) sessions.push_back(s->session().shared_from_this());
         for (std::size_t i = 0; i < sockets.size(); ++i) {
           if (close)
-            sessions[i]->close("forced server close");
+            sessions[i]->close(eio::CloseReason::forced_server_close);
           else
             sockets[i]->client().disconnect(nsp);
         }

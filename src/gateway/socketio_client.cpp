@@ -35,7 +35,7 @@ void SocketIoClient::start() {
       [this, session = session_.shared_from_this()](boost::system::error_code ec) {
         if (ec || ever_connected_ || session->closed()) return;
         ctx_.metrics.reject(Rejection::connect_timeout);
-        session->close("connect timeout");
+        session->close(eio::CloseReason::connect_timeout);
       });
 }
 
@@ -160,20 +160,20 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
 bool SocketIoClient::may_connect(const std::string& nsp) {
   // Before anything else: the namespace is neither looked up, logged nor echoed.
   if (nsp.size() > kMaxNamespaceBytes) {
-    close_for(Rejection::namespace_too_long, "namespace too long");
+    close_for(Rejection::namespace_too_long, eio::CloseReason::namespace_too_long);
     return false;
   }
   ++connects_seen_;
   // Each refused CONNECT costs a verification and a reply: a session gets a few, then it is
   // closed (a client whose token is refused gets the reason long before this).
   if (failed_connects_ >= ctx_.config.max_connect_attempts) {
-    close_for(Rejection::connect_attempts, "too many connect attempts");
+    close_for(Rejection::connect_attempts, eio::CloseReason::connect_attempts);
     return false;
   }
   // Every CONNECT may cost a token verification and a recovery store write and delete, and a
   // socket may leave (DISCONNECT) and come back at once: the session gets a few a second.
   if (!connects_.take()) {
-    close_for(Rejection::connect_rate, "too many connects");
+    close_for(Rejection::connect_rate, eio::CloseReason::connect_rate);
     return false;
   }
   return true;
@@ -193,17 +193,17 @@ void SocketIoClient::refuse_connect(const std::string& nsp, std::string_view mes
   // whatever --max-connect-attempts allows.
   connect_error_bytes_ += frames.front().data->size();
   if (connect_error_bytes_ > kMaxConnectErrorBytes) {
-    close_for(Rejection::connect_attempts, "too many connect attempts");
+    close_for(Rejection::connect_attempts, eio::CloseReason::connect_attempts);
     return;
   }
   session_.send_all(frames);
 }
 
-void SocketIoClient::close_for(Rejection why, std::string_view reason) {
+void SocketIoClient::close_for(Rejection why, eio::CloseReason reason) {
   ctx_.metrics.reject(why);
   ctx_.log_refusal(spdlog::level::warn,
                    "session {} ({}): {} after {} CONNECTs ({} refused): closing", session_.sid(),
-                   session_.address(), reason, connects_seen_, failed_connects_);
+                   session_.address(), eio::to_string(reason), connects_seen_, failed_connects_);
   session_.close(reason);
 }
 
@@ -286,6 +286,29 @@ std::vector<std::string> rooms_argument(const json::array& args) {
     for (const auto& r : v.as_array())
       if (r.is_string()) rooms.emplace_back(r.as_string());
   return rooms;
+}
+
+// A lost transport, a ping timeout or a shutdown: the client will come back for its socket.
+// Anything else (a protocol error, a bound crossed) is not recovered.
+bool recoverable_close(eio::CloseReason reason) {
+  using enum eio::CloseReason;
+  switch (reason) {
+    case transport_close:
+    case transport_error:
+    case ping_timeout:
+    case server_shutting_down:
+    case forced_server_close:
+      return true;
+    case parse_error:
+    case send_queue_overflow:
+    case upgrade_timeout:
+    case connect_timeout:
+    case namespace_too_long:
+    case connect_attempts:
+    case connect_rate:
+      return false;
+  }
+  return false;
 }
 
 }  // namespace
@@ -375,14 +398,10 @@ void SocketIoClient::disconnect(const std::string& nsp) {
   remove_socket(nsp);
 }
 
-void SocketIoClient::on_close(std::string_view reason) {
+void SocketIoClient::on_close(eio::CloseReason reason) {
   connect_deadline_.reset();
-  // A lost transport, a ping timeout or a shutdown: the client will come back for its socket.
-  // Anything else (a protocol error, a bound crossed) is not recovered (docs/protocol-reference.md,
-  // Recoverable disconnects).
-  const bool recoverable = reason == "transport close" || reason == "transport error" ||
-                           reason == "ping timeout" || reason == "server shutting down" ||
-                           reason == "forced server close";
+  // docs/protocol-reference.md, Recoverable disconnects.
+  const bool recoverable = recoverable_close(reason);
   for (auto& [nsp, socket] : sockets_) {
     if (recoverable)
       save_for_recovery(*socket, true);

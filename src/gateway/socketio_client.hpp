@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/token_bucket.hpp"
+#include "engineio/close_reason.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/socket.hpp"
 #include "recovery/recovery_store.hpp"
@@ -39,7 +40,7 @@ class SocketIoClient {
   bool on_text(std::string_view text);
   bool on_binary(std::string_view bytes);
   // Session closed: every socket leaves its rooms.
-  void on_close(std::string_view reason);
+  void on_close(eio::CloseReason reason);
   // False when the socket may not be in one more room (--max-rooms-per-socket), or is gone.
   // `send_retained`: the room's retained messages follow (not for a recovered socket).
   bool join(Socket& socket, const std::string& room, bool send_retained = true);
@@ -73,7 +74,7 @@ class SocketIoClient {
   // The bounds checked before a CONNECT costs anything: false when the session was closed.
   bool may_connect(const std::string& nsp);
   void refuse_connect(const std::string& nsp, std::string_view message, boost::json::value data);
-  void close_for(Rejection why, std::string_view reason);
+  void close_for(Rejection why, eio::CloseReason reason);
   void on_event(Socket& socket, sio::Packet& packet);
   void send_packet(const sio::Packet& packet);
   void remove_socket(const std::string& nsp);

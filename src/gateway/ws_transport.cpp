@@ -114,7 +114,7 @@ void WsTransport::write_direct(Frame frame) {
   if (direct_.size() >= kMaxDirectFrames) {
     ctx_.metrics.reject(Rejection::control_queue_overflow);
     ctx_.log_refusal(spdlog::level::warn, "websocket: peer outran its control replies: closing");
-    report_closed("transport error");
+    report_closed(eio::CloseReason::transport_error);
     drop_after_close_ = true;
     queue_close_frame(ws::close_code::policy_violation, "");
     return;
@@ -173,7 +173,7 @@ bool WsTransport::write_batch() {
   }
   if (ec) {
     spdlog::debug("websocket write failed: {}", ec.message());
-    cut("transport error");
+    cut(eio::CloseReason::transport_error);
     return false;
   }
   if (written < batch.bytes) {
@@ -216,7 +216,7 @@ bool WsTransport::write_batch() {
         self->async_write_pending_ = false;
         std::string().swap(self->unsent_);
         if (ec) {
-          self->cut("transport error");
+          self->cut(eio::CloseReason::transport_error);
         } else if (has_close) {
           self->on_close_frame_sent();
         } else {
@@ -228,7 +228,7 @@ bool WsTransport::write_batch() {
 
 // ---- closing ------------------------------------------------------------------------------
 
-void WsTransport::close(std::string_view reason) {
+void WsTransport::close(eio::CloseReason reason) {
   if (closing_) return;
   // Frames the session queued before closing (a Socket.IO DISCONNECT, say) still go out, ahead
   // of the close frame. (A session closed for overflowing its queue empties it first.)
@@ -239,9 +239,9 @@ void WsTransport::close(std::string_view reason) {
       q.pop_front();
     }
   }
-  queue_close_frame(
-      reason == "server shutting down" ? ws::close_code::going_away : ws::close_code::normal,
-      reason);
+  queue_close_frame(reason == eio::CloseReason::server_shutting_down ? ws::close_code::going_away
+                                                                     : ws::close_code::normal,
+                    eio::to_string(reason));
   // Nothing reads a socket refused before it was bound: read now, or the peer's answer to our
   // close frame would go unseen and the connection would stay open until the deadline (engine.io
   // closes such a WebSocket as soon as the client answers).
@@ -260,7 +260,7 @@ void WsTransport::queue_close_frame(std::uint16_t code, std::string_view reason)
   close_deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), kCloseTimeout);
   close_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;
-    self->cut("transport close");
+    self->cut(eio::CloseReason::transport_close);
   });
   kick();
 }
@@ -272,12 +272,12 @@ void WsTransport::on_close_frame_sent() {
   if (close_received_ || drop_after_close_) shutdown_socket();
 }
 
-void WsTransport::cut(std::string_view reason) {
+void WsTransport::cut(eio::CloseReason reason) {
   report_closed(reason);
   shutdown_socket();
 }
 
-void WsTransport::report_closed(std::string_view reason) {
+void WsTransport::report_closed(eio::CloseReason reason) {
   if (auto session = std::move(session_)) session->on_ws_closed(this, reason);
 }
 
@@ -298,7 +298,7 @@ void WsTransport::wait_readable() {
   socket_.async_wait(asio::ip::tcp::socket::wait_read,
                      [self = shared_from_this()](boost::system::error_code ec) {
                        if (ec) {  // cancelled by close, or the socket failed
-                         self->cut("transport close");
+                         self->cut(eio::CloseReason::transport_close);
                          return;
                        }
                        self->on_readable();
@@ -317,7 +317,8 @@ void WsTransport::on_readable() {
       return;
     }
     if (ec) {
-      cut(ec == asio::error::eof ? "transport close" : "transport error");
+      cut(ec == asio::error::eof ? eio::CloseReason::transport_close
+                                 : eio::CloseReason::transport_error);
       return;
     }
     const ws::FrameError error = parser_.feed(buffer.first(n), *this);
@@ -356,7 +357,7 @@ void WsTransport::on_ping(std::string_view payload) {
 
 void WsTransport::on_close(std::uint16_t code, std::string_view) {
   close_received_ = true;
-  report_closed("transport close");
+  report_closed(eio::CloseReason::transport_close);
   if (close_sent_)
     shutdown_socket();
   else if (!closing_)
@@ -375,7 +376,7 @@ void WsTransport::fail(ws::FrameError error) {
     ctx_.metrics.reject(Rejection::websocket_protocol_error);
   }
   spdlog::debug("websocket connection failed: close {}", code);
-  report_closed("transport error");
+  report_closed(eio::CloseReason::transport_error);
   drop_after_close_ = true;
   if (!closing_) {
     queue_close_frame(code, "");

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engineio/close_reason.hpp"
 #include "gateway/frame.hpp"
 #include "http/handler.hpp"
 #include "websocket/frame_header.hpp"
@@ -46,7 +47,7 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>,
   // Also for a WebSocket refused after its handshake (never bound to a session, say the sid's
   // session has upgraded already): it then starts reading, so the peer's close frame ends it
   // at once instead of the close deadline.
-  void close(std::string_view reason);
+  void close(eio::CloseReason reason);
   // The socket did not take the last write: the kernel's send buffer is full.
   bool congested() const { return async_write_pending_; }
 
@@ -67,8 +68,8 @@ class WsTransport : public std::enable_shared_from_this<WsTransport>,
   void wait_readable();
   void on_readable();
   void fail(websocket::FrameError error);
-  void report_closed(std::string_view reason);
-  void cut(std::string_view reason);  // report_closed, then close the socket at once
+  void report_closed(eio::CloseReason reason);
+  void cut(eio::CloseReason reason);  // report_closed, then close the socket at once
   void queue_close_frame(std::uint16_t code, std::string_view reason);
   // One gathered write of up to a batch of frames; false when the socket could not take it all
   // and an asynchronous write now carries the rest.

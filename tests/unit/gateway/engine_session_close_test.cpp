@@ -72,7 +72,7 @@ TEST_F(EngineSessionClose, RoomsPerSocketAreCapped) {
   auto names = loop->rooms.room_names("/");
   EXPECT_EQ(std::count(names.begin(), names.end(), "a"), 1);
   EXPECT_EQ(std::count(names.begin(), names.end(), "c"), 0);
-  s->close("test");
+  s->close(eio::CloseReason::forced_server_close);
   settle();
 }
 
@@ -91,7 +91,7 @@ TEST_F(EngineSessionClose, ASocketOverTheEventRateIsDisconnected) {
   EXPECT_FALSE(s->closed());  // the namespace socket goes, the session stays
   EXPECT_EQ(ctx.metrics.rejected(Rejection::event_rate), 1u);
   EXPECT_EQ(ctx.metrics.sockets_connected.load(), 0);
-  s->close("test");
+  s->close(eio::CloseReason::forced_server_close);
   settle();
 }
 

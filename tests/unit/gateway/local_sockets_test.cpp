@@ -46,7 +46,7 @@ class LocalSocketsTest : public ::testing::Test, public pulseboard::testing::Sha
   };
 
   ~LocalSocketsTest() override {
-    for (auto& c : clients) c.session->close("test over");
+    for (auto& c : clients) c.session->close(eio::CloseReason::server_shutting_down);
     settle();
   }
 
@@ -86,7 +86,7 @@ class LocalSocketsTest : public ::testing::Test, public pulseboard::testing::Sha
     std::string body;
     c.session->poll_get([&body](auto, std::string b, std::string_view) { body = std::move(b); });
     settle();
-    if (body.empty()) c.session->close("test: GET left pending");  // nothing was queued
+    if (body.empty()) c.session->close(eio::CloseReason::transport_close);  // nothing was queued
     c.received += body;
     return body;
   }
@@ -118,10 +118,10 @@ TEST_F(LocalSocketsTest, DynamicModeHoldsAPublicRoomWhileAnyLoopHasIt) {
   auto& b = connect(1);
   EXPECT_EQ(broker->subscribes["socket.io#/#live-metrics#"], 1) << "once for two loops";
   EXPECT_FALSE(broker->subscribes.contains("socket.io#/#" + a.sid + "#")) << "ids are private";
-  a.session->close("gone");
+  a.session->close(eio::CloseReason::transport_close);
   settle();
   EXPECT_FALSE(broker->unsubscribes.contains("socket.io#/#live-metrics#"));
-  b.session->close("gone");
+  b.session->close(eio::CloseReason::transport_close);
   settle();
   EXPECT_EQ(broker->unsubscribes["socket.io#/#live-metrics#"], 1);
   EXPECT_EQ(adapter->room_channels(), 0u);

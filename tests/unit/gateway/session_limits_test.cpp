@@ -27,7 +27,7 @@ TEST_F(SessionLimits, TheEventAllowanceOutlivesASocketThatLeavesAndComesBack) {
   EXPECT_FALSE(s->closed());
   EXPECT_EQ(ctx.metrics.rejected(Rejection::event_rate), 1u);
   EXPECT_EQ(ctx.metrics.sockets_connected.load(), 0);
-  s->close("test");
+  s->close(eio::CloseReason::forced_server_close);
   settle();
 }
 
@@ -63,7 +63,7 @@ TEST_F(SessionLimits, ANamespaceAtTheBoundIsRefusedByName) {
   s->poll_get(respond());
   ASSERT_FALSE(answers.empty());
   EXPECT_EQ(answers.back(), "44" + nsp + R"(,{"message":"Invalid namespace"})");
-  s->close("test");
+  s->close(eio::CloseReason::forced_server_close);
   settle();
 }
 

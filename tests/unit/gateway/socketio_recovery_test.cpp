@@ -77,7 +77,7 @@ TEST_F(SocketIoRecovery, AReconnectGetsItsSocketBackWithTheMissedUpdatesBeforeTh
   ASSERT_FALSE(pid.empty()) << reply;
   bridge("e1");
   EXPECT_NE(read(first).find(R"(42["metrics-update",{"eventId":"e1"},"e1"])"), std::string::npos);
-  first->close("transport close");
+  first->close(eio::CloseReason::transport_close);
   settle();
   bridge("e2");
   bridge("e3");
@@ -96,7 +96,7 @@ TEST_F(SocketIoRecovery, AReconnectGetsItsSocketBackWithTheMissedUpdatesBeforeTh
   bridge("e4");
   const std::string live = read(second);
   EXPECT_NE(live.find(R"("e4"])"), std::string::npos) << live;
-  second->close("server shutting down");
+  second->close(eio::CloseReason::server_shutting_down);
   settle();
 }
 
@@ -112,7 +112,7 @@ TEST_F(SocketIoRecovery, AStoreThatDoesNotAnswerGivesAFreshSocketAtTheDeadline) 
   EXPECT_NE(got.find("40{\"sid\":"), std::string::npos) << got;
   EXPECT_EQ(ctx.metrics.sockets_connected.load(), 1);
   EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
-  s->close("server shutting down");
+  s->close(eio::CloseReason::server_shutting_down);
   settle();
 }
 
@@ -144,8 +144,8 @@ TEST_F(SocketIoRecovery, AClientThatLeftOnPurposeIsNotRecovered) {
   EXPECT_EQ(field(got, "pid").empty(), false);
   EXPECT_NE(field(got, "pid"), pid) << got;
   EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
-  first->close("server shutting down");
-  second->close("server shutting down");
+  first->close(eio::CloseReason::server_shutting_down);
+  second->close(eio::CloseReason::server_shutting_down);
   settle();
 }
 
@@ -159,7 +159,7 @@ TEST_F(SocketIoRecovery, AttemptsOverTheRateGetFreshSocketsWithoutAskingTheStore
     settle();
     const std::string got = read(s);
     EXPECT_NE(got.find("40{\"sid\":"), std::string::npos) << i << ": " << got;
-    s->close("server shutting down");
+    s->close(eio::CloseReason::server_shutting_down);
     settle();
   }
   // The same client (no tokens here: its address) past its burst: the store is not asked
@@ -187,7 +187,7 @@ TEST_F(SocketIoRecovery, AnOffsetBeyondTheBoundGetsAFreshSocketAndIsCounted) {
   EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
   EXPECT_NE(ctx.metrics.render_prometheus().find("pulseboard_recoveries_beyond_bound_total 1\n"),
             std::string::npos);
-  s->close("server shutting down");
+  s->close(eio::CloseReason::server_shutting_down);
   settle();
 }
 
