@@ -44,6 +44,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,15 +56,16 @@
 #include "common/ids.hpp"
 #include "common/utf8.hpp"
 #include "engineio/packet.hpp"
+#include "engineio/session.hpp"
 #include "gateway/bridge_broadcast.hpp"
 #include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
 #include "gateway/frame.hpp"
+#include "gateway/session_stack.hpp"
 #include "gateway/socket.hpp"
 #include "gateway/socketio_client.hpp"
-#include "gateway/ws_transport.hpp"
 #include "recovery/recovery_store_memory.hpp"
 #include "socketio/packet.hpp"
+#include "websocket/transport.hpp"
 
 namespace gw = pulseboard::gateway;
 namespace eio = pulseboard::eio;
@@ -530,7 +532,8 @@ std::optional<asio::ip::tcp::socket> connect_pair(gw::Loop& loop, bool tiny_buff
     return std::nullopt;
   }
   ::fcntl(client, F_SETFL, ::fcntl(client, F_GETFL) | O_NONBLOCK);
-  // What WsTransport::accept() leaves behind after Beast's handshake, which is skipped here.
+  // What websocket::Transport::accept() leaves behind after Beast's handshake, which is skipped
+  // here.
   server.non_blocking(true, ec);
   server.set_option(asio::ip::tcp::no_delay(true), ec);
   if (tiny_buffers) server.set_option(asio::socket_base::send_buffer_size(2048), ec);
@@ -738,7 +741,7 @@ class World {
 
   // ---- sessions ----
 
-  gw::PollRespond responder(bool is_get) {
+  eio::PollRespond responder(bool is_get) {
     ++answers_->issued;
     auto once = std::make_shared<bool>(false);
     return [answers = answers_, once, is_get](status st, std::string body, std::string_view) {
@@ -753,13 +756,13 @@ class World {
     };
   }
 
-  void track(const std::shared_ptr<gw::EngineSession>& s) {
+  void track(const std::shared_ptr<eio::Session>& s) {
     sids_.push_back(s->sid());
     sessions_.push_back(s);
   }
 
   // Found through the registry, as an HTTP request finds its session by sid.
-  std::shared_ptr<gw::EngineSession> session_at(std::uint8_t b) {
+  std::shared_ptr<eio::Session> session_at(std::uint8_t b) {
     if (sids_.empty()) return nullptr;
     return ctx_->sessions.find(sids_[b % sids_.size()]);
   }
@@ -771,21 +774,21 @@ class World {
 
   void make_polling() {
     if (sessions_.size() >= kMaxSessions) return;
-    auto s = std::make_shared<gw::EngineSession>(*ctx_, *loop_, pulseboard::random_id20(),
-                                                 gw::EngineSession::TransportKind::polling);
+    auto s = gw::make_session(*ctx_, *loop_, pulseboard::random_id20(),
+                              eio::Session::TransportKind::polling);
     ctx_->sessions.add(s->sid(), s);
     track(s);
     s->open();
     s->poll_get(responder(true));
   }
 
-  std::shared_ptr<gw::WsTransport> make_transport(bool tiny_buffers) {
+  std::shared_ptr<pulseboard::websocket::Transport> make_transport(bool tiny_buffers) {
     if (connections_.size() >= kMaxConnections) return nullptr;
     int fd = -1;
     auto server = connect_pair(*loop_, tiny_buffers, fd);
     if (!server) return nullptr;
     connections_.push_back({fd, {}, false});
-    auto ws = std::make_shared<gw::WsTransport>(std::move(*server), *ctx_, *loop_);
+    auto ws = gw::make_transport(*ctx_, *loop_, std::move(*server));
     transports_.push_back(ws);
     return ws;
   }
@@ -795,8 +798,8 @@ class World {
     auto ws = make_transport(flags & 1);
     if (!ws) return;
     // As the endpoint does once the WebSocket handshake has completed.
-    auto s = std::make_shared<gw::EngineSession>(*ctx_, *loop_, pulseboard::random_id20(),
-                                                 gw::EngineSession::TransportKind::websocket);
+    auto s = gw::make_session(*ctx_, *loop_, pulseboard::random_id20(),
+                              eio::Session::TransportKind::websocket);
     ctx_->sessions.add(s->sid(), s);
     track(s);
     s->attach_websocket(ws);
@@ -919,7 +922,7 @@ class World {
     for (int i = 0; i < n; ++i) rooms.push_back(room_name(nsp, in_.byte()));
     auto sockets = loop_->rooms.select(nsp, {}, {});
     // Holding the sessions, as a peer's disconnect does (disconnecting frees the Socket).
-    std::vector<std::shared_ptr<gw::EngineSession>> held;
+    std::vector<std::shared_ptr<eio::Session>> held;
     for (gw::Socket* s : sockets) held.push_back(s->session().shared_from_this());
     switch (action) {
       case 0:  // socketsJoin
@@ -1019,8 +1022,8 @@ class World {
   std::shared_ptr<FuzzRecoveryStore> recovery_;
   std::shared_ptr<Answers> answers_;
   std::vector<std::string> sids_;
-  std::vector<std::weak_ptr<gw::EngineSession>> sessions_;
-  std::vector<std::weak_ptr<gw::WsTransport>> transports_;
+  std::vector<std::weak_ptr<eio::Session>> sessions_;
+  std::vector<std::weak_ptr<pulseboard::websocket::Transport>> transports_;
   std::vector<Connection> connections_;
   int slept_ms_ = 0;
 };
@@ -1101,11 +1104,10 @@ Script& turn(Script& s, int rounds = 1) {
   return s.op(poll).u8(rounds - 1);
 }
 
-void write_seeds(const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
-  auto save = [&](const char* name, const Script& s) {
-    std::ofstream(dir / name, std::ios::binary) << s.b;
-  };
+using SaveSeed = std::function<void(const char* name, const Script& s)>;
+
+// CONNECTs: refused ones, overflowing replies, rooms, a peer's joins.
+void write_connect_seeds(const SaveSeed& save) {
   // Auth options: 0 none, 1 any rooms, 2 room list, 3 no rooms, 4 expired, 5 bad signature,
   // 6 garbage; nsp 0 "/", 1 "/admin", 3 "/nope". Rooms: 0 live-metrics, 1-4 r0-r3.
   {
@@ -1158,6 +1160,10 @@ void write_seeds(const std::filesystem::path& dir) {
     s.op(get).u8(0).u8(0);
     save("peer_join_leave_disconnect", s);
   }
+}
+
+// Connection state recovery.
+void write_recovery_seeds(const SaveSeed& save) {
   {
     // Connection state recovery: a socket gets bridge updates o1, o2, its session closes with
     // "transport close", o3 goes out, and a new session asks for the socket back from o1
@@ -1184,6 +1190,10 @@ void write_seeds(const std::filesystem::path& dir) {
     s.op(get).u8(1).u8(0);
     save("recover_after_transport_close", s);
   }
+}
+
+// WebSocket sessions and the upgrade from polling.
+void write_websocket_seeds(const SaveSeed& save) {
   {
     // WebSocket: echo with binary attachments and acks both ways.
     Script s;
@@ -1249,6 +1259,10 @@ void write_seeds(const std::filesystem::path& dir) {
     s.op(ws_read).u8(1);
     save("ws_ping_flood", s);
   }
+}
+
+// Broadcasts and timers.
+void write_broadcast_seeds(const SaveSeed& save) {
   {
     // Broadcasts to polling sessions with tiny queues, volatile and not, with 0 ms timers:
     // pings at every turn, and a connect timeout for the session that never connects.
@@ -1271,6 +1285,17 @@ void write_seeds(const std::filesystem::path& dir) {
     s.op(close_session).u8(1).u8(0);
     save("broadcast_overflow_timers", s);
   }
+}
+
+void write_seeds(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  const SaveSeed save = [&](const char* name, const Script& s) {
+    std::ofstream(dir / name, std::ios::binary) << s.b;
+  };
+  write_connect_seeds(save);
+  write_recovery_seeds(save);
+  write_websocket_seeds(save);
+  write_broadcast_seeds(save);
 }
 
 }  // namespace

@@ -7,8 +7,9 @@
 #include <memory>
 #include <string>
 
+#include "engineio/session.hpp"
 #include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
+#include "gateway/session_stack.hpp"
 #include "gateway/socket.hpp"
 #include "gateway/socketio_client.hpp"
 
@@ -23,9 +24,9 @@ struct Room {
     for (int i = 0; i < n; ++i) {
       Member m;
       std::string id = "socket-" + std::to_string(i);
-      m.session = std::make_shared<gw::EngineSession>(ctx, loop, "session-" + id,
-                                                      gw::EngineSession::TransportKind::polling);
-      m.sio = std::make_unique<gw::SocketIoClient>(*m.session, ctx);
+      m.session = std::make_shared<pulseboard::eio::Session>(
+          ctx.stack, loop.ioc, "session-" + id, pulseboard::eio::Session::TransportKind::polling);
+      m.sio = std::make_unique<gw::SocketIoClient>(*m.session, ctx, loop);
       m.socket = std::make_unique<gw::Socket>(id, "/", *m.session, *m.sio, std::nullopt, "");
       loop.rooms.add(m.socket.get());
       m.socket->rooms().insert("live-metrics");
@@ -34,7 +35,7 @@ struct Room {
     }
   }
   struct Member {
-    std::shared_ptr<gw::EngineSession> session;
+    std::shared_ptr<pulseboard::eio::Session> session;
     std::unique_ptr<gw::SocketIoClient> sio;
     std::unique_ptr<gw::Socket> socket;
   };
@@ -53,8 +54,7 @@ void BM_FanOutToRoom(benchmark::State& state) {
     benchmark::DoNotOptimize(loop.rooms.deliver(b));
     state.PauseTiming();
     for (auto& m : room.members) {
-      m.session->outbound().clear();
-      m.session->on_frame_written(1 << 30);
+      m.session->on_written(m.session->queue().size());
     }
     state.ResumeTiming();
   }

@@ -9,7 +9,7 @@
 #include "cluster/adapter_sharded.hpp"
 #include "cluster/adapter_streams.hpp"
 #include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
+#include "gateway/session_stack.hpp"
 #include "recovery/recovery_store_redis.hpp"
 #include "recovery/recovery_store_streams.hpp"
 #include "redis/endpoint.hpp"
@@ -63,7 +63,7 @@ void start_adapter(gateway::Gateway& server, RedisCluster& c, const redis::Endpo
 std::function<void()> save_all_sessions(gateway::Gateway& server) {
   return [&ctx = server.context()] {
     for (auto& session : ctx.sessions.all())
-      boost::asio::post(session->loop().ioc, [session] { session->save_for_recovery(); });
+      boost::asio::post(session->ioc(), [session] { gateway::save_for_recovery(*session); });
   };
 }
 

@@ -6,33 +6,26 @@
 #include <string>
 #include <vector>
 
+#include "engineio/session_host.hpp"
 #include "gateway/admission.hpp"
 
 namespace pulseboard::gateway {
 
-struct GatewayConfig {
+// The Engine.IO settings (ping interval and timeout, upgrade timeout, max payload, send queue
+// bounds) are its eio::Settings base, which the sessions read.
+struct GatewayConfig : eio::Settings {
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 4000;  // PORT
   unsigned threads = 0;       // 0 = one io_context per core
   std::string cors_origin;    // CLIENT_URL; empty = no CORS headers
 
-  // Engine.IO, with engine.io's defaults (docs/protocol-reference.md, Engine.IO handshake).
-  std::chrono::milliseconds ping_interval{25000};
-  std::chrono::milliseconds ping_timeout{20000};
-  std::chrono::milliseconds upgrade_timeout{10000};
   std::chrono::milliseconds connect_timeout{45000};  // CONNECT must arrive within this
-  std::uint64_t max_payload = 1'000'000;             // maxHttpBufferSize
   bool allow_polling = true;
 
   // Socket.IO.
   std::vector<std::string> namespaces{"/"};
   std::vector<std::string> default_rooms{"live-metrics"};
   std::size_t max_attachments = 10;
-
-  // Send queue per connection: past either bound the client is disconnected with reason
-  // "send queue overflow" (docs/gateway.md). A healthy client drains in milliseconds.
-  std::size_t max_queued_frames = 4096;
-  std::size_t max_queued_bytes = 8 * 1024 * 1024;
 
   // Admission control and per-client bounds (docs/security.md).
   AdmissionLimits admission;

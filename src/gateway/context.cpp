@@ -6,7 +6,7 @@
 
 namespace pulseboard::gateway {
 
-void SessionRegistry::add(const std::string& sid, std::shared_ptr<EngineSession> session) {
+void SessionRegistry::add(const std::string& sid, std::shared_ptr<eio::Session> session) {
   std::lock_guard lock(mutex_);
   sessions_[sid] = std::move(session);
 }
@@ -16,15 +16,15 @@ void SessionRegistry::remove(const std::string& sid) {
   sessions_.erase(sid);
 }
 
-std::shared_ptr<EngineSession> SessionRegistry::find(const std::string& sid) const {
+std::shared_ptr<eio::Session> SessionRegistry::find(const std::string& sid) const {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(sid);
   return it == sessions_.end() ? nullptr : it->second;
 }
 
-std::vector<std::shared_ptr<EngineSession>> SessionRegistry::all() const {
+std::vector<std::shared_ptr<eio::Session>> SessionRegistry::all() const {
   std::lock_guard lock(mutex_);
-  std::vector<std::shared_ptr<EngineSession>> out;
+  std::vector<std::shared_ptr<eio::Session>> out;
   out.reserve(sessions_.size());
   for (auto& [sid, s] : sessions_) out.push_back(s);
   return out;

@@ -20,17 +20,15 @@
 #include "gateway/admission.hpp"
 #include "gateway/bridge_broadcast.hpp"
 #include "gateway/config.hpp"
-#include "gateway/flush_list.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/room_index.hpp"
+#include "gateway/session_stack.hpp"
 #include "http/client_address.hpp"
 #include "recovery/recent_broadcasts.hpp"
 #include "recovery/recovery_store.hpp"
+#include "websocket/flush_list.hpp"
 
 namespace pulseboard::gateway {
-
-class EngineSession;
-class WsTransport;
 
 // One io_context run by one thread; it owns its sessions and its share of room membership.
 struct Loop {
@@ -39,7 +37,7 @@ struct Loop {
   RoomIndex rooms;
   recovery::RecentBroadcasts<Broadcast>
       recent;  // recorded bridge broadcasts, for recovering sockets
-  FlushList<WsTransport> flushes{ioc};
+  websocket::FlushList<websocket::Transport> flushes{ioc};
   unsigned index;
 
   // Delivers a broadcast to this loop's sockets, keeping it for recovering ones when it has
@@ -52,15 +50,15 @@ struct Loop {
 
 class SessionRegistry {
  public:
-  void add(const std::string& sid, std::shared_ptr<EngineSession> session);
+  void add(const std::string& sid, std::shared_ptr<eio::Session> session);
   void remove(const std::string& sid);
-  std::shared_ptr<EngineSession> find(const std::string& sid) const;
-  std::vector<std::shared_ptr<EngineSession>> all() const;
+  std::shared_ptr<eio::Session> find(const std::string& sid) const;
+  std::vector<std::shared_ptr<eio::Session>> all() const;
   std::size_t size() const;
 
  private:
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<EngineSession>> sessions_;
+  std::unordered_map<std::string, std::shared_ptr<eio::Session>> sessions_;
 };
 
 // The latest message per (room, event) published with `retain`: a socket that joins the room
@@ -75,7 +73,7 @@ class RetainedMessages {
  public:
   struct Entry {
     std::string nsp, room, event;
-    std::vector<struct Frame> frames;
+    std::vector<Frame> frames;
   };
   void put(Entry entry);  // a live message
   std::uint64_t begin_restore();
@@ -101,6 +99,9 @@ struct GatewayContext {
   // Declared before the loops and sessions: a session still registered at shutdown gives its
   // admission place back when it is destroyed.
   Admission admission;
+  // What the session layers are given instead of this context; declared before the loops and
+  // sessions, which count and log through it until they are gone.
+  SessionStack stack{*this};
   http::TrustedProxies trusted_proxies;
   // Log lines a remote party causes (refused CONNECTs, clients cut at a bound) share this
   // budget; what it leaves out is counted in log_lines_suppressed_total.

@@ -8,9 +8,10 @@
 #include "common/ids.hpp"
 #include "engineio/packet.hpp"
 #include "engineio/request_check.hpp"
+#include "engineio/session.hpp"
 #include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
-#include "gateway/ws_transport.hpp"
+#include "gateway/session_stack.hpp"
+#include "websocket/transport.hpp"
 
 namespace pulseboard::gateway {
 namespace bhttp = boost::beast::http;
@@ -65,7 +66,8 @@ http::Response make_response(const GatewayContext& ctx, const http::Request& req
 }
 
 // A PollRespond that turns (status, body, type) into the HTTP response for this request.
-PollRespond poll_responder(GatewayContext& ctx, const http::Request& req, http::Respond respond) {
+eio::PollRespond poll_responder(GatewayContext& ctx, const http::Request& req,
+                                http::Respond respond) {
   auto head = std::make_shared<http::Request>();
   head->version(req.version());
   head->keep_alive(req.keep_alive());
@@ -180,7 +182,7 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, http::Connection& conn,
   }
   Query q = parse_query(req.target());
   bool upgrade = boost::beast::websocket::is_upgrade(req);
-  std::shared_ptr<EngineSession> session;
+  std::shared_ptr<eio::Session> session;
   if (!q.sid.empty()) session = ctx.sessions.find(q.sid);
   auto refusal = eio::check_request({.eio = q.eio,
                                      .transport = q.transport,
@@ -211,12 +213,12 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, http::Connection& conn,
   }
 
   if (upgrade) {
-    Loop* loop = session ? &session->loop() : &own_loop;
+    Loop* loop = session ? &loop_of(ctx, *session) : &own_loop;
     auto socket = conn.take_socket();
     if (loop != &own_loop) socket = move_to(std::move(socket), *loop);
     boost::asio::post(loop->ioc, [&ctx, loop, session, address, socket = std::move(socket),
                                   req = std::move(req)]() mutable {
-      auto ws = std::make_shared<WsTransport>(std::move(socket), ctx, *loop);
+      auto ws = make_transport(ctx, *loop, std::move(socket));
       ws->accept(std::move(req), [&ctx, loop, session, address, ws](bool ok) {
         if (!ok) {
           if (!session) ctx.admission.release(address);
@@ -226,8 +228,8 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, http::Connection& conn,
           session->begin_probe(ws);
           return;
         }
-        auto fresh = std::make_shared<EngineSession>(
-            ctx, *loop, random_id20(), EngineSession::TransportKind::websocket, address);
+        auto fresh = make_session(ctx, *loop, random_id20(), eio::Session::TransportKind::websocket,
+                                  address);
         ctx.sessions.add(fresh->sid(), fresh);
         fresh->attach_websocket(ws);
         fresh->open();
@@ -238,26 +240,25 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, http::Connection& conn,
 
   // Long-polling.
   if (!session) {
-    session = std::make_shared<EngineSession>(ctx, own_loop, random_id20(),
-                                              EngineSession::TransportKind::polling, address);
+    session =
+        make_session(ctx, own_loop, random_id20(), eio::Session::TransportKind::polling, address);
     ctx.sessions.add(session->sid(), session);
     session->open();
     session->poll_get(poll_responder(ctx, req, std::move(respond)));
     return;
   }
   if (req.method() == bhttp::verb::get) {
-    boost::asio::post(session->loop().ioc,
+    boost::asio::post(session->ioc(),
                       [session, r = poll_responder(ctx, req, std::move(respond))]() mutable {
                         session->poll_get(std::move(r));
                       });
   } else if (req.method() == bhttp::verb::post) {
     auto ct = req[bhttp::field::content_type];
     bool binary = ct.starts_with("application/octet-stream");
-    boost::asio::post(session->loop().ioc,
-                      [session, binary, body = std::move(req.body()),
-                       r = poll_responder(ctx, req, std::move(respond))]() mutable {
-                        session->poll_post(std::move(body), binary, std::move(r));
-                      });
+    boost::asio::post(session->ioc(), [session, binary, body = std::move(req.body()),
+                                       r = poll_responder(ctx, req, std::move(respond))]() mutable {
+      session->poll_post(std::move(body), binary, std::move(r));
+    });
   } else {
     // engine.io's polling transport answers any other method with an empty 500.
     ctx.metrics.reject(Rejection::bad_request);

@@ -1,36 +1,20 @@
 #pragma once
-// One Engine.IO packet ready for the wire. Text frames hold "<type digit><data>"; binary frames
-// hold raw bytes (always a message). A broadcast encodes its frames once and every recipient's
-// queue holds the same immutable buffer.
-#include <memory>
+// What a broadcast sends, to whom. Its frames are Engine.IO frames (engineio/frame.hpp), named
+// here too for the gateway code that builds and records broadcasts.
 #include <string>
-#include <string_view>
 #include <vector>
+
+#include "engineio/frame.hpp"
 
 namespace pulseboard::gateway {
 
-struct Frame {
-  std::shared_ptr<const std::string> data;
-  bool binary = false;
-};
+using eio::binary_frame;
+using eio::Frame;
+using eio::message_frame;
+using eio::text_frame;
 
-inline Frame text_frame(std::string s) {
-  return Frame{std::make_shared<const std::string>(std::move(s)), false};
-}
-// An Engine.IO message frame: "4" followed by a Socket.IO packet's text.
-inline Frame message_frame(std::string_view packet_text) {
-  std::string s;
-  s.reserve(packet_text.size() + 1);
-  s += '4';
-  s += packet_text;
-  return text_frame(std::move(s));
-}
-inline Frame binary_frame(std::string s) {
-  return Frame{std::make_shared<const std::string>(std::move(s)), true};
-}
-
-// What a broadcast sends, to whom (docs/protocol-reference.md, Classic adapter: rooms empty = every
-// socket of the namespace; sockets in any `except` room are skipped; socket ids are rooms).
+// docs/protocol-reference.md, Classic adapter: rooms empty = every socket of the namespace;
+// sockets in any `except` room are skipped; socket ids are rooms.
 struct Broadcast {
   std::string nsp = "/";
   std::vector<std::string> rooms;

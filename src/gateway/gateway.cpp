@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engineio/session.hpp"
 #include "gateway/bridge_broadcast.hpp"
-#include "gateway/engine_session.hpp"
 #include "gateway/engineio_endpoint.hpp"
 #include "recovery/recovery_store_memory.hpp"
 #include "socketio/packet.hpp"
@@ -190,7 +190,7 @@ void Gateway::shutdown() {
 void Gateway::drain() {
   spdlog::info("gateway draining: {} sessions", ctx_.sessions.size());
   for (auto& session : ctx_.sessions.all())
-    boost::asio::post(session->loop().ioc,
+    boost::asio::post(session->ioc(),
                       [session] { session->close(eio::CloseReason::server_shutting_down); });
   // Give clients the close frames; the server then stops the loops.
   auto deadline = std::chrono::steady_clock::now() + ctx_.config.drain_timeout;

@@ -12,9 +12,9 @@
 #include <set>
 
 #include "cluster/msgpack.hpp"
+#include "engineio/session.hpp"
 #include "gateway/bridge_broadcast.hpp"
 #include "gateway/cluster_loops.hpp"
-#include "gateway/engine_session.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/socketio_client.hpp"
 #include "socketio/packet.hpp"
@@ -243,7 +243,7 @@ void LoopSockets::disconnect_sockets(const std::string& nsp, Target t, bool clos
       [nsp, t, close](Loop& loop) {
         auto sockets = loop.rooms.select(nsp, t.rooms, t.except);
         // Hold the sessions: disconnecting frees the Socket objects.
-        std::vector<std::shared_ptr<EngineSession>> sessions;
+        std::vector<std::shared_ptr<eio::Session>> sessions;
         for (Socket* s : sockets) sessions.push_back(s->session().shared_from_this());
         for (std::size_t i = 0; i < sockets.size(); ++i) {
           if (close)

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "gateway/engine_session.hpp"
+#include "engineio/session.hpp"
 #include "gateway/socket.hpp"
 
 namespace pulseboard::gateway {
@@ -102,7 +102,7 @@ std::size_t RoomIndex::deliver(const Broadcast& b) {
   // containers we iterate are never modified underneath us.
   std::vector<Socket*> targets = select(b.nsp, b.rooms, b.except);
   // Hold each session while sending: an overflow closes it and frees its sockets.
-  std::vector<std::shared_ptr<EngineSession>> sessions;
+  std::vector<std::shared_ptr<eio::Session>> sessions;
   sessions.reserve(targets.size());
   for (Socket* s : targets) sessions.push_back(s->session().shared_from_this());
   for (std::size_t i = 0; i < sessions.size(); ++i) {

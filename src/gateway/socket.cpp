@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "gateway/engine_session.hpp"
+#include "engineio/session.hpp"
 #include "gateway/socketio_client.hpp"
 
 namespace pulseboard::gateway {

@@ -6,7 +6,6 @@
 
 #include "common/ids.hpp"
 #include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
 
 namespace pulseboard::gateway {
 namespace json = boost::json;
@@ -19,18 +18,19 @@ std::vector<Frame> encode_frames(const sio::Packet& packet) {
   return frames;
 }
 
-SocketIoClient::SocketIoClient(EngineSession& session, GatewayContext& ctx)
+SocketIoClient::SocketIoClient(eio::Session& session, GatewayContext& ctx, Loop& loop)
     : session_(session),
       ctx_(ctx),
+      loop_(loop),
       decoder_(ctx.config.max_attachments),
       events_(ctx.config.events_per_second, ctx.config.event_burst),
       connects_(ctx.config.connects_per_second, ctx.config.connect_burst) {}
 
 SocketIoClient::~SocketIoClient() = default;
 
-void SocketIoClient::start() {
+void SocketIoClient::on_open() {
   connect_deadline_ =
-      std::make_unique<boost::asio::steady_timer>(session_.loop().ioc, ctx_.config.connect_timeout);
+      std::make_unique<boost::asio::steady_timer>(loop_.ioc, ctx_.config.connect_timeout);
   connect_deadline_->async_wait(
       [this, session = session_.shared_from_this()](boost::system::error_code ec) {
         if (ec || ever_connected_ || session->closed()) return;
@@ -39,11 +39,11 @@ void SocketIoClient::start() {
       });
 }
 
-bool SocketIoClient::on_text(std::string_view text) {
+bool SocketIoClient::on_message(std::string_view text) {
   return after_decode(decoder_.add_text(text));
 }
 
-bool SocketIoClient::on_binary(std::string_view bytes) {
+bool SocketIoClient::on_binary_message(std::string_view bytes) {
   return after_decode(decoder_.add_binary(bytes));
 }
 
@@ -111,50 +111,54 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
     refuse_connect(nsp, "Invalid namespace", nullptr);
     return true;  // the Engine.IO session stays open
   }
-  std::optional<std::vector<std::string>> allowed_rooms;
-  std::string subject;
-  if (ctx_.verifier) {
-    std::string_view token;
-    if (packet.data && packet.data->is_object()) {
-      if (auto* t = packet.data->as_object().if_contains("token"); t && t->is_string())
-        token = t->as_string();
-    }
-    std::string reason = "missing token";
-    bool ok = false;
-    if (!token.empty()) {
-      auto result = ctx_.verifier->verify(token);
-      if (auto* claims = std::get_if<auth::Claims>(&result)) {
-        ok = true;
-        allowed_rooms = claims->rooms;
-        subject = claims->subject;
-      } else {
-        reason = std::string(auth::to_string(std::get<auth::JwtError>(result)));
-      }
-    }
-    if (!ok) {
-      ctx_.metrics.reject(Rejection::auth_failed);
-      ctx_.log_refusal(spdlog::level::info, "session {} ({}): connect to {} refused: {}",
-                       session_.sid(), session_.address(), nsp, reason);
-      refuse_connect(nsp, "Authentication error", json::object{{"reason", reason}});
-      return true;
-    }
-  }
+  std::optional<Admit> admit = verify_connect(packet);
+  if (!admit) return true;  // refused: the Engine.IO session stays open
   ever_connected_ = true;
   connect_deadline_.reset();  // cancels it; the memory matters with tens of thousands of sessions
-  Admit admit{nsp, std::move(allowed_rooms), std::move(subject)};
-  if (ctx_.recovery && packet.data && packet.data->is_object()) {
-    const json::object& auth = packet.data->as_object();
-    const json::value* pid = auth.if_contains("pid");
-    const json::value* offset = auth.if_contains("offset");
-    if (pid && pid->is_string() && offset && offset->is_string() &&
-        pid->as_string().size() <= recovery::RecoveryStore::kMaxPidBytes &&
-        offset->as_string().size() <= recovery::RecoveryStore::kMaxOffsetBytes) {
-      recover(std::move(admit), std::string(pid->as_string()), std::string(offset->as_string()));
-      return true;
-    }
+  if (auto wanted = recovery_asked(packet)) {
+    recover(std::move(*admit), std::move(wanted->first), std::move(wanted->second));
+    return true;
   }
-  connect_socket(std::move(admit), nullptr);
+  connect_socket(std::move(*admit), nullptr);
   return true;
+}
+
+std::optional<SocketIoClient::Admit> SocketIoClient::verify_connect(const sio::Packet& packet) {
+  Admit admit{packet.nsp, std::nullopt, {}};
+  if (!ctx_.verifier) return admit;
+  std::string_view token;
+  if (packet.data && packet.data->is_object()) {
+    if (auto* t = packet.data->as_object().if_contains("token"); t && t->is_string())
+      token = t->as_string();
+  }
+  std::string reason = "missing token";
+  if (!token.empty()) {
+    auto result = ctx_.verifier->verify(token);
+    if (auto* claims = std::get_if<auth::Claims>(&result)) {
+      admit.allowed_rooms = claims->rooms;
+      admit.subject = claims->subject;
+      return admit;
+    }
+    reason = std::string(auth::to_string(std::get<auth::JwtError>(result)));
+  }
+  ctx_.metrics.reject(Rejection::auth_failed);
+  ctx_.log_refusal(spdlog::level::info, "session {} ({}): connect to {} refused: {}",
+                   session_.sid(), session_.address(), packet.nsp, reason);
+  refuse_connect(packet.nsp, "Authentication error", json::object{{"reason", reason}});
+  return std::nullopt;
+}
+
+std::optional<std::pair<std::string, std::string>> SocketIoClient::recovery_asked(
+    const sio::Packet& packet) const {
+  if (!ctx_.recovery || !packet.data || !packet.data->is_object()) return std::nullopt;
+  const json::object& auth = packet.data->as_object();
+  const json::value* pid = auth.if_contains("pid");
+  const json::value* offset = auth.if_contains("offset");
+  if (!pid || !pid->is_string() || !offset || !offset->is_string() ||
+      pid->as_string().size() > recovery::RecoveryStore::kMaxPidBytes ||
+      offset->as_string().size() > recovery::RecoveryStore::kMaxOffsetBytes)
+    return std::nullopt;
+  return std::pair{std::string(pid->as_string()), std::string(offset->as_string())};
 }
 
 bool SocketIoClient::may_connect(const std::string& nsp) {
@@ -214,7 +218,7 @@ Socket& SocketIoClient::connect_socket(Admit admit, const recovery::Recovered* r
   Socket& s = *socket;
   if (ctx_.recovery) s.set_pid(recovered ? recovered->session.pid : random_id20());
   sockets_.emplace(admit.nsp, std::move(socket));
-  session_.loop().rooms.add(&s);
+  loop_.rooms.add(&s);
   ctx_.metrics.sockets_connected.fetch_add(1, std::memory_order_relaxed);
 
   // Missed packets go before the CONNECT reply (docs/protocol-reference.md, Restoring a session);
@@ -257,7 +261,7 @@ bool SocketIoClient::join(Socket& socket, const std::string& room, bool send_ret
     return false;
   }
   socket.rooms().insert(room);
-  session_.loop().rooms.join(&socket, room);
+  loop_.rooms.join(&socket, room);
   if (room == socket.id()) return true;
   // A room joined later (subscribe) is part of what a recovery restores.
   if (socket.saved_at() != std::chrono::steady_clock::time_point{}) save_for_recovery(socket);
@@ -270,7 +274,7 @@ bool SocketIoClient::join(Socket& socket, const std::string& room, bool send_ret
 void SocketIoClient::leave(Socket& socket, const std::string& room) {
   if (socket.removed()) return;
   if (room == socket.id() || socket.rooms().erase(room) == 0) return;
-  session_.loop().rooms.leave(&socket, room);
+  loop_.rooms.leave(&socket, room);
   save_for_recovery(socket);
 }
 
@@ -360,7 +364,7 @@ void SocketIoClient::on_event(Socket& socket, sio::Packet& packet) {
     if (packet.id) {
       ack(std::move(rest), packet.attachments);
     } else {
-      std::weak_ptr<EngineSession> weak = session_.shared_from_this();
+      std::weak_ptr<eio::Session> weak = session_.shared_from_this();
       std::string nsp = socket.nsp();
       socket.emit(
           "echo", rest, packet.attachments,
@@ -380,10 +384,10 @@ void SocketIoClient::on_event(Socket& socket, sio::Packet& packet) {
 void SocketIoClient::remove_socket(const std::string& nsp) {
   auto it = sockets_.find(nsp);
   if (it == sockets_.end()) return;
-  session_.loop().rooms.remove(it->second.get());
+  loop_.rooms.remove(it->second.get());
   it->second->mark_removed();
   ctx_.metrics.sockets_connected.fetch_sub(1, std::memory_order_relaxed);
-  boost::asio::post(session_.loop().ioc, [retired = std::move(it->second)] {});
+  boost::asio::post(loop_.ioc, [retired = std::move(it->second)] {});
   sockets_.erase(it);
 }
 

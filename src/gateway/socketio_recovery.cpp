@@ -12,7 +12,6 @@
 #include <memory>
 
 #include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
 #include "gateway/socketio_client.hpp"
 
 namespace pulseboard::gateway {
@@ -20,7 +19,7 @@ namespace pulseboard::gateway {
 namespace {
 // Each lookup costs the shared store work that a fresh socket does not: a subject (the client's
 // address without tokens) that asks too often gets fresh sockets instead.
-bool attempt_admitted(GatewayContext& ctx, EngineSession& session, const std::string& subject) {
+bool attempt_admitted(GatewayContext& ctx, eio::Session& session, const std::string& subject) {
   const std::string who = subject.empty() ? "address " + session.address() : "sub " + subject;
   if (ctx.recovery->admit_attempt(who)) return true;
   ctx.metrics.recoveries_rate_limited.fetch_add(1, std::memory_order_relaxed);
@@ -39,8 +38,8 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
   }
   recovering_.insert(admit.nsp);
   // The client is a member of the session: alive while the session is.
-  std::weak_ptr<EngineSession> weak = session_.shared_from_this();
-  Loop& loop = session_.loop();
+  std::weak_ptr<eio::Session> weak = session_.shared_from_this();
+  Loop& loop = loop_;
   // Whichever comes first admits the socket: the store's answer, or the deadline (Redis slow or
   // gone; socket.io-client waits for the CONNECT reply without one of its own).
   struct Wait {
@@ -58,31 +57,7 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
         wait->timer.cancel();
         auto session = weak.lock();
         if (!session || session->closed()) return;
-        recovering_.erase(admit.nsp);
-        if (lookup.beyond_bound)
-          ctx_.metrics.recoveries_beyond_bound.fetch_add(1, std::memory_order_relaxed);
-        std::optional<recovery::Recovered>& r = lookup.recovered;
-        // Someone else's session (another subject) is not handed over.
-        if (r && r->session.subject != admit.subject) r.reset();
-        // What this loop delivered after the store answered: not in the answer, and it will
-        // not come again.
-        std::vector<std::shared_ptr<const Broadcast>> since;
-        if (r) {
-          const std::string& anchor = r->packets.empty() ? offset : r->packets.back().offset;
-          if (auto after = session_.loop().recent.after(admit.nsp, anchor))
-            since = std::move(*after);
-          ctx_.metrics.recoveries_succeeded.fetch_add(1, std::memory_order_relaxed);
-          spdlog::debug("session {}: socket {} recovered with {} missed packets", session_.sid(),
-                        r->session.sid, r->packets.size() + since.size());
-        }
-        Socket& s = connect_socket(std::move(admit), r ? &*r : nullptr);
-        for (const auto& b : since) {
-          if (s.removed() || session_.closed()) return;
-          const bool for_it = std::any_of(b->rooms.begin(), b->rooms.end(), [&](const auto& room) {
-            return s.rooms().contains(room);
-          });
-          if (for_it) s.send_frames(b->frames);
-        }
+        admit_recovered(std::move(admit), offset, std::move(lookup));
       });
   wait->timer.async_wait([this, finish, weak](boost::system::error_code ec) {
     if (ec || weak.expired()) return;
@@ -94,6 +69,32 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
   ctx_.recovery->recover(nsp, pid, offset, [finish, &loop](recovery::Lookup r) {
     boost::asio::post(loop.ioc, [finish, r = std::move(r)]() mutable { (*finish)(std::move(r)); });
   });
+}
+
+void SocketIoClient::admit_recovered(Admit admit, const std::string& offset, recovery::Lookup lookup) {
+  recovering_.erase(admit.nsp);
+  if (lookup.beyond_bound)
+    ctx_.metrics.recoveries_beyond_bound.fetch_add(1, std::memory_order_relaxed);
+  std::optional<recovery::Recovered>& r = lookup.recovered;
+  // Someone else's session (another subject) is not handed over.
+  if (r && r->session.subject != admit.subject) r.reset();
+  // What this loop delivered after the store answered: not in the answer, and it will not come
+  // again.
+  std::vector<std::shared_ptr<const Broadcast>> since;
+  if (r) {
+    const std::string& anchor = r->packets.empty() ? offset : r->packets.back().offset;
+    if (auto after = loop_.recent.after(admit.nsp, anchor)) since = std::move(*after);
+    ctx_.metrics.recoveries_succeeded.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("session {}: socket {} recovered with {} missed packets", session_.sid(),
+                  r->session.sid, r->packets.size() + since.size());
+  }
+  Socket& s = connect_socket(std::move(admit), r ? &*r : nullptr);
+  for (const auto& b : since) {
+    if (s.removed() || session_.closed()) return;
+    const bool for_it = std::any_of(b->rooms.begin(), b->rooms.end(),
+                                    [&](const auto& room) { return s.rooms().contains(room); });
+    if (for_it) s.send_frames(b->frames);
+  }
 }
 
 void SocketIoClient::send_missed(Socket& socket, const recovery::Recovered& recovered) {

@@ -16,8 +16,9 @@
 
 #include "cluster/adapter_sharded.hpp"
 #include "cluster/msgpack.hpp"
-#include "gateway/engine_session.hpp"
+#include "engineio/session.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/session_stack.hpp"
 #include "sharded_node_peer.hpp"
 
 namespace pulseboard::gateway {
@@ -40,7 +41,7 @@ GatewayConfig two_loops() {
 class LocalSocketsTest : public ::testing::Test, public pulseboard::testing::ShardedNodePeer {
  protected:
   struct Client {
-    std::shared_ptr<EngineSession> session;
+    std::shared_ptr<eio::Session> session;
     std::string sid;       // the Socket.IO socket id
     std::string received;  // every polling body so far
   };
@@ -66,9 +67,9 @@ class LocalSocketsTest : public ::testing::Test, public pulseboard::testing::Sha
 
   Client& connect(unsigned loop) {
     Client c;
-    c.session = std::make_shared<EngineSession>(server.context(), *server.context().loops[loop],
-                                                "session" + std::to_string(clients.size()),
-                                                EngineSession::TransportKind::polling);
+    c.session = make_session(server.context(), *server.context().loops[loop],
+                             "session" + std::to_string(clients.size()),
+                             eio::Session::TransportKind::polling);
     c.session->open();
     c.session->poll_post("40", false, [](auto, std::string, std::string_view) {});
     clients.push_back(std::move(c));

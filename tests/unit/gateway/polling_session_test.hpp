@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "engineio/session.hpp"
 #include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
+#include "gateway/session_stack.hpp"
+#include "gateway/socketio_client.hpp"
 
 namespace pulseboard::gateway {
 
@@ -25,16 +27,15 @@ struct PollingSessionTest : ::testing::Test {
     loop = ctx.loops.front().get();
   }
   // Sessions are "sid-1", "sid-2"...; `address`: the admitted client address ("" not counted).
-  std::shared_ptr<EngineSession> open_session(std::string address = {}) {
-    auto s =
-        std::make_shared<EngineSession>(ctx, *loop, "sid-" + std::to_string(++opened),
-                                        EngineSession::TransportKind::polling, std::move(address));
+  std::shared_ptr<eio::Session> open_session(std::string address = {}) {
+    auto s = make_session(ctx, *loop, "sid-" + std::to_string(++opened),
+                          eio::Session::TransportKind::polling, std::move(address));
     ctx.sessions.add(s->sid(), s);
     s->open();
     s->poll_get(respond());  // takes the OPEN packet
     return s;
   }
-  PollRespond respond() {
+  eio::PollRespond respond() {
     return [this](boost::beast::http::status, std::string body, std::string_view) {
       answers.push_back(std::move(body));
     };

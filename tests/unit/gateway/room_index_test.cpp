@@ -6,8 +6,9 @@
 
 #include <deque>
 
+#include "engineio/session.hpp"
 #include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
+#include "gateway/session_stack.hpp"
 #include "gateway/socket.hpp"
 #include "gateway/socketio_client.hpp"
 
@@ -22,7 +23,7 @@ class RoomIndexTest : public ::testing::Test {
   }
 
   struct Client {
-    std::shared_ptr<EngineSession> session;
+    std::shared_ptr<eio::Session> session;
     std::unique_ptr<SocketIoClient> sio;
     std::unique_ptr<Socket> socket;
   };
@@ -30,9 +31,9 @@ class RoomIndexTest : public ::testing::Test {
   // A connected socket whose session queues frames without a transport (nothing is written).
   Client& connect(const std::string& id, const std::string& nsp = "/") {
     Client c;
-    c.session = std::make_shared<EngineSession>(ctx, loop(), "session-" + id,
-                                                EngineSession::TransportKind::polling);
-    c.sio = std::make_unique<SocketIoClient>(*c.session, ctx);
+    c.session = std::make_shared<eio::Session>(ctx.stack, loop().ioc, "session-" + id,
+                                               eio::Session::TransportKind::polling);
+    c.sio = std::make_unique<SocketIoClient>(*c.session, ctx, loop());
     c.socket = std::make_unique<Socket>(id, nsp, *c.session, *c.sio, std::nullopt, "");
     rooms().add(c.socket.get());
     join(*c.socket, id);
@@ -45,7 +46,7 @@ class RoomIndexTest : public ::testing::Test {
     rooms().join(&s, room);
   }
 
-  static std::size_t received(const Client& c) { return c.session->outbound().size(); }
+  static std::size_t received(const Client& c) { return c.session->queue().size(); }
 
   std::size_t send(std::vector<std::string> to, std::vector<std::string> except = {},
                    std::string nsp = "/", bool is_volatile = false) {

@@ -55,7 +55,7 @@ struct SocketIoRecovery : PollingSessionTest {
     loop->deliver(b);
   }
   // The next polling answer of session `s`.
-  std::string read(const std::shared_ptr<EngineSession>& s) {
+  std::string read(const std::shared_ptr<eio::Session>& s) {
     answers.clear();
     s->poll_get(respond());
     settle();

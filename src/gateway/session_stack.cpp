@@ -1,0 +1,101 @@
+#include "gateway/session_stack.hpp"
+
+#include "gateway/context.hpp"
+#include "gateway/socketio_client.hpp"
+#include "websocket/transport.hpp"
+
+namespace pulseboard::gateway {
+
+const eio::Settings& SessionStack::settings() const {
+  return ctx_.config;
+}
+
+void SessionStack::count(eio::Counter counter) {
+  auto& m = ctx_.metrics;
+  constexpr auto relaxed = std::memory_order_relaxed;
+  switch (counter) {
+    case eio::Counter::session_opened:
+      m.sessions_open.fetch_add(1, relaxed);
+      m.sessions_total.fetch_add(1, relaxed);
+      return;
+    case eio::Counter::session_closed:
+      m.sessions_open.fetch_sub(1, relaxed);
+      return;
+    case eio::Counter::frame_queued:
+      m.frames_queued_total.fetch_add(1, relaxed);
+      return;
+    case eio::Counter::upgraded:
+      m.upgrades_total.fetch_add(1, relaxed);
+      return;
+    case eio::Counter::send_queue_overflow:
+      return m.reject(Rejection::send_queue_overflow);
+    case eio::Counter::ping_timeout:
+      return m.reject(Rejection::ping_timeout);
+    case eio::Counter::packet_invalid:
+      return m.reject(Rejection::engineio_parse_error);
+    case eio::Counter::message_refused:
+      return m.reject(Rejection::socketio_parse_error);
+    case eio::Counter::transport_mismatch:
+      return m.reject(Rejection::transport_mismatch);
+    case eio::Counter::bad_request:
+      return m.reject(Rejection::bad_request);
+  }
+}
+
+void SessionStack::count(websocket::Counter counter) {
+  auto& m = ctx_.metrics;
+  switch (counter) {
+    case websocket::Counter::control_queue_overflow:
+      return m.reject(Rejection::control_queue_overflow);
+    case websocket::Counter::oversized_message:
+      return m.reject(Rejection::oversized_message);
+    case websocket::Counter::invalid_utf8:
+      return m.reject(Rejection::invalid_utf8);
+    case websocket::Counter::protocol_error:
+      return m.reject(Rejection::websocket_protocol_error);
+    case websocket::Counter::pong_coalesced:
+      m.pongs_coalesced_total.fetch_add(1, std::memory_order_relaxed);
+      return;
+  }
+}
+
+void SessionStack::on_finished(const eio::Session& session) {
+  ctx_.sessions.remove(session.sid());
+}
+
+void SessionStack::on_destroyed(const std::string& address) {
+  if (!address.empty()) ctx_.admission.release(address);
+}
+
+bool SessionStack::may_log(std::uint64_t& left_out) {
+  return ctx_.may_log_refusal(left_out);
+}
+
+std::shared_ptr<eio::Session> make_session(GatewayContext& ctx, Loop& loop, std::string sid,
+                                           eio::Session::TransportKind kind, std::string address) {
+  auto session =
+      std::make_shared<eio::Session>(ctx.stack, loop.ioc, std::move(sid), kind, std::move(address));
+  session->set_handler(std::make_unique<SocketIoClient>(*session, ctx, loop));
+  return session;
+}
+
+std::shared_ptr<websocket::Transport> make_transport(GatewayContext& ctx, Loop& loop,
+                                                     boost::asio::ip::tcp::socket socket) {
+  return std::make_shared<websocket::Transport>(
+      std::move(socket), websocket::Settings{.max_message_bytes = ctx.config.max_payload},
+      ctx.stack, ctx.stack, loop.flushes);
+}
+
+Loop& loop_of(GatewayContext& ctx, eio::Session& session) {
+  for (auto& loop : ctx.loops)
+    if (&loop->ioc == &session.ioc()) return *loop;
+  return *ctx.loops.front();  // every session runs on one of the loops
+}
+
+void save_for_recovery(eio::Session& session) {
+  if (session.closed()) return;
+  if (auto* client = dynamic_cast<SocketIoClient*>(session.handler()))
+    client->refresh_recovery(true);
+}
+
+}  // namespace pulseboard::gateway
