@@ -34,7 +34,7 @@ namespace pulseboard::eio {
 using PollRespond =
     std::function<void(boost::beast::http::status, std::string body, std::string_view type)>;
 
-class Session : public std::enable_shared_from_this<Session>, public websocket::Events {
+class Session final : public std::enable_shared_from_this<Session>, public websocket::Events {
  public:
   enum class TransportKind { polling, websocket };
 
