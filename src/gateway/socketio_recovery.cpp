@@ -71,7 +71,8 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
   });
 }
 
-void SocketIoClient::admit_recovered(Admit admit, const std::string& offset, recovery::Lookup lookup) {
+void SocketIoClient::admit_recovered(Admit admit, const std::string& offset,
+                                     recovery::Lookup lookup) {
   recovering_.erase(admit.nsp);
   if (lookup.beyond_bound)
     ctx_.metrics.recoveries_beyond_bound.fetch_add(1, std::memory_order_relaxed);
