@@ -59,17 +59,18 @@
 #include "engineio/session.hpp"
 #include "gateway/bridge_broadcast.hpp"
 #include "gateway/context.hpp"
-#include "gateway/frame.hpp"
 #include "gateway/session_stack.hpp"
-#include "gateway/socket.hpp"
-#include "gateway/socketio_client.hpp"
 #include "recovery/recovery_store_memory.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
+#include "socketio/broadcast.hpp"
+#include "socketio/socket.hpp"
+#include "socketio/socketio_client.hpp"
 #include "websocket/transport.hpp"
 
 namespace gw = pulseboard::gateway;
 namespace eio = pulseboard::eio;
 namespace sio = pulseboard::sio;
+namespace sock = pulseboard::socketio;
 namespace asio = boost::asio;
 using boost::beast::http::status;
 
@@ -865,14 +866,14 @@ class World {
 
   void put_retained(std::string_view nsp, const std::string& room, std::string_view event,
                     std::size_t size) {
-    gw::RetainedMessages::Entry e{std::string(nsp), room, std::string(event), {}};
+    sock::RetainedMessages::Entry e{std::string(nsp), room, std::string(event), {}};
     e.frames.push_back(
-        gw::message_frame(sio::encode_event(nsp, event, json_quote(std::string(size, 'r')))));
+        sock::message_frame(sio::encode_event(nsp, event, json_quote(std::string(size, 'r')))));
     ctx_->retained.put(std::move(e));
   }
 
   void do_broadcast() {
-    auto b = std::make_shared<gw::Broadcast>();
+    auto b = std::make_shared<sock::Broadcast>();
     b->nsp = std::string(kNamespaces[in_.byte() % kNamespaces.size()]);
     const std::uint8_t rooms = in_.byte();
     for (int i = 0; i < rooms % 3; ++i) b->rooms.push_back(room_name(b->nsp, in_.byte()));
@@ -891,7 +892,7 @@ class World {
       p.attachments.push_back(std::string(size / 2 + 1, static_cast<char>(i)));
     }
     p.data = std::move(data);
-    b->frames = gw::encode_frames(p);
+    b->frames = sock::encode_frames(p);
     b->is_volatile = flags & 1;
     if ((flags & 4) && attachments == 0 && !b->rooms.empty()) {
       // A bridge message with an eventId (Gateway::deliver_bridge_message): recorded for
@@ -905,7 +906,7 @@ class World {
       b = gw::to_broadcast(m, true);
       gw::record_broadcast(*recovery_, *b);
     }
-    std::shared_ptr<const gw::Broadcast> shared = std::move(b);
+    std::shared_ptr<const sock::Broadcast> shared = std::move(b);
     if (flags & 2)
       asio::post(loop_->ioc, [l = loop_, shared] { l->deliver(shared); });
     else
@@ -923,28 +924,28 @@ class World {
     auto sockets = loop_->rooms.select(nsp, {}, {});
     // Holding the sessions, as a peer's disconnect does (disconnecting frees the Socket).
     std::vector<std::shared_ptr<eio::Session>> held;
-    for (gw::Socket* s : sockets) held.push_back(s->session().shared_from_this());
+    for (sock::Socket* s : sockets) held.push_back(s->session().shared_from_this());
     switch (action) {
       case 0:  // socketsJoin
-        for (gw::Socket* s : sockets)
+        for (sock::Socket* s : sockets)
           for (const auto& room : rooms)
             if (s->may_join(room)) s->client().join(*s, room);
         return;
       case 1:  // socketsLeave
-        for (gw::Socket* s : sockets)
+        for (sock::Socket* s : sockets)
           for (const auto& room : rooms) s->client().leave(*s, room);
         return;
       case 2:  // disconnectSockets(false)
-        for (gw::Socket* s : sockets) s->client().disconnect(nsp);
+        for (sock::Socket* s : sockets) s->client().disconnect(nsp);
         return;
       case 3: {  // serverSideEmit with an ack (broadcast_with_ack)
-        for (gw::Socket* s : sockets)
+        for (sock::Socket* s : sockets)
           s->emit("ping", boost::json::array{"x"}, {},
                   [](const boost::json::array&, const std::vector<std::string>&) {});
         return;
       }
       default:
-        for (gw::Socket* s : sockets) s->emit("hello", boost::json::array{1, "two"});
+        for (sock::Socket* s : sockets) s->emit("hello", boost::json::array{1, "two"});
         return;
     }
   }

@@ -10,12 +10,13 @@
 #include "engineio/session.hpp"
 #include "gateway/context.hpp"
 #include "gateway/session_stack.hpp"
-#include "gateway/socket.hpp"
-#include "gateway/socketio_client.hpp"
+#include "socketio/socket.hpp"
+#include "socketio/socketio_client.hpp"
 
 namespace {
 
 namespace gw = pulseboard::gateway;
+namespace sock = pulseboard::socketio;
 
 struct Room {
   explicit Room(int n) {
@@ -26,8 +27,8 @@ struct Room {
       std::string id = "socket-" + std::to_string(i);
       m.session = std::make_shared<pulseboard::eio::Session>(
           ctx.stack, loop.ioc, "session-" + id, pulseboard::eio::Session::TransportKind::polling);
-      m.sio = std::make_unique<gw::SocketIoClient>(*m.session, ctx, loop);
-      m.socket = std::make_unique<gw::Socket>(id, "/", *m.session, *m.sio, std::nullopt, "");
+      m.sio = std::make_unique<sock::SocketIoClient>(*m.session, ctx.socketio_host, loop);
+      m.socket = std::make_unique<sock::Socket>(id, "/", *m.session, *m.sio, std::nullopt, "");
       loop.rooms.add(m.socket.get());
       m.socket->rooms().insert("live-metrics");
       loop.rooms.join(m.socket.get(), "live-metrics");
@@ -36,8 +37,8 @@ struct Room {
   }
   struct Member {
     std::shared_ptr<pulseboard::eio::Session> session;
-    std::unique_ptr<gw::SocketIoClient> sio;
-    std::unique_ptr<gw::Socket> socket;
+    std::unique_ptr<sock::SocketIoClient> sio;
+    std::unique_ptr<sock::Socket> socket;
   };
   gw::GatewayContext ctx;
   std::deque<Member> members;
@@ -45,9 +46,9 @@ struct Room {
 
 void BM_FanOutToRoom(benchmark::State& state) {
   Room room(static_cast<int>(state.range(0)));
-  gw::Broadcast b;
+  sock::Broadcast b;
   b.rooms = {"live-metrics"};
-  b.frames.push_back(gw::message_frame(
+  b.frames.push_back(sock::message_frame(
       R"(2["metrics-update",{"id":"o1","revenue":42.5,"category":"books","time":"2026-11-28T04:00:00.000Z"}])"));
   auto& loop = *room.ctx.loops.front();
   for (auto _ : state) {

@@ -21,31 +21,22 @@
 #include "gateway/bridge_broadcast.hpp"
 #include "gateway/config.hpp"
 #include "gateway/metrics.hpp"
-#include "gateway/room_index.hpp"
 #include "gateway/session_stack.hpp"
 #include "http/client_address.hpp"
-#include "recovery/recent_broadcasts.hpp"
 #include "recovery/recovery_store.hpp"
+#include "socketio/client_host.hpp"
+#include "socketio/retained_messages.hpp"
 #include "websocket/flush_list.hpp"
 
 namespace pulseboard::gateway {
 
-// One io_context run by one thread; it owns its sessions and its share of room membership.
-struct Loop {
+// One io_context run by one thread; it owns its sessions and its share of room membership
+// (its socketio::LoopRooms base).
+struct Loop : socketio::LoopRooms {
   explicit Loop(unsigned i) : index(i) {}
   boost::asio::io_context ioc{1};
-  RoomIndex rooms;
-  recovery::RecentBroadcasts<Broadcast>
-      recent;  // recorded bridge broadcasts, for recovering sockets
   websocket::FlushList<websocket::Transport> flushes{ioc};
   unsigned index;
-
-  // Delivers a broadcast to this loop's sockets, keeping it for recovering ones when it has
-  // an offset. On the loop.
-  void deliver(std::shared_ptr<const Broadcast> b) {
-    recent.push(b);
-    rooms.deliver(*b);
-  }
 };
 
 class SessionRegistry {
@@ -61,38 +52,6 @@ class SessionRegistry {
   std::unordered_map<std::string, std::shared_ptr<eio::Session>> sessions_;
 };
 
-// The latest message per (room, event) published with `retain`: a socket that joins the room
-// gets it at once (how a dashboard opened late starts full). Bounded by max_entries.
-//
-// Entries also come back from the broker's store after the bridge subscription is
-// (re)established (docs/snapshots.md). A stored message must not replace one that arrived live
-// after the read began: begin_restore() marks that moment and restore() refuses to overwrite
-// anything put() after the mark. Everything put() before the mark was published before the read
-// ran, so the stored message is at least as new.
-class RetainedMessages {
- public:
-  struct Entry {
-    std::string nsp, room, event;
-    std::vector<Frame> frames;
-  };
-  void put(Entry entry);  // a live message
-  std::uint64_t begin_restore();
-  // True when the entry was taken and differs from what was held (the room's sockets have not
-  // seen it yet).
-  bool restore(Entry entry, std::uint64_t mark);
-  std::vector<Entry> for_room(const std::string& nsp, const std::string& room) const;
-  static constexpr std::size_t max_entries = 1024;
-
- private:
-  struct Held {
-    Entry entry;
-    std::uint64_t stamp = 0;  // clock_ when put() last wrote it
-  };
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, Held> entries_;  // key: nsp \0 room \0 event
-  std::uint64_t clock_ = 0;                        // bumped by begin_restore()
-};
-
 struct GatewayContext {
   GatewayConfig config;
   GatewayMetrics metrics;
@@ -102,6 +61,7 @@ struct GatewayContext {
   // What the session layers are given instead of this context; declared before the loops and
   // sessions, which count and log through it until they are gone.
   SessionStack stack{*this};
+  SocketIoHost socketio_host{*this};
   http::TrustedProxies trusted_proxies;
   // Log lines a remote party causes (refused CONNECTs, clients cut at a bound) share this
   // budget; what it leaves out is counted in log_lines_suppressed_total.
@@ -109,7 +69,7 @@ struct GatewayContext {
   std::shared_ptr<const auth::JwtVerifier> verifier;  // null: anonymous sockets allowed
   std::vector<std::unique_ptr<Loop>> loops;
   SessionRegistry sessions;
-  RetainedMessages retained;
+  socketio::RetainedMessages retained;
   // Connection state recovery (recovery_store.hpp); null when config.recovery_window is 0.
   std::shared_ptr<recovery::RecoveryStore> recovery;
   // Offsets of the last bridge messages delivered: a replay of one (a worker that restarted
@@ -143,7 +103,6 @@ struct GatewayContext {
     else
       spdlog::log(level, "{}", line);
   }
-  bool has_namespace(const std::string& nsp) const;
 };
 
 }  // namespace pulseboard::gateway

@@ -13,7 +13,7 @@
 #include "gateway/bridge_broadcast.hpp"
 #include "gateway/engineio_endpoint.hpp"
 #include "recovery/recovery_store_memory.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
 
 namespace pulseboard::gateway {
 namespace bhttp = boost::beast::http;
@@ -154,7 +154,7 @@ void Gateway::publish(http::Request&& req, const http::Respond& respond) {
   respond(http::json_response(req, bhttp::status::accepted, R"({"status":"accepted"})"));
 }
 
-void Gateway::broadcast(std::shared_ptr<const Broadcast> b) {
+void Gateway::broadcast(std::shared_ptr<const socketio::Broadcast> b) {
   ctx_.metrics.broadcasts_total.fetch_add(1, std::memory_order_relaxed);
   for (auto& loop : ctx_.loops)
     boost::asio::post(loop->ioc, [l = loop.get(), b] { l->deliver(b); });

@@ -10,9 +10,9 @@
 
 #include "bridge/bridge_message.hpp"
 #include "gateway/context.hpp"
-#include "gateway/frame.hpp"
 #include "http/handler.hpp"
 #include "http/server.hpp"
+#include "socketio/broadcast.hpp"
 
 namespace pulseboard::gateway {
 
@@ -38,7 +38,7 @@ class Gateway {
   void wait();  // until the loops have stopped
 
   // Thread-safe fan-out to local sockets (every loop delivers to its own members).
-  void broadcast(std::shared_ptr<const Broadcast> broadcast);
+  void broadcast(std::shared_ptr<const socketio::Broadcast> broadcast);
   // Delivers a bridge message `{room, event, data, retain?}` (the article's worker format) to
   // local sockets. The caller parsed it within its bounds (bridge::parse) and refused it if not.
   void deliver_bridge_message(bridge::Message m);

@@ -16,8 +16,8 @@
 #include "gateway/bridge_broadcast.hpp"
 #include "gateway/cluster_loops.hpp"
 #include "gateway/gateway.hpp"
-#include "gateway/socketio_client.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
+#include "socketio/socketio_client.hpp"
 
 namespace pulseboard::gateway {
 namespace json = boost::json;
@@ -37,7 +37,7 @@ std::string js_date(std::chrono::system_clock::time_point t) {
 
 // What a Node RemoteSocket is built from. The handshake is as plausible as this gateway knows
 // it: headers, address and query are not kept after the handshake, so they are empty.
-json::object socket_details(Socket& s) {
+json::object socket_details(socketio::Socket& s) {
   auto issued =
       std::chrono::duration_cast<std::chrono::milliseconds>(s.connected_at().time_since_epoch())
           .count();
@@ -147,12 +147,12 @@ bool LoopSockets::broadcast(const std::string& nsp, json::value data,
   packet.nsp = nsp;
   packet.data = std::move(data);
   packet.attachments = std::move(attachments);
-  auto b = std::make_shared<Broadcast>();
+  auto b = std::make_shared<socketio::Broadcast>();
   b->nsp = nsp;
   b->rooms = opts.rooms;
   b->except = opts.except;
   b->is_volatile = opts.is_volatile;
-  b->frames = encode_frames(packet);
+  b->frames = socketio::encode_frames(packet);
   if (recoverable) b->offset = offset;
   server_.broadcast(std::move(b));
   return true;
@@ -163,7 +163,8 @@ void LoopSockets::socket_ids(const std::string& nsp, Target t, Sockets done) {
       server_.context(),
       [nsp, t](Loop& loop) {
         json::array ids;
-        for (Socket* s : loop.rooms.select(nsp, t.rooms, t.except)) ids.emplace_back(s->id());
+        for (socketio::Socket* s : loop.rooms.select(nsp, t.rooms, t.except))
+          ids.emplace_back(s->id());
         return ids;
       },
       [done = std::move(done)](std::vector<json::array> parts) {
@@ -189,7 +190,7 @@ void LoopSockets::fetch_sockets(const std::string& nsp, Target t, Sockets done) 
       server_.context(),
       [nsp, t](Loop& loop) {
         json::array out;
-        for (Socket* s : loop.rooms.select(nsp, t.rooms, t.except))
+        for (socketio::Socket* s : loop.rooms.select(nsp, t.rooms, t.except))
           out.emplace_back(socket_details(*s));
         return out;
       },
@@ -210,7 +211,7 @@ void LoopSockets::update_membership(const std::string& nsp, Target t,
         [this, nsp, t, rooms, join](Loop& loop) {
           auto sockets = loop.rooms.select(nsp, t.rooms, t.except);
           auto bound = cluster::refuse_on_bad_alloc([&] {
-            for (Socket* s : sockets)
+            for (socketio::Socket* s : sockets)
               for (const auto& room : rooms) {
                 // The token's room list binds remote joins too: a JWT that limits a dashboard
                 // to some rooms is not widened by another server's socketsJoin.
@@ -244,7 +245,7 @@ void LoopSockets::disconnect_sockets(const std::string& nsp, Target t, bool clos
         auto sockets = loop.rooms.select(nsp, t.rooms, t.except);
         // Hold the sessions: disconnecting frees the Socket objects.
         std::vector<std::shared_ptr<eio::Session>> sessions;
-        for (Socket* s : sockets) sessions.push_back(s->session().shared_from_this());
+        for (socketio::Socket* s : sockets) sessions.push_back(s->session().shared_from_this());
         for (std::size_t i = 0; i < sockets.size(); ++i) {
           if (close)
             sessions[i]->close(eio::CloseReason::forced_server_close);
@@ -290,7 +291,7 @@ bool LoopSockets::broadcast_with_ack(const std::string& nsp, Target t, json::val
         [this, nsp, t, event, args, shared_attachments, ack](Loop& loop) {
           std::size_t count = 0;
           auto bound = cluster::refuse_on_bad_alloc([&] {
-            for (Socket* s : loop.rooms.select(nsp, t.rooms, t.except)) {
+            for (socketio::Socket* s : loop.rooms.select(nsp, t.rooms, t.except)) {
               if (s->session().closed()) continue;
               s->emit(event, *args, *shared_attachments, ack);
               ++count;

@@ -1,7 +1,7 @@
 #include "gateway/session_stack.hpp"
 
 #include "gateway/context.hpp"
-#include "gateway/socketio_client.hpp"
+#include "socketio/socketio_client.hpp"
 #include "websocket/transport.hpp"
 
 namespace pulseboard::gateway {
@@ -71,11 +71,74 @@ bool SessionStack::may_log(std::uint64_t& left_out) {
   return ctx_.may_log_refusal(left_out);
 }
 
+const socketio::Settings& SocketIoHost::settings() const {
+  return ctx_.config;
+}
+
+void SocketIoHost::count(socketio::Counter counter) {
+  using enum socketio::Counter;
+  auto& m = ctx_.metrics;
+  constexpr auto relaxed = std::memory_order_relaxed;
+  switch (counter) {
+    case unknown_namespace:
+      return m.reject(Rejection::unknown_namespace);
+    case auth_failed:
+      return m.reject(Rejection::auth_failed);
+    case connect_timeout:
+      return m.reject(Rejection::connect_timeout);
+    case event_rate:
+      return m.reject(Rejection::event_rate);
+    case room_limit:
+      return m.reject(Rejection::room_limit);
+    case connect_attempts:
+      return m.reject(Rejection::connect_attempts);
+    case connect_rate:
+      return m.reject(Rejection::connect_rate);
+    case namespace_too_long:
+      return m.reject(Rejection::namespace_too_long);
+    case socket_connected:
+      m.sockets_connected.fetch_add(1, relaxed);
+      return;
+    case socket_removed:
+      m.sockets_connected.fetch_sub(1, relaxed);
+      return;
+    case recovery_attempted:
+      m.recoveries_attempted.fetch_add(1, relaxed);
+      return;
+    case recovery_succeeded:
+      m.recoveries_succeeded.fetch_add(1, relaxed);
+      return;
+    case recovery_rate_limited:
+      m.recoveries_rate_limited.fetch_add(1, relaxed);
+      return;
+    case recovery_beyond_bound:
+      m.recoveries_beyond_bound.fetch_add(1, relaxed);
+      return;
+  }
+}
+
+RefusalLog& SocketIoHost::refusal_log() {
+  return ctx_.stack;
+}
+
+const auth::JwtVerifier* SocketIoHost::verifier() const {
+  return ctx_.verifier.get();
+}
+
+const socketio::RetainedMessages& SocketIoHost::retained() const {
+  return ctx_.retained;
+}
+
+recovery::RecoveryStore* SocketIoHost::recovery() {
+  return ctx_.recovery.get();
+}
+
 std::shared_ptr<eio::Session> make_session(GatewayContext& ctx, Loop& loop, std::string sid,
                                            eio::Session::TransportKind kind, std::string address) {
   auto session =
       std::make_shared<eio::Session>(ctx.stack, loop.ioc, std::move(sid), kind, std::move(address));
-  session->set_handler(std::make_unique<SocketIoClient>(*session, ctx, loop));
+  session->set_handler(
+      std::make_unique<socketio::SocketIoClient>(*session, ctx.socketio_host, loop));
   return session;
 }
 
@@ -94,7 +157,7 @@ Loop& loop_of(GatewayContext& ctx, eio::Session& session) {
 
 void save_for_recovery(eio::Session& session) {
   if (session.closed()) return;
-  if (auto* client = dynamic_cast<SocketIoClient*>(session.handler()))
+  if (auto* client = dynamic_cast<socketio::SocketIoClient*>(session.handler()))
     client->refresh_recovery(true);
 }
 

@@ -11,6 +11,7 @@
 
 #include "common/refusal_log.hpp"
 #include "engineio/session.hpp"
+#include "socketio/client_host.hpp"
 #include "websocket/events.hpp"
 
 namespace pulseboard::websocket {
@@ -37,6 +38,23 @@ class SessionStack final : public eio::SessionHost, public websocket::Metrics, p
 
  private:
   bool may_log(std::uint64_t& left_out) override;
+  GatewayContext& ctx_;
+};
+
+// What the Socket.IO layer of every session is given: the gateway's Socket.IO settings, its
+// counters, its refusal log budget, its token verifier, retained messages and recovery store.
+class SocketIoHost final : public socketio::ClientHost {
+ public:
+  explicit SocketIoHost(GatewayContext& ctx) : ctx_(ctx) {}
+
+  const socketio::Settings& settings() const override;
+  void count(socketio::Counter counter) override;
+  RefusalLog& refusal_log() override;
+  const auth::JwtVerifier* verifier() const override;
+  const socketio::RetainedMessages& retained() const override;
+  recovery::RecoveryStore* recovery() override;
+
+ private:
   GatewayContext& ctx_;
 };
 

@@ -33,7 +33,7 @@ TEST_F(EngineSessionClose, OverflowDuringTheConnectReplyClosesTheSessionSafely) 
 TEST_F(EngineSessionClose, OverflowWhileSubscribeSendsRetainedFramesClosesTheSessionSafely) {
   ctx.config.max_queued_frames = 3;
   for (int r = 0; r < 8; ++r)
-    ctx.retained.put({"/", "r" + std::to_string(r), "snap", {message_frame("2[\"snap\",1]")}});
+    ctx.retained.put({"/", "r" + std::to_string(r), "snap", {eio::message_frame("2[\"snap\",1]")}});
   auto s = open_session("10.0.0.1");
   s->poll_post(
       "40\x1e"

@@ -11,7 +11,7 @@
 #include "engineio/session.hpp"
 #include "gateway/context.hpp"
 #include "gateway/session_stack.hpp"
-#include "gateway/socketio_client.hpp"
+#include "socketio/socketio_client.hpp"
 
 namespace pulseboard::gateway {
 

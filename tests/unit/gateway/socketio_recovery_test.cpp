@@ -50,7 +50,7 @@ struct SocketIoRecovery : PollingSessionTest {
         bridge::parse(R"({"room":"live-metrics","event":"metrics-update","data":{"eventId":")" +
                       event_id + R"("}})");
     ASSERT_TRUE(m);
-    std::shared_ptr<const Broadcast> b = to_broadcast(*m, true);
+    std::shared_ptr<const socketio::Broadcast> b = to_broadcast(*m, true);
     record_broadcast(*ctx.recovery, *b);
     loop->deliver(b);
   }

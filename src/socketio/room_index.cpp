@@ -1,11 +1,11 @@
-#include "gateway/room_index.hpp"
+#include "socketio/room_index.hpp"
 
 #include <algorithm>
 
 #include "engineio/session.hpp"
-#include "gateway/socket.hpp"
+#include "socketio/socket.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::socketio {
 
 void RoomIndex::add(Socket* socket) {
   namespaces_[socket->nsp()].sockets.insert(socket);
@@ -130,4 +130,4 @@ std::size_t RoomIndex::socket_count() const {
   return n;
 }
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio

@@ -1,12 +1,12 @@
 #pragma once
 // What a broadcast sends, to whom. Its frames are Engine.IO frames (engineio/frame.hpp), named
-// here too for the gateway code that builds and records broadcasts.
+// here too for the Socket.IO code that builds them.
 #include <string>
 #include <vector>
 
 #include "engineio/frame.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::socketio {
 
 using eio::binary_frame;
 using eio::Frame;
@@ -26,4 +26,4 @@ struct Broadcast {
   std::string offset;
 };
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio

@@ -13,13 +13,13 @@
 #include <unordered_set>
 #include <vector>
 
-#include "gateway/frame.hpp"
+#include "socketio/broadcast.hpp"
 
 namespace pulseboard::eio {
 class Session;
 }
 
-namespace pulseboard::gateway {
+namespace pulseboard::socketio {
 
 class SocketIoClient;
 
@@ -96,4 +96,4 @@ class Socket {
   bool removed_ = false;
 };
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio

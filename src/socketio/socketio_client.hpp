@@ -16,15 +16,12 @@
 #include "engineio/close_reason.hpp"
 #include "engineio/session.hpp"
 #include "engineio/session_handler.hpp"
-#include "gateway/metrics.hpp"
-#include "gateway/socket.hpp"
 #include "recovery/recovery_store.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
+#include "socketio/client_host.hpp"
+#include "socketio/socket.hpp"
 
-namespace pulseboard::gateway {
-
-struct GatewayContext;
-struct Loop;
+namespace pulseboard::socketio {
 
 class SocketIoClient final : public eio::SessionHandler {
  public:
@@ -35,8 +32,8 @@ class SocketIoClient final : public eio::SessionHandler {
   // them cannot make the gateway hold more (past it the session is closed).
   static constexpr std::size_t kMaxConnectErrorBytes = 16 * 1024;
 
-  // `loop`: the loop that runs `session`, whose rooms its sockets join.
-  SocketIoClient(eio::Session& session, GatewayContext& ctx, Loop& loop);
+  // `loop`: the state of the loop that runs `session`, whose rooms its sockets join.
+  SocketIoClient(eio::Session& session, ClientHost& host, LoopRooms& loop);
   ~SocketIoClient() override;
 
   // eio::SessionHandler
@@ -87,14 +84,14 @@ class SocketIoClient final : public eio::SessionHandler {
   // The bounds checked before a CONNECT costs anything: false when the session was closed.
   bool may_connect(const std::string& nsp);
   void refuse_connect(const std::string& nsp, std::string_view message, boost::json::value data);
-  void close_for(Rejection why, eio::CloseReason reason);
+  void close_for(Counter why, eio::CloseReason reason);
   void on_event(Socket& socket, sio::Packet& packet);
   void send_packet(const sio::Packet& packet);
   void remove_socket(const std::string& nsp);
 
   eio::Session& session_;
-  GatewayContext& ctx_;
-  Loop& loop_;
+  ClientHost& host_;
+  LoopRooms& loop_;
   sio::Decoder decoder_;
   std::map<std::string, std::unique_ptr<Socket>> sockets_;       // by namespace
   std::unique_ptr<boost::asio::steady_timer> connect_deadline_;  // until the first CONNECT
@@ -112,4 +109,4 @@ class SocketIoClient final : public eio::SessionHandler {
 // Frames of one Socket.IO packet: "4<packet text>", then each attachment as a binary frame.
 std::vector<Frame> encode_frames(const sio::Packet& packet);
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio
