@@ -171,74 +171,49 @@ void EngineIoRoute::handle(http::Request&& req, http::Connection& conn, http::Re
   serve_engineio(ctx_, *ctx_.loops.at(conn.loop_index()), conn, std::move(req), std::move(respond));
 }
 
-void serve_engineio(GatewayContext& ctx, Loop& own_loop, http::Connection& conn,
-                    http::Request&& req, http::Respond respond) {
-  if (req.method() == bhttp::verb::options) {  // CORS preflight
-    auto res = make_response(ctx, req, bhttp::status::no_content, "", "text/plain");
-    res.set(bhttp::field::access_control_allow_methods, "GET, POST");
-    res.set(bhttp::field::access_control_allow_headers, "content-type");
-    respond(std::move(res));
-    return;
-  }
-  Query q = parse_query(req.target());
-  bool upgrade = boost::beast::websocket::is_upgrade(req);
-  std::shared_ptr<eio::Session> session;
-  if (!q.sid.empty()) session = ctx.sessions.find(q.sid);
-  auto refusal = eio::check_request({.eio = q.eio,
-                                     .transport = q.transport,
-                                     .has_sid = !q.sid.empty(),
-                                     .session_known = session != nullptr,
-                                     .upgrade = upgrade,
-                                     .get = req.method() == bhttp::verb::get,
-                                     .polling_enabled = ctx.config.allow_polling});
-  if (refusal != eio::Refusal::none) {
-    // An upgrade request gets the refusal as raw text, the rest as JSON.
-    auto code = eio::http_error_of(refusal);
-    if (upgrade)
-      upgrade_error(ctx, req, respond, code, rejection_of(refusal));
-    else
-      error(ctx, req, respond, code, rejection_of(refusal));
-    return;
-  }
+namespace {
 
-  // A handshake (no sid) opens a session: admission control first (docs/security.md).
-  std::string address;
-  if (!session) {
-    address = client_address(conn.peer(), req["X-Forwarded-For"], ctx.trusted_proxies);
-    auto verdict = ctx.admission.admit(address);
-    if (verdict != Admission::Verdict::admitted) {
-      refuse_admission(ctx, req, respond, upgrade, verdict, address);
-      return;
-    }
-  }
+// CORS preflight.
+void answer_preflight(const GatewayContext& ctx, const http::Request& req,
+                      const http::Respond& respond) {
+  auto res = make_response(ctx, req, bhttp::status::no_content, "", "text/plain");
+  res.set(bhttp::field::access_control_allow_methods, "GET, POST");
+  res.set(bhttp::field::access_control_allow_headers, "content-type");
+  respond(std::move(res));
+}
 
-  if (upgrade) {
-    Loop* loop = session ? &loop_of(ctx, *session) : &own_loop;
-    auto socket = conn.take_socket();
-    if (loop != &own_loop) socket = move_to(std::move(socket), *loop);
-    boost::asio::post(loop->ioc, [&ctx, loop, session, address, socket = std::move(socket),
-                                  req = std::move(req)]() mutable {
-      auto ws = make_transport(ctx, *loop, std::move(socket));
-      ws->accept(std::move(req), [&ctx, loop, session, address, ws](bool ok) {
-        if (!ok) {
-          if (!session) ctx.admission.release(address);
-          return;
-        }
-        if (session) {
-          session->begin_probe(ws);
-          return;
-        }
-        auto fresh = make_session(ctx, *loop, random_id20(), eio::Session::TransportKind::websocket,
-                                  address);
-        ctx.sessions.add(fresh->sid(), fresh);
-        fresh->attach_websocket(ws);
-        fresh->open();
-      });
+// A WebSocket: a new session's only transport, or the upgrade of a polling session (probed
+// on that session's loop).
+void upgrade_to_websocket(GatewayContext& ctx, Loop& own_loop, http::Connection& conn,
+                          http::Request&& req, std::shared_ptr<eio::Session> session,
+                          std::string address) {
+  Loop* loop = session ? &loop_of(ctx, *session) : &own_loop;
+  auto socket = conn.take_socket();
+  if (loop != &own_loop) socket = move_to(std::move(socket), *loop);
+  boost::asio::post(loop->ioc, [&ctx, loop, session, address, socket = std::move(socket),
+                                req = std::move(req)]() mutable {
+    auto ws = make_transport(ctx, *loop, std::move(socket));
+    ws->accept(std::move(req), [&ctx, loop, session, address, ws](bool ok) {
+      if (!ok) {
+        if (!session) ctx.admission.release(address);
+        return;
+      }
+      if (session) {
+        session->begin_probe(ws);
+        return;
+      }
+      auto fresh =
+          make_session(ctx, *loop, random_id20(), eio::Session::TransportKind::websocket, address);
+      ctx.sessions.add(fresh->sid(), fresh);
+      fresh->attach_websocket(ws);
+      fresh->open();
     });
-    return;
-  }
+  });
+}
 
-  // Long-polling.
+// A long-polling request: the handshake of a new session, or a GET or POST of an open one.
+void serve_polling(GatewayContext& ctx, Loop& own_loop, http::Request&& req, http::Respond respond,
+                   std::shared_ptr<eio::Session> session, std::string address) {
   if (!session) {
     session =
         make_session(ctx, own_loop, random_id20(), eio::Session::TransportKind::polling, address);
@@ -264,6 +239,49 @@ void serve_engineio(GatewayContext& ctx, Loop& own_loop, http::Connection& conn,
     ctx.metrics.reject(Rejection::bad_request);
     respond(make_response(ctx, req, bhttp::status::internal_server_error, "", "text/html"));
   }
+}
+
+}  // namespace
+
+void serve_engineio(GatewayContext& ctx, Loop& own_loop, http::Connection& conn,
+                    http::Request&& req, http::Respond respond) {
+  if (req.method() == bhttp::verb::options) return answer_preflight(ctx, req, respond);
+  Query q = parse_query(req.target());
+  bool upgrade = boost::beast::websocket::is_upgrade(req);
+  std::shared_ptr<eio::Session> session;
+  if (!q.sid.empty()) session = ctx.sessions.find(q.sid);
+  auto refusal = eio::check_request({.eio = q.eio,
+                                     .transport = q.transport,
+                                     .has_sid = !q.sid.empty(),
+                                     .session_known = session != nullptr,
+                                     .upgrade = upgrade,
+                                     .get = req.method() == bhttp::verb::get,
+                                     .polling_enabled = ctx.config.allow_polling});
+  if (refusal != eio::Refusal::none) {
+    // An upgrade request gets the refusal as raw text, the rest as JSON.
+    auto code = eio::http_error_of(refusal);
+    if (upgrade)
+      upgrade_error(ctx, req, respond, code, rejection_of(refusal));
+    else
+      error(ctx, req, respond, code, rejection_of(refusal));
+    return;
+  }
+  // A handshake (no sid) opens a session: admission control first (docs/security.md).
+  std::string address;
+  if (!session) {
+    address = client_address(conn.peer(), req["X-Forwarded-For"], ctx.trusted_proxies);
+    auto verdict = ctx.admission.admit(address);
+    if (verdict != Admission::Verdict::admitted) {
+      refuse_admission(ctx, req, respond, upgrade, verdict, address);
+      return;
+    }
+  }
+  if (upgrade)
+    upgrade_to_websocket(ctx, own_loop, conn, std::move(req), std::move(session),
+                         std::move(address));
+  else
+    serve_polling(ctx, own_loop, std::move(req), std::move(respond), std::move(session),
+                  std::move(address));
 }
 
 }  // namespace pulseboard::gateway
