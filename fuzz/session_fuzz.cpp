@@ -58,7 +58,7 @@
 #include "engineio/packet.hpp"
 #include "engineio/session.hpp"
 #include "gateway/bridge_broadcast.hpp"
-#include "gateway/context.hpp"
+#include "gateway/gateway.hpp"
 #include "gateway/session_stack.hpp"
 #include "recovery/recovery_store_memory.hpp"
 #include "sio/packet.hpp"
@@ -132,7 +132,7 @@ enum Op : std::uint8_t {
   probe,            // <slot> <flags>: upgrade probe on a new connection (flags&1 tiny buffers,
                     // flags&2 posted)
   ws_client_close,  // <conn> <how>: close, half-close, or reset the client end
-  retain,           // <nsp> <room> <event> <size>: ctx.retained.put
+  retain,           // <nsp> <room> <event> <size>: retained.put
   peer_action,      // <nsp> <action> <count> <room>...: what a cluster peer asks of the
                     // loop's sockets (join, leave, disconnect, emit with/without ack)
   kOpCount
@@ -610,8 +610,8 @@ struct Answers {
 
 class World {
  public:
-  explicit World(Input& in) : in_(in), ctx_(std::make_unique<gw::GatewayContext>()) {
-    auto& c = ctx_->config;
+  explicit World(Input& in) : in_(in) {
+    auto& c = config_;
     c.max_queued_frames = 1 + in.byte() % 8;
     c.max_queued_bytes = 64 + 2 * std::size_t(in.byte());
     c.max_payload = 48 + 4 * std::uint64_t(in.byte());
@@ -655,7 +655,12 @@ class World {
       c.connects_per_second = 0;  // unlimited: long inputs keep reaching CONNECT and DISCONNECT
     }
     c.namespaces = {"/", "/admin", "/metrics"};
-    ctx_->verifier = verifier();
+    stack_ = std::make_unique<gw::SessionStack>(gw::SessionStack::Parts{.config = config_,
+                                                                        .metrics = metrics_,
+                                                                        .sessions = registry_,
+                                                                        .admission = admission_,
+                                                                        .retained = retained_,
+                                                                        .verifier = verifier()});
     // Retained messages: bits 0-3 choose rooms, bits 4-5 how many events each, 6-7 their size.
     const std::uint8_t retained = in.byte();
     for (int r = 0; r < 4; ++r) {
@@ -665,9 +670,9 @@ class World {
     }
     recovery_ = std::make_shared<FuzzRecoveryStore>();
     g_recovery = recovery_.get();
-    ctx_->recovery = recovery_;
-    ctx_->loops.push_back(std::make_unique<gw::Loop>(0));
-    loop_ = ctx_->loops.front().get();
+    stack_->socketio().set_recovery_store(recovery_);
+    loops_.push_back(std::make_unique<gw::Loop>(0));
+    loop_ = loops_.front().get();
     answers_ = std::make_shared<Answers>();
   }
 
@@ -765,7 +770,7 @@ class World {
   // Found through the registry, as an HTTP request finds its session by sid.
   std::shared_ptr<eio::Session> session_at(std::uint8_t b) {
     if (sids_.empty()) return nullptr;
-    return ctx_->sessions.find(sids_[b % sids_.size()]);
+    return registry_.find(sids_[b % sids_.size()]);
   }
 
   Connection* connection_at(std::uint8_t b) {
@@ -775,9 +780,9 @@ class World {
 
   void make_polling() {
     if (sessions_.size() >= kMaxSessions) return;
-    auto s = gw::make_session(*ctx_, *loop_, pulseboard::random_id20(),
-                              eio::Session::TransportKind::polling);
-    ctx_->sessions.add(s->sid(), s);
+    auto s = stack_->make_session(*loop_, pulseboard::random_id20(),
+                                  eio::Session::TransportKind::polling);
+    registry_.add(s->sid(), s);
     track(s);
     s->open();
     s->poll_get(responder(true));
@@ -789,7 +794,7 @@ class World {
     auto server = connect_pair(*loop_, tiny_buffers, fd);
     if (!server) return nullptr;
     connections_.push_back({fd, {}, false});
-    auto ws = gw::make_transport(*ctx_, *loop_, std::move(*server));
+    auto ws = stack_->make_transport(*loop_, std::move(*server));
     transports_.push_back(ws);
     return ws;
   }
@@ -799,9 +804,9 @@ class World {
     auto ws = make_transport(flags & 1);
     if (!ws) return;
     // As the endpoint does once the WebSocket handshake has completed.
-    auto s = gw::make_session(*ctx_, *loop_, pulseboard::random_id20(),
-                              eio::Session::TransportKind::websocket);
-    ctx_->sessions.add(s->sid(), s);
+    auto s = stack_->make_session(*loop_, pulseboard::random_id20(),
+                                  eio::Session::TransportKind::websocket);
+    registry_.add(s->sid(), s);
     track(s);
     s->attach_websocket(ws);
     s->open();
@@ -869,7 +874,7 @@ class World {
     sock::RetainedMessages::Entry e{std::string(nsp), room, std::string(event), {}};
     e.frames.push_back(
         sock::message_frame(sio::encode_event(nsp, event, json_quote(std::string(size, 'r')))));
-    ctx_->retained.put(std::move(e));
+    retained_.put(std::move(e));
   }
 
   void do_broadcast() {
@@ -957,7 +962,7 @@ class World {
     const int n = 1 + in_.byte() % 8;
     std::string out;
     for (int i = 0; i < n && out.size() < kMaxWsWrite; ++i)
-      ws_frames(in_, out, ctx_->config.max_payload);
+      ws_frames(in_, out, config_.max_payload);
     if (!c || c->fd < 0 || out.empty()) return;
     // What does not fit in the socket buffer is dropped: the frames after it are cut anywhere.
     (void)::send(c->fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -1001,24 +1006,31 @@ class World {
     }
     run_until_idle();
 
-    if (ctx_->sessions.size() != 0) fail("a closed session is still registered");
+    if (registry_.size() != 0) fail("a closed session is still registered");
     if (loop_->rooms.socket_count() != 0) fail("a socket of a closed session is still in a room");
-    if (ctx_->metrics.sockets_connected.load() != 0) fail("sockets_connected is not back to 0");
+    if (metrics_.sockets_connected.load() != 0) fail("sockets_connected is not back to 0");
     if (answers_->issued != answers_->answered) fail("a polling request was never answered");
 
     // Destroying the loop drops what its pending handlers hold (a transport that waits out its
     // 5 s close deadline); anything alive after that is held by a reference cycle.
-    ctx_->loops.clear();
+    loops_.clear();
     for (auto& weak : sessions_)
       if (!weak.expired()) fail("a session outlived its loop (leaked)");
     for (auto& weak : transports_)
       if (!weak.expired()) fail("a WebSocket transport outlived its loop (leaked)");
-    if (ctx_->metrics.sessions_open.load() != 0) fail("sessions_open is not back to 0");
+    if (metrics_.sessions_open.load() != 0) fail("sessions_open is not back to 0");
     g_recovery = nullptr;
   }
 
   Input& in_;
-  std::unique_ptr<gw::GatewayContext> ctx_;
+  // What a Gateway owns for its sessions, in its order (the stack outlives the sessions).
+  gw::GatewayConfig config_;
+  gw::GatewayMetrics metrics_;
+  gw::Admission admission_;
+  pulseboard::socketio::RetainedMessages retained_;
+  std::unique_ptr<gw::SessionStack> stack_;  // once the config and the verifier are chosen
+  std::vector<std::unique_ptr<gw::Loop>> loops_;
+  gw::SessionRegistry registry_;
   gw::Loop* loop_ = nullptr;
   std::shared_ptr<FuzzRecoveryStore> recovery_;
   std::shared_ptr<Answers> answers_;

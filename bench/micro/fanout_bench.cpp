@@ -8,7 +8,7 @@
 #include <string>
 
 #include "engineio/session.hpp"
-#include "gateway/context.hpp"
+#include "gateway/gateway.hpp"
 #include "gateway/session_stack.hpp"
 #include "socketio/socket.hpp"
 #include "socketio/socketio_client.hpp"
@@ -27,7 +27,7 @@ struct Room {
       std::string id = "socket-" + std::to_string(i);
       m.session = std::make_shared<pulseboard::eio::Session>(
           ctx.stack, loop.ioc, "session-" + id, pulseboard::eio::Session::TransportKind::polling);
-      m.sio = std::make_unique<sock::SocketIoClient>(*m.session, ctx.socketio_host, loop);
+      m.sio = std::make_unique<sock::SocketIoClient>(*m.session, ctx.stack.socketio(), loop);
       m.socket = std::make_unique<sock::Socket>(id, "/", *m.session, *m.sio, std::nullopt, "");
       loop.rooms.add(m.socket.get());
       m.socket->rooms().insert("live-metrics");
@@ -40,7 +40,21 @@ struct Room {
     std::unique_ptr<sock::SocketIoClient> sio;
     std::unique_ptr<sock::Socket> socket;
   };
-  gw::GatewayContext ctx;
+  // What a Gateway owns for its sessions, in its order (the stack outlives the sessions).
+  struct Parts {
+    gw::GatewayConfig config;
+    gw::GatewayMetrics metrics;
+    gw::Admission admission;
+    sock::RetainedMessages retained;
+    gw::SessionRegistry sessions;
+    gw::SessionStack stack{{.config = config,
+                            .metrics = metrics,
+                            .sessions = sessions,
+                            .admission = admission,
+                            .retained = retained,
+                            .verifier = nullptr}};
+    std::vector<std::unique_ptr<gw::Loop>> loops;
+  } ctx;
   std::deque<Member> members;
 };
 

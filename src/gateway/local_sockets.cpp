@@ -84,12 +84,12 @@ struct AckBroadcast {
 void LoopSockets::within_fanout(const std::string& nsp, const Target& t, std::size_t per_socket,
                                 const cluster::Limits& limits, std::string_view what,
                                 std::function<void()> apply, std::function<void()> refused) {
-  auto connected = server_.context().metrics.sockets_connected.load(std::memory_order_relaxed);
+  auto connected = server_.metrics().sockets_connected.load(std::memory_order_relaxed);
   if (cluster::fanout_within(static_cast<std::size_t>(std::max<std::int64_t>(connected, 0)),
                              per_socket, limits))
     return apply();
   gather_loops<std::size_t>(
-      server_.context(),
+      server_.loops(),
       [nsp, t](Loop& loop) { return loop.rooms.select(nsp, t.rooms, t.except).size(); },
       [this, per_socket, limits, what = std::string(what), apply = std::move(apply),
        refused = std::move(refused)](std::vector<std::size_t> counts) {
@@ -117,22 +117,22 @@ void AdapterMetricsOf::stream_entry_read() {
   metrics_.stream_entries_total.fetch_add(1, std::memory_order_relaxed);
 }
 
-LoopSockets::LoopSockets(Gateway& server) : server_(server), metrics_(server.context().metrics) {}
+LoopSockets::LoopSockets(Gateway& server) : server_(server), metrics_(server.metrics()) {}
 
 const std::vector<std::string>& LoopSockets::namespaces() const {
-  return server_.context().config.namespaces;
+  return server_.config().namespaces;
 }
 
 bool LoopSockets::recovery_enabled() const {
-  return server_.context().recovery != nullptr;
+  return server_.recovery() != nullptr;
 }
 
 boost::asio::any_io_executor LoopSockets::executor() {
-  return server_.context().loops.front()->ioc.get_executor();
+  return server_.loops().front()->ioc.get_executor();
 }
 
 void LoopSockets::observe_rooms(RoomObserver observer) {
-  for (auto& loop : server_.context().loops)
+  for (auto& loop : server_.loops())
     boost::asio::post(loop->ioc, [l = loop.get(), observer] { l->rooms.observe_rooms(observer); });
 }
 
@@ -160,7 +160,7 @@ bool LoopSockets::broadcast(const std::string& nsp, json::value data,
 
 void LoopSockets::socket_ids(const std::string& nsp, Target t, Sockets done) {
   gather_loops<json::array>(
-      server_.context(),
+      server_.loops(),
       [nsp, t](Loop& loop) {
         json::array ids;
         for (socketio::Socket* s : loop.rooms.select(nsp, t.rooms, t.except))
@@ -177,7 +177,7 @@ void LoopSockets::socket_ids(const std::string& nsp, Target t, Sockets done) {
 
 void LoopSockets::room_names(const std::string& nsp, Rooms done) {
   gather_loops<std::vector<std::string>>(
-      server_.context(), [nsp](Loop& loop) { return loop.rooms.room_names(nsp); },
+      server_.loops(), [nsp](Loop& loop) { return loop.rooms.room_names(nsp); },
       [done = std::move(done)](std::vector<std::vector<std::string>> parts) {
         std::set<std::string> rooms;
         for (auto& part : parts) rooms.insert(part.begin(), part.end());
@@ -187,7 +187,7 @@ void LoopSockets::room_names(const std::string& nsp, Rooms done) {
 
 void LoopSockets::fetch_sockets(const std::string& nsp, Target t, Sockets done) {
   gather_loops<json::array>(
-      server_.context(),
+      server_.loops(),
       [nsp, t](Loop& loop) {
         json::array out;
         for (socketio::Socket* s : loop.rooms.select(nsp, t.rooms, t.except))
@@ -207,7 +207,7 @@ void LoopSockets::update_membership(const std::string& nsp, Target t,
                                     const cluster::Limits& limits, Count done) {
   auto apply = [this, nsp, t, rooms, join, done] {
     gather_loops<std::size_t>(
-        server_.context(),
+        server_.loops(),
         [this, nsp, t, rooms, join](Loop& loop) {
           auto sockets = loop.rooms.select(nsp, t.rooms, t.except);
           auto bound = cluster::refuse_on_bad_alloc([&] {
@@ -240,7 +240,7 @@ void LoopSockets::update_membership(const std::string& nsp, Target t,
 
 void LoopSockets::disconnect_sockets(const std::string& nsp, Target t, bool close, Count done) {
   gather_loops<std::size_t>(
-      server_.context(),
+      server_.loops(),
       [nsp, t, close](Loop& loop) {
         auto sockets = loop.rooms.select(nsp, t.rooms, t.except);
         // Hold the sessions: disconnecting frees the Socket objects.
@@ -287,7 +287,7 @@ bool LoopSockets::broadcast_with_ack(const std::string& nsp, Target t, json::val
   };
   auto emit = [this, nsp, t, event, args, shared_attachments, ack, state, on_count, on_ack] {
     gather_loops<std::size_t>(
-        server_.context(),
+        server_.loops(),
         [this, nsp, t, event, args, shared_attachments, ack](Loop& loop) {
           std::size_t count = 0;
           auto bound = cluster::refuse_on_bad_alloc([&] {
@@ -318,12 +318,12 @@ bool LoopSockets::broadcast_with_ack(const std::string& nsp, Target t, json::val
 }
 
 void LoopSockets::deliver_unstreamed(const cluster::BridgeEntry& m, std::string_view why) {
-  auto& ctx = server_.context();
-  ctx.metrics.bridge_stream_fallbacks.fetch_add(1, std::memory_order_relaxed);
-  ctx.log_refusal(spdlog::level::warn,
-                  "streams adapter: bridge message {} not appended to the stream ({}): delivered "
-                  "to this gateway's sockets without an offset",
-                  m.offset, why);
+  server_.metrics().bridge_stream_fallbacks.fetch_add(1, std::memory_order_relaxed);
+  server_.refusal_log().log(
+      spdlog::level::warn,
+      "streams adapter: bridge message {} not appended to the stream ({}): delivered "
+      "to this gateway's sockets without an offset",
+      m.offset, why);
   server_.broadcast(to_broadcast(
       {.nsp = m.nsp, .room = m.room, .event = m.event, .args = m.args, .offset = m.offset}));
 }

@@ -1,17 +1,27 @@
 #include "gateway/session_stack.hpp"
 
-#include "gateway/context.hpp"
+#include "gateway/admission.hpp"
+#include "gateway/config.hpp"
+#include "gateway/loop.hpp"
+#include "gateway/metrics.hpp"
 #include "socketio/socketio_client.hpp"
 #include "websocket/transport.hpp"
 
 namespace pulseboard::gateway {
 
+SessionStack::SessionStack(Parts parts)
+    : config_(parts.config),
+      metrics_(parts.metrics),
+      sessions_(parts.sessions),
+      admission_(parts.admission),
+      socketio_(parts.config, parts.metrics, *this, std::move(parts.verifier), parts.retained) {}
+
 const eio::Settings& SessionStack::settings() const {
-  return ctx_.config;
+  return config_;
 }
 
 void SessionStack::count(eio::Counter counter) {
-  auto& m = ctx_.metrics;
+  auto& m = metrics_;
   constexpr auto relaxed = std::memory_order_relaxed;
   switch (counter) {
     case eio::Counter::session_opened:
@@ -43,7 +53,7 @@ void SessionStack::count(eio::Counter counter) {
 }
 
 void SessionStack::count(websocket::Counter counter) {
-  auto& m = ctx_.metrics;
+  auto& m = metrics_;
   switch (counter) {
     case websocket::Counter::control_queue_overflow:
       return m.reject(Rejection::control_queue_overflow);
@@ -60,24 +70,30 @@ void SessionStack::count(websocket::Counter counter) {
 }
 
 void SessionStack::on_finished(const eio::Session& session) {
-  ctx_.sessions.remove(session.sid());
+  sessions_.remove(session.sid());
 }
 
 void SessionStack::on_destroyed(const std::string& address) {
-  if (!address.empty()) ctx_.admission.release(address);
+  if (!address.empty()) admission_.release(address);
 }
 
 bool SessionStack::may_log(std::uint64_t& left_out) {
-  return ctx_.may_log_refusal(left_out);
+  auto admitted = budget_.admit();
+  if (!admitted) {
+    metrics_.log_lines_suppressed_total.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  left_out = *admitted;
+  return true;
 }
 
 const socketio::Settings& SocketIoHost::settings() const {
-  return ctx_.config;
+  return config_;
 }
 
 void SocketIoHost::count(socketio::Counter counter) {
   using enum socketio::Counter;
-  auto& m = ctx_.metrics;
+  auto& m = metrics_;
   constexpr auto relaxed = std::memory_order_relaxed;
   switch (counter) {
     case unknown_namespace:
@@ -117,42 +133,20 @@ void SocketIoHost::count(socketio::Counter counter) {
   }
 }
 
-RefusalLog& SocketIoHost::refusal_log() {
-  return ctx_.stack;
-}
-
-const auth::JwtVerifier* SocketIoHost::verifier() const {
-  return ctx_.verifier.get();
-}
-
-const socketio::RetainedMessages& SocketIoHost::retained() const {
-  return ctx_.retained;
-}
-
-recovery::RecoveryStore* SocketIoHost::recovery() {
-  return ctx_.recovery.get();
-}
-
-std::shared_ptr<eio::Session> make_session(GatewayContext& ctx, Loop& loop, std::string sid,
-                                           eio::Session::TransportKind kind, std::string address) {
+std::shared_ptr<eio::Session> SessionStack::make_session(Loop& loop, std::string sid,
+                                                         eio::Session::TransportKind kind,
+                                                         std::string address) {
   auto session =
-      std::make_shared<eio::Session>(ctx.stack, loop.ioc, std::move(sid), kind, std::move(address));
-  session->set_handler(
-      std::make_unique<socketio::SocketIoClient>(*session, ctx.socketio_host, loop));
+      std::make_shared<eio::Session>(*this, loop.ioc, std::move(sid), kind, std::move(address));
+  session->set_handler(std::make_unique<socketio::SocketIoClient>(*session, socketio_, loop));
   return session;
 }
 
-std::shared_ptr<websocket::Transport> make_transport(GatewayContext& ctx, Loop& loop,
-                                                     boost::asio::ip::tcp::socket socket) {
+std::shared_ptr<websocket::Transport> SessionStack::make_transport(
+    Loop& loop, boost::asio::ip::tcp::socket socket) {
   return std::make_shared<websocket::Transport>(
-      std::move(socket), websocket::Settings{.max_message_bytes = ctx.config.max_payload},
-      ctx.stack, ctx.stack, loop.flushes);
-}
-
-Loop& loop_of(GatewayContext& ctx, eio::Session& session) {
-  for (auto& loop : ctx.loops)
-    if (&loop->ioc == &session.ioc()) return *loop;
-  return *ctx.loops.front();  // every session runs on one of the loops
+      std::move(socket), websocket::Settings{.max_message_bytes = config_.max_payload}, *this,
+      *this, loop.flushes);
 }
 
 void save_for_recovery(eio::Session& session) {

@@ -59,7 +59,7 @@ class LocalSocketsTest : public ::testing::Test, public pulseboard::testing::Sha
   // Runs everything posted to the loops, including work that posts more work.
   void settle() {
     for (int round = 0; round < 8; ++round)
-      for (auto& loop : server.context().loops) {
+      for (auto& loop : server.loops()) {
         loop->ioc.restart();
         loop->ioc.poll();
       }
@@ -67,9 +67,9 @@ class LocalSocketsTest : public ::testing::Test, public pulseboard::testing::Sha
 
   Client& connect(unsigned loop) {
     Client c;
-    c.session = make_session(server.context(), *server.context().loops[loop],
-                             "session" + std::to_string(clients.size()),
-                             eio::Session::TransportKind::polling);
+    c.session = server.session_stack().make_session(*server.loops()[loop],
+                                                    "session" + std::to_string(clients.size()),
+                                                    eio::Session::TransportKind::polling);
     c.session->open();
     c.session->poll_post("40", false, [](auto, std::string, std::string_view) {});
     clients.push_back(std::move(c));
@@ -277,7 +277,7 @@ TEST_F(LocalSocketsTest, OwnMessagesOtherNamespacesAndGarbageAreDropped) {
   EXPECT_EQ(adapter->messages_malformed(), 5u);
   EXPECT_EQ(adapter->messages_received(), 2u) << "the other namespace's and the bad packet's";
   // What an operator sees on /metrics.
-  const std::string metrics = server.context().metrics.render_prometheus();
+  const std::string metrics = server.metrics().render_prometheus();
   EXPECT_NE(metrics.find("pulseboard_adapter_messages_malformed_total 5\n"), std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("pulseboard_adapter_messages_total 2\n"), std::string::npos);

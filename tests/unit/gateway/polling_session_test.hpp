@@ -1,5 +1,5 @@
 #pragma once
-// A gateway context with one loop run by hand, and long-polling sessions on it: tests read
+// A gateway's session stack with one loop run by hand, and long-polling sessions on it: tests read
 // back every polling answer, in order, as the client would.
 #include <gtest/gtest.h>
 
@@ -9,14 +9,14 @@
 #include <vector>
 
 #include "engineio/session.hpp"
-#include "gateway/context.hpp"
 #include "gateway/session_stack.hpp"
 #include "socketio/socketio_client.hpp"
+#include "stack_parts.hpp"
 
 namespace pulseboard::gateway {
 
 struct PollingSessionTest : ::testing::Test {
-  GatewayContext ctx;
+  StackParts ctx;
   Loop* loop = nullptr;
   std::vector<std::string> answers;
   int opened = 0;
@@ -28,8 +28,8 @@ struct PollingSessionTest : ::testing::Test {
   }
   // Sessions are "sid-1", "sid-2"...; `address`: the admitted client address ("" not counted).
   std::shared_ptr<eio::Session> open_session(std::string address = {}) {
-    auto s = make_session(ctx, *loop, "sid-" + std::to_string(++opened),
-                          eio::Session::TransportKind::polling, std::move(address));
+    auto s = ctx.stack.make_session(*loop, "sid-" + std::to_string(++opened),
+                                    eio::Session::TransportKind::polling, std::move(address));
     ctx.sessions.add(s->sid(), s);
     s->open();
     s->poll_get(respond());  // takes the OPEN packet

@@ -7,10 +7,10 @@
 #include <deque>
 
 #include "engineio/session.hpp"
-#include "gateway/context.hpp"
 #include "gateway/session_stack.hpp"
 #include "socketio/socket.hpp"
 #include "socketio/socketio_client.hpp"
+#include "stack_parts.hpp"
 
 namespace pulseboard::gateway {
 namespace {
@@ -33,7 +33,7 @@ class RoomIndexTest : public ::testing::Test {
     Client c;
     c.session = std::make_shared<eio::Session>(ctx.stack, loop().ioc, "session-" + id,
                                                eio::Session::TransportKind::polling);
-    c.sio = std::make_unique<socketio::SocketIoClient>(*c.session, ctx.socketio_host, loop());
+    c.sio = std::make_unique<socketio::SocketIoClient>(*c.session, ctx.stack.socketio(), loop());
     c.socket = std::make_unique<socketio::Socket>(id, nsp, *c.session, *c.sio, std::nullopt, "");
     rooms().add(c.socket.get());
     join(*c.socket, id);
@@ -62,7 +62,7 @@ class RoomIndexTest : public ::testing::Test {
   Loop& loop() { return *ctx.loops.front(); }
   socketio::RoomIndex& rooms() { return loop().rooms; }
 
-  GatewayContext ctx;
+  StackParts ctx;
   std::deque<Client> clients;
 };
 

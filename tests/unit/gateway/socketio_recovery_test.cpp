@@ -42,7 +42,7 @@ struct SocketIoRecovery : PollingSessionTest {
     PollingSessionTest::SetUp();
     ctx.config.default_rooms = {"live-metrics"};
     ctx.config.recovery_deadline = 30ms;
-    ctx.recovery = std::make_shared<recovery::MemoryRecoveryStore>();
+    ctx.set_recovery(std::make_shared<recovery::MemoryRecoveryStore>());
   }
   // What the gateway sends for a bridge message with this eventId.
   void bridge(const std::string& event_id) {
@@ -51,7 +51,7 @@ struct SocketIoRecovery : PollingSessionTest {
                       event_id + R"("}})");
     ASSERT_TRUE(m);
     std::shared_ptr<const socketio::Broadcast> b = to_broadcast(*m, true);
-    record_broadcast(*ctx.recovery, *b);
+    record_broadcast(*ctx.stack.socketio().recovery(), *b);
     loop->deliver(b);
   }
   // The next polling answer of session `s`.
@@ -101,7 +101,7 @@ TEST_F(SocketIoRecovery, AReconnectGetsItsSocketBackWithTheMissedUpdatesBeforeTh
 }
 
 TEST_F(SocketIoRecovery, AStoreThatDoesNotAnswerGivesAFreshSocketAtTheDeadline) {
-  ctx.recovery = std::make_shared<SilentStore>();
+  ctx.set_recovery(std::make_shared<SilentStore>());
   auto s = open_session();
   s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
   settle();
@@ -117,7 +117,7 @@ TEST_F(SocketIoRecovery, AStoreThatDoesNotAnswerGivesAFreshSocketAtTheDeadline) 
 }
 
 TEST_F(SocketIoRecovery, ASecondConnectWhileRecoveringClosesTheSession) {
-  ctx.recovery = std::make_shared<SilentStore>();
+  ctx.set_recovery(std::make_shared<SilentStore>());
   auto s = open_session();
   s->poll_post(
       "40{\"pid\":\"p\",\"offset\":\"o\"}\x1e"
@@ -151,7 +151,7 @@ TEST_F(SocketIoRecovery, AClientThatLeftOnPurposeIsNotRecovered) {
 
 TEST_F(SocketIoRecovery, AttemptsOverTheRateGetFreshSocketsWithoutAskingTheStore) {
   auto store = std::make_shared<CountingStore>();
-  ctx.recovery = store;
+  ctx.set_recovery(store);
   const int attempts = int(recovery::RecoveryAttempts::kBurst) + 40;
   for (int i = 0; i < attempts; ++i) {
     auto s = open_session();
@@ -177,7 +177,7 @@ TEST_F(SocketIoRecovery, AttemptsOverTheRateGetFreshSocketsWithoutAskingTheStore
 TEST_F(SocketIoRecovery, AnOffsetBeyondTheBoundGetsAFreshSocketAndIsCounted) {
   auto store = std::make_shared<CountingStore>();
   store->answer = recovery::Lookup::too_far_behind();
-  ctx.recovery = store;
+  ctx.set_recovery(store);
   auto s = open_session();
   s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
   settle();

@@ -1,4 +1,4 @@
-#include "gateway/context.hpp"
+#include "gateway/loop.hpp"
 
 #include <algorithm>
 
@@ -28,22 +28,12 @@ std::vector<std::shared_ptr<eio::Session>> SessionRegistry::all() const {
   return out;
 }
 
-bool GatewayContext::may_log_refusal(std::uint64_t& left_out) {
-  auto admitted = refusal_log.admit();
-  if (!admitted) {
-    metrics.log_lines_suppressed_total.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
-  left_out = *admitted;
-  return true;
-}
-
 std::size_t SessionRegistry::size() const {
   std::lock_guard lock(mutex_);
   return sessions_.size();
 }
 
-bool GatewayContext::SeenOffsets::first_time(const std::string& offset) {
+bool SeenOffsets::first_time(const std::string& offset) {
   std::lock_guard lock(mutex_);
   if (!seen_.insert(offset).second) return false;
   order_.push_back(offset);
