@@ -44,6 +44,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,19 +56,21 @@
 #include "common/ids.hpp"
 #include "common/utf8.hpp"
 #include "engineio/packet.hpp"
+#include "engineio/session.hpp"
 #include "gateway/bridge_broadcast.hpp"
-#include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
-#include "gateway/frame.hpp"
-#include "gateway/socket.hpp"
-#include "gateway/socketio_client.hpp"
-#include "gateway/ws_transport.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/session_stack.hpp"
 #include "recovery/recovery_store_memory.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
+#include "socketio/broadcast.hpp"
+#include "socketio/socket.hpp"
+#include "socketio/socketio_client.hpp"
+#include "websocket/transport.hpp"
 
 namespace gw = pulseboard::gateway;
 namespace eio = pulseboard::eio;
 namespace sio = pulseboard::sio;
+namespace sock = pulseboard::socketio;
 namespace asio = boost::asio;
 using boost::beast::http::status;
 
@@ -129,7 +132,7 @@ enum Op : std::uint8_t {
   probe,            // <slot> <flags>: upgrade probe on a new connection (flags&1 tiny buffers,
                     // flags&2 posted)
   ws_client_close,  // <conn> <how>: close, half-close, or reset the client end
-  retain,           // <nsp> <room> <event> <size>: ctx.retained.put
+  retain,           // <nsp> <room> <event> <size>: retained.put
   peer_action,      // <nsp> <action> <count> <room>...: what a cluster peer asks of the
                     // loop's sockets (join, leave, disconnect, emit with/without ack)
   kOpCount
@@ -530,7 +533,8 @@ std::optional<asio::ip::tcp::socket> connect_pair(gw::Loop& loop, bool tiny_buff
     return std::nullopt;
   }
   ::fcntl(client, F_SETFL, ::fcntl(client, F_GETFL) | O_NONBLOCK);
-  // What WsTransport::accept() leaves behind after Beast's handshake, which is skipped here.
+  // What websocket::Transport::accept() leaves behind after Beast's handshake, which is skipped
+  // here.
   server.non_blocking(true, ec);
   server.set_option(asio::ip::tcp::no_delay(true), ec);
   if (tiny_buffers) server.set_option(asio::socket_base::send_buffer_size(2048), ec);
@@ -606,8 +610,8 @@ struct Answers {
 
 class World {
  public:
-  explicit World(Input& in) : in_(in), ctx_(std::make_unique<gw::GatewayContext>()) {
-    auto& c = ctx_->config;
+  explicit World(Input& in) : in_(in) {
+    auto& c = config_;
     c.max_queued_frames = 1 + in.byte() % 8;
     c.max_queued_bytes = 64 + 2 * std::size_t(in.byte());
     c.max_payload = 48 + 4 * std::uint64_t(in.byte());
@@ -651,7 +655,12 @@ class World {
       c.connects_per_second = 0;  // unlimited: long inputs keep reaching CONNECT and DISCONNECT
     }
     c.namespaces = {"/", "/admin", "/metrics"};
-    ctx_->verifier = verifier();
+    stack_ = std::make_unique<gw::SessionStack>(gw::SessionStack::Parts{.config = config_,
+                                                                        .metrics = metrics_,
+                                                                        .sessions = registry_,
+                                                                        .admission = admission_,
+                                                                        .retained = retained_,
+                                                                        .verifier = verifier()});
     // Retained messages: bits 0-3 choose rooms, bits 4-5 how many events each, 6-7 their size.
     const std::uint8_t retained = in.byte();
     for (int r = 0; r < 4; ++r) {
@@ -661,9 +670,9 @@ class World {
     }
     recovery_ = std::make_shared<FuzzRecoveryStore>();
     g_recovery = recovery_.get();
-    ctx_->recovery = recovery_;
-    ctx_->loops.push_back(std::make_unique<gw::Loop>(0));
-    loop_ = ctx_->loops.front().get();
+    stack_->socketio().set_recovery_store(recovery_);
+    loops_.push_back(std::make_unique<gw::Loop>(0));
+    loop_ = loops_.front().get();
     answers_ = std::make_shared<Answers>();
   }
 
@@ -687,9 +696,10 @@ class World {
         return do_broadcast();
       case close_session: {
         auto s = session_at(in_.byte());
-        constexpr std::string_view kReasons[] = {"server shutting down", "transport close",
-                                                 "forced server close", "ping timeout"};
-        const std::string_view reason = kReasons[in_.byte() % 4];
+        constexpr eio::CloseReason kReasons[] = {
+            eio::CloseReason::server_shutting_down, eio::CloseReason::transport_close,
+            eio::CloseReason::forced_server_close, eio::CloseReason::ping_timeout};
+        const eio::CloseReason reason = kReasons[in_.byte() % 4];
         if (s) s->close(reason);
         return;
       }
@@ -737,7 +747,7 @@ class World {
 
   // ---- sessions ----
 
-  gw::PollRespond responder(bool is_get) {
+  eio::PollRespond responder(bool is_get) {
     ++answers_->issued;
     auto once = std::make_shared<bool>(false);
     return [answers = answers_, once, is_get](status st, std::string body, std::string_view) {
@@ -752,15 +762,15 @@ class World {
     };
   }
 
-  void track(const std::shared_ptr<gw::EngineSession>& s) {
+  void track(const std::shared_ptr<eio::Session>& s) {
     sids_.push_back(s->sid());
     sessions_.push_back(s);
   }
 
   // Found through the registry, as an HTTP request finds its session by sid.
-  std::shared_ptr<gw::EngineSession> session_at(std::uint8_t b) {
+  std::shared_ptr<eio::Session> session_at(std::uint8_t b) {
     if (sids_.empty()) return nullptr;
-    return ctx_->sessions.find(sids_[b % sids_.size()]);
+    return registry_.find(sids_[b % sids_.size()]);
   }
 
   Connection* connection_at(std::uint8_t b) {
@@ -770,21 +780,21 @@ class World {
 
   void make_polling() {
     if (sessions_.size() >= kMaxSessions) return;
-    auto s = std::make_shared<gw::EngineSession>(*ctx_, *loop_, pulseboard::random_id20(),
-                                                 gw::EngineSession::TransportKind::polling);
-    ctx_->sessions.add(s->sid(), s);
+    auto s = stack_->make_session(*loop_, pulseboard::random_id20(),
+                                  eio::Session::TransportKind::polling);
+    registry_.add(s->sid(), s);
     track(s);
     s->open();
     s->poll_get(responder(true));
   }
 
-  std::shared_ptr<gw::WsTransport> make_transport(bool tiny_buffers) {
+  std::shared_ptr<pulseboard::websocket::Transport> make_transport(bool tiny_buffers) {
     if (connections_.size() >= kMaxConnections) return nullptr;
     int fd = -1;
     auto server = connect_pair(*loop_, tiny_buffers, fd);
     if (!server) return nullptr;
     connections_.push_back({fd, {}, false});
-    auto ws = std::make_shared<gw::WsTransport>(std::move(*server), *ctx_, *loop_);
+    auto ws = stack_->make_transport(*loop_, pulseboard::net::Stream(std::move(*server)));
     transports_.push_back(ws);
     return ws;
   }
@@ -794,9 +804,9 @@ class World {
     auto ws = make_transport(flags & 1);
     if (!ws) return;
     // As the endpoint does once the WebSocket handshake has completed.
-    auto s = std::make_shared<gw::EngineSession>(*ctx_, *loop_, pulseboard::random_id20(),
-                                                 gw::EngineSession::TransportKind::websocket);
-    ctx_->sessions.add(s->sid(), s);
+    auto s = stack_->make_session(*loop_, pulseboard::random_id20(),
+                                  eio::Session::TransportKind::websocket);
+    registry_.add(s->sid(), s);
     track(s);
     s->attach_websocket(ws);
     s->open();
@@ -861,14 +871,14 @@ class World {
 
   void put_retained(std::string_view nsp, const std::string& room, std::string_view event,
                     std::size_t size) {
-    gw::RetainedMessages::Entry e{std::string(nsp), room, std::string(event), {}};
+    sock::RetainedMessages::Entry e{std::string(nsp), room, std::string(event), {}};
     e.frames.push_back(
-        gw::message_frame(sio::encode_event(nsp, event, json_quote(std::string(size, 'r')))));
-    ctx_->retained.put(std::move(e));
+        sock::message_frame(sio::encode_event(nsp, event, json_quote(std::string(size, 'r')))));
+    retained_.put(std::move(e));
   }
 
   void do_broadcast() {
-    auto b = std::make_shared<gw::Broadcast>();
+    auto b = std::make_shared<sock::Broadcast>();
     b->nsp = std::string(kNamespaces[in_.byte() % kNamespaces.size()]);
     const std::uint8_t rooms = in_.byte();
     for (int i = 0; i < rooms % 3; ++i) b->rooms.push_back(room_name(b->nsp, in_.byte()));
@@ -887,7 +897,7 @@ class World {
       p.attachments.push_back(std::string(size / 2 + 1, static_cast<char>(i)));
     }
     p.data = std::move(data);
-    b->frames = gw::encode_frames(p);
+    b->frames = sock::encode_frames(p);
     b->is_volatile = flags & 1;
     if ((flags & 4) && attachments == 0 && !b->rooms.empty()) {
       // A bridge message with an eventId (Gateway::deliver_bridge_message): recorded for
@@ -901,7 +911,7 @@ class World {
       b = gw::to_broadcast(m, true);
       gw::record_broadcast(*recovery_, *b);
     }
-    std::shared_ptr<const gw::Broadcast> shared = std::move(b);
+    std::shared_ptr<const sock::Broadcast> shared = std::move(b);
     if (flags & 2)
       asio::post(loop_->ioc, [l = loop_, shared] { l->deliver(shared); });
     else
@@ -918,29 +928,29 @@ class World {
     for (int i = 0; i < n; ++i) rooms.push_back(room_name(nsp, in_.byte()));
     auto sockets = loop_->rooms.select(nsp, {}, {});
     // Holding the sessions, as a peer's disconnect does (disconnecting frees the Socket).
-    std::vector<std::shared_ptr<gw::EngineSession>> held;
-    for (gw::Socket* s : sockets) held.push_back(s->session().shared_from_this());
+    std::vector<std::shared_ptr<eio::Session>> held;
+    for (sock::Socket* s : sockets) held.push_back(s->session().shared_from_this());
     switch (action) {
       case 0:  // socketsJoin
-        for (gw::Socket* s : sockets)
+        for (sock::Socket* s : sockets)
           for (const auto& room : rooms)
             if (s->may_join(room)) s->client().join(*s, room);
         return;
       case 1:  // socketsLeave
-        for (gw::Socket* s : sockets)
+        for (sock::Socket* s : sockets)
           for (const auto& room : rooms) s->client().leave(*s, room);
         return;
       case 2:  // disconnectSockets(false)
-        for (gw::Socket* s : sockets) s->client().disconnect(nsp);
+        for (sock::Socket* s : sockets) s->client().disconnect(nsp);
         return;
       case 3: {  // serverSideEmit with an ack (broadcast_with_ack)
-        for (gw::Socket* s : sockets)
+        for (sock::Socket* s : sockets)
           s->emit("ping", boost::json::array{"x"}, {},
                   [](const boost::json::array&, const std::vector<std::string>&) {});
         return;
       }
       default:
-        for (gw::Socket* s : sockets) s->emit("hello", boost::json::array{1, "two"});
+        for (sock::Socket* s : sockets) s->emit("hello", boost::json::array{1, "two"});
         return;
     }
   }
@@ -952,7 +962,7 @@ class World {
     const int n = 1 + in_.byte() % 8;
     std::string out;
     for (int i = 0; i < n && out.size() < kMaxWsWrite; ++i)
-      ws_frames(in_, out, ctx_->config.max_payload);
+      ws_frames(in_, out, config_.max_payload);
     if (!c || c->fd < 0 || out.empty()) return;
     // What does not fit in the socket buffer is dropped: the frames after it are cut anywhere.
     (void)::send(c->fd, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -987,7 +997,7 @@ class World {
 
   void teardown() {
     for (auto& weak : sessions_)
-      if (auto s = weak.lock()) s->close("server shutting down");
+      if (auto s = weak.lock()) s->close(eio::CloseReason::server_shutting_down);
     run_until_idle();
     for (auto& c : connections_) {
       drain(c);
@@ -996,30 +1006,37 @@ class World {
     }
     run_until_idle();
 
-    if (ctx_->sessions.size() != 0) fail("a closed session is still registered");
+    if (registry_.size() != 0) fail("a closed session is still registered");
     if (loop_->rooms.socket_count() != 0) fail("a socket of a closed session is still in a room");
-    if (ctx_->metrics.sockets_connected.load() != 0) fail("sockets_connected is not back to 0");
+    if (metrics_.sockets_connected.load() != 0) fail("sockets_connected is not back to 0");
     if (answers_->issued != answers_->answered) fail("a polling request was never answered");
 
     // Destroying the loop drops what its pending handlers hold (a transport that waits out its
     // 5 s close deadline); anything alive after that is held by a reference cycle.
-    ctx_->loops.clear();
+    loops_.clear();
     for (auto& weak : sessions_)
       if (!weak.expired()) fail("a session outlived its loop (leaked)");
     for (auto& weak : transports_)
       if (!weak.expired()) fail("a WebSocket transport outlived its loop (leaked)");
-    if (ctx_->metrics.sessions_open.load() != 0) fail("sessions_open is not back to 0");
+    if (metrics_.sessions_open.load() != 0) fail("sessions_open is not back to 0");
     g_recovery = nullptr;
   }
 
   Input& in_;
-  std::unique_ptr<gw::GatewayContext> ctx_;
+  // What a Gateway owns for its sessions, in its order (the stack outlives the sessions).
+  gw::GatewayConfig config_;
+  gw::GatewayMetrics metrics_;
+  gw::Admission admission_;
+  pulseboard::socketio::RetainedMessages retained_;
+  std::unique_ptr<gw::SessionStack> stack_;  // once the config and the verifier are chosen
+  std::vector<std::unique_ptr<gw::Loop>> loops_;
+  gw::SessionRegistry registry_;
   gw::Loop* loop_ = nullptr;
   std::shared_ptr<FuzzRecoveryStore> recovery_;
   std::shared_ptr<Answers> answers_;
   std::vector<std::string> sids_;
-  std::vector<std::weak_ptr<gw::EngineSession>> sessions_;
-  std::vector<std::weak_ptr<gw::WsTransport>> transports_;
+  std::vector<std::weak_ptr<eio::Session>> sessions_;
+  std::vector<std::weak_ptr<pulseboard::websocket::Transport>> transports_;
   std::vector<Connection> connections_;
   int slept_ms_ = 0;
 };
@@ -1100,11 +1117,10 @@ Script& turn(Script& s, int rounds = 1) {
   return s.op(poll).u8(rounds - 1);
 }
 
-void write_seeds(const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
-  auto save = [&](const char* name, const Script& s) {
-    std::ofstream(dir / name, std::ios::binary) << s.b;
-  };
+using SaveSeed = std::function<void(const char* name, const Script& s)>;
+
+// CONNECTs: refused ones, overflowing replies, rooms, a peer's joins.
+void write_connect_seeds(const SaveSeed& save) {
   // Auth options: 0 none, 1 any rooms, 2 room list, 3 no rooms, 4 expired, 5 bad signature,
   // 6 garbage; nsp 0 "/", 1 "/admin", 3 "/nope". Rooms: 0 live-metrics, 1-4 r0-r3.
   {
@@ -1157,6 +1173,10 @@ void write_seeds(const std::filesystem::path& dir) {
     s.op(get).u8(0).u8(0);
     save("peer_join_leave_disconnect", s);
   }
+}
+
+// Connection state recovery.
+void write_recovery_seeds(const SaveSeed& save) {
   {
     // Connection state recovery: a socket gets bridge updates o1, o2, its session closes with
     // "transport close", o3 goes out, and a new session asks for the socket back from o1
@@ -1183,6 +1203,10 @@ void write_seeds(const std::filesystem::path& dir) {
     s.op(get).u8(1).u8(0);
     save("recover_after_transport_close", s);
   }
+}
+
+// WebSocket sessions and the upgrade from polling.
+void write_websocket_seeds(const SaveSeed& save) {
   {
     // WebSocket: echo with binary attachments and acks both ways.
     Script s;
@@ -1248,6 +1272,10 @@ void write_seeds(const std::filesystem::path& dir) {
     s.op(ws_read).u8(1);
     save("ws_ping_flood", s);
   }
+}
+
+// Broadcasts and timers.
+void write_broadcast_seeds(const SaveSeed& save) {
   {
     // Broadcasts to polling sessions with tiny queues, volatile and not, with 0 ms timers:
     // pings at every turn, and a connect timeout for the session that never connects.
@@ -1270,6 +1298,17 @@ void write_seeds(const std::filesystem::path& dir) {
     s.op(close_session).u8(1).u8(0);
     save("broadcast_overflow_timers", s);
   }
+}
+
+void write_seeds(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  const SaveSeed save = [&](const char* name, const Script& s) {
+    std::ofstream(dir / name, std::ios::binary) << s.b;
+  };
+  write_connect_seeds(save);
+  write_recovery_seeds(save);
+  write_websocket_seeds(save);
+  write_broadcast_seeds(save);
 }
 
 }  // namespace

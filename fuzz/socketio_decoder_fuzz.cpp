@@ -9,7 +9,7 @@
 #include <limits>
 #include <string_view>
 
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
 
 namespace sio = pulseboard::sio;
 

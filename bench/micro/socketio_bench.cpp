@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 
 #include "bridge_fixture.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
 
 namespace {
 

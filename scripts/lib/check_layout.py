@@ -25,11 +25,6 @@ ALLOWED_LONG = {
     "msgpack.cpp": {"value"},  # one case per MessagePack format byte
     "pgoutput_decoder.cpp": {"decode_message"},  # one case per pgoutput message type
     "metrics.cpp": {"to_string"},  # one metric label per rejection reason
-    # Not type switches: still to be split when the session stack is layered (engineio/,
-    # websocket/). Remove each entry with its split.
-    "engineio_endpoint.cpp": {"serve_engineio"},
-    "socketio_recovery.cpp": {"recover"},
-    "ws_transport.cpp": {"write_batch"},
 }
 OUTSIDE_DOCS = re.compile(r"\b(PROTOCOL|DESIGN|STYLE)\.md\b|\.\./shared/")
 SCOPE_WORDS = re.compile(r"\b(namespace|class|struct|union|enum)\b[^()]*$")

@@ -9,8 +9,8 @@
 #include "cluster/adapter_classic.hpp"
 #include "cluster/adapter_sharded.hpp"
 #include "cluster/adapter_streams.hpp"
-#include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/session_stack.hpp"
 #include "recovery/recovery_store_redis.hpp"
 #include "recovery/recovery_store_streams.hpp"
 #include "redis/endpoint.hpp"
@@ -30,14 +30,14 @@ std::chrono::milliseconds kept_past_window(const gateway::GatewayConfig& config)
 void start_adapter(gateway::Gateway& server, RedisCluster& c, const redis::Endpoint& endpoint,
                    const ClusterSettings& settings) {
   if (settings.adapter == AdapterKind::streams) {
-    auto streams = cluster::StreamsAdapter::start(
-        *c.local, c.broker, endpoint,
-        {.key = settings.adapter_key,
-         .stream = settings.stream,
-         .stream_count = settings.stream_count,
-         .max_len = settings.stream_max_len,
-         .replay_window = kept_past_window(server.context().config)});
-    server.context().bridge_stream = streams;
+    auto streams =
+        cluster::StreamsAdapter::start(*c.local, c.broker, endpoint,
+                                       {.key = settings.adapter_key,
+                                        .stream = settings.stream,
+                                        .stream_count = settings.stream_count,
+                                        .max_len = settings.stream_max_len,
+                                        .replay_window = kept_past_window(server.config())});
+    server.set_bridge_stream(streams);
     server.add_readiness([weak = std::weak_ptr<cluster::StreamsAdapter>(streams)] {
       auto self = weak.lock();
       return self && self->ready();
@@ -62,9 +62,9 @@ void start_adapter(gateway::Gateway& server, RedisCluster& c, const redis::Endpo
 // once, so a gateway that dies right after still leaves its clients recoverable. (The first
 // connect finds no sessions.)
 std::function<void()> save_all_sessions(gateway::Gateway& server) {
-  return [&ctx = server.context()] {
-    for (auto& session : ctx.sessions.all())
-      boost::asio::post(session->loop().ioc, [session] { session->save_for_recovery(); });
+  return [&server] {
+    for (auto& session : server.sessions().all())
+      boost::asio::post(session->ioc(), [session] { gateway::save_for_recovery(*session); });
   };
 }
 
@@ -74,7 +74,7 @@ std::shared_ptr<recovery::RecoveryStore> recovery_on_cluster(gateway::Gateway& s
                                                              RedisCluster& c) {
   c.router->on_connect(save_all_sessions(server));
   c.router->start();
-  const auto& config = server.context().config;
+  const auto& config = server.config();
   return std::make_shared<recovery::RedisRecoveryStore>(
       [router = c.router](const std::string& key, std::vector<std::string> args,
                           redis::Connection::Callback cb) {
@@ -86,9 +86,9 @@ std::shared_ptr<recovery::RecoveryStore> recovery_on_cluster(gateway::Gateway& s
 std::shared_ptr<recovery::RecoveryStore> recovery_on_redis(gateway::Gateway& server,
                                                            const redis::Endpoint& endpoint,
                                                            const ClusterSettings& settings) {
-  const auto& config = server.context().config;
-  auto connection = redis::Connection::create(server.context().loops.front()->ioc.get_executor(),
-                                              endpoint, "recovery");
+  const auto& config = server.config();
+  auto connection =
+      redis::Connection::create(server.loops().front()->ioc.get_executor(), endpoint, "recovery");
   connection->on_connect(save_all_sessions(server));
   connection->start();
   if (settings.adapter == AdapterKind::streams)
@@ -107,16 +107,15 @@ std::shared_ptr<recovery::RecoveryStore> recovery_on_redis(gateway::Gateway& ser
 // Replaces the gateway's in-process store; nothing when recovery is off.
 void share_recovery(gateway::Gateway& server, RedisCluster& c, const redis::Endpoint& endpoint,
                     const ClusterSettings& settings) {
-  auto& ctx = server.context();
-  if (!ctx.recovery) return;
-  const auto window = ctx.config.recovery_window.count();
+  if (!server.recovery()) return;
+  const auto window = server.config().recovery_window.count();
   if (c.router) {
-    ctx.recovery = recovery_on_cluster(server, c);
+    server.set_recovery(recovery_on_cluster(server, c));
     spdlog::info("connection state recovery: {} ms window, shared through the Redis Cluster",
                  window);
     return;
   }
-  ctx.recovery = recovery_on_redis(server, endpoint, settings);
+  server.set_recovery(recovery_on_redis(server, endpoint, settings));
   if (settings.adapter == AdapterKind::streams)
     spdlog::info(
         "connection state recovery: {} ms window, shared through Redis as the streams adapter "

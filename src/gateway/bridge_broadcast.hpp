@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "bridge/bridge_message.hpp"
-#include "gateway/frame.hpp"
 #include "recovery/recovery_store.hpp"
+#include "socketio/broadcast.hpp"
 
 namespace pulseboard::gateway {
 
@@ -15,10 +15,11 @@ namespace pulseboard::gateway {
 // encodes nothing.
 // With `with_offset` (connection state recovery on) a message with an offset carries it as the
 // EVENT's last argument, and the broadcast records it.
-std::shared_ptr<Broadcast> to_broadcast(const bridge::Message& m, bool with_offset = false);
+std::shared_ptr<socketio::Broadcast> to_broadcast(const bridge::Message& m,
+                                                  bool with_offset = false);
 
 // Records the broadcast of a bridge message with an offset (to_broadcast) in `store`: its
 // packet, for its room.
-void record_broadcast(recovery::RecoveryStore& store, const Broadcast& b);
+void record_broadcast(recovery::RecoveryStore& store, const socketio::Broadcast& b);
 
 }  // namespace pulseboard::gateway

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "gateway/context.hpp"
 #include "gateway/delivery_health.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/retained_restore.hpp"
@@ -23,22 +22,24 @@ std::optional<std::string> retained_field_of(std::string_view bridge_json) {
 
 // Counts and logs (rate-limited, escaped) a bridge message refused for `crossed` (a bound) or,
 // with Bound::none, as malformed.
-void refuse_bridge_message(GatewayContext& ctx, std::string_view what, std::string_view payload,
+void refuse_bridge_message(Gateway& server, std::string_view what, std::string_view payload,
                            cluster::Bound crossed) {
   if (crossed == cluster::Bound::none) {
-    ctx.metrics.bridge_messages_invalid.fetch_add(1, std::memory_order_relaxed);
-    ctx.log_refusal(spdlog::level::warn, "bridge: {} refused (need {{room, event, data}}): {}",
-                    what, bridge::log_excerpt(payload));
+    server.metrics().bridge_messages_invalid.fetch_add(1, std::memory_order_relaxed);
+    server.refusal_log().log(spdlog::level::warn,
+                             "bridge: {} refused (need {{room, event, data}}): {}", what,
+                             bridge::log_excerpt(payload));
     return;
   }
   auto bound = BridgeBound::memory;
   if (crossed == cluster::Bound::message_bytes) bound = BridgeBound::message_size;
   if (crossed == cluster::Bound::depth) bound = BridgeBound::depth;
   if (crossed == cluster::Bound::values) bound = BridgeBound::values;
-  ctx.metrics.bridge_over_limit[static_cast<std::size_t>(bound)].fetch_add(
+  server.metrics().bridge_over_limit[static_cast<std::size_t>(bound)].fetch_add(
       1, std::memory_order_relaxed);
-  ctx.log_refusal(spdlog::level::warn, "bridge: dropped a {} of {} bytes past its bound on {}",
-                  what, payload.size(), cluster::to_string(crossed));
+  server.refusal_log().log(spdlog::level::warn,
+                           "bridge: dropped a {} of {} bytes past its bound on {}", what,
+                           payload.size(), cluster::to_string(crossed));
 }
 
 // A live message: parsed once within the bounds, then delivered as parsed.
@@ -59,7 +60,7 @@ void receive_bridge_message(Gateway& server, DeliveryHealth& health, std::string
   });
   if (memory != cluster::Bound::none) crossed = memory;
   if (!valid || crossed != cluster::Bound::none)
-    refuse_bridge_message(server.context(), "message", payload, crossed);
+    refuse_bridge_message(server, "message", payload, crossed);
 }
 
 // Stored retained messages within the bounds, each with `retain: true`; the rest are counted and
@@ -75,7 +76,7 @@ std::vector<std::string> retained_within(Gateway& server, std::vector<std::strin
     });
     if (memory != cluster::Bound::none) crossed = memory;
     if (retained && crossed == cluster::Bound::none) return false;
-    refuse_bridge_message(server.context(), "stored retained message", payload, crossed);
+    refuse_bridge_message(server, "stored retained message", payload, crossed);
     return true;
   });
   return payloads;
@@ -85,7 +86,7 @@ std::vector<std::string> retained_within(Gateway& server, std::vector<std::strin
 void attach_bridge(Gateway& server, std::shared_ptr<broker::Broker> broker,
                    const std::string& bridge_channel, std::size_t max_message_bytes) {
   const cluster::Limits limits = bridge::limits(max_message_bytes);
-  auto health = DeliveryHealth::attach(server, server.context().config.delivery_stale_after);
+  auto health = DeliveryHealth::attach(server, server.config().delivery_stale_after);
   // After every (re)subscription the broker reads back the retained messages it stores: what
   // was published while this gateway was not subscribed (started later, restarted, Redis
   // outage) is not lost for the dashboards that join next (docs/snapshots.md).
@@ -98,7 +99,7 @@ void attach_bridge(Gateway& server, std::shared_ptr<broker::Broker> broker,
         if (auto health = weak.lock()) receive_bridge_message(server, *health, payload, limits);
       },
       [&server, limits]() -> broker::RetainedDone {
-        const std::uint64_t mark = server.context().retained.begin_restore();
+        const std::uint64_t mark = server.retained().begin_restore();
         return [&server, mark, limits](std::vector<std::string> payloads) {
           restore_retained(server, mark, retained_within(server, std::move(payloads), limits));
         };

@@ -9,14 +9,14 @@
 #include <memory>
 #include <vector>
 
-#include "gateway/context.hpp"
+#include "gateway/loop.hpp"
 
 namespace pulseboard::gateway {
 
 // `per_loop` runs once on each loop's thread; `done` runs once, on the loop that finished last,
 // with the results in loop order. If the loops have stopped (shutdown), `done` never runs.
 template <class T>
-void gather_loops(GatewayContext& ctx, std::function<T(Loop&)> per_loop,
+void gather_loops(const std::vector<std::unique_ptr<Loop>>& loops, std::function<T(Loop&)> per_loop,
                   std::function<void(std::vector<T>)> done) {
   struct State {
     std::vector<T> results;
@@ -25,12 +25,12 @@ void gather_loops(GatewayContext& ctx, std::function<T(Loop&)> per_loop,
     std::function<void(std::vector<T>)> done;
   };
   auto state = std::make_shared<State>();
-  state->results.resize(ctx.loops.size());
-  state->remaining = ctx.loops.size();
+  state->results.resize(loops.size());
+  state->remaining = loops.size();
   state->per_loop = std::move(per_loop);
   state->done = std::move(done);
-  for (std::size_t i = 0; i < ctx.loops.size(); ++i) {
-    Loop* loop = ctx.loops[i].get();
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    Loop* loop = loops[i].get();
     boost::asio::post(loop->ioc, [state, loop, i] {
       state->results[i] = state->per_loop(*loop);
       // acq_rel: the last finisher sees every other loop's result.

@@ -7,37 +7,28 @@
 #include <string>
 #include <vector>
 
+#include "engineio/session_host.hpp"
 #include "gateway/admission.hpp"
 #include "net/server_tls.hpp"
+#include "socketio/client_host.hpp"
 
 namespace pulseboard::gateway {
 
-struct GatewayConfig {
+// The Engine.IO settings (ping interval and timeout, upgrade timeout, max payload, send queue
+// bounds) are its eio::Settings base, which the sessions read; the Socket.IO ones (namespaces,
+// default rooms, CONNECT and event bounds, recovery window) its socketio::Settings base, which
+// the Socket.IO layer reads.
+struct GatewayConfig : eio::Settings, socketio::Settings {
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 4000;            // PORT
   unsigned threads = 0;                 // 0 = one io_context per core
   std::string cors_origin;              // CLIENT_URL; empty = no CORS headers
   std::shared_ptr<net::ServerTls> tls;  // HTTPS and WSS (TLS_CERT/TLS_KEY); null: plain
 
-  // Engine.IO, with engine.io's defaults (docs/protocol-reference.md, Engine.IO handshake).
-  std::chrono::milliseconds ping_interval{25000};
-  std::chrono::milliseconds ping_timeout{20000};
-  std::chrono::milliseconds upgrade_timeout{10000};
-  std::chrono::milliseconds connect_timeout{45000};  // CONNECT must arrive within this
-  std::uint64_t max_payload = 1'000'000;             // maxHttpBufferSize
   bool allow_polling = true;
 
-  // Socket.IO.
-  std::vector<std::string> namespaces{"/"};
-  std::vector<std::string> default_rooms{"live-metrics"};
   // Delivery is stale once no canary arrived for this long (delivery_health.hpp); zero: never.
   std::chrono::milliseconds delivery_stale_after{15000};
-  std::size_t max_attachments = 10;
-
-  // Send queue per connection: past either bound the client is disconnected with reason
-  // "send queue overflow" (docs/gateway.md). A healthy client drains in milliseconds.
-  std::size_t max_queued_frames = 4096;
-  std::size_t max_queued_bytes = 8 * 1024 * 1024;
 
   // Admission control and per-client bounds (docs/security.md).
   AdmissionLimits admission;
@@ -47,24 +38,10 @@ struct GatewayConfig {
   // HTTP connections one TCP peer address may hold (0 = no cap); more are closed as they are
   // accepted. Counted per TCP peer, so behind a proxy it bounds the proxy's connections.
   std::size_t max_connections_per_address = 128;
-  std::size_t max_connect_attempts = 10;  // failed CONNECTs per session before it is closed
-  std::size_t max_rooms_per_socket = 64;  // rooms a socket may be in, besides its own id room
-  // Per Engine.IO session, all its namespaces together, so a socket that leaves and comes back
-  // starts from what its session had left. Past the event burst the socket is disconnected.
-  double events_per_second = 20;
-  double event_burst = 60;
-  // CONNECTs per session, refused or not (each may cost a token verification and a recovery
-  // store write); past the burst the session is closed.
-  double connects_per_second = 1;
-  double connect_burst = 10;
 
-  // Connection state recovery (docs/recovery.md): how long a disconnected client's socket
-  // (sid, rooms, missed packets) is kept; 0 turns recovery off. Within it, a client that comes
-  // back, to this gateway or another one on the same Redis, gets its socket back.
-  std::chrono::milliseconds recovery_window{120000};
-  std::size_t recovery_history = 10000;  // recorded packets kept per namespace
-  // How long a CONNECT waits for the recovery store before it gets a fresh socket instead.
-  std::chrono::milliseconds recovery_deadline{5000};
+  // Connection state recovery: recorded packets kept per namespace (the window and the
+  // deadline are in socketio::Settings).
+  std::size_t recovery_history = 10000;
 
   // HTTP publish endpoint: POST /api/v1/publish with `Authorization: Bearer <key>`.
   std::string publish_api_key;  // PUBLISH_API_KEY; empty disables the endpoint

@@ -7,8 +7,9 @@
 
 #include "common/clock.hpp"
 #include "common/prometheus.hpp"
+#include "engineio/frame.hpp"
 #include "gateway/gateway.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
 
 namespace pulseboard::gateway {
 namespace {
@@ -37,7 +38,7 @@ std::shared_ptr<DeliveryHealth> DeliveryHealth::attach(Gateway& server,
     respond(health->render(req));
   });
   server.add_metrics([health](std::string& out) { health->render_metrics(out); });
-  health->timer_ = std::make_unique<boost::asio::steady_timer>(server.context().loops.front()->ioc);
+  health->timer_ = std::make_unique<boost::asio::steady_timer>(server.loops().front()->ioc);
   health->schedule();
   return health;
 }
@@ -99,18 +100,17 @@ void DeliveryHealth::announce(const Status& s, bool broadcast) {
                            {"canaryAgeSeconds", s.canary_age_seconds}};
   data["reason"] = s.stale ? boost::json::value(s.reason) : boost::json::value(nullptr);
   const std::string args = boost::json::serialize(data);
-  auto& ctx = server_.context();
-  for (const std::string& nsp : ctx.config.namespaces) {
-    auto b = std::make_shared<Broadcast>();
+  for (const std::string& nsp : server_.config().namespaces) {
+    auto b = std::make_shared<socketio::Broadcast>();
     b->nsp = nsp;
-    b->rooms = ctx.config.default_rooms;
-    b->frames.push_back(message_frame(sio::encode_event(nsp, kEvent, args)));
+    b->rooms = server_.config().default_rooms;
+    b->frames.push_back(eio::message_frame(sio::encode_event(nsp, kEvent, args)));
     // While stale a socket that joins gets the event too; once recovered, nothing.
-    for (const std::string& room : ctx.config.default_rooms) {
+    for (const std::string& room : server_.config().default_rooms) {
       if (s.stale)
-        ctx.retained.put({nsp, room, std::string(kEvent), b->frames});
+        server_.retained().put({nsp, room, std::string(kEvent), b->frames});
       else
-        ctx.retained.erase(nsp, room, kEvent);
+        server_.retained().erase(nsp, room, kEvent);
     }
     if (broadcast) server_.broadcast(std::move(b));
   }

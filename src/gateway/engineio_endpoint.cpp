@@ -8,9 +8,14 @@
 #include "common/ids.hpp"
 #include "engineio/packet.hpp"
 #include "engineio/request_check.hpp"
-#include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
-#include "gateway/ws_transport.hpp"
+#include "engineio/session.hpp"
+#include "gateway/admission.hpp"
+#include "gateway/config.hpp"
+#include "gateway/loop.hpp"
+#include "gateway/metrics.hpp"
+#include "gateway/session_stack.hpp"
+#include "http/client_address.hpp"
+#include "websocket/transport.hpp"
 
 namespace pulseboard::gateway {
 namespace bhttp = boost::beast::http;
@@ -35,68 +40,76 @@ Query parse_query(std::string_view target) {
   return q;
 }
 
-void add_cors(const GatewayContext& ctx, const http::Request& req, http::Response& res) {
-  if (ctx.config.cors_origin.empty()) return;
+void add_cors(const EndpointParts& parts, const http::Request& req, http::Response& res) {
+  if (parts.config.cors_origin.empty()) return;
   auto origin = req.find(bhttp::field::origin);
   if (origin == req.end()) return;
-  if (ctx.config.cors_origin == "*") {
+  if (parts.config.cors_origin == "*") {
     // Any origin, but without credentials: reflecting every Origin with
     // Allow-Credentials would let any web page make a signed-in browser's requests and read
     // the answers (the `cors` package's `origin: "*"` sends the wildcard the same way).
     res.set(bhttp::field::access_control_allow_origin, "*");
     return;
   }
-  if (origin->value() != ctx.config.cors_origin) return;
+  if (origin->value() != parts.config.cors_origin) return;
   res.set(bhttp::field::access_control_allow_origin, origin->value());
   res.set(bhttp::field::access_control_allow_credentials, "true");
   res.set(bhttp::field::vary, "Origin");
 }
 
-http::Response make_response(const GatewayContext& ctx, const http::Request& req,
+http::Response make_response(const EndpointParts& parts, const http::Request& req,
                              bhttp::status status, std::string body, std::string_view type) {
   http::Response res{status, req.version()};
   res.set(bhttp::field::content_type, type);
   res.set(bhttp::field::cache_control, "no-store");
   res.keep_alive(req.keep_alive());
-  add_cors(ctx, req, res);
+  add_cors(parts, req, res);
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
 }
 
 // A PollRespond that turns (status, body, type) into the HTTP response for this request.
-PollRespond poll_responder(GatewayContext& ctx, const http::Request& req, http::Respond respond) {
+eio::PollRespond poll_responder(const EndpointParts& parts, const http::Request& req,
+                                http::Respond respond) {
   auto head = std::make_shared<http::Request>();
   head->version(req.version());
   head->keep_alive(req.keep_alive());
   if (auto o = req.find(bhttp::field::origin); o != req.end())
     head->set(bhttp::field::origin, o->value());
-  return [&ctx, head, respond = std::move(respond)](bhttp::status status, std::string body,
-                                                    std::string_view type) {
-    respond(make_response(ctx, *head, status, std::move(body), type));
+  return [&parts, head, respond = std::move(respond)](bhttp::status status, std::string body,
+                                                      std::string_view type) {
+    respond(make_response(parts, *head, status, std::move(body), type));
   };
 }
 
-void error(GatewayContext& ctx, const http::Request& req, const http::Respond& respond,
+void error(const EndpointParts& parts, const http::Request& req, const http::Respond& respond,
            eio::HttpError code, Rejection why) {
-  ctx.metrics.reject(why);
+  parts.metrics.reject(why);
   auto status =
       code == eio::HttpError::forbidden ? bhttp::status::forbidden : bhttp::status::bad_request;
-  respond(make_response(ctx, req, status, eio::http_error_body(code), "application/json"));
+  respond(make_response(parts, req, status, eio::http_error_body(code), "application/json"));
 }
 
 // engine.io refuses a WebSocket upgrade before the 101 with a raw 400 whose text/html body is the
 // error message, and closes the connection (`abortUpgrade`; docs/protocol-reference.md, Engine.IO
 // HTTP errors).
-void upgrade_error(GatewayContext& ctx, const http::Request& req, const http::Respond& respond,
-                   eio::HttpError code, Rejection why) {
-  ctx.metrics.reject(why);
+void upgrade_error(const EndpointParts& parts, const http::Request& req,
+                   const http::Respond& respond, eio::HttpError code, Rejection why) {
+  parts.metrics.reject(why);
   http::Response res{bhttp::status::bad_request, req.version()};
   res.set(bhttp::field::content_type, "text/html");
   res.keep_alive(false);
   res.body() = std::string(eio::http_error_message(code));
   res.prepare_payload();
   respond(std::move(res));
+}
+
+// The loop whose io_context runs `session`.
+Loop& loop_of(const EndpointParts& parts, eio::Session& session) {
+  for (auto& loop : parts.loops)
+    if (&loop->ioc == &session.ioc()) return *loop;
+  return *parts.loops.front();  // every session runs on one of the loops
 }
 
 Rejection rejection_of(eio::Refusal r) {
@@ -123,8 +136,9 @@ Rejection rejection_of(eio::Refusal r) {
 // A handshake past an admission limit. engine.io refuses what its `allowRequest` hook refuses
 // with code 4 and the hook's message; the status says which limit, so an operator (and a
 // load balancer) can tell a full gateway (503) from one client asking too much (429).
-void refuse_admission(GatewayContext& ctx, const http::Request& req, const http::Respond& respond,
-                      bool upgrade, Admission::Verdict verdict, const std::string& address) {
+void refuse_admission(const EndpointParts& parts, const http::Request& req,
+                      const http::Respond& respond, bool upgrade, Admission::Verdict verdict,
+                      const std::string& address) {
   Rejection why = Rejection::handshake_rate;
   std::string_view message = "Too many handshakes from this address";
   bhttp::status status = bhttp::status::too_many_requests;
@@ -136,8 +150,8 @@ void refuse_admission(GatewayContext& ctx, const http::Request& req, const http:
     why = Rejection::address_session_limit;
     message = "Too many sessions from this address";
   }
-  ctx.metrics.reject(why);
-  ctx.log_refusal(spdlog::level::warn, "handshake from {} refused: {}", address, message);
+  parts.metrics.reject(why);
+  parts.stack.log(spdlog::level::warn, "handshake from {} refused: {}", address, message);
   http::Response res{status, req.version()};
   res.set(bhttp::field::retry_after, "1");
   if (upgrade) {
@@ -148,7 +162,7 @@ void refuse_admission(GatewayContext& ctx, const http::Request& req, const http:
     res.set(bhttp::field::content_type, "application/json");
     res.set(bhttp::field::cache_control, "no-store");
     res.keep_alive(req.keep_alive());
-    add_cors(ctx, req, res);
+    add_cors(parts, req, res);
     res.body() = R"({"code":4,"message":")" + std::string(message) + "\"}";
   }
   res.prepare_payload();
@@ -158,108 +172,128 @@ void refuse_admission(GatewayContext& ctx, const http::Request& req, const http:
 }  // namespace
 
 void EngineIoRoute::handle(http::Request&& req, http::Connection& conn, http::Respond respond) {
-  serve_engineio(ctx_, *ctx_.loops.at(conn.loop_index()), conn, std::move(req), std::move(respond));
+  serve_engineio(parts_, *parts_.loops.at(conn.loop_index()), conn, std::move(req),
+                 std::move(respond));
 }
 
-void serve_engineio(GatewayContext& ctx, Loop& own_loop, http::Connection& conn,
-                    http::Request&& req, http::Respond respond) {
-  if (req.method() == bhttp::verb::options) {  // CORS preflight
-    auto res = make_response(ctx, req, bhttp::status::no_content, "", "text/plain");
-    res.set(bhttp::field::access_control_allow_methods, "GET, POST");
-    res.set(bhttp::field::access_control_allow_headers, "content-type");
-    respond(std::move(res));
+namespace {
+
+// CORS preflight.
+void answer_preflight(const EndpointParts& parts, const http::Request& req,
+                      const http::Respond& respond) {
+  auto res = make_response(parts, req, bhttp::status::no_content, "", "text/plain");
+  res.set(bhttp::field::access_control_allow_methods, "GET, POST");
+  res.set(bhttp::field::access_control_allow_headers, "content-type");
+  respond(std::move(res));
+}
+
+// A WebSocket: a new session's only transport, or the upgrade of a polling session (probed
+// on that session's loop).
+void upgrade_to_websocket(const EndpointParts& parts, Loop& own_loop, http::Connection& conn,
+                          http::Request&& req, std::shared_ptr<eio::Session> session,
+                          std::string address) {
+  Loop* loop = session ? &loop_of(parts, *session) : &own_loop;
+  auto socket = conn.take_socket();
+  // A WebSocket upgrade must live on the loop of the session it upgrades.
+  if (loop != &own_loop) {
+    auto moved = socket.move_to(loop->ioc);
+    if (!moved) return;  // closes it: a TLS stream with bytes in flight cannot move
+    socket = std::move(*moved);
+  }
+  boost::asio::post(loop->ioc, [&parts, loop, session, address, socket = std::move(socket),
+                                req = std::move(req)]() mutable {
+    auto ws = parts.stack.make_transport(*loop, std::move(socket));
+    ws->accept(std::move(req), [&parts, loop, session, address, ws](bool ok) {
+      if (!ok) {
+        if (!session) parts.admission.release(address);
+        return;
+      }
+      if (session) {
+        session->begin_probe(ws);
+        return;
+      }
+      auto fresh = parts.stack.make_session(*loop, random_id20(),
+                                            eio::Session::TransportKind::websocket, address);
+      parts.sessions.add(fresh->sid(), fresh);
+      fresh->attach_websocket(ws);
+      fresh->open();
+    });
+  });
+}
+
+// A long-polling request: the handshake of a new session, or a GET or POST of an open one.
+void serve_polling(const EndpointParts& parts, Loop& own_loop, http::Request&& req,
+                   http::Respond respond, std::shared_ptr<eio::Session> session,
+                   std::string address) {
+  if (!session) {
+    session = parts.stack.make_session(own_loop, random_id20(),
+                                       eio::Session::TransportKind::polling, address);
+    parts.sessions.add(session->sid(), session);
+    session->open();
+    session->poll_get(poll_responder(parts, req, std::move(respond)));
     return;
   }
+  if (req.method() == bhttp::verb::get) {
+    boost::asio::post(session->ioc(),
+                      [session, r = poll_responder(parts, req, std::move(respond))]() mutable {
+                        session->poll_get(std::move(r));
+                      });
+  } else if (req.method() == bhttp::verb::post) {
+    auto ct = req[bhttp::field::content_type];
+    bool binary = ct.starts_with("application/octet-stream");
+    boost::asio::post(session->ioc(),
+                      [session, binary, body = std::move(req.body()),
+                       r = poll_responder(parts, req, std::move(respond))]() mutable {
+                        session->poll_post(std::move(body), binary, std::move(r));
+                      });
+  } else {
+    // engine.io's polling transport answers any other method with an empty 500.
+    parts.metrics.reject(Rejection::bad_request);
+    respond(make_response(parts, req, bhttp::status::internal_server_error, "", "text/html"));
+  }
+}
+
+}  // namespace
+
+void serve_engineio(const EndpointParts& parts, Loop& own_loop, http::Connection& conn,
+                    http::Request&& req, http::Respond respond) {
+  if (req.method() == bhttp::verb::options) return answer_preflight(parts, req, respond);
   Query q = parse_query(req.target());
   bool upgrade = boost::beast::websocket::is_upgrade(req);
-  std::shared_ptr<EngineSession> session;
-  if (!q.sid.empty()) session = ctx.sessions.find(q.sid);
+  std::shared_ptr<eio::Session> session;
+  if (!q.sid.empty()) session = parts.sessions.find(q.sid);
   auto refusal = eio::check_request({.eio = q.eio,
                                      .transport = q.transport,
                                      .has_sid = !q.sid.empty(),
                                      .session_known = session != nullptr,
                                      .upgrade = upgrade,
                                      .get = req.method() == bhttp::verb::get,
-                                     .polling_enabled = ctx.config.allow_polling});
+                                     .polling_enabled = parts.config.allow_polling});
   if (refusal != eio::Refusal::none) {
     // An upgrade request gets the refusal as raw text, the rest as JSON.
     auto code = eio::http_error_of(refusal);
     if (upgrade)
-      upgrade_error(ctx, req, respond, code, rejection_of(refusal));
+      upgrade_error(parts, req, respond, code, rejection_of(refusal));
     else
-      error(ctx, req, respond, code, rejection_of(refusal));
+      error(parts, req, respond, code, rejection_of(refusal));
     return;
   }
-
   // A handshake (no sid) opens a session: admission control first (docs/security.md).
   std::string address;
   if (!session) {
-    address = client_address(conn.peer(), req["X-Forwarded-For"], ctx.trusted_proxies);
-    auto verdict = ctx.admission.admit(address);
+    address = client_address(conn.peer(), req["X-Forwarded-For"], parts.trusted_proxies);
+    auto verdict = parts.admission.admit(address);
     if (verdict != Admission::Verdict::admitted) {
-      refuse_admission(ctx, req, respond, upgrade, verdict, address);
+      refuse_admission(parts, req, respond, upgrade, verdict, address);
       return;
     }
   }
-
-  if (upgrade) {
-    Loop* loop = session ? &session->loop() : &own_loop;
-    auto socket = conn.take_socket();
-    // A WebSocket upgrade must live on the loop of the session it upgrades.
-    if (loop != &own_loop) {
-      auto moved = socket.move_to(loop->ioc);
-      if (!moved) return;  // closes it: a TLS stream with bytes in flight cannot move
-      socket = std::move(*moved);
-    }
-    boost::asio::post(loop->ioc, [&ctx, loop, session, address, socket = std::move(socket),
-                                  req = std::move(req)]() mutable {
-      auto ws = std::make_shared<WsTransport>(std::move(socket), ctx, *loop);
-      ws->accept(std::move(req), [&ctx, loop, session, address, ws](bool ok) {
-        if (!ok) {
-          if (!session) ctx.admission.release(address);
-          return;
-        }
-        if (session) {
-          session->begin_probe(ws);
-          return;
-        }
-        auto fresh = std::make_shared<EngineSession>(
-            ctx, *loop, random_id20(), EngineSession::TransportKind::websocket, address);
-        ctx.sessions.add(fresh->sid(), fresh);
-        fresh->attach_websocket(ws);
-        fresh->open();
-      });
-    });
-    return;
-  }
-
-  // Long-polling.
-  if (!session) {
-    session = std::make_shared<EngineSession>(ctx, own_loop, random_id20(),
-                                              EngineSession::TransportKind::polling, address);
-    ctx.sessions.add(session->sid(), session);
-    session->open();
-    session->poll_get(poll_responder(ctx, req, std::move(respond)));
-    return;
-  }
-  if (req.method() == bhttp::verb::get) {
-    boost::asio::post(session->loop().ioc,
-                      [session, r = poll_responder(ctx, req, std::move(respond))]() mutable {
-                        session->poll_get(std::move(r));
-                      });
-  } else if (req.method() == bhttp::verb::post) {
-    auto ct = req[bhttp::field::content_type];
-    bool binary = ct.starts_with("application/octet-stream");
-    boost::asio::post(session->loop().ioc,
-                      [session, binary, body = std::move(req.body()),
-                       r = poll_responder(ctx, req, std::move(respond))]() mutable {
-                        session->poll_post(std::move(body), binary, std::move(r));
-                      });
-  } else {
-    // engine.io's polling transport answers any other method with an empty 500.
-    ctx.metrics.reject(Rejection::bad_request);
-    respond(make_response(ctx, req, bhttp::status::internal_server_error, "", "text/html"));
-  }
+  if (upgrade)
+    upgrade_to_websocket(parts, own_loop, conn, std::move(req), std::move(session),
+                         std::move(address));
+  else
+    serve_polling(parts, own_loop, std::move(req), std::move(respond), std::move(session),
+                  std::move(address));
 }
 
 }  // namespace pulseboard::gateway

@@ -10,11 +10,11 @@
 #include <thread>
 
 #include "common/clock.hpp"
+#include "engineio/session.hpp"
 #include "gateway/bridge_broadcast.hpp"
-#include "gateway/engine_session.hpp"
 #include "gateway/engineio_endpoint.hpp"
 #include "recovery/recovery_store_memory.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
 
 namespace pulseboard::gateway {
 namespace bhttp = boost::beast::http;
@@ -57,40 +57,55 @@ Rejection rejection_of(http::Refusal r) {
 }  // namespace
 
 Gateway::Gateway(GatewayConfig config, std::shared_ptr<const auth::JwtVerifier> verifier)
-    : http_(http_config(config), make_loops(ctx_, config.threads)) {
-  ctx_.config = std::move(config);
-  ctx_.verifier = std::move(verifier);
-  ctx_.admission.set_limits(ctx_.config.admission);
+    : config_(std::move(config)),
+      stack_({.config = config_,
+              .metrics = metrics_,
+              .sessions = sessions_,
+              .admission = admission_,
+              .retained = retained_,
+              .verifier = std::move(verifier)}),
+      http_(http_config(config_), make_loops(config_.threads)) {
+  admission_.set_limits(config_.admission);
   std::string proxies_error;
-  auto proxies = http::TrustedProxies::parse(ctx_.config.trusted_proxies, &proxies_error);
+  auto proxies = http::TrustedProxies::parse(config_.trusted_proxies, &proxies_error);
   if (!proxies) throw std::invalid_argument("--trusted-proxies: " + proxies_error);
-  ctx_.trusted_proxies = std::move(*proxies);
+  trusted_proxies_ = std::move(*proxies);
   // In process by default; a gateway on Redis shares one store with the others (gateway_role).
-  if (ctx_.config.recovery_window.count() > 0)
-    ctx_.recovery = std::make_shared<recovery::MemoryRecoveryStore>(ctx_.config.recovery_history);
+  if (config_.recovery_window.count() > 0)
+    set_recovery(std::make_shared<recovery::MemoryRecoveryStore>(config_.recovery_history));
   register_routes();
 }
 
 Gateway::~Gateway() {
   shutdown();
   wait();
+  // The store may hold I/O objects on the loops (a Redis Cluster router's timer): it goes before
+  // them, as it did when it was declared after them.
+  set_recovery(nullptr);
 }
 
-std::vector<boost::asio::io_context*> Gateway::make_loops(GatewayContext& ctx, unsigned threads) {
+std::vector<boost::asio::io_context*> Gateway::make_loops(unsigned threads) {
   unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<boost::asio::io_context*> contexts;
   for (unsigned i = 0; i < n; ++i) {
-    ctx.loops.push_back(std::make_unique<Loop>(i));
-    contexts.push_back(&ctx.loops.back()->ioc);
+    loops_.push_back(std::make_unique<Loop>(i));
+    contexts.push_back(&loops_.back()->ioc);
   }
   return contexts;
 }
 
 void Gateway::register_routes() {
-  http_.add_route({.prefix = "/socket.io",
-                   .handler = {},
-                   .upgrade = std::make_shared<EngineIoRoute>(ctx_),
-                   .max_body = ctx_.config.max_payload});
+  http_.add_route(
+      {.prefix = "/socket.io",
+       .handler = {},
+       .upgrade = std::make_shared<EngineIoRoute>(EndpointParts{.config = config_,
+                                                                .metrics = metrics_,
+                                                                .sessions = sessions_,
+                                                                .admission = admission_,
+                                                                .trusted_proxies = trusted_proxies_,
+                                                                .stack = stack_,
+                                                                .loops = loops_}),
+       .max_body = config_.max_payload});
   http_.add_route("/api/v1/publish", [this](http::Request&& req, http::Respond respond) {
     publish(std::move(req), respond);
   });
@@ -98,7 +113,7 @@ void Gateway::register_routes() {
                                      const boost::asio::ip::address& peer) { refused(why, peer); },
                    .metrics =
                        [this] {
-                         std::string out = ctx_.metrics.render_prometheus();
+                         std::string out = metrics_.render_prometheus();
                          for (auto& render : extra_metrics_) render(out);
                          return out;
                        },
@@ -106,11 +121,11 @@ void Gateway::register_routes() {
 }
 
 void Gateway::refused(http::Refusal why, const boost::asio::ip::address& peer) {
-  ctx_.metrics.reject(rejection_of(why));
+  metrics_.reject(rejection_of(why));
   if (why == http::Refusal::address_limit) {
-    ctx_.log_refusal(spdlog::level::warn,
-                     "connection from {} refused: it holds --max-connections-per-address={}",
-                     peer.to_string(), ctx_.config.max_connections_per_address);
+    stack_.log(spdlog::level::warn,
+               "connection from {} refused: it holds --max-connections-per-address={}",
+               peer.to_string(), config_.max_connections_per_address);
   }
 }
 
@@ -132,7 +147,7 @@ std::uint16_t Gateway::start() {
 }
 
 void Gateway::publish(http::Request&& req, const http::Respond& respond) {
-  if (ctx_.config.publish_api_key.empty()) {
+  if (config_.publish_api_key.empty()) {
     respond(http::error_response(req, bhttp::status::not_found, "not_found",
                                  "the publish endpoint is disabled (set PUBLISH_API_KEY)"));
     return;
@@ -144,7 +159,7 @@ void Gateway::publish(http::Request&& req, const http::Respond& respond) {
     respond(std::move(res));
     return;
   }
-  if (!publish_key_matches(http::bearer_token(req), ctx_.config.publish_api_key)) {
+  if (!publish_key_matches(http::bearer_token(req), config_.publish_api_key)) {
     respond(http::error_response(req, bhttp::status::unauthorized, "unauthorized",
                                  "a valid API key is required"));
     return;
@@ -164,36 +179,36 @@ void Gateway::publish(http::Request&& req, const http::Respond& respond) {
   respond(http::json_response(req, bhttp::status::accepted, R"({"status":"accepted"})"));
 }
 
-void Gateway::broadcast(std::shared_ptr<const Broadcast> b) {
-  ctx_.metrics.broadcasts_total.fetch_add(1, std::memory_order_relaxed);
-  for (auto& loop : ctx_.loops)
-    boost::asio::post(loop->ioc, [l = loop.get(), b] { l->deliver(b); });
+void Gateway::broadcast(std::shared_ptr<const socketio::Broadcast> b) {
+  metrics_.broadcasts_total.fetch_add(1, std::memory_order_relaxed);
+  for (auto& loop : loops_) boost::asio::post(loop->ioc, [l = loop.get(), b] { l->deliver(b); });
 }
 
 void Gateway::deliver_bridge_message(bridge::Message m) {
   // A replay of a change already delivered (the worker restarted from a lagging position, or
   // published a batch again) is not shown twice.
-  if (!m.offset.empty() && !ctx_.seen_offsets.first_time(m.nsp + '\0' + m.offset)) {
-    ctx_.metrics.bridge_replays_dropped.fetch_add(1, std::memory_order_relaxed);
+  if (!m.offset.empty() && !seen_offsets_.first_time(m.nsp + '\0' + m.offset)) {
+    metrics_.bridge_replays_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (auto stream = ctx_.bridge_stream.lock(); stream && !m.offset.empty()) {
+  if (auto stream = bridge_stream_.lock(); stream && !m.offset.empty()) {
     // The stream's entry id will be its offset; the retained copy carries none (a client that
     // joins later takes the copy as a snapshot, not as a position in the stream).
-    if (m.retain) ctx_.retained.put({m.nsp, m.room, m.event, to_broadcast(m)->frames});
-    ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
+    if (m.retain) retained_.put({m.nsp, m.room, m.event, to_broadcast(m)->frames});
+    metrics_.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
     stream->append({std::move(m.nsp), std::move(m.room), std::move(m.event), std::move(m.args),
                     std::move(m.offset)});
     return;
   }
-  auto b = to_broadcast(m, ctx_.recovery != nullptr);
-  if (m.retain) ctx_.retained.put({m.nsp, m.room, m.event, b->frames});
-  if (ctx_.recovery) record_broadcast(*ctx_.recovery, *b);
-  ctx_.metrics.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
+  const auto& store = recovery();
+  auto b = to_broadcast(m, store != nullptr);
+  if (m.retain) retained_.put({m.nsp, m.room, m.event, b->frames});
+  if (store) record_broadcast(*store, *b);
+  metrics_.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
   // Commit -> handed to this gateway's sockets, once per message (not per recipient).
   if (m.committed_at_ms > 0)
-    ctx_.metrics.delivery_latency.observe(static_cast<double>(now_unix_ms() - m.committed_at_ms) /
-                                          1000.0);
+    metrics_.delivery_latency.observe(static_cast<double>(now_unix_ms() - m.committed_at_ms) /
+                                      1000.0);
   broadcast(std::move(b));
 }
 
@@ -202,12 +217,13 @@ void Gateway::shutdown() {
 }
 
 void Gateway::drain() {
-  spdlog::info("gateway draining: {} sessions", ctx_.sessions.size());
-  for (auto& session : ctx_.sessions.all())
-    boost::asio::post(session->loop().ioc, [session] { session->close("server shutting down"); });
+  spdlog::info("gateway draining: {} sessions", sessions_.size());
+  for (auto& session : sessions_.all())
+    boost::asio::post(session->ioc(),
+                      [session] { session->close(eio::CloseReason::server_shutting_down); });
   // Give clients the close frames; the server then stops the loops.
-  auto deadline = std::chrono::steady_clock::now() + ctx_.config.drain_timeout;
-  while (ctx_.sessions.size() > 0 && std::chrono::steady_clock::now() < deadline)
+  auto deadline = std::chrono::steady_clock::now() + config_.drain_timeout;
+  while (sessions_.size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 

@@ -12,12 +12,12 @@
 #include <set>
 
 #include "cluster/msgpack.hpp"
+#include "engineio/session.hpp"
 #include "gateway/bridge_broadcast.hpp"
 #include "gateway/cluster_loops.hpp"
-#include "gateway/engine_session.hpp"
 #include "gateway/gateway.hpp"
-#include "gateway/socketio_client.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
+#include "socketio/socketio_client.hpp"
 
 namespace pulseboard::gateway {
 namespace json = boost::json;
@@ -37,7 +37,7 @@ std::string js_date(std::chrono::system_clock::time_point t) {
 
 // What a Node RemoteSocket is built from. The handshake is as plausible as this gateway knows
 // it: headers, address and query are not kept after the handshake, so they are empty.
-json::object socket_details(Socket& s) {
+json::object socket_details(socketio::Socket& s) {
   auto issued =
       std::chrono::duration_cast<std::chrono::milliseconds>(s.connected_at().time_since_epoch())
           .count();
@@ -84,12 +84,12 @@ struct AckBroadcast {
 void LoopSockets::within_fanout(const std::string& nsp, const Target& t, std::size_t per_socket,
                                 const cluster::Limits& limits, std::string_view what,
                                 std::function<void()> apply, std::function<void()> refused) {
-  auto connected = server_.context().metrics.sockets_connected.load(std::memory_order_relaxed);
+  auto connected = server_.metrics().sockets_connected.load(std::memory_order_relaxed);
   if (cluster::fanout_within(static_cast<std::size_t>(std::max<std::int64_t>(connected, 0)),
                              per_socket, limits))
     return apply();
   gather_loops<std::size_t>(
-      server_.context(),
+      server_.loops(),
       [nsp, t](Loop& loop) { return loop.rooms.select(nsp, t.rooms, t.except).size(); },
       [this, per_socket, limits, what = std::string(what), apply = std::move(apply),
        refused = std::move(refused)](std::vector<std::size_t> counts) {
@@ -117,22 +117,22 @@ void AdapterMetricsOf::stream_entry_read() {
   metrics_.stream_entries_total.fetch_add(1, std::memory_order_relaxed);
 }
 
-LoopSockets::LoopSockets(Gateway& server) : server_(server), metrics_(server.context().metrics) {}
+LoopSockets::LoopSockets(Gateway& server) : server_(server), metrics_(server.metrics()) {}
 
 const std::vector<std::string>& LoopSockets::namespaces() const {
-  return server_.context().config.namespaces;
+  return server_.config().namespaces;
 }
 
 bool LoopSockets::recovery_enabled() const {
-  return server_.context().recovery != nullptr;
+  return server_.recovery() != nullptr;
 }
 
 boost::asio::any_io_executor LoopSockets::executor() {
-  return server_.context().loops.front()->ioc.get_executor();
+  return server_.loops().front()->ioc.get_executor();
 }
 
 void LoopSockets::observe_rooms(RoomObserver observer) {
-  for (auto& loop : server_.context().loops)
+  for (auto& loop : server_.loops())
     boost::asio::post(loop->ioc, [l = loop.get(), observer] { l->rooms.observe_rooms(observer); });
 }
 
@@ -147,12 +147,12 @@ bool LoopSockets::broadcast(const std::string& nsp, json::value data,
   packet.nsp = nsp;
   packet.data = std::move(data);
   packet.attachments = std::move(attachments);
-  auto b = std::make_shared<Broadcast>();
+  auto b = std::make_shared<socketio::Broadcast>();
   b->nsp = nsp;
   b->rooms = opts.rooms;
   b->except = opts.except;
   b->is_volatile = opts.is_volatile;
-  b->frames = encode_frames(packet);
+  b->frames = socketio::encode_frames(packet);
   if (recoverable) b->offset = offset;
   server_.broadcast(std::move(b));
   return true;
@@ -160,10 +160,11 @@ bool LoopSockets::broadcast(const std::string& nsp, json::value data,
 
 void LoopSockets::socket_ids(const std::string& nsp, Target t, Sockets done) {
   gather_loops<json::array>(
-      server_.context(),
+      server_.loops(),
       [nsp, t](Loop& loop) {
         json::array ids;
-        for (Socket* s : loop.rooms.select(nsp, t.rooms, t.except)) ids.emplace_back(s->id());
+        for (socketio::Socket* s : loop.rooms.select(nsp, t.rooms, t.except))
+          ids.emplace_back(s->id());
         return ids;
       },
       [done = std::move(done)](std::vector<json::array> parts) {
@@ -176,7 +177,7 @@ void LoopSockets::socket_ids(const std::string& nsp, Target t, Sockets done) {
 
 void LoopSockets::room_names(const std::string& nsp, Rooms done) {
   gather_loops<std::vector<std::string>>(
-      server_.context(), [nsp](Loop& loop) { return loop.rooms.room_names(nsp); },
+      server_.loops(), [nsp](Loop& loop) { return loop.rooms.room_names(nsp); },
       [done = std::move(done)](std::vector<std::vector<std::string>> parts) {
         std::set<std::string> rooms;
         for (auto& part : parts) rooms.insert(part.begin(), part.end());
@@ -186,10 +187,10 @@ void LoopSockets::room_names(const std::string& nsp, Rooms done) {
 
 void LoopSockets::fetch_sockets(const std::string& nsp, Target t, Sockets done) {
   gather_loops<json::array>(
-      server_.context(),
+      server_.loops(),
       [nsp, t](Loop& loop) {
         json::array out;
-        for (Socket* s : loop.rooms.select(nsp, t.rooms, t.except))
+        for (socketio::Socket* s : loop.rooms.select(nsp, t.rooms, t.except))
           out.emplace_back(socket_details(*s));
         return out;
       },
@@ -206,11 +207,11 @@ void LoopSockets::update_membership(const std::string& nsp, Target t,
                                     const cluster::Limits& limits, Count done) {
   auto apply = [this, nsp, t, rooms, join, done] {
     gather_loops<std::size_t>(
-        server_.context(),
+        server_.loops(),
         [this, nsp, t, rooms, join](Loop& loop) {
           auto sockets = loop.rooms.select(nsp, t.rooms, t.except);
           auto bound = cluster::refuse_on_bad_alloc([&] {
-            for (Socket* s : sockets)
+            for (socketio::Socket* s : sockets)
               for (const auto& room : rooms) {
                 // The token's room list binds remote joins too: a JWT that limits a dashboard
                 // to some rooms is not widened by another server's socketsJoin.
@@ -239,15 +240,15 @@ void LoopSockets::update_membership(const std::string& nsp, Target t,
 
 void LoopSockets::disconnect_sockets(const std::string& nsp, Target t, bool close, Count done) {
   gather_loops<std::size_t>(
-      server_.context(),
+      server_.loops(),
       [nsp, t, close](Loop& loop) {
         auto sockets = loop.rooms.select(nsp, t.rooms, t.except);
         // Hold the sessions: disconnecting frees the Socket objects.
-        std::vector<std::shared_ptr<EngineSession>> sessions;
-        for (Socket* s : sockets) sessions.push_back(s->session().shared_from_this());
+        std::vector<std::shared_ptr<eio::Session>> sessions;
+        for (socketio::Socket* s : sockets) sessions.push_back(s->session().shared_from_this());
         for (std::size_t i = 0; i < sockets.size(); ++i) {
           if (close)
-            sessions[i]->close("forced server close");
+            sessions[i]->close(eio::CloseReason::forced_server_close);
           else
             sockets[i]->client().disconnect(nsp);
         }
@@ -286,11 +287,11 @@ bool LoopSockets::broadcast_with_ack(const std::string& nsp, Target t, json::val
   };
   auto emit = [this, nsp, t, event, args, shared_attachments, ack, state, on_count, on_ack] {
     gather_loops<std::size_t>(
-        server_.context(),
+        server_.loops(),
         [this, nsp, t, event, args, shared_attachments, ack](Loop& loop) {
           std::size_t count = 0;
           auto bound = cluster::refuse_on_bad_alloc([&] {
-            for (Socket* s : loop.rooms.select(nsp, t.rooms, t.except)) {
+            for (socketio::Socket* s : loop.rooms.select(nsp, t.rooms, t.except)) {
               if (s->session().closed()) continue;
               s->emit(event, *args, *shared_attachments, ack);
               ++count;
@@ -317,12 +318,12 @@ bool LoopSockets::broadcast_with_ack(const std::string& nsp, Target t, json::val
 }
 
 void LoopSockets::deliver_unstreamed(const cluster::BridgeEntry& m, std::string_view why) {
-  auto& ctx = server_.context();
-  ctx.metrics.bridge_stream_fallbacks.fetch_add(1, std::memory_order_relaxed);
-  ctx.log_refusal(spdlog::level::warn,
-                  "streams adapter: bridge message {} not appended to the stream ({}): delivered "
-                  "to this gateway's sockets without an offset",
-                  m.offset, why);
+  server_.metrics().bridge_stream_fallbacks.fetch_add(1, std::memory_order_relaxed);
+  server_.refusal_log().log(
+      spdlog::level::warn,
+      "streams adapter: bridge message {} not appended to the stream ({}): delivered "
+      "to this gateway's sockets without an offset",
+      m.offset, why);
   server_.broadcast(to_broadcast(
       {.nsp = m.nsp, .room = m.room, .event = m.event, .args = m.args, .offset = m.offset}));
 }

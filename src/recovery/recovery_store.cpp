@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
 
 namespace pulseboard::recovery {
 namespace json = boost::json;

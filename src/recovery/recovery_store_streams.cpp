@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "cluster/stream_entries.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
 
 namespace pulseboard::recovery {
 

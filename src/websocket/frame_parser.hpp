@@ -4,7 +4,7 @@
 // size limit and UTF-8 validation of text. Bytes arrive in whatever pieces the socket delivers.
 //
 // Hand-written because the gateway reads sockets itself (a shared per-thread buffer instead of a
-// buffer per connection, see gateway/ws_transport.hpp); Boost.Beast's parser is internal to its
+// buffer per connection, see websocket/transport.hpp); Boost.Beast's parser is internal to its
 // stream. It is fuzzed (fuzz/websocket_frames_fuzz.cpp).
 //
 // Memory: nothing is kept between reads unless a frame or a fragmented message is incomplete;

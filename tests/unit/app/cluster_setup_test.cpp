@@ -83,8 +83,8 @@ TEST(ClusterSetup, TheBrokerAndTheRecoveryStoreOfAGatewayLearnTheSlotMapOnce) {
   gateway::GatewayConfig config;
   config.threads = 1;
   gateway::Gateway server(config, nullptr);
-  ASSERT_TRUE(server.context().recovery) << "recovery is on by default";
-  auto& io = server.context().loops.front()->ioc;
+  ASSERT_TRUE(server.recovery()) << "recovery is on by default";
+  auto& io = server.loops().front()->ioc;
   auto nodes = masters(io, *redis::parse_url(url));
   ASSERT_EQ(nodes.size(), 3u);
   const std::uint64_t before = cluster_slots_calls(io, nodes);
@@ -96,8 +96,8 @@ TEST(ClusterSetup, TheBrokerAndTheRecoveryStoreOfAGatewayLearnTheSlotMapOnce) {
   // The broker holds its subscriptions, and the recovery store answered a lookup.
   ASSERT_TRUE(run_until(io, [&] { return cluster->broker->ready(); }));
   std::optional<recovery::Lookup> lookup;
-  server.context().recovery->recover("/", "no-such-pid", "0-1",
-                                     [&lookup](recovery::Lookup l) { lookup = std::move(l); });
+  server.recovery()->recover("/", "no-such-pid", "0-1",
+                             [&lookup](recovery::Lookup l) { lookup = std::move(l); });
   ASSERT_TRUE(run_until(io, [&] { return lookup.has_value(); }));
   EXPECT_FALSE(lookup->recovered);
 

@@ -33,7 +33,7 @@ TEST_F(EngineSessionClose, OverflowDuringTheConnectReplyClosesTheSessionSafely) 
 TEST_F(EngineSessionClose, OverflowWhileSubscribeSendsRetainedFramesClosesTheSessionSafely) {
   ctx.config.max_queued_frames = 3;
   for (int r = 0; r < 8; ++r)
-    ctx.retained.put({"/", "r" + std::to_string(r), "snap", {message_frame("2[\"snap\",1]")}});
+    ctx.retained.put({"/", "r" + std::to_string(r), "snap", {eio::message_frame("2[\"snap\",1]")}});
   auto s = open_session("10.0.0.1");
   s->poll_post(
       "40\x1e"
@@ -72,7 +72,7 @@ TEST_F(EngineSessionClose, RoomsPerSocketAreCapped) {
   auto names = loop->rooms.room_names("/");
   EXPECT_EQ(std::count(names.begin(), names.end(), "a"), 1);
   EXPECT_EQ(std::count(names.begin(), names.end(), "c"), 0);
-  s->close("test");
+  s->close(eio::CloseReason::forced_server_close);
   settle();
 }
 
@@ -91,7 +91,7 @@ TEST_F(EngineSessionClose, ASocketOverTheEventRateIsDisconnected) {
   EXPECT_FALSE(s->closed());  // the namespace socket goes, the session stays
   EXPECT_EQ(ctx.metrics.rejected(Rejection::event_rate), 1u);
   EXPECT_EQ(ctx.metrics.sockets_connected.load(), 0);
-  s->close("test");
+  s->close(eio::CloseReason::forced_server_close);
   settle();
 }
 

@@ -16,8 +16,9 @@
 
 #include "cluster/adapter_sharded.hpp"
 #include "cluster/msgpack.hpp"
-#include "gateway/engine_session.hpp"
+#include "engineio/session.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/session_stack.hpp"
 #include "sharded_node_peer.hpp"
 
 namespace pulseboard::gateway {
@@ -40,13 +41,13 @@ GatewayConfig two_loops() {
 class LocalSocketsTest : public ::testing::Test, public pulseboard::testing::ShardedNodePeer {
  protected:
   struct Client {
-    std::shared_ptr<EngineSession> session;
+    std::shared_ptr<eio::Session> session;
     std::string sid;       // the Socket.IO socket id
     std::string received;  // every polling body so far
   };
 
   ~LocalSocketsTest() override {
-    for (auto& c : clients) c.session->close("test over");
+    for (auto& c : clients) c.session->close(eio::CloseReason::server_shutting_down);
     settle();
   }
 
@@ -58,7 +59,7 @@ class LocalSocketsTest : public ::testing::Test, public pulseboard::testing::Sha
   // Runs everything posted to the loops, including work that posts more work.
   void settle() {
     for (int round = 0; round < 8; ++round)
-      for (auto& loop : server.context().loops) {
+      for (auto& loop : server.loops()) {
         loop->ioc.restart();
         loop->ioc.poll();
       }
@@ -66,9 +67,9 @@ class LocalSocketsTest : public ::testing::Test, public pulseboard::testing::Sha
 
   Client& connect(unsigned loop) {
     Client c;
-    c.session = std::make_shared<EngineSession>(server.context(), *server.context().loops[loop],
-                                                "session" + std::to_string(clients.size()),
-                                                EngineSession::TransportKind::polling);
+    c.session = server.session_stack().make_session(*server.loops()[loop],
+                                                    "session" + std::to_string(clients.size()),
+                                                    eio::Session::TransportKind::polling);
     c.session->open();
     c.session->poll_post("40", false, [](auto, std::string, std::string_view) {});
     clients.push_back(std::move(c));
@@ -86,7 +87,7 @@ class LocalSocketsTest : public ::testing::Test, public pulseboard::testing::Sha
     std::string body;
     c.session->poll_get([&body](auto, std::string b, std::string_view) { body = std::move(b); });
     settle();
-    if (body.empty()) c.session->close("test: GET left pending");  // nothing was queued
+    if (body.empty()) c.session->close(eio::CloseReason::transport_close);  // nothing was queued
     c.received += body;
     return body;
   }
@@ -118,10 +119,10 @@ TEST_F(LocalSocketsTest, DynamicModeHoldsAPublicRoomWhileAnyLoopHasIt) {
   auto& b = connect(1);
   EXPECT_EQ(broker->subscribes["socket.io#/#live-metrics#"], 1) << "once for two loops";
   EXPECT_FALSE(broker->subscribes.contains("socket.io#/#" + a.sid + "#")) << "ids are private";
-  a.session->close("gone");
+  a.session->close(eio::CloseReason::transport_close);
   settle();
   EXPECT_FALSE(broker->unsubscribes.contains("socket.io#/#live-metrics#"));
-  b.session->close("gone");
+  b.session->close(eio::CloseReason::transport_close);
   settle();
   EXPECT_EQ(broker->unsubscribes["socket.io#/#live-metrics#"], 1);
   EXPECT_EQ(adapter->room_channels(), 0u);
@@ -276,7 +277,7 @@ TEST_F(LocalSocketsTest, OwnMessagesOtherNamespacesAndGarbageAreDropped) {
   EXPECT_EQ(adapter->messages_malformed(), 5u);
   EXPECT_EQ(adapter->messages_received(), 2u) << "the other namespace's and the bad packet's";
   // What an operator sees on /metrics.
-  const std::string metrics = server.context().metrics.render_prometheus();
+  const std::string metrics = server.metrics().render_prometheus();
   EXPECT_NE(metrics.find("pulseboard_adapter_messages_malformed_total 5\n"), std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("pulseboard_adapter_messages_total 2\n"), std::string::npos);

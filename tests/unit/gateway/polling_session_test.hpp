@@ -1,5 +1,5 @@
 #pragma once
-// A gateway context with one loop run by hand, and long-polling sessions on it: tests read
+// A gateway's session stack with one loop run by hand, and long-polling sessions on it: tests read
 // back every polling answer, in order, as the client would.
 #include <gtest/gtest.h>
 
@@ -8,13 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
+#include "engineio/session.hpp"
+#include "gateway/session_stack.hpp"
+#include "socketio/socketio_client.hpp"
+#include "stack_parts.hpp"
 
 namespace pulseboard::gateway {
 
 struct PollingSessionTest : ::testing::Test {
-  GatewayContext ctx;
+  StackParts ctx;
   Loop* loop = nullptr;
   std::vector<std::string> answers;
   int opened = 0;
@@ -25,16 +27,15 @@ struct PollingSessionTest : ::testing::Test {
     loop = ctx.loops.front().get();
   }
   // Sessions are "sid-1", "sid-2"...; `address`: the admitted client address ("" not counted).
-  std::shared_ptr<EngineSession> open_session(std::string address = {}) {
-    auto s =
-        std::make_shared<EngineSession>(ctx, *loop, "sid-" + std::to_string(++opened),
-                                        EngineSession::TransportKind::polling, std::move(address));
+  std::shared_ptr<eio::Session> open_session(std::string address = {}) {
+    auto s = ctx.stack.make_session(*loop, "sid-" + std::to_string(++opened),
+                                    eio::Session::TransportKind::polling, std::move(address));
     ctx.sessions.add(s->sid(), s);
     s->open();
     s->poll_get(respond());  // takes the OPEN packet
     return s;
   }
-  PollRespond respond() {
+  eio::PollRespond respond() {
     return [this](boost::beast::http::status, std::string body, std::string_view) {
       answers.push_back(std::move(body));
     };

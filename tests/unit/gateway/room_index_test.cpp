@@ -1,15 +1,16 @@
 // Room membership and broadcast targeting on one event loop: who receives a broadcast, exactly
 // once, with `except`, several rooms, namespaces and the volatile flag.
-#include "gateway/room_index.hpp"
+#include "socketio/room_index.hpp"
 
 #include <gtest/gtest.h>
 
 #include <deque>
 
-#include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
-#include "gateway/socket.hpp"
-#include "gateway/socketio_client.hpp"
+#include "engineio/session.hpp"
+#include "gateway/session_stack.hpp"
+#include "socketio/socket.hpp"
+#include "socketio/socketio_client.hpp"
+#include "stack_parts.hpp"
 
 namespace pulseboard::gateway {
 namespace {
@@ -22,46 +23,46 @@ class RoomIndexTest : public ::testing::Test {
   }
 
   struct Client {
-    std::shared_ptr<EngineSession> session;
-    std::unique_ptr<SocketIoClient> sio;
-    std::unique_ptr<Socket> socket;
+    std::shared_ptr<eio::Session> session;
+    std::unique_ptr<socketio::SocketIoClient> sio;
+    std::unique_ptr<socketio::Socket> socket;
   };
 
   // A connected socket whose session queues frames without a transport (nothing is written).
   Client& connect(const std::string& id, const std::string& nsp = "/") {
     Client c;
-    c.session = std::make_shared<EngineSession>(ctx, loop(), "session-" + id,
-                                                EngineSession::TransportKind::polling);
-    c.sio = std::make_unique<SocketIoClient>(*c.session, ctx);
-    c.socket = std::make_unique<Socket>(id, nsp, *c.session, *c.sio, std::nullopt, "");
+    c.session = std::make_shared<eio::Session>(ctx.stack, loop().ioc, "session-" + id,
+                                               eio::Session::TransportKind::polling);
+    c.sio = std::make_unique<socketio::SocketIoClient>(*c.session, ctx.stack.socketio(), loop());
+    c.socket = std::make_unique<socketio::Socket>(id, nsp, *c.session, *c.sio, std::nullopt, "");
     rooms().add(c.socket.get());
     join(*c.socket, id);
     clients.push_back(std::move(c));
     return clients.back();
   }
 
-  void join(Socket& s, const std::string& room) {
+  void join(socketio::Socket& s, const std::string& room) {
     s.rooms().insert(room);
     rooms().join(&s, room);
   }
 
-  static std::size_t received(const Client& c) { return c.session->outbound().size(); }
+  static std::size_t received(const Client& c) { return c.session->queue().size(); }
 
   std::size_t send(std::vector<std::string> to, std::vector<std::string> except = {},
                    std::string nsp = "/", bool is_volatile = false) {
-    Broadcast b;
+    socketio::Broadcast b;
     b.nsp = std::move(nsp);
     b.rooms = std::move(to);
     b.except = std::move(except);
     b.is_volatile = is_volatile;
-    b.frames.push_back(text_frame("42[\"tick\"]"));
+    b.frames.push_back(eio::text_frame("42[\"tick\"]"));
     return rooms().deliver(b);
   }
 
   Loop& loop() { return *ctx.loops.front(); }
-  RoomIndex& rooms() { return loop().rooms; }
+  socketio::RoomIndex& rooms() { return loop().rooms; }
 
-  GatewayContext ctx;
+  StackParts ctx;
   std::deque<Client> clients;
 };
 
@@ -126,7 +127,7 @@ TEST_F(RoomIndexTest, VolatileSkipsSocketsWithQueuedFrames) {
   auto& b = connect("b");
   join(*a.socket, "r");
   join(*b.socket, "r");
-  a.session->send(text_frame("2"));  // a is behind
+  a.session->send(eio::text_frame("2"));  // a is behind
   EXPECT_EQ(send({"r"}, {}, "/", /*is_volatile=*/true), 1u);
   EXPECT_EQ(received(a), 1u);
   EXPECT_EQ(received(b), 1u);

@@ -27,7 +27,7 @@ TEST_F(SessionLimits, TheEventAllowanceOutlivesASocketThatLeavesAndComesBack) {
   EXPECT_FALSE(s->closed());
   EXPECT_EQ(ctx.metrics.rejected(Rejection::event_rate), 1u);
   EXPECT_EQ(ctx.metrics.sockets_connected.load(), 0);
-  s->close("test");
+  s->close(eio::CloseReason::forced_server_close);
   settle();
 }
 
@@ -57,19 +57,19 @@ TEST_F(SessionLimits, RefusedCONNECTsCountAgainstTheRateToo) {
 
 TEST_F(SessionLimits, ANamespaceAtTheBoundIsRefusedByName) {
   auto s = open_session("10.0.0.1");
-  const std::string nsp = "/" + std::string(SocketIoClient::kMaxNamespaceBytes - 1, 'n');
+  const std::string nsp = "/" + std::string(socketio::SocketIoClient::kMaxNamespaceBytes - 1, 'n');
   s->poll_post("40" + nsp, false, respond());
   EXPECT_FALSE(s->closed());
   s->poll_get(respond());
   ASSERT_FALSE(answers.empty());
   EXPECT_EQ(answers.back(), "44" + nsp + R"(,{"message":"Invalid namespace"})");
-  s->close("test");
+  s->close(eio::CloseReason::forced_server_close);
   settle();
 }
 
 TEST_F(SessionLimits, ALongerNamespaceClosesTheSessionWithoutAnEcho) {
   auto s = open_session("10.0.0.1");
-  const std::string nsp = "/" + std::string(SocketIoClient::kMaxNamespaceBytes, 'n');
+  const std::string nsp = "/" + std::string(socketio::SocketIoClient::kMaxNamespaceBytes, 'n');
   s->poll_post("40" + nsp, false, respond());
   EXPECT_TRUE(s->closed());
   EXPECT_EQ(ctx.metrics.rejected(Rejection::namespace_too_long), 1u);
@@ -83,14 +83,15 @@ TEST_F(SessionLimits, CONNECTErrorBytesPerSessionAreBoundedWhateverTheAttemptsAl
   ctx.config.max_connect_attempts = 100000;
   ctx.config.connects_per_second = 0;
   auto s = open_session("10.0.0.1");
-  const std::string nsp = "/" + std::string(SocketIoClient::kMaxNamespaceBytes - 1, 'n');
+  const std::string nsp = "/" + std::string(socketio::SocketIoClient::kMaxNamespaceBytes - 1, 'n');
   std::vector<std::string> packets(200, "40" + nsp);
   s->poll_post(join_packets(packets), false, respond());
   EXPECT_TRUE(s->closed());
   EXPECT_EQ(ctx.metrics.rejected(Rejection::connect_attempts), 1u);
   const auto refused = ctx.metrics.rejected(Rejection::unknown_namespace);
   EXPECT_LT(refused, 200u);
-  EXPECT_LE(refused * (nsp.size() + 32), SocketIoClient::kMaxConnectErrorBytes + nsp.size() + 32);
+  EXPECT_LE(refused * (nsp.size() + 32),
+            socketio::SocketIoClient::kMaxConnectErrorBytes + nsp.size() + 32);
   settle();
 }
 

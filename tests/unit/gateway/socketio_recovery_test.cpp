@@ -42,7 +42,7 @@ struct SocketIoRecovery : PollingSessionTest {
     PollingSessionTest::SetUp();
     ctx.config.default_rooms = {"live-metrics"};
     ctx.config.recovery_deadline = 30ms;
-    ctx.recovery = std::make_shared<recovery::MemoryRecoveryStore>();
+    ctx.set_recovery(std::make_shared<recovery::MemoryRecoveryStore>());
   }
   // What the gateway sends for a bridge message with this eventId.
   void bridge(const std::string& event_id) {
@@ -50,12 +50,12 @@ struct SocketIoRecovery : PollingSessionTest {
         bridge::parse(R"({"room":"live-metrics","event":"metrics-update","data":{"eventId":")" +
                       event_id + R"("}})");
     ASSERT_TRUE(m);
-    std::shared_ptr<const Broadcast> b = to_broadcast(*m, true);
-    record_broadcast(*ctx.recovery, *b);
+    std::shared_ptr<const socketio::Broadcast> b = to_broadcast(*m, true);
+    record_broadcast(*ctx.stack.socketio().recovery(), *b);
     loop->deliver(b);
   }
   // The next polling answer of session `s`.
-  std::string read(const std::shared_ptr<EngineSession>& s) {
+  std::string read(const std::shared_ptr<eio::Session>& s) {
     answers.clear();
     s->poll_get(respond());
     settle();
@@ -77,7 +77,7 @@ TEST_F(SocketIoRecovery, AReconnectGetsItsSocketBackWithTheMissedUpdatesBeforeTh
   ASSERT_FALSE(pid.empty()) << reply;
   bridge("e1");
   EXPECT_NE(read(first).find(R"(42["metrics-update",{"eventId":"e1"},"e1"])"), std::string::npos);
-  first->close("transport close");
+  first->close(eio::CloseReason::transport_close);
   settle();
   bridge("e2");
   bridge("e3");
@@ -96,12 +96,12 @@ TEST_F(SocketIoRecovery, AReconnectGetsItsSocketBackWithTheMissedUpdatesBeforeTh
   bridge("e4");
   const std::string live = read(second);
   EXPECT_NE(live.find(R"("e4"])"), std::string::npos) << live;
-  second->close("server shutting down");
+  second->close(eio::CloseReason::server_shutting_down);
   settle();
 }
 
 TEST_F(SocketIoRecovery, AStoreThatDoesNotAnswerGivesAFreshSocketAtTheDeadline) {
-  ctx.recovery = std::make_shared<SilentStore>();
+  ctx.set_recovery(std::make_shared<SilentStore>());
   auto s = open_session();
   s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
   settle();
@@ -112,12 +112,12 @@ TEST_F(SocketIoRecovery, AStoreThatDoesNotAnswerGivesAFreshSocketAtTheDeadline) 
   EXPECT_NE(got.find("40{\"sid\":"), std::string::npos) << got;
   EXPECT_EQ(ctx.metrics.sockets_connected.load(), 1);
   EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
-  s->close("server shutting down");
+  s->close(eio::CloseReason::server_shutting_down);
   settle();
 }
 
 TEST_F(SocketIoRecovery, ASecondConnectWhileRecoveringClosesTheSession) {
-  ctx.recovery = std::make_shared<SilentStore>();
+  ctx.set_recovery(std::make_shared<SilentStore>());
   auto s = open_session();
   s->poll_post(
       "40{\"pid\":\"p\",\"offset\":\"o\"}\x1e"
@@ -144,14 +144,14 @@ TEST_F(SocketIoRecovery, AClientThatLeftOnPurposeIsNotRecovered) {
   EXPECT_EQ(field(got, "pid").empty(), false);
   EXPECT_NE(field(got, "pid"), pid) << got;
   EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
-  first->close("server shutting down");
-  second->close("server shutting down");
+  first->close(eio::CloseReason::server_shutting_down);
+  second->close(eio::CloseReason::server_shutting_down);
   settle();
 }
 
 TEST_F(SocketIoRecovery, AttemptsOverTheRateGetFreshSocketsWithoutAskingTheStore) {
   auto store = std::make_shared<CountingStore>();
-  ctx.recovery = store;
+  ctx.set_recovery(store);
   const int attempts = int(recovery::RecoveryAttempts::kBurst) + 40;
   for (int i = 0; i < attempts; ++i) {
     auto s = open_session();
@@ -159,7 +159,7 @@ TEST_F(SocketIoRecovery, AttemptsOverTheRateGetFreshSocketsWithoutAskingTheStore
     settle();
     const std::string got = read(s);
     EXPECT_NE(got.find("40{\"sid\":"), std::string::npos) << i << ": " << got;
-    s->close("server shutting down");
+    s->close(eio::CloseReason::server_shutting_down);
     settle();
   }
   // The same client (no tokens here: its address) past its burst: the store is not asked
@@ -177,7 +177,7 @@ TEST_F(SocketIoRecovery, AttemptsOverTheRateGetFreshSocketsWithoutAskingTheStore
 TEST_F(SocketIoRecovery, AnOffsetBeyondTheBoundGetsAFreshSocketAndIsCounted) {
   auto store = std::make_shared<CountingStore>();
   store->answer = recovery::Lookup::too_far_behind();
-  ctx.recovery = store;
+  ctx.set_recovery(store);
   auto s = open_session();
   s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
   settle();
@@ -187,7 +187,7 @@ TEST_F(SocketIoRecovery, AnOffsetBeyondTheBoundGetsAFreshSocketAndIsCounted) {
   EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
   EXPECT_NE(ctx.metrics.render_prometheus().find("pulseboard_recoveries_beyond_bound_total 1\n"),
             std::string::npos);
-  s->close("server shutting down");
+  s->close(eio::CloseReason::server_shutting_down);
   settle();
 }
 

@@ -1,11 +1,11 @@
-#include "gateway/room_index.hpp"
+#include "socketio/room_index.hpp"
 
 #include <algorithm>
 
-#include "gateway/engine_session.hpp"
-#include "gateway/socket.hpp"
+#include "engineio/session.hpp"
+#include "socketio/socket.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::socketio {
 
 void RoomIndex::add(Socket* socket) {
   namespaces_[socket->nsp()].sockets.insert(socket);
@@ -102,7 +102,7 @@ std::size_t RoomIndex::deliver(const Broadcast& b) {
   // containers we iterate are never modified underneath us.
   std::vector<Socket*> targets = select(b.nsp, b.rooms, b.except);
   // Hold each session while sending: an overflow closes it and frees its sockets.
-  std::vector<std::shared_ptr<EngineSession>> sessions;
+  std::vector<std::shared_ptr<eio::Session>> sessions;
   sessions.reserve(targets.size());
   for (Socket* s : targets) sessions.push_back(s->session().shared_from_this());
   for (std::size_t i = 0; i < sessions.size(); ++i) {
@@ -130,4 +130,4 @@ std::size_t RoomIndex::socket_count() const {
   return n;
 }
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio

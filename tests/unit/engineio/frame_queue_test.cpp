@@ -1,10 +1,10 @@
-#include "gateway/frame_queue.hpp"
+#include "engineio/frame_queue.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace pulseboard::gateway {
+namespace pulseboard::eio {
 namespace {
 
 Frame numbered(int n) {
@@ -77,4 +77,4 @@ TEST(FrameQueue, AQueueThatNeverDrainsKeepsItsOrderAndDoesNotGrowWithoutBound) {
 }
 
 }  // namespace
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::eio

@@ -1,11 +1,11 @@
-#include "gateway/flush_list.hpp"
+#include "websocket/flush_list.hpp"
 
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <memory>
 
-namespace pulseboard::gateway {
+namespace pulseboard::websocket {
 namespace {
 
 struct FakeTransport {
@@ -62,4 +62,4 @@ TEST(FlushList, KeepsAMarkedTransportAliveUntilItIsFlushed) {
 }
 
 }  // namespace
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::websocket

@@ -1,4 +1,4 @@
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
 
 #include <gtest/gtest.h>
 

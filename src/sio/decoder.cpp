@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
 
 namespace pulseboard::sio {
 namespace {

@@ -7,9 +7,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include "gateway/frame.hpp"
+#include "socketio/broadcast.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::socketio {
 
 class Socket;
 
@@ -48,4 +48,4 @@ class RoomIndex {
   RoomObserver observer_;
 };
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio

@@ -13,11 +13,14 @@
 #include <unordered_set>
 #include <vector>
 
-#include "gateway/frame.hpp"
+#include "socketio/broadcast.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::eio {
+class Session;
+}
 
-class EngineSession;
+namespace pulseboard::socketio {
+
 class SocketIoClient;
 
 // An ack from the client: its args (binary values as placeholders) and attachments.
@@ -26,7 +29,7 @@ using AckCallback = std::function<void(const boost::json::array& args,
 
 class Socket {
  public:
-  Socket(std::string id, std::string nsp, EngineSession& session, SocketIoClient& client,
+  Socket(std::string id, std::string nsp, eio::Session& session, SocketIoClient& client,
          std::optional<std::vector<std::string>> allowed_rooms, std::string subject)
       : id_(std::move(id)),
         nsp_(std::move(nsp)),
@@ -54,7 +57,7 @@ class Socket {
   void set_saved_at(std::chrono::steady_clock::time_point t) { saved_at_ = t; }
   const std::string& nsp() const { return nsp_; }
   const std::string& subject() const { return subject_; }
-  EngineSession& session() { return session_; }
+  eio::Session& session() { return session_; }
   // The Socket.IO layer that owns this socket (joins, leaves and disconnects go through it).
   SocketIoClient& client() { return client_; }
   std::chrono::system_clock::time_point connected_at() const { return connected_at_; }
@@ -82,7 +85,7 @@ class Socket {
   std::unordered_set<std::string> replayed_;
   std::chrono::steady_clock::time_point saved_at_{};
   std::string nsp_;
-  EngineSession& session_;
+  eio::Session& session_;
   SocketIoClient& client_;
   std::chrono::system_clock::time_point connected_at_ = std::chrono::system_clock::now();
   std::optional<std::vector<std::string>> allowed_rooms_;
@@ -93,4 +96,4 @@ class Socket {
   bool removed_ = false;
 };
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio

@@ -4,7 +4,7 @@
 #include <charconv>
 
 #include "common/json_text.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
 
 namespace pulseboard::sio {
 namespace {

@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-namespace pulseboard::gateway {
+namespace pulseboard::websocket {
 
 template <typename Transport>
 class FlushList {
@@ -39,4 +39,4 @@ class FlushList {
   bool posted_ = false;
 };
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::websocket

@@ -9,20 +9,21 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/token_bucket.hpp"
-#include "gateway/metrics.hpp"
-#include "gateway/socket.hpp"
+#include "engineio/close_reason.hpp"
+#include "engineio/session.hpp"
+#include "engineio/session_handler.hpp"
 #include "recovery/recovery_store.hpp"
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
+#include "socketio/client_host.hpp"
+#include "socketio/socket.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::socketio {
 
-class EngineSession;
-struct GatewayContext;
-
-class SocketIoClient {
+class SocketIoClient final : public eio::SessionHandler {
  public:
   // A CONNECT naming a longer namespace closes the session before any other work: no
   // configured namespace is that long, and a refusal would echo it back.
@@ -31,15 +32,18 @@ class SocketIoClient {
   // them cannot make the gateway hold more (past it the session is closed).
   static constexpr std::size_t kMaxConnectErrorBytes = 16 * 1024;
 
-  SocketIoClient(EngineSession& session, GatewayContext& ctx);
-  ~SocketIoClient();
+  // `loop`: the state of the loop that runs `session`, whose rooms its sockets join.
+  SocketIoClient(eio::Session& session, ClientHost& host, LoopRooms& loop);
+  ~SocketIoClient() override;
 
-  void start();  // arms the CONNECT deadline
-  // Engine.IO message payloads. False means a protocol error: the caller closes the session.
-  bool on_text(std::string_view text);
-  bool on_binary(std::string_view bytes);
+  // eio::SessionHandler
+  void on_open() override;  // arms the CONNECT deadline
+  // Engine.IO message payloads. False means a protocol error: the session closes.
+  bool on_message(std::string_view text) override;
+  bool on_binary_message(std::string_view bytes) override;
+  void on_heartbeat() override { refresh_recovery(); }
   // Session closed: every socket leaves its rooms.
-  void on_close(std::string_view reason);
+  void on_close(eio::CloseReason reason) override;
   // False when the socket may not be in one more room (--max-rooms-per-socket), or is gone.
   // `send_retained`: the room's retained messages follow (not for a recovered socket).
   bool join(Socket& socket, const std::string& room, bool send_retained = true);
@@ -63,6 +67,8 @@ class SocketIoClient {
   Socket& connect_socket(Admit admit, const recovery::Recovered* recovered);
   // socketio_recovery.cpp
   void recover(Admit admit, std::string pid, std::string offset);
+  // On the session's loop, with the store's answer (or none at the deadline).
+  void admit_recovered(Admit admit, const std::string& offset, recovery::Lookup lookup);
   void send_missed(Socket& socket, const recovery::Recovered& recovered);
   void save_for_recovery(Socket& socket, bool disconnected = false);
   void forget_for_recovery(Socket& socket);
@@ -70,16 +76,22 @@ class SocketIoClient {
   bool after_decode(sio::Decoder::Status status);
   bool dispatch(sio::Packet packet);
   bool on_connect(sio::Packet& packet);
+  // The token's rooms and subject, or nothing when the CONNECT was refused (and answered).
+  std::optional<Admit> verify_connect(const sio::Packet& packet);
+  // The `pid` and `offset` of a CONNECT asking for its socket back, within their bounds.
+  std::optional<std::pair<std::string, std::string>> recovery_asked(
+      const sio::Packet& packet) const;
   // The bounds checked before a CONNECT costs anything: false when the session was closed.
   bool may_connect(const std::string& nsp);
   void refuse_connect(const std::string& nsp, std::string_view message, boost::json::value data);
-  void close_for(Rejection why, std::string_view reason);
+  void close_for(Counter why, eio::CloseReason reason);
   void on_event(Socket& socket, sio::Packet& packet);
   void send_packet(const sio::Packet& packet);
   void remove_socket(const std::string& nsp);
 
-  EngineSession& session_;
-  GatewayContext& ctx_;
+  eio::Session& session_;
+  ClientHost& host_;
+  LoopRooms& loop_;
   sio::Decoder decoder_;
   std::map<std::string, std::unique_ptr<Socket>> sockets_;       // by namespace
   std::unique_ptr<boost::asio::steady_timer> connect_deadline_;  // until the first CONNECT
@@ -97,4 +109,4 @@ class SocketIoClient {
 // Frames of one Socket.IO packet: "4<packet text>", then each attachment as a binary frame.
 std::vector<Frame> encode_frames(const sio::Packet& packet);
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio

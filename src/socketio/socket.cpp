@@ -1,11 +1,11 @@
-#include "gateway/socket.hpp"
+#include "socketio/socket.hpp"
 
 #include <algorithm>
 
-#include "gateway/engine_session.hpp"
-#include "gateway/socketio_client.hpp"
+#include "engineio/session.hpp"
+#include "socketio/socketio_client.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::socketio {
 
 bool Socket::may_join(const std::string& room) const {
   if (room == id_) return true;
@@ -45,4 +45,4 @@ void Socket::on_ack(std::uint64_t id, const boost::json::array& args,
   cb(args, attachments);
 }
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio

@@ -3,11 +3,12 @@
 // std::deque: libstdc++'s deque allocates about 600 bytes as soon as it exists, and a gateway
 // holds one queue per connection, nearly all of them empty between broadcasts.
 #include <cstddef>
+#include <span>
 #include <vector>
 
-#include "gateway/frame.hpp"
+#include "engineio/frame.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::eio {
 
 class FrameQueue {
  public:
@@ -17,6 +18,8 @@ class FrameQueue {
   std::size_t capacity() const { return items_.capacity(); }
   const Frame& front() const { return items_[head_]; }
   const Frame& operator[](std::size_t i) const { return items_[head_ + i]; }
+  // The live frames, oldest first, until the queue next changes.
+  std::span<const Frame> pending() const { return {items_.data() + head_, size()}; }
 
   void push_back(Frame frame) { items_.push_back(std::move(frame)); }
   void push_front(Frame frame) {
@@ -49,4 +52,4 @@ class FrameQueue {
   std::size_t head_ = 0;
 };
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::eio

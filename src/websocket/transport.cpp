@@ -1,4 +1,4 @@
-#include "gateway/ws_transport.hpp"
+#include "websocket/transport.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/write.hpp>
@@ -8,12 +8,8 @@
 #include <chrono>
 #include <span>
 
-#include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
-
-namespace pulseboard::gateway {
+namespace pulseboard::websocket {
 namespace asio = boost::asio;
-namespace ws = pulseboard::websocket;
 
 namespace {
 
@@ -25,7 +21,7 @@ constexpr int kMaxBatchesPerFlush = 8;
 // Reads per readiness event before going back to the loop, for the same reason.
 constexpr int kMaxReadsPerEvent = 4;
 constexpr std::size_t kReadBufferSize = 64 * 1024;
-// Frames the transport itself queues ahead of the session's (probe answers, the close frame).
+// Frames the transport itself queues ahead of the queue above (probe answers, the close frame).
 constexpr std::size_t kMaxDirectFrames = 16;
 // How long a closing connection may take to finish its close handshake (and its last writes).
 constexpr auto kCloseTimeout = std::chrono::seconds(5);
@@ -33,16 +29,16 @@ constexpr auto kCloseTimeout = std::chrono::seconds(5);
 // One per thread: a loop's writes are synchronous on its thread, so the headers and the buffer
 // list of a batch are needed only for the duration of one write_some().
 struct Batch {
-  std::array<ws::HeaderBytes, kMaxBatchFrames> headers;
+  std::array<HeaderBytes, kMaxBatchFrames> headers;
   std::array<asio::const_buffer, 2 * kMaxBatchFrames> buffers;
   std::size_t frames = 0;
   std::size_t buffer_count = 0;
   std::size_t bytes = 0;
 
   void reset() { frames = buffer_count = bytes = 0; }
-  void add(ws::Opcode opcode, const std::string& payload) {
+  void add(Opcode opcode, const std::string& payload) {
     auto& h = headers[frames++];
-    const std::size_t n = ws::write_header(opcode, payload.size(), h);
+    const std::size_t n = write_header(opcode, payload.size(), h);
     buffers[buffer_count++] = asio::const_buffer(h.data(), n);
     if (!payload.empty()) buffers[buffer_count++] = asio::buffer(payload);
     bytes += n + payload.size();
@@ -59,18 +55,23 @@ std::span<char> thread_read_buffer() {
   return {buffer.get(), kReadBufferSize};
 }
 
-ws::Opcode data_opcode(const Frame& f) {
-  return f.binary ? ws::Opcode::binary : ws::Opcode::text;
+Opcode data_opcode(const Message& m) {
+  return m.binary ? Opcode::binary : Opcode::text;
 }
 
 }  // namespace
 
-WsTransport::WsTransport(net::Stream socket, GatewayContext& ctx, Loop& loop)
-    : socket_(std::move(socket)), ctx_(ctx), loop_(loop), parser_(ctx.config.max_payload) {}
+Transport::Transport(net::Stream socket, Settings settings, Metrics& metrics, RefusalLog& refusals,
+                     FlushList<Transport>& flushes)
+    : socket_(std::move(socket)),
+      metrics_(metrics),
+      refusals_(refusals),
+      flushes_(flushes),
+      parser_(settings.max_message_bytes) {}
 
-WsTransport::~WsTransport() = default;
+Transport::~Transport() = default;
 
-void WsTransport::accept(http::Request request, std::function<void(bool)> done) {
+void Transport::accept(Request request, std::function<void(bool)> done) {
   namespace bws = boost::beast::websocket;
   // Boost.Beast validates the upgrade request and writes the 101 (or the refusal); the stream
   // is dropped afterwards and the socket comes back here.
@@ -94,74 +95,73 @@ void WsTransport::accept(http::Request request, std::function<void(bool)> done) 
   });
 }
 
-void WsTransport::bind(std::shared_ptr<EngineSession> session, bool probe) {
-  session_ = std::move(session);
-  draining_session_ = !probe;
+void Transport::bind(std::shared_ptr<Events> events, bool probe) {
+  events_ = std::move(events);
+  draining_events_ = !probe;
   reading_ = true;
   // Read what may already have arrived (the client speaks as soon as it has the 101), once the
-  // caller has finished setting the session up.
+  // caller has finished setting up what it carries.
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_readable(); });
 }
 
-void WsTransport::promote() {
-  draining_session_ = true;
+void Transport::promote() {
+  draining_events_ = true;
   kick();
 }
 
-void WsTransport::write_direct(Frame frame) {
+void Transport::write_direct(Message message) {
   if (closing_) return;
   // Only a peer can make this queue grow (a probe answered per "2probe"): a few are plenty.
   if (direct_.size() >= kMaxDirectFrames) {
-    ctx_.metrics.reject(Rejection::control_queue_overflow);
-    ctx_.log_refusal(spdlog::level::warn, "websocket: peer outran its control replies: closing");
-    report_closed("transport error");
+    metrics_.count(Counter::control_queue_overflow);
+    refusals_.log(spdlog::level::warn, "websocket: peer outran its control replies: closing");
+    report_closed(Ending::failed);
     drop_after_close_ = true;
-    queue_close_frame(ws::close_code::policy_violation, "");
+    queue_close_frame(close_code::policy_violation, "");
     return;
   }
-  direct_.push_back({std::move(frame.data), data_opcode(frame)});
+  direct_.push_back({std::move(message.data), data_opcode(message)});
   kick();
 }
 
-void WsTransport::kick() {
+void Transport::kick() {
   // A pending asynchronous write flushes again when it completes.
   if (flush_marked_ || async_write_pending_ || close_sent_) return;
   flush_marked_ = true;
-  loop_.flushes.add(shared_from_this());
+  flushes_.add(shared_from_this());
 }
 
 // ---- writing ------------------------------------------------------------------------------
 
-void WsTransport::flush() {
+void Transport::flush() {
   flush_marked_ = false;
   for (int i = 0; i < kMaxBatchesPerFlush; ++i) {
     if (async_write_pending_ || close_sent_ || !socket_.socket().is_open()) return;
-    const bool session_frames =
-        draining_session_ && session_ && !closing_ && !session_->outbound().empty();
-    if (direct_.empty() && !session_frames && !pending_pong_) return;
+    const bool queued_above = draining_above() && !events_->outbound().empty();
+    if (direct_.empty() && !queued_above && !pending_pong_) return;
     if (!write_batch()) return;
   }
   kick();
 }
 
-bool WsTransport::write_batch() {
+bool Transport::write_batch() {
   Batch& batch = thread_batch();
   batch.reset();
   std::size_t from_direct = 0;
   bool has_close = false;
   // The pending pong leaves first; its buffer is kept alive by `pong` until the write is done.
   std::shared_ptr<std::string> pong = std::move(pending_pong_);
-  if (pong) batch.add(ws::Opcode::pong, *pong);
+  if (pong) batch.add(Opcode::pong, *pong);
   while (from_direct < direct_.size() && batch.frames < kMaxBatchFrames && !has_close) {
     const Outgoing& o = direct_[from_direct++];
     batch.add(o.opcode, *o.data);
-    has_close = o.opcode == ws::Opcode::close;
+    has_close = o.opcode == Opcode::close;
   }
-  std::size_t from_session = 0;
-  if (!has_close && draining_session_ && session_ && !closing_) {
-    const FrameQueue& q = session_->outbound();
-    from_session = std::min(q.size(), kMaxBatchFrames - batch.frames);
-    for (std::size_t i = 0; i < from_session; ++i) batch.add(data_opcode(q[i]), *q[i].data);
+  std::size_t from_above = 0;
+  if (!has_close && draining_above()) {
+    const std::span<const Message> q = events_->outbound();
+    from_above = std::min(q.size(), kMaxBatchFrames - batch.frames);
+    for (std::size_t i = 0; i < from_above; ++i) batch.add(data_opcode(q[i]), *q[i].data);
   }
 
   boost::system::error_code ec;
@@ -173,74 +173,70 @@ bool WsTransport::write_batch() {
   }
   if (ec) {
     spdlog::debug("websocket write failed: {}", ec.message());
-    cut("transport error");
+    cut(Ending::failed);
     return false;
   }
-  if (written < batch.bytes) {
-    // (`pong` dies at the end of this call: its bytes, if not taken, are copied below.)
-    // The kernel's send buffer is full: keep the rest (at most one batch) and let the loop
-    // write it when the socket drains. The frames leave the queues either way, so the session
-    // queue's bound still applies to everything behind them.
-    unsent_.reserve(batch.bytes - written);
-    std::size_t skip = written;
-    for (std::size_t i = 0; i < batch.buffer_count; ++i) {
-      const auto& b = batch.buffers[i];
-      if (skip >= b.size()) {
-        skip -= b.size();
-        continue;
-      }
-      unsent_.append(static_cast<const char*>(b.data()) + skip, b.size() - skip);
-      skip = 0;
-    }
-  }
+  // (`pong` dies at the end of this call: its bytes, if not taken, are copied.)
+  if (written < batch.bytes) keep_unsent(written);
 
   direct_.erase(direct_.begin(), direct_.begin() + static_cast<std::ptrdiff_t>(from_direct));
   if (direct_.empty()) std::vector<Outgoing>().swap(direct_);
-  if (from_session > 0) {
-    FrameQueue& q = session_->outbound();
-    for (std::size_t i = 0; i < from_session; ++i) {
-      const std::size_t size = q.front().data->size();
-      q.pop_front();
-      session_->on_frame_written(size);
-    }
-  }
+  if (from_above > 0) events_->on_written(from_above);
 
   if (unsent_.empty()) {
     if (has_close) on_close_frame_sent();
     return !has_close;
   }
+  write_unsent(has_close);
+  return false;
+}
+
+// The kernel's send buffer is full: keep the rest of the batch (at most one batch) and let the
+// loop write it when the socket drains. The messages leave the queues either way, so the bound
+// of the queue above still applies to everything behind them.
+void Transport::keep_unsent(std::size_t written) {
+  const Batch& batch = thread_batch();
+  unsent_.reserve(batch.bytes - written);
+  std::size_t skip = written;
+  for (std::size_t i = 0; i < batch.buffer_count; ++i) {
+    const auto& b = batch.buffers[i];
+    if (skip >= b.size()) {
+      skip -= b.size();
+      continue;
+    }
+    unsent_.append(static_cast<const char*>(b.data()) + skip, b.size() - skip);
+    skip = 0;
+  }
+}
+
+void Transport::write_unsent(bool has_close) {
   async_write_pending_ = true;
   socket_.async_write(asio::buffer(unsent_), [self = shared_from_this(), has_close](
                                                  boost::system::error_code ec, std::size_t) {
     self->async_write_pending_ = false;
     std::string().swap(self->unsent_);
     if (ec) {
-      self->cut("transport error");
+      self->cut(Ending::failed);
     } else if (has_close) {
       self->on_close_frame_sent();
     } else {
       self->flush();
     }
   });
-  return false;
 }
 
 // ---- closing ------------------------------------------------------------------------------
 
-void WsTransport::close(std::string_view reason) {
+void Transport::close(std::uint16_t code, std::string_view reason) {
   if (closing_) return;
-  // Frames the session queued before closing (a Socket.IO DISCONNECT, say) still go out, ahead
-  // of the close frame. (A session closed for overflowing its queue empties it first.)
-  if (draining_session_ && session_) {
-    FrameQueue& q = session_->outbound();
-    while (!q.empty()) {
-      direct_.push_back({q.front().data, data_opcode(q.front())});
-      q.pop_front();
-    }
+  // Messages queued above before closing (a Socket.IO DISCONNECT, say) still go out, ahead of
+  // the close frame. (A session closed for overflowing its queue empties it first.)
+  if (draining_events_ && events_) {
+    const std::span<const Message> q = events_->outbound();
+    for (const Message& m : q) direct_.push_back({m.data, data_opcode(m)});
+    events_->on_written(q.size());
   }
-  queue_close_frame(
-      reason == "server shutting down" ? ws::close_code::going_away : ws::close_code::normal,
-      reason);
+  queue_close_frame(code, reason);
   // Nothing reads a socket refused before it was bound: read now, or the peer's answer to our
   // close frame would go unseen and the connection would stay open until the deadline (engine.io
   // closes such a WebSocket as soon as the client answers).
@@ -250,37 +246,37 @@ void WsTransport::close(std::string_view reason) {
   }
 }
 
-void WsTransport::queue_close_frame(std::uint16_t code, std::string_view reason) {
+void Transport::queue_close_frame(std::uint16_t code, std::string_view reason) {
   closing_ = true;
   std::string payload;
-  if (code != ws::close_code::no_status) payload = ws::close_payload(code, reason);
-  direct_.push_back({std::make_shared<const std::string>(std::move(payload)), ws::Opcode::close});
+  if (code != close_code::no_status) payload = close_payload(code, reason);
+  direct_.push_back({std::make_shared<const std::string>(std::move(payload)), Opcode::close});
   // Whatever the peer does, the connection is gone within the timeout.
   close_deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), kCloseTimeout);
   close_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;
-    self->cut("transport close");
+    self->cut(Ending::closed);
   });
   kick();
 }
 
-void WsTransport::on_close_frame_sent() {
+void Transport::on_close_frame_sent() {
   close_sent_ = true;
   // Our close was an answer, or the connection failed: done. Otherwise the peer answers with
   // its own close frame (read on), and the deadline bounds the wait.
   if (close_received_ || drop_after_close_) shutdown_socket();
 }
 
-void WsTransport::cut(std::string_view reason) {
-  report_closed(reason);
+void Transport::cut(Ending how) {
+  report_closed(how);
   shutdown_socket();
 }
 
-void WsTransport::report_closed(std::string_view reason) {
-  if (auto session = std::move(session_)) session->on_ws_closed(this, reason);
+void Transport::report_closed(Ending how) {
+  if (auto events = std::move(events_)) events->on_closed(*this, how);
 }
 
-void WsTransport::shutdown_socket() {
+void Transport::shutdown_socket() {
   if (close_deadline_) close_deadline_->cancel();
   socket_.close();
 }
@@ -289,19 +285,19 @@ void WsTransport::shutdown_socket() {
 
 // Only after a read found the socket empty: the reactor is edge-triggered and Asio does not try
 // a wait speculatively, so data that arrived before the wait is queued would never wake it.
-void WsTransport::wait_readable() {
+void Transport::wait_readable() {
   if (!socket_.socket().is_open()) return;
   socket_.async_wait_readable([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) {  // cancelled by close, or the socket failed
-      self->cut("transport close");
+      self->cut(Ending::closed);
       return;
     }
     self->on_readable();
   });
 }
 
-void WsTransport::on_readable() {
-  auto self = shared_from_this();  // the events below may drop the session's reference
+void Transport::on_readable() {
+  auto self = shared_from_this();  // the events below may drop the reference held above
   std::span<char> buffer = thread_read_buffer();
   for (int i = 0; i < kMaxReadsPerEvent; ++i) {
     if (!socket_.socket().is_open()) return;
@@ -312,11 +308,11 @@ void WsTransport::on_readable() {
       return;
     }
     if (ec) {
-      cut(ec == asio::error::eof ? "transport close" : "transport error");
+      cut(ec == asio::error::eof ? Ending::closed : Ending::failed);
       return;
     }
-    const ws::FrameError error = parser_.feed(buffer.first(n), *this);
-    if (error != ws::FrameError::none) {
+    const FrameError error = parser_.feed(buffer.first(n), *this);
+    if (error != FrameError::none) {
       fail(error);
       return;
     }
@@ -325,23 +321,23 @@ void WsTransport::on_readable() {
   asio::post(socket_.get_executor(), [self] { self->on_readable(); });
 }
 
-void WsTransport::on_message(bool text, std::string_view payload) {
+void Transport::on_message(bool text, std::string_view payload) {
   if (close_received_) return;
-  if (auto session = session_) {
+  if (auto events = events_) {
     if (text)
-      session->on_ws_text(this, payload);
+      events->on_text(*this, payload);
     else
-      session->on_ws_binary(this, payload);
+      events->on_binary(*this, payload);
   }
 }
 
 // At most one pong waits: a ping that arrives while one is pending replaces its payload
 // (RFC 6455 §5.5.3 lets an endpoint answer only the most recent ping), so a ping flood costs
 // no memory and no queue work, whatever the peer sends.
-void WsTransport::on_ping(std::string_view payload) {
+void Transport::on_ping(std::string_view payload) {
   if (closing_) return;
   if (pending_pong_) {
-    ctx_.metrics.pongs_coalesced_total.fetch_add(1, std::memory_order_relaxed);
+    metrics_.count(Counter::pong_coalesced);
     pending_pong_->assign(payload);
     return;
   }
@@ -349,28 +345,28 @@ void WsTransport::on_ping(std::string_view payload) {
   kick();
 }
 
-void WsTransport::on_close(std::uint16_t code, std::string_view) {
+void Transport::on_close(std::uint16_t code, std::string_view) {
   close_received_ = true;
-  report_closed("transport close");
+  report_closed(Ending::closed);
   if (close_sent_)
     shutdown_socket();
   else if (!closing_)
     queue_close_frame(code, "");  // echo the peer's code (RFC 6455 §5.5.1)
 }
 
-void WsTransport::fail(ws::FrameError error) {
-  std::uint16_t code = ws::close_code::protocol_error;
-  if (error == ws::FrameError::too_big) {
-    ctx_.metrics.reject(Rejection::oversized_message);
-    code = ws::close_code::too_big;
-  } else if (error == ws::FrameError::invalid_utf8) {
-    ctx_.metrics.reject(Rejection::invalid_utf8);
-    code = ws::close_code::invalid_payload;
+void Transport::fail(FrameError error) {
+  std::uint16_t code = close_code::protocol_error;
+  if (error == FrameError::too_big) {
+    metrics_.count(Counter::oversized_message);
+    code = close_code::too_big;
+  } else if (error == FrameError::invalid_utf8) {
+    metrics_.count(Counter::invalid_utf8);
+    code = close_code::invalid_payload;
   } else {
-    ctx_.metrics.reject(Rejection::websocket_protocol_error);
+    metrics_.count(Counter::protocol_error);
   }
   spdlog::debug("websocket connection failed: close {}", code);
-  report_closed("transport error");
+  report_closed(Ending::failed);
   drop_after_close_ = true;
   if (!closing_) {
     queue_close_frame(code, "");
@@ -379,4 +375,4 @@ void WsTransport::fail(ws::FrameError error) {
   }
 }
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::websocket

@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <array>
 
-#include "socketio/packet.hpp"
+#include "sio/packet.hpp"
 
 namespace pulseboard::sio {
 

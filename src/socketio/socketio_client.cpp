@@ -1,14 +1,14 @@
-#include "gateway/socketio_client.hpp"
+#include "socketio/socketio_client.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include "auth/jwt.hpp"
 #include "common/ids.hpp"
-#include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
+#include "socketio/retained_messages.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::socketio {
 namespace json = boost::json;
 
 std::vector<Frame> encode_frames(const sio::Packet& packet) {
@@ -19,31 +19,32 @@ std::vector<Frame> encode_frames(const sio::Packet& packet) {
   return frames;
 }
 
-SocketIoClient::SocketIoClient(EngineSession& session, GatewayContext& ctx)
+SocketIoClient::SocketIoClient(eio::Session& session, ClientHost& host, LoopRooms& loop)
     : session_(session),
-      ctx_(ctx),
-      decoder_(ctx.config.max_attachments),
-      events_(ctx.config.events_per_second, ctx.config.event_burst),
-      connects_(ctx.config.connects_per_second, ctx.config.connect_burst) {}
+      host_(host),
+      loop_(loop),
+      decoder_(host.settings().max_attachments),
+      events_(host.settings().events_per_second, host.settings().event_burst),
+      connects_(host.settings().connects_per_second, host.settings().connect_burst) {}
 
 SocketIoClient::~SocketIoClient() = default;
 
-void SocketIoClient::start() {
+void SocketIoClient::on_open() {
   connect_deadline_ =
-      std::make_unique<boost::asio::steady_timer>(session_.loop().ioc, ctx_.config.connect_timeout);
+      std::make_unique<boost::asio::steady_timer>(session_.ioc(), host_.settings().connect_timeout);
   connect_deadline_->async_wait(
       [this, session = session_.shared_from_this()](boost::system::error_code ec) {
         if (ec || ever_connected_ || session->closed()) return;
-        ctx_.metrics.reject(Rejection::connect_timeout);
-        session->close("connect timeout");
+        host_.count(Counter::connect_timeout);
+        session->close(eio::CloseReason::connect_timeout);
       });
 }
 
-bool SocketIoClient::on_text(std::string_view text) {
+bool SocketIoClient::on_message(std::string_view text) {
   return after_decode(decoder_.add_text(text));
 }
 
-bool SocketIoClient::on_binary(std::string_view bytes) {
+bool SocketIoClient::on_binary_message(std::string_view bytes) {
   return after_decode(decoder_.add_binary(bytes));
 }
 
@@ -82,10 +83,10 @@ bool SocketIoClient::dispatch(sio::Packet packet) {
         // Dashboards listen; a session that talks faster than --event-rate has the talking
         // socket cut from its namespace (the client sees "io server disconnect" and does not
         // reconnect by itself). Coming back on the same session finds the bucket as it was.
-        ctx_.metrics.reject(Rejection::event_rate);
-        ctx_.log_refusal(spdlog::level::warn,
-                         "session {} ({}): socket {} over the event rate: disconnected",
-                         session_.sid(), session_.address(), socket.id());
+        host_.count(Counter::event_rate);
+        host_.refusal_log().log(spdlog::level::warn,
+                                "session {} ({}): socket {} over the event rate: disconnected",
+                                session_.sid(), session_.address(), socket.id());
         disconnect(packet.nsp);
         return true;
       }
@@ -106,74 +107,79 @@ bool SocketIoClient::on_connect(sio::Packet& packet) {
   if (!may_connect(nsp)) return true;
   // A second CONNECT is a protocol error, also while the first one is being recovered.
   if (sockets_.contains(nsp) || recovering_.contains(nsp)) return false;
-  if (!ctx_.has_namespace(nsp)) {
-    ctx_.metrics.reject(Rejection::unknown_namespace);
+  if (!host_.settings().has_namespace(nsp)) {
+    host_.count(Counter::unknown_namespace);
     refuse_connect(nsp, "Invalid namespace", nullptr);
     return true;  // the Engine.IO session stays open
   }
-  std::optional<std::vector<std::string>> allowed_rooms;
-  std::string subject;
-  if (ctx_.verifier) {
-    std::string_view token;
-    if (packet.data && packet.data->is_object()) {
-      if (auto* t = packet.data->as_object().if_contains("token"); t && t->is_string())
-        token = t->as_string();
-    }
-    std::string reason = "missing token";
-    bool ok = false;
-    if (!token.empty()) {
-      auto result = ctx_.verifier->verify(token);
-      if (auto* claims = std::get_if<auth::Claims>(&result)) {
-        ok = true;
-        allowed_rooms = claims->rooms;
-        subject = claims->subject;
-      } else {
-        reason = std::string(auth::to_string(std::get<auth::JwtError>(result)));
-      }
-    }
-    if (!ok) {
-      ctx_.metrics.reject(Rejection::auth_failed);
-      ctx_.log_refusal(spdlog::level::info, "session {} ({}): connect to {} refused: {}",
-                       session_.sid(), session_.address(), nsp, reason);
-      refuse_connect(nsp, "Authentication error", json::object{{"reason", reason}});
-      return true;
-    }
-  }
+  std::optional<Admit> admit = verify_connect(packet);
+  if (!admit) return true;  // refused: the Engine.IO session stays open
   ever_connected_ = true;
   connect_deadline_.reset();  // cancels it; the memory matters with tens of thousands of sessions
-  Admit admit{nsp, std::move(allowed_rooms), std::move(subject)};
-  if (ctx_.recovery && packet.data && packet.data->is_object()) {
-    const json::object& auth = packet.data->as_object();
-    const json::value* pid = auth.if_contains("pid");
-    const json::value* offset = auth.if_contains("offset");
-    if (pid && pid->is_string() && offset && offset->is_string() &&
-        pid->as_string().size() <= recovery::RecoveryStore::kMaxPidBytes &&
-        offset->as_string().size() <= recovery::RecoveryStore::kMaxOffsetBytes) {
-      recover(std::move(admit), std::string(pid->as_string()), std::string(offset->as_string()));
-      return true;
-    }
+  if (auto wanted = recovery_asked(packet)) {
+    recover(std::move(*admit), std::move(wanted->first), std::move(wanted->second));
+    return true;
   }
-  connect_socket(std::move(admit), nullptr);
+  connect_socket(std::move(*admit), nullptr);
   return true;
+}
+
+std::optional<SocketIoClient::Admit> SocketIoClient::verify_connect(const sio::Packet& packet) {
+  Admit admit{packet.nsp, std::nullopt, {}};
+  const auth::JwtVerifier* verifier = host_.verifier();
+  if (!verifier) return admit;
+  std::string_view token;
+  if (packet.data && packet.data->is_object()) {
+    if (auto* t = packet.data->as_object().if_contains("token"); t && t->is_string())
+      token = t->as_string();
+  }
+  std::string reason = "missing token";
+  if (!token.empty()) {
+    auto result = verifier->verify(token);
+    if (auto* claims = std::get_if<auth::Claims>(&result)) {
+      admit.allowed_rooms = claims->rooms;
+      admit.subject = claims->subject;
+      return admit;
+    }
+    reason = std::string(auth::to_string(std::get<auth::JwtError>(result)));
+  }
+  host_.count(Counter::auth_failed);
+  host_.refusal_log().log(spdlog::level::info, "session {} ({}): connect to {} refused: {}",
+                          session_.sid(), session_.address(), packet.nsp, reason);
+  refuse_connect(packet.nsp, "Authentication error", json::object{{"reason", reason}});
+  return std::nullopt;
+}
+
+std::optional<std::pair<std::string, std::string>> SocketIoClient::recovery_asked(
+    const sio::Packet& packet) const {
+  if (!host_.recovery() || !packet.data || !packet.data->is_object()) return std::nullopt;
+  const json::object& auth = packet.data->as_object();
+  const json::value* pid = auth.if_contains("pid");
+  const json::value* offset = auth.if_contains("offset");
+  if (!pid || !pid->is_string() || !offset || !offset->is_string() ||
+      pid->as_string().size() > recovery::RecoveryStore::kMaxPidBytes ||
+      offset->as_string().size() > recovery::RecoveryStore::kMaxOffsetBytes)
+    return std::nullopt;
+  return std::pair{std::string(pid->as_string()), std::string(offset->as_string())};
 }
 
 bool SocketIoClient::may_connect(const std::string& nsp) {
   // Before anything else: the namespace is neither looked up, logged nor echoed.
   if (nsp.size() > kMaxNamespaceBytes) {
-    close_for(Rejection::namespace_too_long, "namespace too long");
+    close_for(Counter::namespace_too_long, eio::CloseReason::namespace_too_long);
     return false;
   }
   ++connects_seen_;
   // Each refused CONNECT costs a verification and a reply: a session gets a few, then it is
   // closed (a client whose token is refused gets the reason long before this).
-  if (failed_connects_ >= ctx_.config.max_connect_attempts) {
-    close_for(Rejection::connect_attempts, "too many connect attempts");
+  if (failed_connects_ >= host_.settings().max_connect_attempts) {
+    close_for(Counter::connect_attempts, eio::CloseReason::connect_attempts);
     return false;
   }
   // Every CONNECT may cost a token verification and a recovery store write and delete, and a
   // socket may leave (DISCONNECT) and come back at once: the session gets a few a second.
   if (!connects_.take()) {
-    close_for(Rejection::connect_rate, "too many connects");
+    close_for(Counter::connect_rate, eio::CloseReason::connect_rate);
     return false;
   }
   return true;
@@ -193,17 +199,17 @@ void SocketIoClient::refuse_connect(const std::string& nsp, std::string_view mes
   // whatever --max-connect-attempts allows.
   connect_error_bytes_ += frames.front().data->size();
   if (connect_error_bytes_ > kMaxConnectErrorBytes) {
-    close_for(Rejection::connect_attempts, "too many connect attempts");
+    close_for(Counter::connect_attempts, eio::CloseReason::connect_attempts);
     return;
   }
   session_.send_all(frames);
 }
 
-void SocketIoClient::close_for(Rejection why, std::string_view reason) {
-  ctx_.metrics.reject(why);
-  ctx_.log_refusal(spdlog::level::warn,
-                   "session {} ({}): {} after {} CONNECTs ({} refused): closing", session_.sid(),
-                   session_.address(), reason, connects_seen_, failed_connects_);
+void SocketIoClient::close_for(Counter why, eio::CloseReason reason) {
+  host_.count(why);
+  host_.refusal_log().log(
+      spdlog::level::warn, "session {} ({}): {} after {} CONNECTs ({} refused): closing",
+      session_.sid(), session_.address(), eio::to_string(reason), connects_seen_, failed_connects_);
   session_.close(reason);
 }
 
@@ -212,10 +218,10 @@ Socket& SocketIoClient::connect_socket(Admit admit, const recovery::Recovered* r
                                          admit.nsp, session_, *this, std::move(admit.allowed_rooms),
                                          std::move(admit.subject));
   Socket& s = *socket;
-  if (ctx_.recovery) s.set_pid(recovered ? recovered->session.pid : random_id20());
+  if (host_.recovery()) s.set_pid(recovered ? recovered->session.pid : random_id20());
   sockets_.emplace(admit.nsp, std::move(socket));
-  session_.loop().rooms.add(&s);
-  ctx_.metrics.sockets_connected.fetch_add(1, std::memory_order_relaxed);
+  loop_.rooms.add(&s);
+  host_.count(Counter::socket_connected);
 
   // Missed packets go before the CONNECT reply (docs/protocol-reference.md, Restoring a session);
   // the client emits them just before its `connect` event.
@@ -235,7 +241,7 @@ Socket& SocketIoClient::connect_socket(Admit admit, const recovery::Recovered* r
     for (const auto& room : recovered->session.rooms)
       if (s.may_join(room)) join(s, room, false);
   } else {
-    for (const auto& room : ctx_.config.default_rooms)
+    for (const auto& room : host_.settings().default_rooms)
       if (s.may_join(room)) join(s, room);
   }
   save_for_recovery(s);
@@ -249,20 +255,20 @@ bool SocketIoClient::join(Socket& socket, const std::string& room, bool send_ret
   if (socket.rooms().contains(room)) return true;
   // The socket's own id room does not count against the cap.
   const std::size_t others = socket.rooms().size() - (socket.rooms().contains(socket.id()) ? 1 : 0);
-  if (room != socket.id() && others >= ctx_.config.max_rooms_per_socket) {
-    ctx_.metrics.reject(Rejection::room_limit);
-    ctx_.log_refusal(spdlog::level::info,
-                     "session {} ({}): socket {} at {} rooms: join of {} denied", session_.sid(),
-                     session_.address(), socket.id(), others, room);
+  if (room != socket.id() && others >= host_.settings().max_rooms_per_socket) {
+    host_.count(Counter::room_limit);
+    host_.refusal_log().log(spdlog::level::info,
+                            "session {} ({}): socket {} at {} rooms: join of {} denied",
+                            session_.sid(), session_.address(), socket.id(), others, room);
     return false;
   }
   socket.rooms().insert(room);
-  session_.loop().rooms.join(&socket, room);
+  loop_.rooms.join(&socket, room);
   if (room == socket.id()) return true;
   // A room joined later (subscribe) is part of what a recovery restores.
   if (socket.saved_at() != std::chrono::steady_clock::time_point{}) save_for_recovery(socket);
   if (!send_retained) return true;
-  for (const auto& entry : ctx_.retained.for_room(socket.nsp(), room))
+  for (const auto& entry : host_.retained().for_room(socket.nsp(), room))
     socket.send_frames(entry.frames);
   return true;
 }
@@ -270,7 +276,7 @@ bool SocketIoClient::join(Socket& socket, const std::string& room, bool send_ret
 void SocketIoClient::leave(Socket& socket, const std::string& room) {
   if (socket.removed()) return;
   if (room == socket.id() || socket.rooms().erase(room) == 0) return;
-  session_.loop().rooms.leave(&socket, room);
+  loop_.rooms.leave(&socket, room);
   save_for_recovery(socket);
 }
 
@@ -286,6 +292,29 @@ std::vector<std::string> rooms_argument(const json::array& args) {
     for (const auto& r : v.as_array())
       if (r.is_string()) rooms.emplace_back(r.as_string());
   return rooms;
+}
+
+// A lost transport, a ping timeout or a shutdown: the client will come back for its socket.
+// Anything else (a protocol error, a bound crossed) is not recovered.
+bool recoverable_close(eio::CloseReason reason) {
+  using enum eio::CloseReason;
+  switch (reason) {
+    case transport_close:
+    case transport_error:
+    case ping_timeout:
+    case server_shutting_down:
+    case forced_server_close:
+      return true;
+    case parse_error:
+    case send_queue_overflow:
+    case upgrade_timeout:
+    case connect_timeout:
+    case namespace_too_long:
+    case connect_attempts:
+    case connect_rate:
+      return false;
+  }
+  return false;
 }
 
 }  // namespace
@@ -337,7 +366,7 @@ void SocketIoClient::on_event(Socket& socket, sio::Packet& packet) {
     if (packet.id) {
       ack(std::move(rest), packet.attachments);
     } else {
-      std::weak_ptr<EngineSession> weak = session_.shared_from_this();
+      std::weak_ptr<eio::Session> weak = session_.shared_from_this();
       std::string nsp = socket.nsp();
       socket.emit(
           "echo", rest, packet.attachments,
@@ -357,10 +386,10 @@ void SocketIoClient::on_event(Socket& socket, sio::Packet& packet) {
 void SocketIoClient::remove_socket(const std::string& nsp) {
   auto it = sockets_.find(nsp);
   if (it == sockets_.end()) return;
-  session_.loop().rooms.remove(it->second.get());
+  loop_.rooms.remove(it->second.get());
   it->second->mark_removed();
-  ctx_.metrics.sockets_connected.fetch_sub(1, std::memory_order_relaxed);
-  boost::asio::post(session_.loop().ioc, [retired = std::move(it->second)] {});
+  host_.count(Counter::socket_removed);
+  boost::asio::post(session_.ioc(), [retired = std::move(it->second)] {});
   sockets_.erase(it);
 }
 
@@ -375,14 +404,10 @@ void SocketIoClient::disconnect(const std::string& nsp) {
   remove_socket(nsp);
 }
 
-void SocketIoClient::on_close(std::string_view reason) {
+void SocketIoClient::on_close(eio::CloseReason reason) {
   connect_deadline_.reset();
-  // A lost transport, a ping timeout or a shutdown: the client will come back for its socket.
-  // Anything else (a protocol error, a bound crossed) is not recovered (docs/protocol-reference.md,
-  // Recoverable disconnects).
-  const bool recoverable = reason == "transport close" || reason == "transport error" ||
-                           reason == "ping timeout" || reason == "server shutting down" ||
-                           reason == "forced server close";
+  // docs/protocol-reference.md, Recoverable disconnects.
+  const bool recoverable = recoverable_close(reason);
   for (auto& [nsp, socket] : sockets_) {
     if (recoverable)
       save_for_recovery(*socket, true);
@@ -392,4 +417,4 @@ void SocketIoClient::on_close(std::string_view reason) {
   while (!sockets_.empty()) remove_socket(sockets_.begin()->first);
 }
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio

@@ -11,36 +11,34 @@
 #include <functional>
 #include <memory>
 
-#include "gateway/context.hpp"
-#include "gateway/engine_session.hpp"
-#include "gateway/socketio_client.hpp"
+#include "socketio/socketio_client.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::socketio {
 
 namespace {
 // Each lookup costs the shared store work that a fresh socket does not: a subject (the client's
 // address without tokens) that asks too often gets fresh sockets instead.
-bool attempt_admitted(GatewayContext& ctx, EngineSession& session, const std::string& subject) {
+bool attempt_admitted(ClientHost& host, eio::Session& session, const std::string& subject) {
   const std::string who = subject.empty() ? "address " + session.address() : "sub " + subject;
-  if (ctx.recovery->admit_attempt(who)) return true;
-  ctx.metrics.recoveries_rate_limited.fetch_add(1, std::memory_order_relaxed);
-  ctx.log_refusal(spdlog::level::info,
-                  "session {} ({}): recovery attempts over the rate of {}: a fresh socket",
-                  session.sid(), session.address(), who);
+  if (host.recovery()->admit_attempt(who)) return true;
+  host.count(Counter::recovery_rate_limited);
+  host.refusal_log().log(spdlog::level::info,
+                         "session {} ({}): recovery attempts over the rate of {}: a fresh socket",
+                         session.sid(), session.address(), who);
   return false;
 }
 }  // namespace
 
 void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
-  ctx_.metrics.recoveries_attempted.fetch_add(1, std::memory_order_relaxed);
-  if (!attempt_admitted(ctx_, session_, admit.subject)) {
+  host_.count(Counter::recovery_attempted);
+  if (!attempt_admitted(host_, session_, admit.subject)) {
     connect_socket(std::move(admit), nullptr);
     return;
   }
   recovering_.insert(admit.nsp);
   // The client is a member of the session: alive while the session is.
-  std::weak_ptr<EngineSession> weak = session_.shared_from_this();
-  Loop& loop = session_.loop();
+  std::weak_ptr<eio::Session> weak = session_.shared_from_this();
+  boost::asio::io_context& ioc = session_.ioc();
   // Whichever comes first admits the socket: the store's answer, or the deadline (Redis slow or
   // gone; socket.io-client waits for the CONNECT reply without one of its own).
   struct Wait {
@@ -48,7 +46,7 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
     boost::asio::steady_timer timer;
     bool done = false;
   };
-  auto wait = std::make_shared<Wait>(loop.ioc, ctx_.config.recovery_deadline);
+  auto wait = std::make_shared<Wait>(ioc, host_.settings().recovery_deadline);
   const std::string nsp = admit.nsp;
   // On the session's loop, once: with the store's answer, or with nothing at the deadline.
   auto finish = std::make_shared<std::function<void(recovery::Lookup)>>(
@@ -58,42 +56,45 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
         wait->timer.cancel();
         auto session = weak.lock();
         if (!session || session->closed()) return;
-        recovering_.erase(admit.nsp);
-        if (lookup.beyond_bound)
-          ctx_.metrics.recoveries_beyond_bound.fetch_add(1, std::memory_order_relaxed);
-        std::optional<recovery::Recovered>& r = lookup.recovered;
-        // Someone else's session (another subject) is not handed over.
-        if (r && r->session.subject != admit.subject) r.reset();
-        // What this loop delivered after the store answered: not in the answer, and it will
-        // not come again.
-        std::vector<std::shared_ptr<const Broadcast>> since;
-        if (r) {
-          const std::string& anchor = r->packets.empty() ? offset : r->packets.back().offset;
-          if (auto after = session_.loop().recent.after(admit.nsp, anchor))
-            since = std::move(*after);
-          ctx_.metrics.recoveries_succeeded.fetch_add(1, std::memory_order_relaxed);
-          spdlog::debug("session {}: socket {} recovered with {} missed packets", session_.sid(),
-                        r->session.sid, r->packets.size() + since.size());
-        }
-        Socket& s = connect_socket(std::move(admit), r ? &*r : nullptr);
-        for (const auto& b : since) {
-          if (s.removed() || session_.closed()) return;
-          const bool for_it = std::any_of(b->rooms.begin(), b->rooms.end(), [&](const auto& room) {
-            return s.rooms().contains(room);
-          });
-          if (for_it) s.send_frames(b->frames);
-        }
+        admit_recovered(std::move(admit), offset, std::move(lookup));
       });
   wait->timer.async_wait([this, finish, weak](boost::system::error_code ec) {
     if (ec || weak.expired()) return;
-    ctx_.log_refusal(spdlog::level::warn,
-                     "session {}: the recovery store did not answer within {} ms: a fresh socket",
-                     session_.sid(), ctx_.config.recovery_deadline.count());
+    host_.refusal_log().log(
+        spdlog::level::warn,
+        "session {}: the recovery store did not answer within {} ms: a fresh socket",
+        session_.sid(), host_.settings().recovery_deadline.count());
     (*finish)(recovery::Lookup::none());
   });
-  ctx_.recovery->recover(nsp, pid, offset, [finish, &loop](recovery::Lookup r) {
-    boost::asio::post(loop.ioc, [finish, r = std::move(r)]() mutable { (*finish)(std::move(r)); });
+  host_.recovery()->recover(nsp, pid, offset, [finish, &ioc](recovery::Lookup r) {
+    boost::asio::post(ioc, [finish, r = std::move(r)]() mutable { (*finish)(std::move(r)); });
   });
+}
+
+void SocketIoClient::admit_recovered(Admit admit, const std::string& offset,
+                                     recovery::Lookup lookup) {
+  recovering_.erase(admit.nsp);
+  if (lookup.beyond_bound) host_.count(Counter::recovery_beyond_bound);
+  std::optional<recovery::Recovered>& r = lookup.recovered;
+  // Someone else's session (another subject) is not handed over.
+  if (r && r->session.subject != admit.subject) r.reset();
+  // What this loop delivered after the store answered: not in the answer, and it will not come
+  // again.
+  std::vector<std::shared_ptr<const Broadcast>> since;
+  if (r) {
+    const std::string& anchor = r->packets.empty() ? offset : r->packets.back().offset;
+    if (auto after = loop_.recent.after(admit.nsp, anchor)) since = std::move(*after);
+    host_.count(Counter::recovery_succeeded);
+    spdlog::debug("session {}: socket {} recovered with {} missed packets", session_.sid(),
+                  r->session.sid, r->packets.size() + since.size());
+  }
+  Socket& s = connect_socket(std::move(admit), r ? &*r : nullptr);
+  for (const auto& b : since) {
+    if (s.removed() || session_.closed()) return;
+    const bool for_it = std::any_of(b->rooms.begin(), b->rooms.end(),
+                                    [&](const auto& room) { return s.rooms().contains(room); });
+    if (for_it) s.send_frames(b->frames);
+  }
 }
 
 void SocketIoClient::send_missed(Socket& socket, const recovery::Recovered& recovered) {
@@ -106,28 +107,29 @@ void SocketIoClient::send_missed(Socket& socket, const recovery::Recovered& reco
 }
 
 void SocketIoClient::save_for_recovery(Socket& socket, bool disconnected) {
-  if (!ctx_.recovery || socket.pid().empty()) return;
+  if (!host_.recovery() || socket.pid().empty()) return;
   recovery::RecoverableSession s{socket.pid(), socket.id(), socket.nsp(), socket.subject(), {}};
   for (const auto& room : socket.rooms())
     if (room != socket.id()) s.rooms.push_back(room);
   std::sort(s.rooms.begin(), s.rooms.end());
-  ctx_.recovery->save(s, ctx_.config.recovery_window);
+  host_.recovery()->save(s, host_.settings().recovery_window);
   socket.set_saved_at(std::chrono::steady_clock::now());
   if (disconnected)
     spdlog::debug("session {}: socket {} kept for recovery for {} ms", session_.sid(), socket.id(),
-                  ctx_.config.recovery_window.count());
+                  host_.settings().recovery_window.count());
 }
 
 void SocketIoClient::forget_for_recovery(Socket& socket) {
-  if (ctx_.recovery && !socket.pid().empty()) ctx_.recovery->forget(socket.nsp(), socket.pid());
+  if (host_.recovery() && !socket.pid().empty())
+    host_.recovery()->forget(socket.nsp(), socket.pid());
 }
 
 void SocketIoClient::refresh_recovery(bool all) {
-  if (!ctx_.recovery) return;
+  if (!host_.recovery()) return;
   const auto now = std::chrono::steady_clock::now();
   for (auto& [nsp, socket] : sockets_)
-    if (all || now - socket->saved_at() >= ctx_.config.recovery_window / 2)
+    if (all || now - socket->saved_at() >= host_.settings().recovery_window / 2)
       save_for_recovery(*socket);
 }
 
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio

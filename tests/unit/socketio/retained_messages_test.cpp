@@ -4,14 +4,13 @@
 
 #include <algorithm>
 
-#include "gateway/context.hpp"
-#include "gateway/frame.hpp"
+#include "socketio/retained_messages.hpp"
 
-namespace pulseboard::gateway {
+namespace pulseboard::socketio {
 namespace {
 
 RetainedMessages::Entry entry(std::string text, std::string event = "metrics-snapshot") {
-  return {"/", "live-metrics", std::move(event), {message_frame(text)}};
+  return {"/", "live-metrics", std::move(event), {eio::message_frame(text)}};
 }
 
 std::vector<std::string> held(const RetainedMessages& r) {
@@ -67,4 +66,4 @@ TEST(RetainedMessages, EachEventOfTheRoomIsKeptSeparately) {
 }
 
 }  // namespace
-}  // namespace pulseboard::gateway
+}  // namespace pulseboard::socketio

@@ -1,0 +1,64 @@
+#pragma once
+// How a WebSocket transport calls up into the protocol it carries (an Engine.IO session): the
+// messages it read, the end of the connection, and the queue of messages to write. The transport
+// holds its Events for as long as the connection is bound to it.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace pulseboard::websocket {
+
+class Transport;
+
+// One WebSocket message to send. The buffer is shared: a broadcast is encoded once and every
+// recipient's queue holds the same immutable bytes.
+struct Message {
+  std::shared_ptr<const std::string> data;
+  bool binary = false;
+};
+
+// How the connection ended, as the layer above is told: the peer closed it (a close frame, end
+// of stream, the close handshake's deadline), or it failed (a write or read error, a protocol
+// error, a peer that outran its control replies).
+enum class Ending { closed, failed };
+
+class Events {
+ public:
+  virtual void on_text(Transport& from, std::string_view text) = 0;
+  virtual void on_binary(Transport& from, std::string_view bytes) = 0;
+  // Once per transport, the first time its connection ends; the transport lets go of its Events.
+  virtual void on_closed(Transport& from, Ending how) = 0;
+  // What the layer above queued for this transport, oldest first; the transport writes them after
+  // its own control frames and then reports how many the socket took.
+  virtual std::span<const Message> outbound() = 0;
+  virtual void on_written(std::size_t messages) = 0;
+
+ protected:
+  ~Events() = default;
+};
+
+// What a transport counts; the process maps these to its own metrics.
+enum class Counter {
+  control_queue_overflow,  // the peer's pings and probes outran the writer: connection failed
+  oversized_message,       // a message over the size limit (close 1009)
+  invalid_utf8,            // a text message that is not UTF-8 (close 1007)
+  protocol_error,          // any other RFC 6455 violation (close 1002)
+  pong_coalesced,          // a ping answered by the pong already pending
+};
+
+class Metrics {
+ public:
+  virtual void count(Counter counter) = 0;
+
+ protected:
+  ~Metrics() = default;
+};
+
+struct Settings {
+  std::uint64_t max_message_bytes = 1'000'000;
+};
+
+}  // namespace pulseboard::websocket
