@@ -83,6 +83,11 @@ void render_delivery_metrics(std::string& out, const WorkerStatus& status) {
                              "1 while the followed table is in the publication", "gauge",
                              h.table_published ? "1" : "0");
   }
+  if (s.source_health.oplog_headroom_seconds)
+    append_prometheus_metric(out, "pulseboard_worker_oplog_headroom_seconds",
+                             "MongoDB: oplog time between its oldest entry and the stored resume "
+                             "token; at zero a restart cannot resume",
+                             "gauge", std::to_string(*s.source_health.oplog_headroom_seconds));
   if (status.publish_latency)
     status.publish_latency->render(
         out, "pulseboard_worker_publish_latency_seconds",
@@ -99,6 +104,10 @@ http::Response render_delivery_health(const http::Request& req, const WorkerStat
     reason = "standby: not on the delivery path";
   else if (h.sampled && !h.table_published)
     reason = "the followed table is not in the publication: its changes do not reach the worker";
+  else if (h.low_oplog_headroom)
+    reason = "the stored resume token is " +
+             std::to_string(static_cast<long long>(h.oplog_headroom_seconds.value_or(0))) +
+             " s ahead of the oplog's oldest entry, under --min-oplog-headroom-s";
   else if (!s.canary_age_seconds)
     reason = "no delivery canary on this source";
   else if (s.delivery_stale)
@@ -111,6 +120,7 @@ http::Response render_delivery_health(const http::Request& req, const WorkerStat
                             " bytes of WAL, past --max-retained-wal-bytes (the slot is kept)"));
   body["warnings"] = std::move(warnings);
   if (h.sampled) body["retained_wal_bytes"] = h.retained_wal_bytes;
+  if (h.oplog_headroom_seconds) body["oplog_headroom_seconds"] = *h.oplog_headroom_seconds;
   body["reason"] = reason.empty() ? boost::json::value(nullptr) : boost::json::value(reason);
   body["canary_age_seconds"] = s.canary_age_seconds ? boost::json::value(*s.canary_age_seconds)
                                                     : boost::json::value(nullptr);

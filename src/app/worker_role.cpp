@@ -45,6 +45,7 @@ struct WorkerOptions {
   long canary_stale_after_ms = 15000;
   long cdc_health_interval_ms = 10000;
   std::int64_t max_retained_wal_bytes = 0;
+  long min_oplog_headroom_s = 3600;
   worker::Worker::Options worker;
   std::string log_level = "info";
 };
@@ -102,7 +103,8 @@ void add_canary_options(CLI::App& cmd, WorkerOptions& o) {
       ->check(CLI::Range(1L, 86'400'000L))
       ->capture_default_str();
   cmd.add_option("--cdc-health-interval-ms", o.cdc_health_interval_ms,
-                 "PostgreSQL: how often the slot's retained WAL and the publication are checked "
+                 "PostgreSQL: how often the slot's retained WAL and the publication are checked; "
+                 "MongoDB: the oplog headroom "
                  "(WORKER_CDC_HEALTH_INTERVAL_MS)")
       ->envname("WORKER_CDC_HEALTH_INTERVAL_MS")
       ->check(CLI::Range(100L, 3'600'000L))
@@ -113,6 +115,13 @@ void add_canary_options(CLI::App& cmd, WorkerOptions& o) {
                  "(WORKER_MAX_RETAINED_WAL_BYTES)")
       ->envname("WORKER_MAX_RETAINED_WAL_BYTES")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd.add_option("--min-oplog-headroom-s", o.min_oplog_headroom_s,
+                 "MongoDB: /health/delivery says stale while the oplog holds less than this "
+                 "many seconds behind the stored resume token; 0 = never "
+                 "(WORKER_MIN_OPLOG_HEADROOM_S)")
+      ->envname("WORKER_MIN_OPLOG_HEADROOM_S")
+      ->check(CLI::Range(0L, 31'536'000L))
       ->capture_default_str();
 }
 
@@ -160,6 +169,7 @@ std::unique_ptr<changes::ChangeSource> open_source(WorkerOptions& o) {
   source_options.state_dir = o.state_dir;
   source_options.health_interval = std::chrono::milliseconds(o.cdc_health_interval_ms);
   source_options.max_retained_wal_bytes = o.max_retained_wal_bytes;
+  source_options.min_oplog_headroom = std::chrono::seconds(o.min_oplog_headroom_s);
   std::string error;
   auto source = changes::open_change_source(o.database_url, source_options, &error);
   if (!source) throw std::runtime_error("cannot open change source: " + error);

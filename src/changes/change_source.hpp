@@ -54,6 +54,10 @@ struct SourceOptions {
   std::int64_t max_retained_wal_bytes = 0;
   // MongoDB collection (the database comes from the URI path).
   std::string collection = "orders";
+  // MongoDB: delivery is reported stale while the oplog time left behind the stored resume
+  // token (SourceHealth::oplog_headroom_seconds) is under this; zero: never. Sampled every
+  // health_interval.
+  std::chrono::seconds min_oplog_headroom{3600};
 };
 
 // What a source re-read, for the worker's metrics. Read from any thread.
@@ -75,6 +79,10 @@ struct SourceHealth {
   std::int64_t flush_lag_bytes = 0;     // current WAL end minus the slot's confirmed flush
   bool table_published = true;          // the followed table is in the publication
   bool over_retained_wal = false;       // retained_wal_bytes past max_retained_wal_bytes
+  // MongoDB (`sampled` stays false: it is about the slot): the oplog time between its oldest
+  // entry and the stored resume token's (mongo_oplog_headroom.hpp); unset until sampled.
+  std::optional<double> oplog_headroom_seconds{};
+  bool low_oplog_headroom = false;  // under min_oplog_headroom, on an oplog that wrapped
 };
 
 class ChangeSource {

@@ -97,7 +97,8 @@ std::variant<ChangeEvent, SourceError> decode_mongo_change(const json::object& d
   if (projected) {
     json::object out;
     for (auto& kv : doc) {
-      if (kv.key() == "clusterTime" || kv.key() == "wallTime") continue;  // added by the source
+      // Kept by the source's pipeline (mongo_watch_pipeline), not by the worker's.
+      if (kv.key() == "clusterTime" || kv.key() == "wallTime" || kv.key() == "ns") continue;
       out[kv.key()] = plain_from_extended_json(kv.value());
     }
     out["_id"] = json::object{{"position", e.position}};

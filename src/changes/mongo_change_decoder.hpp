@@ -23,8 +23,9 @@ boost::json::value plain_from_extended_json(const boost::json::value& v);
 inline constexpr std::string_view kMongoCanaryCollection = "pulseboard_canary";
 
 // One change-stream document. `projected` says the pipeline ran server-side, so the document
-// is the projection (plus `_id`, the resume token, and `clusterTime`/`wallTime` that the source
-// keeps for committedAt) rather than the change-event shape.
+// is the projection (plus `_id`, the resume token, `clusterTime`/`wallTime` that the source
+// keeps for committedAt and `ns` that it keeps to tell the canary, all three left out) rather
+// than the change-event shape.
 // `invalidate` and documents without a resume token become SourceError::resnapshot_needed.
 // A change in kMongoCanaryCollection becomes a ChangeEvent with `canary` set and no document.
 std::variant<ChangeEvent, SourceError> decode_mongo_change(const boost::json::object& doc,

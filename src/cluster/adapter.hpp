@@ -36,6 +36,9 @@ class AdapterMetrics {
   virtual void message_malformed() = 0;   // adapter_messages_malformed
   virtual void message_over_limit() = 0;  // adapter_messages_over_limit
   virtual void stream_entry_read() = 0;   // stream_entries_total
+  // A bridge message read back from the streams adapter's stream, with its data's committedAt
+  // (unix ms): the gateway times its delivery like a bridge message it delivers itself.
+  virtual void bridge_entry_read(std::int64_t committed_at_ms) = 0;
 };
 
 // Sockets of a namespace in any of `rooms` (all when empty) and in none of `except`.

@@ -3,11 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "cluster/stream_entries.hpp"
 
 namespace pulseboard::cluster {
+namespace json = boost::json;
 
 namespace {
 
@@ -24,6 +26,23 @@ return id
 )lua";
 
 constexpr std::chrono::seconds kRetryDelay{1};
+
+// The bridge message's data.committedAt (unix ms), as the bridge reads it: the first argument
+// of the broadcast packet {type, data: [event, data]}; nullopt unless a positive number below
+// the year 10000.
+std::optional<std::int64_t> bridge_committed_at(const sharded::Message& m) {
+  constexpr double kMaxMs = 253'402'300'800'000.0;
+  const json::value* data =
+      m.packet && m.packet->is_object() ? m.packet->as_object().if_contains("data") : nullptr;
+  if (!data || !data->is_array() || data->as_array().size() < 2) return std::nullopt;
+  const json::value& first = data->as_array()[1];
+  const json::value* at =
+      first.is_object() ? first.as_object().if_contains("committedAt") : nullptr;
+  if (!at || !at->is_number()) return std::nullopt;
+  const double ms = at->to_number<double>();
+  if (!(ms > 0) || ms >= kMaxMs) return std::nullopt;
+  return static_cast<std::int64_t>(ms);
+}
 
 }  // namespace
 
@@ -133,6 +152,9 @@ void StreamsAdapter::apply(const streams::Entry& entry) {
   std::string nsp = decoded.message->nsp;
   // Another namespace sharing the stream (streamCount > 1 hashes several onto one).
   if (std::find(namespaces.begin(), namespaces.end(), nsp) == namespaces.end()) return;
+  if (decoded.message->uid == kBridgeUid)
+    if (auto committed = bridge_committed_at(*decoded.message))
+      local_.metrics().bridge_entry_read(*committed);
   messages_->receive_entry(nsp, *decoded.message, entry.id);
 }
 

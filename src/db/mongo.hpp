@@ -20,6 +20,8 @@ struct Destroyer {
 };
 using Uri = std::unique_ptr<mongoc_uri_t, Destroyer<mongoc_uri_t, mongoc_uri_destroy>>;
 using Client = std::unique_ptr<mongoc_client_t, Destroyer<mongoc_client_t, mongoc_client_destroy>>;
+using Database =
+    std::unique_ptr<mongoc_database_t, Destroyer<mongoc_database_t, mongoc_database_destroy>>;
 using Collection =
     std::unique_ptr<mongoc_collection_t, Destroyer<mongoc_collection_t, mongoc_collection_destroy>>;
 using ChangeStream =

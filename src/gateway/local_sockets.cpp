@@ -12,6 +12,7 @@
 #include <set>
 
 #include "cluster/msgpack.hpp"
+#include "common/clock.hpp"
 #include "engineio/session.hpp"
 #include "gateway/bridge_broadcast.hpp"
 #include "gateway/cluster_loops.hpp"
@@ -115,6 +116,10 @@ void AdapterMetricsOf::message_over_limit() {
 }
 void AdapterMetricsOf::stream_entry_read() {
   metrics_.stream_entries_total.fetch_add(1, std::memory_order_relaxed);
+}
+void AdapterMetricsOf::bridge_entry_read(std::int64_t committed_at_ms) {
+  // Commit -> handed to this gateway's sockets, as Gateway::deliver_bridge_message times it.
+  metrics_.delivery_latency.observe(static_cast<double>(now_unix_ms() - committed_at_ms) / 1000.0);
 }
 
 LoopSockets::LoopSockets(Gateway& server) : server_(server), metrics_(server.metrics()) {}

@@ -24,6 +24,7 @@ class AdapterMetricsOf final : public cluster::AdapterMetrics {
   void message_malformed() override;
   void message_over_limit() override;
   void stream_entry_read() override;
+  void bridge_entry_read(std::int64_t committed_at_ms) override;
 
  private:
   GatewayMetrics& metrics_;

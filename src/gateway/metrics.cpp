@@ -96,6 +96,15 @@ void GatewayMetrics::render_sessions_and_bridge(std::string& out) const {
   gauge("pulseboard_sessions_total", "Engine.IO sessions opened", sessions_total.load(), "counter");
   gauge("pulseboard_sockets_connected", "Socket.IO namespace sockets connected",
         sockets_connected.load(), "gauge");
+  gauge("pulseboard_hidden_sockets",
+        "Sockets whose dashboard tab is hidden (pulseboard:visibility)", hidden_sockets.load(),
+        "gauge");
+  gauge("pulseboard_hidden_frames_held_total",
+        "Broadcast frames held back for a hidden socket (the newest per latest-value key)",
+        hidden_frames_held.load(), "counter");
+  gauge("pulseboard_hidden_frames_dropped_total",
+        "Broadcast frames not sent to a hidden socket: per-order updates, keys past 128",
+        hidden_frames_dropped.load(), "counter");
   gauge("pulseboard_broadcasts_total", "Broadcasts fanned out", broadcasts_total.load(), "counter");
   gauge("pulseboard_frames_queued_total", "Frames queued to connections",
         frames_queued_total.load(), "counter");

@@ -57,6 +57,11 @@ struct GatewayMetrics {
   std::atomic<std::int64_t> sessions_open{0};
   std::atomic<std::uint64_t> sessions_total{0};
   std::atomic<std::int64_t> sockets_connected{0};
+  // Flow control (docs/gateway.md): sockets whose tab is hidden; broadcast frames held back for
+  // them (the newest per latest-value key) and not sent to them at all.
+  std::atomic<std::int64_t> hidden_sockets{0};
+  std::atomic<std::uint64_t> hidden_frames_held{0};
+  std::atomic<std::uint64_t> hidden_frames_dropped{0};
   std::atomic<std::uint64_t> broadcasts_total{0};
   std::atomic<std::uint64_t> frames_queued_total{0};
   // Latest-value frames that replaced a queued one with the same key (docs/gateway.md).

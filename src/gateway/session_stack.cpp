@@ -123,6 +123,18 @@ void SocketIoHost::count(socketio::Counter counter) {
     case socket_removed:
       m.sockets_connected.fetch_sub(1, relaxed);
       return;
+    case socket_hidden:
+      m.hidden_sockets.fetch_add(1, relaxed);
+      return;
+    case socket_unhidden:
+      m.hidden_sockets.fetch_sub(1, relaxed);
+      return;
+    case hidden_frame_held:
+      m.hidden_frames_held.fetch_add(1, relaxed);
+      return;
+    case hidden_frame_dropped:
+      m.hidden_frames_dropped.fetch_add(1, relaxed);
+      return;
     case recovery_attempted:
       m.recoveries_attempted.fetch_add(1, relaxed);
       return;

@@ -65,6 +65,13 @@ enum class Counter {
   // Sockets and connection state recovery.
   socket_connected,
   socket_removed,
+  // Flow control (docs/gateway.md): a socket's tab became hidden, or stopped being hidden (shown
+  // again, or the hidden socket is gone); a broadcast frame held back for a hidden socket (the
+  // newest of its key), or not sent to it at all.
+  socket_hidden,
+  socket_unhidden,
+  hidden_frame_held,
+  hidden_frame_dropped,
   recovery_attempted,
   recovery_succeeded,
   recovery_rate_limited,

@@ -37,15 +37,18 @@ void Socket::send_frames(const std::vector<Frame>& frames) {
 }
 
 void Socket::hold(const std::vector<Frame>& frames) {
-  if (frames.size() != 1 || frames.front().conflation_key == 0) return;
+  if (frames.size() != 1 || frames.front().conflation_key == 0)
+    return client_.count(Counter::hidden_frame_dropped);
   const Frame& frame = frames.front();
   for (Frame& h : held_) {
     if (h.conflation_key == frame.conflation_key) {
       h = frame;
-      return;
+      return client_.count(Counter::hidden_frame_held);
     }
   }
-  if (held_.size() < max_held) held_.push_back(frame);
+  if (held_.size() >= max_held) return client_.count(Counter::hidden_frame_dropped);
+  held_.push_back(frame);
+  client_.count(Counter::hidden_frame_held);
 }
 
 void Socket::set_hidden(bool hidden) {

@@ -72,7 +72,7 @@ class Socket {
   // latest frame of each latest-value key kept (docs/gateway.md, "Flow control").
   bool hidden() const { return hidden_; }
   // A broadcast for a hidden socket: a latest-value frame replaces the one held for its key;
-  // anything else is dropped (the next snapshot carries it).
+  // anything else is dropped (the next snapshot carries it). Either is counted.
   void hold(const std::vector<Frame>& frames);
   // Hidden or visible again; on visible, the held frames are queued at once, oldest key first.
   void set_hidden(bool hidden);

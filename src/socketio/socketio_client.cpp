@@ -404,6 +404,8 @@ std::optional<bool> SocketIoClient::apply_visibility(Socket& socket, const json:
         session_.sid(), session_.address(), socket.id());
     return std::nullopt;
   }
+  if (socket.hidden() != *hidden)
+    host_.count(*hidden ? Counter::socket_hidden : Counter::socket_unhidden);
   socket.set_hidden(*hidden);
   return hidden;
 }
@@ -417,6 +419,7 @@ void SocketIoClient::remove_socket(const std::string& nsp) {
   loop_.rooms.remove(it->second.get());
   it->second->mark_removed();
   host_.count(Counter::socket_removed);
+  if (it->second->hidden()) host_.count(Counter::socket_unhidden);
   boost::asio::post(session_.ioc(), [retired = std::move(it->second)] {});
   sockets_.erase(it);
 }

@@ -57,6 +57,9 @@ class SocketIoClient final : public eio::SessionHandler {
   // and the Engine.IO session stays open for its other namespaces.
   void disconnect(const std::string& nsp);
 
+  // For the sockets of this client (Socket::hold).
+  void count(Counter counter) { host_.count(counter); }
+
  private:
   // What a verified CONNECT admits: the namespace and the token's rooms and subject.
   struct Admit {

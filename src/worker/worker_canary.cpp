@@ -78,6 +78,8 @@ void Worker::observe_publish_latency(const std::vector<const changes::ChangeEven
 void Worker::fill_canary_stats(Stats& s) const {
   s.source_health = source_->health();
   if (!s.source_health.table_published) s.delivery_stale = true;
+  // MongoDB: a restart now would soon find its resume token gone from the oplog.
+  if (s.source_health.low_oplog_headroom) s.delivery_stale = true;
   s.canaries = counters_.canaries.load();
   s.canary_failures = counters_.canary_failures.load();
   if (!counters_.canary_on.load()) return;

@@ -171,6 +171,27 @@ describe('streams adapter: a Node createAdapter (redis-streams-adapter) server a
     assert.deepEqual(entries.map((e) => [e.id, e.args[0]]), [[o1, first], [o2, second]]);
   });
 
+  it('a bridge message read back from the stream is timed by every gateway; a Node peer\'s entry is not', async () => {
+    const all = [pa1, pa2, pb1, n1];
+    const timed = async (url) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return Number(text.match(/^pulseboard_delivery_latency_seconds_count (\d+)$/m)?.[1] ?? NaN);
+    };
+    const before = [await timed(a.url), await timed(b.url)];
+    assert.ok(before.every(Number.isFinite), 'both gateways export the histogram');
+    const seen = record(all, 'timed-update');
+    try {
+      node.io.to('live-metrics').emit('timed-update', { committedAt: Date.now() - 50 }); // not the bridge's
+      await pub.publish(BRIDGE, bridgeMessage('timed-update', { eventId: eventId('timed'), committedAt: Date.now() - 50 }));
+      await everyoneGot(seen, 2, 'both updates everywhere');
+      await streamBarrier(pub, all);
+    } finally {
+      seen.stop();
+    }
+    // The bridge's update once on each gateway (it went through the stream before delivery).
+    assert.deepEqual([await timed(a.url), await timed(b.url)], before.map((n) => n + 1));
+  });
+
   it('a bridge message without an eventId reaches the gateways\' clients once, with no offset, and not the Node server\'s', async () => {
     const all = [pa1, pa2, pb1, n1];
     const seen = record(all, 'plain');

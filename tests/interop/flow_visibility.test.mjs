@@ -147,4 +147,36 @@ describe('a hidden dashboard on a 10 orders/s feed', { timeout: 180000 }, () => 
     const before = tab.seen.updates;
     await waitFor(() => tab.seen.updates > before, { what: 'the socket still visible, receiving', timeoutMs: 30000 });
   });
+
+  it('counts hidden sockets on /metrics: 1 while hidden, 0 when shown or gone', async () => {
+    const metric = async (name) => {
+      const text = await (await fetch(`${demo.url}/metrics`)).text();
+      const m = text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+      return m ? Number(m[1]) : null;
+    };
+    const waitMetric = (name, test, what) =>
+      waitFor(async () => test(await metric(name)), { what: `${name} ${what}`, timeoutMs: 20000 });
+    await waitMetric('pulseboard_hidden_sockets', (v) => v === 0, 'at 0 while every tab is visible');
+    const { token } = await (await fetch(`${demo.url}/api/v1/dev-token`)).json();
+    const peek = dashboard(demo.url, token);
+    try {
+      await nextEvent(peek.socket, 'connect', 30000);
+      const dropped = await metric('pulseboard_hidden_frames_dropped_total');
+      const held = await metric('pulseboard_hidden_frames_held_total');
+      await peek.socket.timeout(10000).emitWithAck('pulseboard:visibility', { hidden: true });
+      assert.equal(await metric('pulseboard_hidden_sockets'), 1);
+      // Updates are dropped for it, the worker's snapshots held back (the newest one).
+      await waitMetric('pulseboard_hidden_frames_dropped_total', (v) => v > dropped, 'growing while hidden');
+      await waitMetric('pulseboard_hidden_frames_held_total', (v) => v > held, 'growing while hidden');
+
+      await peek.socket.timeout(10000).emitWithAck('pulseboard:visibility', { hidden: false });
+      assert.equal(await metric('pulseboard_hidden_sockets'), 0, 'shown again');
+      await peek.socket.timeout(10000).emitWithAck('pulseboard:visibility', { hidden: true });
+      await peek.socket.timeout(10000).emitWithAck('pulseboard:visibility', { hidden: true }); // no change
+      assert.equal(await metric('pulseboard_hidden_sockets'), 1);
+    } finally {
+      peek.socket.disconnect();
+    }
+    await waitMetric('pulseboard_hidden_sockets', (v) => v === 0, 'back to 0 once the hidden socket is gone');
+  });
 });

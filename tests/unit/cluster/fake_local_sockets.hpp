@@ -19,7 +19,11 @@ struct CountingMetrics final : AdapterMetrics {
   void message_malformed() override { ++malformed; }
   void message_over_limit() override { ++over_limit; }
   void stream_entry_read() override { ++entries; }
+  void bridge_entry_read(std::int64_t committed_at_ms) override {
+    bridge_committed_at.push_back(committed_at_ms);
+  }
   int received = 0, malformed = 0, over_limit = 0, entries = 0;
+  std::vector<std::int64_t> bridge_committed_at;
 };
 
 class FakeLocalSockets final : public LocalSockets {

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useLiveStream } from '../hooks/useLiveStream.js';
 import { useNow } from '../hooks/useNow.js';
 import { OFFLINE } from '../lib/connectionState.js';
+import { delayedForMs } from '../lib/delivery.js';
 import { silentForMs } from '../lib/freshness.js';
 import { AUTH_REFUSED } from '../lib/token.js';
 import DashboardHeader from './DashboardHeader.jsx';
@@ -11,7 +12,9 @@ import PanelList from './panels/PanelList.jsx';
 export default function StreamDashboard(props) {
   const { description, token, onChangeToken, onAuthRefused, connect, selector } = props;
   const state = useLiveStream(token, description, { connect });
-  const silentMs = silentForMs(state.lastDataAt, useNow());
+  const now = useNow();
+  const silentMs = silentForMs(state.lastDataAt, now);
+  const delayedMs = delayedForMs(state.delivery, now);
   const refusedToken = state.connection.status === OFFLINE && state.connection.lastError === AUTH_REFUSED;
   useEffect(() => {
     if (refusedToken) onAuthRefused?.();
@@ -23,6 +26,7 @@ export default function StreamDashboard(props) {
         selector={selector}
         connection={state.connection}
         silentMs={silentMs}
+        delayedMs={delayedMs}
         onChangeToken={onChangeToken}
       />
       <main className="main">

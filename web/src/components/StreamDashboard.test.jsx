@@ -2,7 +2,7 @@
 // A dashboard described by a stream file draws the panels it declares, over a snapshot of the
 // shape docs/streams.md gives, and the selector switches between described dashboards.
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeLayout } from '../test/fakeLayout.js';
 import { createFakeSocket } from '../test/fakeSocket.js';
 import { orders, signups, signupsSnapshot } from '../test/signupsDescription.js';
@@ -105,5 +105,38 @@ describe('a described dashboard', () => {
     expect(screen.getByTestId('kpi-revenue').textContent).toBe('$12.50');
     expect(screen.queryByTestId('dashboard-select')).toBeNull();
     expect(socket.joined).toEqual([]);
+  });
+
+  it('says Delayed when the gateway reports stale delivery, like the orders dashboard', async () => {
+    // Timers also move with the clock, so the dashboards' loading can be awaited.
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const [socket] = await renderWith([signups]);
+      act(() => {
+        socket.emit('connect');
+        socket.emit('signups-snapshot', signupsSnapshot);
+      });
+      const badge = screen.getByTestId('connection-state');
+      expect(badge.textContent).toBe('Syncing Live');
+      act(() => socket.emit('pulseboard:delivery', { status: 'stale', reason: 'no canary', canaryAgeSeconds: 16.2 }));
+      expect(badge.dataset.delayed).toBe('true');
+      expect(badge.textContent).toBe('Delayedfor 16 s');
+      act(() => vi.advanceTimersByTime(10_000)); // counts on without another event
+      expect(badge.textContent).toMatch(/^Delayedfor 2\d s$/);
+
+      act(() => socket.emit('pulseboard:delivery', { status: 'ok', reason: null, canaryAgeSeconds: 0.1 }));
+      expect(badge.dataset.delayed).toBe('false');
+      expect(badge.textContent).toBe('Syncing Live');
+
+      act(() => socket.emit('pulseboard:delivery', { status: 'stale', canaryAgeSeconds: 20 }));
+      expect(badge.dataset.delayed).toBe('true');
+      act(() => {
+        socket.emit('disconnect', 'transport close');
+        socket.emit('connect');
+      });
+      expect(badge.dataset.delayed).toBe('false'); // a new connection forgets an old delay
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

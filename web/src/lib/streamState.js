@@ -1,8 +1,10 @@
 // What a described stream's page holds: the last snapshot as the worker computed it, the recent
 // rows kept up to date between snapshots by the stream's events, and the connection status.
 // Totals, series and groups change only with snapshots: the page does not redo the worker's
-// aggregates, which a stream file can make anything.
+// aggregates, which a stream file can make anything. The gateway's delivery status is kept as
+// the orders dashboard keeps it (delivery.js): every dashboard can say "Delayed".
 import { connectionReducer, initialConnection } from './connectionState.js';
+import { readDelivery } from './delivery.js';
 
 const MAX_RECENT = 200; // the most a stream file may keep (docs/streams.md, Limits)
 
@@ -14,6 +16,7 @@ export function initialStream({ key = 'id', recent = 12 } = {}) {
     recent: [],
     connection: initialConnection(),
     lastDataAt: null,
+    delivery: null,
   };
 }
 
@@ -38,9 +41,15 @@ export function streamReducer(state, action) {
         recent: withRow(state, action.update),
         lastDataAt: action.receivedAt ?? state.lastDataAt,
       };
+    case 'delivery': {
+      const delivery = readDelivery(action.status, action.receivedAt);
+      return delivery ? { ...state, delivery } : state;
+    }
     default: {
       const connection = connectionReducer(state.connection, action);
-      return connection === state.connection ? state : { ...state, connection };
+      if (connection === state.connection) return state;
+      // A new connection starts unknown: a gateway still stale says so again when it is joined.
+      return action.type === 'connect' ? { ...state, connection, delivery: null } : { ...state, connection };
     }
   }
 }
