@@ -21,9 +21,10 @@ std::string make_bridge_message(const BridgeMessageShape& shape, std::uint64_t u
 }
 
 std::string make_stamped_message(const BridgeMessageShape& where, const StampedStream& stream,
-                                 std::uint64_t unix_ns, std::uint64_t seq) {
+                                 std::uint64_t unix_ns, std::uint64_t seq, std::uint64_t run) {
   std::string data = "{\"t\":" + std::to_string(unix_ns) + ",\"seq\":" + std::to_string(seq);
-  if (stream.event_id) data += ",\"eventId\":\"bench:" + std::to_string(seq) + "\"";
+  if (stream.event_id)
+    data += ",\"eventId\":\"bench-" + std::to_string(run) + ":" + std::to_string(seq) + "\"";
   std::string_view rest(stream.data_template);
   if (rest.size() > 2) data += ",";
   data += rest.substr(1);  // the template's members and its closing brace
@@ -107,8 +108,8 @@ PublishResult BridgePublisher::run_streams(const std::vector<StampedStream>& str
     std::this_thread::sleep_until(due);
     if (clock::now() - due > std::chrono::milliseconds(10)) ++result.late;
     ++sent[next];
-    if (!publish(where.channel, make_stamped_message(where, streams[next], unix_now_ns(), seq_++),
-                 result))
+    if (!publish(where.channel,
+                 make_stamped_message(where, streams[next], unix_now_ns(), seq_++, run_), result))
       break;
   }
   return result;

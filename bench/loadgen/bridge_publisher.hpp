@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "frame_timestamp.hpp"
+
 struct redisContext;
 
 namespace pulseboard::bench {
@@ -29,8 +31,10 @@ std::string make_bridge_message(const BridgeMessageShape& shape, std::uint64_t u
 
 // One kind of message of a mixed schedule (the dashboard mix: per-order updates and the 1/s
 // snapshot): `data_template`, a serialized JSON object, is sent with "t" (publish time, ns) and
-// "seq" put in front of its members, and "eventId":"bench:<seq>" too when `event_id` (the
-// worker's updates carry one: the gateway records them for connection state recovery).
+// "seq" put in front of its members, and "eventId":"bench-<run>:<seq>" too when `event_id` (the
+// worker's updates carry one: the gateway records them for connection state recovery). <run>
+// is the publisher's start time: the recovery history in Redis outlives one publisher, and an
+// offset recorded by an earlier run must not stand for a message of this one.
 struct StampedStream {
   std::string event = "metrics-update";
   std::string data_template = "{}";
@@ -40,7 +44,7 @@ struct StampedStream {
 };
 
 std::string make_stamped_message(const BridgeMessageShape& where, const StampedStream& stream,
-                                 std::uint64_t unix_ns, std::uint64_t seq);
+                                 std::uint64_t unix_ns, std::uint64_t seq, std::uint64_t run = 0);
 
 struct PublishResult {
   std::uint64_t published = 0;
@@ -71,6 +75,7 @@ class BridgePublisher {
   std::string url_;
   redisContext* redis_ = nullptr;
   std::uint64_t seq_ = 0;
+  std::uint64_t run_ = unix_now_ns();
   bool publish(const std::string& channel, const std::string& message, PublishResult& result);
 };
 

@@ -374,15 +374,19 @@ def storm_markdown(storms):
            "The dashboards connect through NGINX (deploy/nginx.conf, 4 workers) to one server; once "
            "all receive, the server is killed (SIGKILL) and started again on the same port. They "
            "reconnect as socket.io-client does (1 s doubling to 5 s, ±50 % jitter) with connection "
-           "state recovery (pid and offset), while updates are published at 10/s. Times are from the "
+           "state recovery (pid and offset), while updates are published (`STORM_RATE`, 1/s). Times are from the "
            "first cut connection; *receiving* is connected and one event received since the cut. "
            "Server CPU is the restarted process's, from its start to the end of the measurement.", "",
-           "| server | dashboards | cut | 99 % connected s | 100 % connected s | 99 % receiving s | "
+           "*Ramp* is the rate at which the same dashboards first connected, one after another, "
+           "through the same NGINX: what this machine's load generator and NGINX sustain.", "",
+           "| server | dashboards | ramp connections/s | cut | 99 % connected s | 100 % connected s | 99 % receiving s | "
            "100 % receiving s | recovered sessions | connection attempts | server CPU s | NGINX CPU s |",
-           "|---|---|---|---|---|---|---|---|---|---|---|"]
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for s in storms:
         st = s.get("storm", {})
-        out.append(f"| {s['server']} | {s['connections']['held_before_cut']} | {st.get('cut')} | "
+        c = s["connections"]
+        rate = c["held_before_cut"] / c["ramp_seconds"] if c.get("ramp_seconds") else None
+        out.append(f"| {s['server']} | {c['held_before_cut']} | {fmt(rate, 0)} | {st.get('cut')} | "
                    f"{fmt(st.get('connected_99_s'))} | {fmt(st.get('connected_100_s'))} | "
                    f"{fmt(st.get('receiving_99_s'))} | {fmt(st.get('receiving_100_s'))} | "
                    f"{st.get('recovered_sessions')} | {st.get('connection_attempts')} | "
