@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::string_view kPong = "3";
 constexpr std::size_t kMaxMessageBytes = 1 << 20;
+constexpr std::chrono::seconds kConnectTimeout{20};
 
 // A server's frame header (unmasked): 2 bytes, plus 2 or 8 for the extended payload length.
 std::size_t websocket_header_bytes(std::size_t payload) {
@@ -36,12 +37,17 @@ SioClient::SioClient(asio::io_context& io, const ClientSettings& settings, Fleet
       sink_(sink),
       index_(index),
       memory_(memory),
-      reconnector_(reconnector) {}
+      reconnector_(reconnector),
+      connect_timer_(io) {}
 
 void SioClient::start(const asio::ip::address_v4& source) {
   if (memory_) {
     ++memory_->attempts;
     ++memory_->total_attempts;
+    connect_timer_.expires_after(kConnectTimeout);
+    connect_timer_.async_wait([self = shared_from_this()](error_code e) {
+      if (!e && self->state_ != State::connected) self->fail();
+    });
   }
   auto& socket = ws_.next_layer();
   error_code ec;
@@ -104,7 +110,10 @@ void SioClient::handle_message(std::string_view message) {
         if (sink_) sink_->on_event(index_, message, received_ns ? received_ns : unix_now_ns());
       } else if (message.size() >= 2 && message[1] == '0' && state_ == State::awaiting_connect) {
         state_ = State::connected;
-        if (memory_) remember_connect_reply(*memory_, message);
+        if (memory_) {
+          remember_connect_reply(*memory_, message);
+          connect_timer_.cancel();
+        }
         FleetCounters::bump(counters_.connected);
         if (sink_) sink_->on_connected(index_);
       } else if (message.size() >= 2 && (message[1] == '4' || message[1] == '1')) {
@@ -180,6 +189,7 @@ void SioClient::fail() {
   state_ = State::closed;
   error_code ignored;
   ws_.next_layer().close(ignored);
+  connect_timer_.cancel();
   if (sink_) sink_->on_closed(index_, was_connected);
   if (reconnector_) reconnector_->reconnect_later(index_);
 }

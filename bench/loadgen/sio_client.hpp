@@ -8,6 +8,7 @@
 // reconnect storm) it sends its own token, pid and offset in CONNECT, and asks for a new
 // connection when this one closes.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <cstddef>
@@ -51,6 +52,10 @@ class SioClient : public std::enable_shared_from_this<SioClient> {
   SessionMemory* memory_;
   Reconnector* reconnector_;
   std::string connect_text_;  // alive while its write is in flight
+  // Reconnect mode: socket.io-client gives up an attempt that has no CONNECT reply after 20 s
+  // (its `timeout`) and retries; without this, an attempt a loaded server never answers would
+  // hold its dashboard forever.
+  boost::asio::steady_timer connect_timer_;
   State state_ = State::connecting;
   bool writing_ = false;
   bool connect_pending_ = false;  // the CONNECT packet waits for the write in flight
