@@ -1,7 +1,10 @@
 #include "client_fleet.hpp"
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <random>
 
 namespace pulseboard::bench {
 
@@ -25,17 +28,50 @@ ClientFleet::~ClientFleet() {
   stop();
 }
 
+void ClientFleet::enable_reconnect(std::vector<std::string> tokens, ReconnectPolicy policy) {
+  sessions_.resize(tokens.size());
+  for (std::size_t i = 0; i < tokens.size(); ++i) sessions_[i].token = std::move(tokens[i]);
+  policy_ = policy;
+}
+
 void ClientFleet::launch() {
   auto index = launched_++;
+  auto& shard = *shards_[index % shards_.size()];
+  FleetCounters::bump(shard.counters.started);
+  asio::post(shard.io, [this, index] { connect(index); });
+}
+
+// On the client's own thread.
+void ClientFleet::connect(std::size_t index) {
   auto& shard = *shards_[index % shards_.size()];
   // 127.<octet>.<1..250>.<1..250>: 62,500 source addresses, one per connection.
   auto third = static_cast<std::uint32_t>((index / 250) % 250 + 1);
   auto fourth = static_cast<std::uint32_t>(index % 250 + 1);
   asio::ip::address_v4 source((127u << 24) | (std::uint32_t{source_octet_} << 16) | (third << 8) |
                               fourth);
-  FleetCounters::bump(shard.counters.started);
-  asio::post(shard.io, [this, &shard, source, index] {
-    std::make_shared<SioClient>(shard.io, settings_, shard.counters, sink_, index)->start(source);
+  bool reconnecting = index < sessions_.size();
+  std::make_shared<SioClient>(shard.io, settings_, shard.counters, sink_, index,
+                              reconnecting ? &sessions_[index] : nullptr,
+                              reconnecting ? static_cast<Reconnector*>(this) : nullptr)
+      ->start(source);
+}
+
+// On the client's own thread, from its close.
+void ClientFleet::reconnect_later(std::size_t index) {
+  auto& memory = sessions_[index];
+  if (memory.attempts >= policy_.max_attempts) return;
+  auto& shard = *shards_[index % shards_.size()];
+  thread_local std::minstd_rand random{std::random_device{}()};
+  std::uniform_real_distribution<double> factor(1 - policy_.jitter, 1 + policy_.jitter);
+  double ms = std::min(static_cast<double>(policy_.base.count()) *
+                           static_cast<double>(1u << std::min(memory.attempts, 16u)),
+                       static_cast<double>(policy_.max.count()));
+  // After a drop `attempts` is 0 (the CONNECT reply reset it): the first retry waits base.
+  ms *= factor(random);
+  auto timer = std::make_shared<asio::steady_timer>(
+      shard.io, std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000)));
+  timer->async_wait([this, timer, index](boost::system::error_code ec) {
+    if (!ec) connect(index);
   });
 }
 
@@ -54,6 +90,7 @@ FleetTotals ClientFleet::totals() const {
     t.untimed_frames += get(c.untimed_frames);
     t.stale_frames += get(c.stale_frames);
     t.pings += get(c.pings);
+    t.bytes += get(c.bytes);
   }
   return t;
 }

@@ -19,7 +19,9 @@ struct alignas(64) FleetCounters {
   // an earlier phase's backlog. Kept out of `frames` and of the latency histogram.
   std::atomic<std::uint64_t> stale_frames{0};
   std::atomic<std::uint64_t> pings{0};  // Engine.IO pings answered
-  LatencyHistogram latency;             // publish -> receive, µs
+  // WebSocket bytes received: payloads plus frame headers (not TCP/IP headers).
+  std::atomic<std::uint64_t> bytes{0};
+  LatencyHistogram latency;  // publish -> receive, µs
 
   static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
     counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);

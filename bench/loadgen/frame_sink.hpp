@@ -18,6 +18,9 @@ class FrameSink {
   virtual void on_connected(std::size_t client) = 0;
   // Every `42[...]` frame, with its receipt time (unix ns, CLOCK_REALTIME).
   virtual void on_event(std::size_t client, std::string_view frame, std::uint64_t receipt_ns) = 0;
+  // The connection closed; `was_connected`: after its CONNECT reply (a drop), else a failed
+  // attempt. Only the reconnect storm needs it.
+  virtual void on_closed(std::size_t /*client*/, bool /*was_connected*/) {}
 };
 
 }  // namespace pulseboard::bench

@@ -15,9 +15,12 @@ struct Phase {
   bool saturate = false;  // offered load = saturation_frames_per_s / connections held
   std::size_t payload_bytes = 100;
   double seconds = 10;
+  // The dashboard mix: `rate` per-order updates per second plus the 1/s snapshot, from the
+  // plan's templates (payload_bytes is then the update's data size).
+  bool mix = false;
 };
 
-// "RATE:BYTES:SECONDS", RATE a number or "sat". nullopt when malformed.
+// "RATE:BYTES:SECONDS", RATE a number or "sat"; or "mix:RATE:SECONDS". nullopt when malformed.
 std::optional<Phase> parse_phase(const std::string& text);
 
 struct LoadPlan {
@@ -38,7 +41,22 @@ struct LoadPlan {
   pid_t server_pid = 0;       // 0: no server CPU/RSS figures
   bool progress = true;
   std::string ready_file;  // created once the ramp is over, for scripts that coordinate processes
+  // The dashboard mix's data objects (serialized JSON objects, without t/seq/eventId).
+  std::string order_template = "{}";
+  std::string snapshot_template = "{}";
+  double snapshot_rate = 1;
+  // Reconnect storm (storm_seconds > 0): after the ramp, publish updates with an eventId at
+  // storm_rate, wait up to storm_wait_seconds for the connections to drop (the script restarts
+  // the server), then measure the recovery for at most storm_seconds.
+  double storm_seconds = 0;
+  double storm_wait_seconds = 60;
+  double storm_rate = 10;
+  std::string jwt_secret;       // per-dashboard tokens (subject dash-<i>) in the storm
+  std::string server_pid_file;  // the restarted server's pid, for its CPU during the storm
 };
+
+// The storm (storm_run.cpp): the ramp, the cut, the recovery; JSON report on stdout.
+int run_storm(const LoadPlan& plan);
 
 // Runs the plan and prints the JSON report on stdout; the exit status is nonzero when setup fails.
 int run_load(const LoadPlan& plan);

@@ -78,6 +78,29 @@ json::object server_cpu_json(const std::optional<ProcessSample>& before,
           {"rss_kb", after->rss_kb}};
 }
 
+// The per-order updates at `rate` and the snapshot at the plan's snapshot rate, as the worker
+// publishes them (the snapshot retained, the updates with an eventId).
+std::vector<StampedStream> mix_streams(const LoadPlan& plan, double rate) {
+  return {{.event = "metrics-update",
+           .data_template = plan.order_template,
+           .rate = rate,
+           .retain = false,
+           .event_id = true},
+          {.event = "metrics-snapshot",
+           .data_template = plan.snapshot_template,
+           .rate = plan.snapshot_rate,
+           .retain = true,
+           .event_id = false}};
+}
+
+// What the phase cost per dashboard: WebSocket bytes received and server CPU, per second.
+json::object per_dashboard_json(std::uint64_t bytes, double cpu_seconds, std::uint64_t held,
+                                double seconds) {
+  double per = held && seconds > 0 ? 1.0 / (static_cast<double>(held) * seconds) : 0;
+  return {{"bytes_per_s", std::round(static_cast<double>(bytes) * per)},
+          {"server_cpu_us_per_s", round4(cpu_seconds * 1e6 * per)}};
+}
+
 json::object run_phase(const LoadPlan& plan, const Phase& phase, ClientFleet& fleet,
                        BridgePublisher& publisher, Progress& progress) {
   auto before = fleet.totals();
@@ -92,12 +115,14 @@ json::object run_phase(const LoadPlan& plan, const Phase& phase, ClientFleet& fl
   fleet.begin_phase(unix_now_ns());
 
   BridgeMessageShape shape;
-  shape.data_bytes = phase.payload_bytes;
+  shape.data_bytes = phase.mix ? plan.order_template.size() : phase.payload_bytes;
   PublishResult published;
   std::atomic<bool> done{false};
   auto publish_start = clock::now();
   std::thread publishing([&] {
-    published = publisher.run(shape, rate, std::chrono::duration<double>(phase.seconds));
+    auto duration = std::chrono::duration<double>(phase.seconds);
+    published = phase.mix ? publisher.run_streams(mix_streams(plan, rate), duration)
+                          : publisher.run(shape, rate, duration);
     done = true;
   });
   std::uint64_t last_frames = before.frames;
@@ -133,13 +158,19 @@ json::object run_phase(const LoadPlan& plan, const Phase& phase, ClientFleet& fl
   std::uint64_t received = after.frames - before.frames;
   double active =
       std::max(1e-3, std::chrono::duration<double>(last_change - publish_start).count());
+  auto server = server_cpu_json(server_before, server_after, received);
+  double server_cpu = server.contains("user_s")
+                          ? server.at("user_s").as_double() + server.at("sys_s").as_double()
+                          : 0;
   double self_cpu = self_after.user_seconds + self_after.system_seconds - self_before.user_seconds -
                     self_before.system_seconds;
 
   return {{"name", phase.name},
           {"saturate", phase.saturate},
+          {"mix", phase.mix},
           {"rate_msgs_per_s", round3(rate)},
-          {"payload_bytes", phase.payload_bytes},
+          {"payload_bytes", phase.mix ? plan.order_template.size() : phase.payload_bytes},
+          {"snapshot_bytes", phase.mix ? plan.snapshot_template.size() : 0},
           {"seconds", phase.seconds},
           {"connections", held},
           {"published", published.published},
@@ -155,7 +186,9 @@ json::object run_phase(const LoadPlan& plan, const Phase& phase, ClientFleet& fl
           {"untimed_frames", after.untimed_frames - before.untimed_frames},
           {"stale_frames", after.stale_frames - before.stale_frames},
           {"latency_us", latency_json(latency)},
-          {"server", server_cpu_json(server_before, server_after, received)},
+          {"server", std::move(server)},
+          {"per_dashboard",
+           per_dashboard_json(after.bytes - before.bytes, server_cpu, held, phase.seconds)},
           {"loadgen_cpu_us_per_frame",
            received ? self_cpu * 1e6 / static_cast<double>(received) : 0.0}};
 }
@@ -163,6 +196,7 @@ json::object run_phase(const LoadPlan& plan, const Phase& phase, ClientFleet& fl
 }  // namespace
 
 int run_load(const LoadPlan& plan) {
+  if (plan.storm_seconds > 0) return run_storm(plan);
   auto file_limit = raise_file_limit();
   if (file_limit < plan.clients + 64) {
     std::fprintf(stderr,

@@ -4,11 +4,31 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <optional>
 
 #include "auth/jwt.hpp"
 #include "load_plan.hpp"
 
 using pulseboard::bench::LoadPlan;
+
+namespace {
+
+// A captured data object (a worker's metrics-update or metrics-snapshot) as a template for the
+// publisher: its own stamps are dropped, the publisher adds fresh ones.
+std::optional<std::string> data_template(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  boost::system::error_code ec;
+  auto value = boost::json::parse(text, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  auto& object = value.as_object();
+  for (auto key : {"t", "seq", "eventId"}) object.erase(key);
+  return boost::json::serialize(object);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   LoadPlan plan;
@@ -42,7 +62,28 @@ int main(int argc, char** argv) {
   app.add_option("--jwt-secret", jwt_secret, "HS256 secret to mint a token with (env JWT_SECRET)");
   app.add_option("--ready-file", plan.ready_file, "Create this file when the ramp is over");
   app.add_flag("--quiet", quiet, "No progress lines on stderr");
+  std::string order_file, snapshot_file;
+  app.add_option("--order-file", order_file, "mix phases: a metrics-update data object (JSON)");
+  app.add_option("--snapshot-file", snapshot_file,
+                 "mix phases: a metrics-snapshot data object (JSON), sent retained at 1/s");
+  app.add_option("--storm", plan.storm_seconds,
+                 "Reconnect storm: after the ramp, measure the recovery from the cut for at most "
+                 "this many s");
+  app.add_option("--storm-wait", plan.storm_wait_seconds, "Storm: wait this long for the cut");
+  app.add_option("--storm-rate", plan.storm_rate, "Storm: updates per second meanwhile");
+  app.add_option("--server-pid-file", plan.server_pid_file,
+                 "Storm: file holding the restarted server's pid (its CPU is the storm's)");
   CLI11_PARSE(app, argc, argv);
+  for (auto [path, target] : {std::pair{&order_file, &plan.order_template},
+                              std::pair{&snapshot_file, &plan.snapshot_template}}) {
+    if (path->empty()) continue;
+    auto loaded = data_template(*path);
+    if (!loaded) {
+      std::fprintf(stderr, "loadgen: %s is not a JSON object\n", path->c_str());
+      return 2;
+    }
+    *target = *loaded;
+  }
 
   for (const auto& spec : phase_specs) {
     auto phase = pulseboard::bench::parse_phase(spec);
@@ -63,6 +104,7 @@ int main(int argc, char** argv) {
           jwt_secret, boost::json::object{{"sub", "loadgen"}, {"exp", exp}});
     }
   }
+  plan.jwt_secret = jwt_secret;
   plan.server_pid = server_pid;
   plan.source_octet = static_cast<std::uint8_t>(source_octet);
   plan.progress = !quiet;

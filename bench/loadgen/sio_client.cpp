@@ -19,14 +19,36 @@ namespace {
 
 constexpr std::string_view kPong = "3";
 constexpr std::size_t kMaxMessageBytes = 1 << 20;
+constexpr std::chrono::seconds kConnectTimeout{20};
+
+// A server's frame header (unmasked): 2 bytes, plus 2 or 8 for the extended payload length.
+std::size_t websocket_header_bytes(std::size_t payload) {
+  return payload < 126 ? 2 : payload <= 0xFFFF ? 4 : 10;
+}
 
 }  // namespace
 
 SioClient::SioClient(asio::io_context& io, const ClientSettings& settings, FleetCounters& counters,
-                     FrameSink* sink, std::size_t index)
-    : ws_(io), settings_(settings), counters_(counters), sink_(sink), index_(index) {}
+                     FrameSink* sink, std::size_t index, SessionMemory* memory,
+                     Reconnector* reconnector)
+    : ws_(io),
+      settings_(settings),
+      counters_(counters),
+      sink_(sink),
+      index_(index),
+      memory_(memory),
+      reconnector_(reconnector),
+      connect_timer_(io) {}
 
 void SioClient::start(const asio::ip::address_v4& source) {
+  if (memory_) {
+    ++memory_->attempts;
+    ++memory_->total_attempts;
+    connect_timer_.expires_after(kConnectTimeout);
+    connect_timer_.async_wait([self = shared_from_this()](error_code e) {
+      if (!e && self->state_ != State::connected) self->fail();
+    });
+  }
   auto& socket = ws_.next_layer();
   error_code ec;
   socket.open(asio::ip::tcp::v4(), ec);
@@ -70,6 +92,7 @@ void SioClient::read_next() {
 void SioClient::on_read(error_code ec) {
   if (ec) return fail();
   auto data = buffer_.cdata();
+  FleetCounters::bump(counters_.bytes, data.size() + websocket_header_bytes(data.size()));
   handle_message({static_cast<const char*>(data.data()), data.size()});
   buffer_.consume(buffer_.size());
   if (state_ != State::closed) read_next();
@@ -81,9 +104,16 @@ void SioClient::handle_message(std::string_view message) {
     case '4':  // Engine.IO message: a Socket.IO packet follows
       if (message.size() >= 2 && message[1] == '2') {
         auto received_ns = count_event(message);
+        if (memory_) {
+          if (auto offset = event_offset(message); !offset.empty()) memory_->offset = offset;
+        }
         if (sink_) sink_->on_event(index_, message, received_ns ? received_ns : unix_now_ns());
       } else if (message.size() >= 2 && message[1] == '0' && state_ == State::awaiting_connect) {
         state_ = State::connected;
+        if (memory_) {
+          remember_connect_reply(*memory_, message);
+          connect_timer_.cancel();
+        }
         FleetCounters::bump(counters_.connected);
         if (sink_) sink_->on_connected(index_);
       } else if (message.size() >= 2 && (message[1] == '4' || message[1] == '1')) {
@@ -135,7 +165,8 @@ void SioClient::flush() {
   std::string_view text;
   if (connect_pending_) {
     connect_pending_ = false;
-    text = settings_.connect_packet;
+    if (memory_) connect_text_ = connect_packet(*memory_);
+    text = memory_ ? std::string_view(connect_text_) : std::string_view(settings_.connect_packet);
   } else if (pongs_pending_ > 0) {
     --pongs_pending_;
     text = kPong;
@@ -153,10 +184,14 @@ void SioClient::flush() {
 
 void SioClient::fail() {
   if (state_ == State::closed) return;
-  FleetCounters::bump(state_ == State::connected ? counters_.dropped : counters_.failed);
+  bool was_connected = state_ == State::connected;
+  FleetCounters::bump(was_connected ? counters_.dropped : counters_.failed);
   state_ = State::closed;
   error_code ignored;
   ws_.next_layer().close(ignored);
+  connect_timer_.cancel();
+  if (sink_) sink_->on_closed(index_, was_connected);
+  if (reconnector_) reconnector_->reconnect_later(index_);
 }
 
 }  // namespace pulseboard::bench

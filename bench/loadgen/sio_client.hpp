@@ -4,8 +4,11 @@
 // OPEN, send CONNECT with the auth token, wait for the CONNECT reply, then answer pings and count
 // EVENT frames. It never sends events, so its only writes are the CONNECT and the pongs. With a
 // FrameSink it also reports its CONNECT and hands over every EVENT frame (the probes); without one,
-// the per-frame cost is a null pointer check.
+// the per-frame cost is a null pointer check. With a SessionMemory and a Reconnector (the
+// reconnect storm) it sends its own token, pid and offset in CONNECT, and asks for a new
+// connection when this one closes.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <cstddef>
@@ -15,6 +18,7 @@
 #include "client_settings.hpp"
 #include "fleet_counters.hpp"
 #include "frame_sink.hpp"
+#include "session_memory.hpp"
 
 namespace pulseboard::bench {
 
@@ -22,7 +26,8 @@ class SioClient : public std::enable_shared_from_this<SioClient> {
  public:
   // `index` names this client to `sink` (may be null); both must outlive the client.
   SioClient(boost::asio::io_context& io, const ClientSettings& settings, FleetCounters& counters,
-            FrameSink* sink = nullptr, std::size_t index = 0);
+            FrameSink* sink = nullptr, std::size_t index = 0, SessionMemory* memory = nullptr,
+            Reconnector* reconnector = nullptr);
   // Binds the socket to `source` (port chosen by the kernel at connect time) and connects.
   void start(const boost::asio::ip::address_v4& source);
 
@@ -44,6 +49,13 @@ class SioClient : public std::enable_shared_from_this<SioClient> {
   FleetCounters& counters_;
   FrameSink* sink_;
   std::size_t index_;
+  SessionMemory* memory_;
+  Reconnector* reconnector_;
+  std::string connect_text_;  // alive while its write is in flight
+  // Reconnect mode: socket.io-client gives up an attempt that has no CONNECT reply after 20 s
+  // (its `timeout`) and retries; without this, an attempt a loaded server never answers would
+  // hold its dashboard forever.
+  boost::asio::steady_timer connect_timer_;
   State state_ = State::connecting;
   bool writing_ = false;
   bool connect_pending_ = false;  // the CONNECT packet waits for the write in flight

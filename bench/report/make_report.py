@@ -11,7 +11,16 @@ import os
 import platform
 import re
 
-SERVERS = ["pulseboard", "node-baseline"]
+SERVERS = ["pulseboard", "node-baseline", "article-uws", "uws-fanout"]
+# What each peer is (bench/peers/*), named in the results.
+UWS_PACKAGE = "@trufflesuite/uws-js-unofficial 20.30.0-unofficial.0"
+PEER_NOTES = {
+    "pulseboard": "this gateway (C++, Boost.Beast)",
+    "node-baseline": "the article's server.js: Socket.IO 4.8 on Node's http server, Redis adapter",
+    "article-uws": f"the same server.js on uWebSockets.js through io.attachApp(app) ({UWS_PACKAGE})",
+    "uws-fanout": f"a plain uWebSockets.js topic fan-out speaking the Engine.IO/Socket.IO subset the "
+                  f"dashboards use ({UWS_PACKAGE})",
+}
 
 # The targets of docs/benchmarks.md.
 TARGET_USER_US_PER_FRAME = 0.3
@@ -190,7 +199,7 @@ def markdown(mode, floor, servers, when):
                            f"{fmt(p['broadcast_floor_ms'])} ms |")
         out.append("")
 
-    present = [n for n in SERVERS if n in servers and "skipped" not in servers[n]]
+    present = [n for n in SERVERS[:2] if n in servers and "skipped" not in servers[n]]
     out += ["## Latency and cost per load point", "",
             "Latency is publish → client receipt (ms). *Floor* is the broadcast floor for that "
             "client count: the raw floor's CPU per frame (one frame per send) times the clients, "
@@ -237,6 +246,8 @@ def markdown(mode, floor, servers, when):
                 f"*CPU / floor* is {present[0]}'s total CPU per frame ÷ the raw floor's."]
     out.append("")
 
+    out += peers_markdown(servers)
+    present = [n for n in SERVERS if n in servers and "skipped" not in servers[n]]
     out += ["## Connections", "", "| server | clients | held | failed | connect rate /s | RSS per connection (growth) |",
             "|---|---|---|---|---|---|"]
     for n in present:
@@ -256,6 +267,131 @@ def markdown(mode, floor, servers, when):
         out.append(f"| {name} | {what} | {measured} | {v} |")
     out += ["", "![p99 latency vs offered load](p99.svg)", ""]
     return "\n".join(out)
+
+
+def with_ratio(value, best, digits=2):
+    r = ratio(value, best)
+    return "–" if value is None else f"{fmt(value, digits)} ({fmt(r)}×)"
+
+
+def peers_markdown(servers):
+    """Every server side by side per load point: p99 and CPU per delivered frame, each with its
+    ratio to the best server of that load point."""
+    present = [n for n in SERVERS if n in servers and "skipped" not in servers[n]]
+    if len(present) < 2:
+        return []
+    out = ["## All servers side by side", ""]
+    out += [f"- **{n}**: {PEER_NOTES.get(n, n)}" for n in present]
+    out += ["", "Each cell: the figure, then (×) its ratio to the best server at that load point "
+            "(1.00× is the best). CPU is the server's user / total time per delivered frame (µs).", "",
+            "| clients | load | " + " | ".join(f"{n} p99 ms | {n} user / total µs" for n in present) + " |",
+            "|---|---|" + "---|---|" * len(present)]
+    for (clients, pname, *_), by_server in rows({n: servers[n] for n in present}).items():
+        p99 = {n: ms(p["latency_us"]["p99"]) for n, p in by_server.items() if p["received_frames"]}
+        user = {n: p["server"].get("user_us_per_frame") for n, p in by_server.items() if p["received_frames"]}
+        total = {n: p["server"].get("cpu_us_per_frame") for n, p in by_server.items() if p["received_frames"]}
+        best = lambda d: min((v for v in d.values() if v), default=None)
+        line = f"| {clients} | {pname} |"
+        for n in present:
+            if n not in p99:
+                line += " – | – |"
+                continue
+            line += (f" {with_ratio(p99[n], best(p99))} | {fmt(user[n], 3)} / "
+                     f"{with_ratio(total[n], best(total), 3)} |")
+        out.append(line)
+    out += ["", "| server | RSS per idle connection (growth, capacity run) | ratio to the smallest |", "|---|---|---|"]
+    rss = {n: (servers[n].get("capacity") or {}).get("rss_delta_bytes_per_connection") for n in present}
+    smallest = min((v for v in rss.values() if v), default=None)
+    for n in present:
+        out.append(f"| {n} | {fmt(rss[n], 0)} B | {fmt(ratio(rss[n], smallest))}× |")
+    return out + [""]
+
+
+# --- the dashboard mix and the reconnect storm ----------------------------------------------------
+
+def collect_mix(out):
+    rows = []
+    raw = os.path.join(out, "raw")
+    for file in sorted(os.listdir(raw)) if os.path.isdir(raw) else []:
+        m = re.fullmatch(r"mix-(.+)-(\d+)\.json", file)
+        report = load(os.path.join(raw, file)) if m else None
+        for p in (report or {}).get("phases", []):
+            rows.append({"server": m.group(1), "dashboards": p["connections"], "requested": int(m.group(2)),
+                         "orders_per_s": p["rate_msgs_per_s"], "update_bytes": p["payload_bytes"],
+                         "snapshot_bytes": p["snapshot_bytes"], "delivery_ratio": p["delivery_ratio"],
+                         "bytes_per_dashboard_per_s": p["per_dashboard"]["bytes_per_s"],
+                         "server_cpu_us_per_dashboard_per_s": p["per_dashboard"]["server_cpu_us_per_s"],
+                         "latency_us": p["latency_us"]})
+    return rows
+
+
+def mix_markdown(mix):
+    if not mix:
+        return ""
+    out = ["## Dashboard mix: per-order updates plus the 1/s snapshot", "",
+           f"Each order's `metrics-update` ({mix[0]['update_bytes']} B of data) and the retained "
+           f"`metrics-snapshot` ({mix[0]['snapshot_bytes']} B) once a second, published on the bridge "
+           "channel as the worker publishes them; every server delivers them through its own path. "
+           "p99 is publish → receipt; bytes are WebSocket bytes received per dashboard per second "
+           "(payload + frame header); CPU is the server's user+system time per dashboard per second. "
+           "(×) is the ratio to the best server for the same dashboards and rate.", "",
+           "| dashboards | orders/s | server | delivered | bytes / dashboard / s | server CPU µs / dashboard / s | p99 ms |",
+           "|---|---|---|---|---|---|---|"]
+    groups = {}
+    for r in mix:
+        groups.setdefault((r["requested"], r["orders_per_s"]), []).append(r)
+    for (clients, rate), rs in sorted(groups.items()):
+        best_p99 = min((ms(r["latency_us"]["p99"]) for r in rs if r["latency_us"]["samples"]), default=None)
+        best_cpu = min((r["server_cpu_us_per_dashboard_per_s"] for r in rs if r["server_cpu_us_per_dashboard_per_s"]), default=None)
+        for r in sorted(rs, key=lambda r: SERVERS.index(r["server"]) if r["server"] in SERVERS else 99):
+            p99 = ms(r["latency_us"]["p99"]) if r["latency_us"]["samples"] else None
+            out.append(f"| {r['dashboards']} | {rate:g} | {r['server']} | {fmt(r['delivery_ratio'] * 100, 1)}% | "
+                       f"{r['bytes_per_dashboard_per_s']:.0f} | "
+                       f"{with_ratio(r['server_cpu_us_per_dashboard_per_s'], best_cpu, 1)} | "
+                       f"{with_ratio(p99, best_p99)} |")
+    return "\n".join(out) + "\n\n"
+
+
+def collect_storm(out):
+    storms = []
+    raw = os.path.join(out, "raw")
+    for file in sorted(os.listdir(raw)) if os.path.isdir(raw) else []:
+        m = re.fullmatch(r"storm-(.+)\.json", file)
+        if not m or m.group(1).endswith("-nginx"):
+            continue
+        report = load(os.path.join(raw, file))
+        if report:
+            report["server"] = m.group(1)
+            report["nginx"] = load(os.path.join(raw, f"storm-{m.group(1)}-nginx.json")) or {}
+            storms.append(report)
+    return storms
+
+
+def storm_markdown(storms):
+    if not storms:
+        return ""
+    out = ["## Reconnect storm: every dashboard cut at once", "",
+           "The dashboards connect through NGINX (deploy/nginx.conf, 4 workers) to one server; once "
+           "all receive, the server is killed (SIGKILL) and started again on the same port. They "
+           "reconnect as socket.io-client does (1 s doubling to 5 s, ±50 % jitter) with connection "
+           "state recovery (pid and offset), while updates are published (`STORM_RATE`, 1/s). Times are from the "
+           "first cut connection; *receiving* is connected and one event received since the cut. "
+           "Server CPU is the restarted process's, from its start to the end of the measurement.", "",
+           "*Ramp* is the rate at which the same dashboards first connected, one after another, "
+           "through the same NGINX: what this machine's load generator and NGINX sustain.", "",
+           "| server | dashboards | ramp connections/s | cut | 99 % connected s | 100 % connected s | 99 % receiving s | "
+           "100 % receiving s | recovered sessions | connection attempts | server CPU s | NGINX CPU s |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for s in storms:
+        st = s.get("storm", {})
+        c = s["connections"]
+        rate = c["held_before_cut"] / c["ramp_seconds"] if c.get("ramp_seconds") else None
+        out.append(f"| {s['server']} | {c['held_before_cut']} | {fmt(rate, 0)} | {st.get('cut')} | "
+                   f"{fmt(st.get('connected_99_s'))} | {fmt(st.get('connected_100_s'))} | "
+                   f"{fmt(st.get('receiving_99_s'))} | {fmt(st.get('receiving_100_s'))} | "
+                   f"{st.get('recovered_sessions')} | {st.get('connection_attempts')} | "
+                   f"{fmt(st.get('server_cpu_s'))} | {fmt(s['nginx'].get('nginx_cpu_s'))} |")
+    return "\n".join(out) + "\n\n"
 
 
 # --- database commit -> dashboard (bench/dblatency) ------------------------------------------------
@@ -440,7 +576,8 @@ def cluster_markdown(c):
 def svg_chart(servers, floor):
     """p99 latency (log y) against offered frames/s (log x), one line per server and payload."""
     width, height, left, right, top, bottom = 760, 440, 70, 200, 30, 50
-    colors = {"pulseboard": "#1f77b4", "node-baseline": "#d62728"}
+    colors = {"pulseboard": "#1f77b4", "node-baseline": "#d62728", "article-uws": "#2ca02c",
+              "uws-fanout": "#9467bd"}
     series = []
     for name, s in servers.items():
         if "skipped" in s:
@@ -512,6 +649,8 @@ def main():
     when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     db = collect_db(args.out)
     cluster = collect_cluster(args.out)
+    mix = collect_mix(args.out)
+    storms = collect_storm(args.out)
     results = {"generated": when, "mode": args.mode, "machine": machine(), "floor": floor,
                "servers": servers,
                "targets": [dict(zip(("server", "target", "measured", "verdict"), t))
@@ -522,12 +661,19 @@ def main():
     if cluster:
         results["cluster"] = dict(cluster, targets=[dict(zip(("target", "measured", "verdict"), t))
                                                     for t in cluster_targets(cluster)])
+    results["peers"] = {n: PEER_NOTES[n] for n in SERVERS if n in servers}
+    if mix:
+        results["mix"] = mix
+    if storms:
+        results["storm"] = storms
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     with open(os.path.join(args.out, "results.md"), "w") as f:
         f.write(markdown(args.mode, floor, servers, when))
         f.write(db_markdown(db))
         f.write(cluster_markdown(cluster))
+        f.write(mix_markdown(mix))
+        f.write(storm_markdown(storms))
     with open(os.path.join(args.out, "p99.svg"), "w") as f:
         f.write(svg_chart(servers, floor))
 
