@@ -65,8 +65,6 @@ std::string_view to_string(Rejection r) {
       return "descriptor_reserve";
     case Rejection::visibility_invalid:
       return "visibility_invalid";
-    case Rejection::inflate_too_big:
-      return "inflate_too_big";
     case Rejection::count_:
       break;
   }
@@ -160,6 +158,10 @@ void GatewayMetrics::render_adapter_and_transport(std::string& out) const {
   gauge("pulseboard_ws_deflate_wire_bytes_total",
         "Compressed size of those messages as sent, summed over recipients",
         ws_deflate_wire_bytes.load(), "counter");
+  gauge("pulseboard_ws_inflate_too_big_total",
+        "Compressed WebSocket messages that inflated past --max-payload: closed with 1009 (also "
+        "in rejections_total as oversized_message)",
+        ws_inflate_too_big.load(), "counter");
   gauge("pulseboard_log_lines_suppressed_total",
         "Per-client refusal log lines left out by the log rate limit",
         log_lines_suppressed_total.load(), "counter");

@@ -45,7 +45,6 @@ enum class Rejection : std::size_t {
   address_connection_limit,  // --max-connections-per-address reached by the TCP peer
   descriptor_reserve,        // the descriptor was among the reserve below the open-file limit
   visibility_invalid,        // a pulseboard:visibility payload other than {hidden: bool}: ignored
-  inflate_too_big,           // a compressed WebSocket message inflating past --max-payload (1009)
   count_
 };
 std::string_view to_string(Rejection r);
@@ -80,6 +79,8 @@ struct GatewayMetrics {
   std::atomic<std::uint64_t> ws_deflate_messages_compressed{0};
   std::atomic<std::uint64_t> ws_deflate_plain_bytes{0};
   std::atomic<std::uint64_t> ws_deflate_wire_bytes{0};
+  // Compressed messages that inflated past --max-payload (also counted as oversized_message).
+  std::atomic<std::uint64_t> ws_inflate_too_big{0};
   // Log lines of per-client refusals left out by the log rate limit.
   std::atomic<std::uint64_t> log_lines_suppressed_total{0};
   std::atomic<std::uint64_t> upgrades_total{0};

@@ -79,7 +79,8 @@ void SessionStack::count(websocket::Counter counter) {
       m.ws_deflate_messages_compressed.fetch_add(1, std::memory_order_relaxed);
       return;
     case websocket::Counter::inflate_too_big:
-      return m.reject(Rejection::inflate_too_big);
+      m.ws_inflate_too_big.fetch_add(1, std::memory_order_relaxed);
+      return;
   }
 }
 

@@ -59,7 +59,7 @@ enum class Counter {
   deflate_agreed,          // a connection agreed to permessage-deflate (a gauge goes up)
   deflate_ended,           // ... and has ended (the gauge goes down)
   payload_deflated,        // a message compressed (once, whatever the number of recipients)
-  inflate_too_big,         // a compressed message inflating past the size limit (close 1009)
+  inflate_too_big,         // an oversized message that arrived compressed (also oversized_message)
 };
 
 class Metrics {

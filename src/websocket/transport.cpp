@@ -429,6 +429,7 @@ void Transport::fail(FrameError error) {
     metrics_.count(Counter::oversized_message);
     code = close_code::too_big;
   } else if (error == FrameError::inflated_too_big) {
+    metrics_.count(Counter::oversized_message);  // over --max-payload, as any other message
     metrics_.count(Counter::inflate_too_big);
     code = close_code::too_big;
   } else if (error == FrameError::invalid_utf8) {

@@ -100,7 +100,8 @@ describe('websocket permessage-deflate', { timeout: 120000 }, () => {
 
   it('closes a client whose compressed message inflates past the limit, with 1009', async (t) => {
     const healthy = await startHealthyClient(gw);
-    const before = rejections(await metricsText(gw), 'inflate_too_big');
+    const before = await metricsText(gw);
+    const bombs = (text) => metricValue(text, 'pulseboard_ws_inflate_too_big_total');
     const { ws, extensions } = await upgradeResponse(gw.url, { perMessageDeflate: { threshold: 0 } });
     assert.match(extensions ?? '', /^permessage-deflate/);
     // 4 MB of one character: a few KB on the wire, under --max-payload (1 MB) as sent.
@@ -108,9 +109,12 @@ describe('websocket permessage-deflate', { timeout: 120000 }, () => {
     ws.send('4' + 'a'.repeat(4_000_000), { compress: true });
     const [code] = await closed;
     assert.equal(code, 1009);
-    await waitFor(async () => rejections(await metricsText(gw), 'inflate_too_big') === before + 1, {
+    await waitFor(async () => bombs(await metricsText(gw)) === bombs(before) + 1, {
       what: 'the bomb to be counted',
     });
+    // An oversized message, as if it had arrived plain.
+    const oversized = rejections(await metricsText(gw), 'oversized_message');
+    assert.equal(oversized, rejections(before, 'oversized_message') + 1);
     const r = await healthy.stop();
     report(t, 'decompression bomb', r);
     assertHealthy(gw, r);
