@@ -176,6 +176,11 @@ void add_ws_deflate_options(CLI::App& cmd, websocket::DeflateSettings& d) {
       ->envname("WS_DEFLATE_LEVEL")
       ->check(CLI::Range(1, 9))
       ->capture_default_str();
+  cmd.add_option("--ws-deflate-min-bytes", d.min_size,
+                 "messages smaller than this are sent uncompressed (WS_DEFLATE_MIN_BYTES)")
+      ->envname("WS_DEFLATE_MIN_BYTES")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
+      ->capture_default_str();
 }
 
 void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
