@@ -1,7 +1,8 @@
 // WebSocket client frames from arbitrary bytes: the parser must not crash, must buffer no more
 // than one frame's worth, must deliver only valid UTF-8 as text, and must find the same
 // messages and the same error whether the bytes arrive at once or in pieces (a socket splits
-// them anywhere).
+// them anywhere). With permessage-deflate agreed (the first byte's high bit), compressed
+// messages must inflate to no more than the limit either way.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -42,12 +43,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   std::string input(reinterpret_cast<const char*>(bytes) + 1, size - 1);
 
   std::string whole_copy = input;
+  const bool deflate = bytes[0] & 0x80;
+  const bool no_context = bytes[0] & 0x40;
   ws::FrameParser whole(kMaxMessage);
+  if (deflate) whole.enable_inflate(15, no_context);
   Recorder whole_events;
   const ws::FrameError whole_error =
       whole.feed(std::span<char>(whole_copy.data(), whole_copy.size()), whole_events);
 
   ws::FrameParser split(kMaxMessage);
+  if (deflate) split.enable_inflate(15, no_context);
   Recorder split_events;
   ws::FrameError split_error = ws::FrameError::none;
   for (std::size_t at = 0; at < input.size(); at += piece) {

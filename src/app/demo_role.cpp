@@ -49,6 +49,7 @@ void add_demo_options(CLI::App& cmd, DemoOptions& o) {
                  "HS256 secret, 32 bytes or more (default: random per run)")
       ->envname("JWT_SECRET");
   cmd.add_option("--static-dir", o.gateway.static_dir, "built dashboard (STATIC_DIR)");
+  add_ws_deflate_options(cmd, o.gateway.ws_deflate);
   add_server_tls_options(cmd, o.tls);
   add_log_level_option(cmd, o.log_level);
   add_streams_config_option(cmd, o.streams_file);

@@ -163,7 +163,28 @@ void add_access_options(CLI::App& cmd, GatewayOptions& o) {
 
 }  // namespace
 
+void add_ws_deflate_options(CLI::App& cmd, websocket::DeflateSettings& d) {
+  cmd.add_option_function<std::string>(
+         "--ws-deflate", [&d](const std::string& v) { d.enabled = v == "on"; },
+         "WebSocket permessage-deflate for clients that offer it: on|off (WS_DEFLATE)")
+      ->envname("WS_DEFLATE")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->default_str("on");
+  cmd.add_option("--ws-deflate-level", d.level,
+                 "zlib level of permessage-deflate, 1 (fastest) to 9 (smallest); a broadcast is "
+                 "compressed once for all its recipients (WS_DEFLATE_LEVEL)")
+      ->envname("WS_DEFLATE_LEVEL")
+      ->check(CLI::Range(1, 9))
+      ->capture_default_str();
+  cmd.add_option("--ws-deflate-min-bytes", d.min_size,
+                 "messages smaller than this are sent uncompressed (WS_DEFLATE_MIN_BYTES)")
+      ->envname("WS_DEFLATE_MIN_BYTES")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
+      ->capture_default_str();
+}
+
 void add_gateway_options(CLI::App& cmd, GatewayOptions& o) {
+  add_ws_deflate_options(cmd, o.config.ws_deflate);
   add_listen_options(cmd, o.config);
   add_timing_options(cmd, o.config);
   add_queue_options(cmd, o.config);

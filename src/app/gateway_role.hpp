@@ -24,6 +24,9 @@ struct GatewayOptions {
 };
 
 void add_gateway_options(CLI::App& cmd, GatewayOptions& o);
+// --ws-deflate on|off (WS_DEFLATE), --ws-deflate-level (WS_DEFLATE_LEVEL) and
+// --ws-deflate-min-bytes (WS_DEFLATE_MIN_BYTES).
+void add_ws_deflate_options(CLI::App& cmd, websocket::DeflateSettings& d);
 // web/dist in the working directory or in the source tree this binary was built from.
 std::filesystem::path default_static_dir();
 

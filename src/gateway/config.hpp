@@ -11,6 +11,7 @@
 #include "gateway/admission.hpp"
 #include "net/server_tls.hpp"
 #include "socketio/client_host.hpp"
+#include "websocket/deflate.hpp"
 
 namespace pulseboard::gateway {
 
@@ -26,6 +27,8 @@ struct GatewayConfig : eio::Settings, socketio::Settings {
   std::shared_ptr<net::ServerTls> tls;  // HTTPS and WSS (TLS_CERT/TLS_KEY); null: plain
 
   bool allow_polling = true;
+  // WebSocket permessage-deflate: --ws-deflate, --ws-deflate-level (docs/gateway.md).
+  websocket::DeflateSettings ws_deflate;
 
   // Delivery is stale once no canary arrived for this long (delivery_health.hpp); zero: never.
   std::chrono::milliseconds delivery_stale_after{15000};

@@ -155,6 +155,22 @@ void GatewayMetrics::render_adapter_and_transport(std::string& out) const {
   gauge("pulseboard_pongs_coalesced_total",
         "WebSocket pings answered by a pong that was already pending", pongs_coalesced_total.load(),
         "counter");
+  gauge("pulseboard_ws_deflate_connections",
+        "WebSocket connections that agreed to permessage-deflate", ws_deflate_connections.load(),
+        "gauge");
+  gauge("pulseboard_ws_deflate_messages_compressed_total",
+        "Messages compressed for permessage-deflate (once each, shared by every recipient)",
+        ws_deflate_messages_compressed.load(), "counter");
+  gauge("pulseboard_ws_deflate_plain_bytes_total",
+        "Plain size of the WebSocket messages sent compressed, summed over recipients",
+        ws_deflate_plain_bytes.load(), "counter");
+  gauge("pulseboard_ws_deflate_wire_bytes_total",
+        "Compressed size of those messages as sent, summed over recipients",
+        ws_deflate_wire_bytes.load(), "counter");
+  gauge("pulseboard_ws_inflate_too_big_total",
+        "Compressed WebSocket messages that inflated past --max-payload: closed with 1009 (also "
+        "in rejections_total as oversized_message)",
+        ws_inflate_too_big.load(), "counter");
   gauge("pulseboard_log_lines_suppressed_total",
         "Per-client refusal log lines left out by the log rate limit",
         log_lines_suppressed_total.load(), "counter");

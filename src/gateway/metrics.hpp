@@ -77,6 +77,15 @@ struct GatewayMetrics {
   std::atomic<std::uint64_t> adapter_messages_over_limit{0};
   // WebSocket pings answered by an already-pending pong (one pending pong per connection).
   std::atomic<std::uint64_t> pongs_coalesced_total{0};
+  // WebSocket permessage-deflate (docs/gateway.md, "Compression"): connections that agreed to
+  // it, messages compressed (once each, whatever the number of recipients), and the plain and
+  // wire sizes of what was sent compressed.
+  std::atomic<std::int64_t> ws_deflate_connections{0};
+  std::atomic<std::uint64_t> ws_deflate_messages_compressed{0};
+  std::atomic<std::uint64_t> ws_deflate_plain_bytes{0};
+  std::atomic<std::uint64_t> ws_deflate_wire_bytes{0};
+  // Compressed messages that inflated past --max-payload (also counted as oversized_message).
+  std::atomic<std::uint64_t> ws_inflate_too_big{0};
   // Log lines of per-client refusals left out by the log rate limit.
   std::atomic<std::uint64_t> log_lines_suppressed_total{0};
   std::atomic<std::uint64_t> upgrades_total{0};

@@ -69,7 +69,24 @@ void SessionStack::count(websocket::Counter counter) {
     case websocket::Counter::pong_coalesced:
       m.pongs_coalesced_total.fetch_add(1, std::memory_order_relaxed);
       return;
+    case websocket::Counter::deflate_agreed:
+      m.ws_deflate_connections.fetch_add(1, std::memory_order_relaxed);
+      return;
+    case websocket::Counter::deflate_ended:
+      m.ws_deflate_connections.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    case websocket::Counter::payload_deflated:
+      m.ws_deflate_messages_compressed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    case websocket::Counter::inflate_too_big:
+      m.ws_inflate_too_big.fetch_add(1, std::memory_order_relaxed);
+      return;
   }
+}
+
+void SessionStack::deflated_bytes(std::uint64_t plain, std::uint64_t wire) {
+  metrics_.ws_deflate_plain_bytes.fetch_add(plain, std::memory_order_relaxed);
+  metrics_.ws_deflate_wire_bytes.fetch_add(wire, std::memory_order_relaxed);
 }
 
 void SessionStack::on_finished(const eio::Session& session) {
@@ -161,8 +178,9 @@ std::shared_ptr<eio::Session> SessionStack::make_session(Loop& loop, std::string
 
 std::shared_ptr<websocket::Transport> SessionStack::make_transport(Loop& loop, net::Stream socket) {
   return std::make_shared<websocket::Transport>(
-      std::move(socket), websocket::Settings{.max_message_bytes = config_.max_payload}, *this,
-      *this, loop.flushes);
+      std::move(socket),
+      websocket::Settings{.max_message_bytes = config_.max_payload, .deflate = config_.ws_deflate},
+      *this, *this, loop.flushes);
 }
 
 void save_for_recovery(eio::Session& session) {

@@ -87,6 +87,7 @@ class SessionStack final : public eio::SessionHost, public websocket::Metrics, p
   void on_destroyed(const std::string& address) override;
   // websocket::Metrics
   void count(websocket::Counter counter) override;
+  void deflated_bytes(std::uint64_t plain, std::uint64_t wire) override;
 
   SocketIoHost& socketio() { return socketio_; }
   const SocketIoHost& socketio() const { return socketio_; }

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "websocket/deflate.hpp"
+
 namespace pulseboard::websocket {
 
 class Transport;
@@ -18,6 +20,9 @@ class Transport;
 struct Message {
   std::shared_ptr<const std::string> data;
   bool binary = false;
+  // `data` is a SharedPayload (websocket/deflate.hpp): a socket that agreed to permessage-deflate
+  // may send its compressed form, made once for all of them. (Also in the padding.)
+  bool deflatable = false;
   // Non-zero: a latest-value-wins message. The layer above may replace it with a newer one
   // carrying the same key while it still waits in its queue; the transport ignores it. (It fits
   // in the padding after `binary`: a queued message costs no more.)
@@ -51,11 +56,20 @@ enum class Counter {
   invalid_utf8,            // a text message that is not UTF-8 (close 1007)
   protocol_error,          // any other RFC 6455 violation (close 1002)
   pong_coalesced,          // a ping answered by the pong already pending
+  deflate_agreed,          // a connection agreed to permessage-deflate (a gauge goes up)
+  deflate_ended,           // ... and has ended (the gauge goes down)
+  payload_deflated,        // a message compressed (once, whatever the number of recipients)
+  inflate_too_big,         // an oversized message that arrived compressed (also oversized_message)
 };
 
 class Metrics {
  public:
   virtual void count(Counter counter) = 0;
+  // Messages sent compressed: their plain size and what went on the wire instead.
+  virtual void deflated_bytes(std::uint64_t plain, std::uint64_t wire) {
+    static_cast<void>(plain);
+    static_cast<void>(wire);
+  }
 
  protected:
   ~Metrics() = default;
@@ -63,6 +77,7 @@ class Metrics {
 
 struct Settings {
   std::uint64_t max_message_bytes = 1'000'000;
+  DeflateSettings deflate;
 };
 
 }  // namespace pulseboard::websocket

@@ -34,9 +34,10 @@ inline constexpr std::size_t kMaxHeaderSize = 10;
 using HeaderBytes = std::array<char, kMaxHeaderSize>;
 
 // Writes the header of a final, unmasked frame carrying `payload_size` bytes; returns its size
-// (2, 4 or 10 bytes).
-inline std::size_t write_header(Opcode opcode, std::size_t payload_size, HeaderBytes& out) {
-  out[0] = static_cast<char>(0x80 | static_cast<std::uint8_t>(opcode));
+// (2, 4 or 10 bytes). `compressed`: RSV1, a permessage-deflate message (RFC 7692 §6).
+inline std::size_t write_header(Opcode opcode, std::size_t payload_size, HeaderBytes& out,
+                                bool compressed = false) {
+  out[0] = static_cast<char>(0x80 | (compressed ? 0x40 : 0) | static_cast<std::uint8_t>(opcode));
   if (payload_size < 126) {
     out[1] = static_cast<char>(payload_size);
     return 2;

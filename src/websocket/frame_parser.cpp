@@ -62,8 +62,12 @@ std::size_t FrameParser::parse_frames(char* data, std::size_t size, FrameEvents&
     const auto b1 = static_cast<std::uint8_t>(data[pos + 1]);
     const bool fin = b0 & 0x80;
     const std::uint8_t opcode = b0 & 0x0F;
-    // No extension is negotiated, so the RSV bits must be clear; clients must mask (RFC 6455 §5.3).
-    if ((b0 & 0x70) != 0 || !(b1 & 0x80) || (opcode > 0x2 && opcode < 0x8) || opcode > 0xA) {
+    // RSV1 only marks a compressed message, on its first frame, once permessage-deflate was
+    // agreed (RFC 7692 §6.1); no other RSV bit has a meaning. Clients must mask (RFC 6455 §5.3).
+    const std::uint8_t rsv = b0 & 0x70;
+    const bool compressed = rsv == 0x40 && inflate_window_ != 0 && (opcode == 0x1 || opcode == 0x2);
+    if ((rsv != 0 && !compressed) || !(b1 & 0x80) || (opcode > 0x2 && opcode < 0x8) ||
+        opcode > 0xA) {
       error_ = FrameError::protocol_error;
       break;
     }
@@ -100,13 +104,13 @@ std::size_t FrameParser::parse_frames(char* data, std::size_t size, FrameEvents&
     char* payload = data + pos + header + 4;
     unmask(payload, static_cast<std::size_t>(length), data + pos + header);
     pos += frame_size;
-    error_ = on_frame(opcode, fin, {payload, static_cast<std::size_t>(length)}, events);
+    error_ = on_frame(opcode, fin, compressed, {payload, static_cast<std::size_t>(length)}, events);
   }
   return pos;
 }
 
-FrameError FrameParser::on_frame(std::uint8_t opcode, bool fin, std::string_view payload,
-                                 FrameEvents& events) {
+FrameError FrameParser::on_frame(std::uint8_t opcode, bool fin, bool compressed,
+                                 std::string_view payload, FrameEvents& events) {
   switch (static_cast<Opcode>(opcode)) {
     case Opcode::ping:
       events.on_ping(payload);
@@ -131,13 +135,11 @@ FrameError FrameParser::on_frame(std::uint8_t opcode, bool fin, std::string_view
     case Opcode::text:
     case Opcode::binary:
       if (fragmented_opcode_ != 0) return FrameError::protocol_error;  // a message is open
-      if (fin) {
-        const bool text = opcode == static_cast<std::uint8_t>(Opcode::text);
-        if (text && !is_valid_utf8(payload)) return FrameError::invalid_utf8;
-        events.on_message(text, payload);
-        return FrameError::none;
-      }
+      if (fin)
+        return deliver(opcode == static_cast<std::uint8_t>(Opcode::text), compressed, payload,
+                       events);
       fragmented_opcode_ = opcode;
+      fragmented_compressed_ = compressed;
       fragments_.assign(payload);
       return FrameError::none;
     case Opcode::continuation: {
@@ -148,12 +150,27 @@ FrameError FrameParser::on_frame(std::uint8_t opcode, bool fin, std::string_view
       fragmented_opcode_ = 0;
       std::string message;
       message.swap(fragments_);  // the member holds no memory once the message is delivered
-      if (text && !is_valid_utf8(message)) return FrameError::invalid_utf8;
-      events.on_message(text, message);
-      return FrameError::none;
+      return deliver(text, fragmented_compressed_, message, events);
     }
   }
   return FrameError::protocol_error;
+}
+
+FrameError FrameParser::deliver(bool text, bool compressed, std::string_view payload,
+                                FrameEvents& events) {
+  std::string inflated;
+  if (compressed) {
+    if (!inflater_) inflater_ = std::make_unique<Inflater>(inflate_window_);
+    const Inflater::Result result = inflater_->inflate(payload, max_message_, inflated);
+    // A failed inflater is never used again: the connection is failing.
+    if (inflate_no_context_ || result != Inflater::Result::ok) inflater_.reset();
+    if (result == Inflater::Result::too_big) return FrameError::inflated_too_big;
+    if (result == Inflater::Result::corrupt) return FrameError::protocol_error;
+    payload = inflated;
+  }
+  if (text && !is_valid_utf8(payload)) return FrameError::invalid_utf8;
+  events.on_message(text, payload);
+  return FrameError::none;
 }
 
 }  // namespace pulseboard::websocket

@@ -35,19 +35,55 @@ struct Batch {
   std::size_t buffer_count = 0;
   std::size_t bytes = 0;
 
-  void reset() { frames = buffer_count = bytes = 0; }
-  void add(Opcode opcode, const std::string& payload) {
+  // permessage-deflate, for the transport writing this batch: the zlib level (0: not agreed),
+  // and what its compressed messages saved.
+  int deflate_level = 0;
+  std::size_t deflate_min_size = 0;
+  std::uint64_t plain_bytes = 0;  // of the messages sent compressed
+  std::uint64_t wire_bytes = 0;   // what they took instead
+  int payloads_deflated = 0;      // compressed by this batch (the first socket to need them)
+
+  void reset(const DeflateSettings& deflate, bool agreed) {
+    frames = buffer_count = bytes = 0;
+    deflate_level = agreed ? deflate.level : 0;
+    deflate_min_size = deflate.min_size;
+    plain_bytes = wire_bytes = 0;
+    payloads_deflated = 0;
+  }
+  void add(Opcode opcode, const std::string& payload, bool compressed = false) {
     auto& h = headers[frames++];
-    const std::size_t n = write_header(opcode, payload.size(), h);
+    const std::size_t n = write_header(opcode, payload.size(), h, compressed);
     buffers[buffer_count++] = asio::const_buffer(h.data(), n);
     if (!payload.empty()) buffers[buffer_count++] = asio::buffer(payload);
     bytes += n + payload.size();
+  }
+  // A data message: its shared compressed form when this socket agreed to deflate, the message
+  // is big enough to be worth it, and compressing made it smaller; otherwise its plain bytes.
+  void add_message(Opcode opcode, const std::string& payload, bool deflatable) {
+    if (deflatable && deflate_level > 0 && payload.size() >= deflate_min_size) {
+      bool made_now = false;
+      const std::string* z =
+          static_cast<const SharedPayload&>(payload).deflated(deflate_level, made_now);
+      payloads_deflated += made_now ? 1 : 0;
+      if (z) {
+        add(opcode, *z, true);
+        plain_bytes += payload.size();
+        wire_bytes += z->size();
+        return;
+      }
+    }
+    add(opcode, payload);
   }
 };
 
 Batch& thread_batch() {
   thread_local Batch batch;
   return batch;
+}
+
+void count_deflated(const Batch& batch, Metrics& metrics) {
+  for (int i = 0; i < batch.payloads_deflated; ++i) metrics.count(Counter::payload_deflated);
+  if (batch.wire_bytes > 0) metrics.deflated_bytes(batch.plain_bytes, batch.wire_bytes);
 }
 
 std::span<char> thread_read_buffer() {
@@ -59,6 +95,17 @@ Opcode data_opcode(const Message& m) {
   return m.binary ? Opcode::binary : Opcode::text;
 }
 
+// Every Sec-WebSocket-Extensions header of the request, as one list.
+std::string extension_offers(const Transport::Request& request) {
+  std::string offers;
+  auto [it, end] = request.equal_range(boost::beast::http::field::sec_websocket_extensions);
+  for (; it != end; ++it) {
+    if (!offers.empty()) offers += ", ";
+    offers.append(it->value().data(), it->value().size());
+  }
+  return offers;
+}
+
 }  // namespace
 
 Transport::Transport(net::Stream socket, Settings settings, Metrics& metrics, RefusalLog& refusals,
@@ -67,9 +114,18 @@ Transport::Transport(net::Stream socket, Settings settings, Metrics& metrics, Re
       metrics_(metrics),
       refusals_(refusals),
       flushes_(flushes),
+      deflate_(settings.deflate),
       parser_(settings.max_message_bytes) {}
 
-Transport::~Transport() = default;
+Transport::~Transport() {
+  if (deflate_agreed_) metrics_.count(Counter::deflate_ended);
+}
+
+void Transport::agree_deflate(const DeflateAgreement& agreement) {
+  deflate_agreed_ = true;
+  parser_.enable_inflate(agreement.client_window_bits, agreement.client_no_context_takeover);
+  metrics_.count(Counter::deflate_agreed);
+}
 
 void Transport::accept(Request request, std::function<void(bool)> done) {
   namespace bws = boost::beast::websocket;
@@ -79,15 +135,23 @@ void Transport::accept(Request request, std::function<void(bool)> done) {
   auto t = bws::stream_base::timeout::suggested(boost::beast::role_type::server);
   t.idle_timeout = bws::stream_base::none();
   handshake->set_option(t);
-  handshake->set_option(bws::stream_base::decorator(
-      [](bws::response_type& res) { res.set(boost::beast::http::field::server, "pulseboard"); }));
-  handshake->async_accept(request, [self = shared_from_this(), handshake,
+  // permessage-deflate is negotiated here, not by Beast: the transport does its own framing.
+  std::optional<DeflateAgreement> deflate;
+  if (deflate_.enabled) deflate = negotiate_deflate(extension_offers(request));
+  std::string extensions = deflate ? deflate->response : std::string();
+  handshake->set_option(bws::stream_base::decorator([extensions](bws::response_type& res) {
+    res.set(boost::beast::http::field::server, "pulseboard");
+    if (!extensions.empty() && res.result() == boost::beast::http::status::switching_protocols)
+      res.set(boost::beast::http::field::sec_websocket_extensions, extensions);
+  }));
+  handshake->async_accept(request, [self = shared_from_this(), handshake, deflate,
                                     done = std::move(done)](boost::beast::error_code ec) {
     if (ec) {
       spdlog::debug("websocket handshake failed: {}", ec.message());
       done(false);
       return;
     }
+    if (deflate) self->agree_deflate(*deflate);
     self->socket_ = std::move(handshake->next_layer());
     self->socket_.socket().non_blocking(true, ec);  // reads and writes try the socket first
     if (!ec) self->socket_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
@@ -120,7 +184,7 @@ void Transport::write_direct(Message message) {
     queue_close_frame(close_code::policy_violation, "");
     return;
   }
-  direct_.push_back({std::move(message.data), data_opcode(message)});
+  direct_.push_back({std::move(message.data), data_opcode(message), message.deflatable});
   kick();
 }
 
@@ -146,7 +210,7 @@ void Transport::flush() {
 
 bool Transport::write_batch() {
   Batch& batch = thread_batch();
-  batch.reset();
+  batch.reset(deflate_, deflate_agreed_);
   std::size_t from_direct = 0;
   bool has_close = false;
   // The pending pong leaves first; its buffer is kept alive by `pong` until the write is done.
@@ -154,15 +218,20 @@ bool Transport::write_batch() {
   if (pong) batch.add(Opcode::pong, *pong);
   while (from_direct < direct_.size() && batch.frames < kMaxBatchFrames && !has_close) {
     const Outgoing& o = direct_[from_direct++];
-    batch.add(o.opcode, *o.data);
+    if (o.opcode == Opcode::close)
+      batch.add(o.opcode, *o.data);
+    else
+      batch.add_message(o.opcode, *o.data, o.deflatable);
     has_close = o.opcode == Opcode::close;
   }
   std::size_t from_above = 0;
   if (!has_close && draining_above()) {
     const std::span<const Message> q = events_->outbound();
     from_above = std::min(q.size(), kMaxBatchFrames - batch.frames);
-    for (std::size_t i = 0; i < from_above; ++i) batch.add(data_opcode(q[i]), *q[i].data);
+    for (std::size_t i = 0; i < from_above; ++i)
+      batch.add_message(data_opcode(q[i]), *q[i].data, q[i].deflatable);
   }
+  count_deflated(batch, metrics_);
 
   boost::system::error_code ec;
   std::size_t written = socket_.try_write(
@@ -233,7 +302,7 @@ void Transport::close(std::uint16_t code, std::string_view reason) {
   // the close frame. (A session closed for overflowing its queue empties it first.)
   if (draining_events_ && events_) {
     const std::span<const Message> q = events_->outbound();
-    for (const Message& m : q) direct_.push_back({m.data, data_opcode(m)});
+    for (const Message& m : q) direct_.push_back({m.data, data_opcode(m), m.deflatable});
     events_->on_written(q.size());
   }
   queue_close_frame(code, reason);
@@ -358,6 +427,10 @@ void Transport::fail(FrameError error) {
   std::uint16_t code = close_code::protocol_error;
   if (error == FrameError::too_big) {
     metrics_.count(Counter::oversized_message);
+    code = close_code::too_big;
+  } else if (error == FrameError::inflated_too_big) {
+    metrics_.count(Counter::oversized_message);  // over --max-payload, as any other message
+    metrics_.count(Counter::inflate_too_big);
     code = close_code::too_big;
   } else if (error == FrameError::invalid_utf8) {
     metrics_.count(Counter::invalid_utf8);

@@ -7,6 +7,8 @@
 //    the flush writes every frame queued by then, headers and shared broadcast buffers, in one
 //    sendmsg(). A socket that cannot take everything gets the rest in one asynchronous write,
 //    and the queue above (bounded) holds what arrives meanwhile.
+//  - permessage-deflate (websocket/deflate.hpp), when the client offers it: a socket that agreed
+//    sends the compressed form of a message, made once for every socket, with RSV1.
 //  - Reads wait for readability, then read into one buffer per thread, so an idle connection
 //    holds no read buffer at all; only an incomplete frame is kept.
 // While the socket only probes an upgrade it writes its own small queue instead of the one above.
@@ -16,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +64,7 @@ class Transport : public std::enable_shared_from_this<Transport>, private FrameE
   struct Outgoing {
     std::shared_ptr<const std::string> data;
     Opcode opcode;
+    bool deflatable = false;  // Message::deflatable
   };
 
   // FrameEvents: what the parser found.
@@ -68,6 +72,7 @@ class Transport : public std::enable_shared_from_this<Transport>, private FrameE
   void on_ping(std::string_view payload) override;
   void on_close(std::uint16_t code, std::string_view reason) override;
 
+  void agree_deflate(const DeflateAgreement& agreement);
   void wait_readable();
   void on_readable();
   void fail(FrameError error);
@@ -87,6 +92,8 @@ class Transport : public std::enable_shared_from_this<Transport>, private FrameE
   Metrics& metrics_;
   RefusalLog& refusals_;
   FlushList<Transport>& flushes_;
+  DeflateSettings deflate_;
+  bool deflate_agreed_ = false;  // permessage-deflate (websocket/deflate.hpp)
   FrameParser parser_;
   std::shared_ptr<Events> events_;
   std::vector<Outgoing> direct_;  // probe answers, pongs, the close frame: before queued ones

@@ -3,6 +3,7 @@
 // bound it is disconnected with `send queue overflow`, and a healthy client beside it gets
 // every message.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
@@ -48,8 +49,9 @@ describe('a client that stops reading', { timeout: 60000 }, () => {
       }),
     );
 
-    // 300 × 64 KB = 19 MB: far more than loopback socket buffers hold.
-    const pad = 'x'.repeat(64 * 1024);
+    // 300 × 64 KB = 19 MB: far more than loopback socket buffers hold. Random, so that
+    // permessage-deflate (which `ws` offers) cannot shrink it to almost nothing.
+    const pad = randomBytes(48 * 1024).toString('base64');
     for (let i = 0; i < messages; i++) {
       const r = await publish(gw.url, { room: 'live-metrics', event: 'bulk', data: { i, pad } });
       assert.equal(r.status, 202);
