@@ -10,6 +10,7 @@
 #include "common/backoff.hpp"
 #include "common/clock.hpp"
 #include "common/json_text.hpp"
+#include "streams/dashboard_description.hpp"
 #include "worker/rollup_history.hpp"
 
 namespace pulseboard::worker {
@@ -26,6 +27,11 @@ namespace {
 
 constexpr std::chrono::milliseconds kMaxPollWait{200};
 constexpr std::chrono::seconds kReportEvery{10};
+
+streams::AggregateSpec aggregate_spec_of(const std::optional<streams::AggregateSpec>& spec) {
+  if (spec) return *spec;
+  return streams::builtin_orders_config().streams.front().aggregate.value();
+}
 
 Pipeline load_pipeline(const std::string& text) {
   if (text.empty()) return Pipeline::article_default();
@@ -52,7 +58,8 @@ Worker::Worker(std::unique_ptr<ChangeSource> source, std::shared_ptr<broker::Bro
       broker_(std::move(broker)),
       options_(std::move(options)),
       pipeline_(load_pipeline(options_.pipeline_json)),
-      rollup_(options_.rollup) {
+      aggregate_spec_(aggregate_spec_of(options_.aggregates)),
+      aggregates_(aggregate_spec_) {
   if (!source_ || !broker_)
     throw std::invalid_argument("worker needs a change source and a broker");
   if (options_.batch == 0) options_.batch = 1;
@@ -163,18 +170,18 @@ bool Worker::ensure_started(RunState& run, std::stop_token stop) {
 
 std::chrono::milliseconds Worker::refresh_aggregates() {
   // After the source started, so that every change committed after the read is delivered
-  // (and one committed before it is recognised as counted: Rollup::apply).
-  if (rebuild_due_ && std::chrono::steady_clock::now() >= next_rebuild_ && rebuild_rollup())
+  // (and one committed before it is recognised as counted: Aggregates::apply).
+  if (rebuild_due_ && std::chrono::steady_clock::now() >= next_rebuild_ && rebuild_aggregates())
     maybe_publish_snapshot(now_unix_ms(), true);
 
   const auto now = std::chrono::steady_clock::now();
-  if (rollup_.advance(now_unix_ms())) rollup_dirty_ = true;
+  if (aggregates_.advance(now_unix_ms())) aggregates_dirty_ = true;
   maybe_publish_snapshot(now_unix_ms(), false);
   auto until_snapshot = std::chrono::duration_cast<std::chrono::milliseconds>(
       last_snapshot_ + options_.snapshot_interval - now);
   // A pending snapshot shortens the wait for changes so that it goes out on time.
-  return rollup_dirty_ ? std::clamp(until_snapshot, std::chrono::milliseconds(1), kMaxPollWait)
-                       : kMaxPollWait;
+  return aggregates_dirty_ ? std::clamp(until_snapshot, std::chrono::milliseconds(1), kMaxPollWait)
+                           : kMaxPollWait;
 }
 
 void Worker::on_source_error(RunState& run, const SourceError& err, std::stop_token stop) {
@@ -362,13 +369,13 @@ void Worker::maybe_publish_snapshot(std::int64_t now_ms, bool force) {
   // Until the aggregates are rebuilt, a snapshot would show less than the one before it.
   if (rebuild_due_) return;
   const auto now = std::chrono::steady_clock::now();
-  const bool changed = rollup_dirty_ && now - last_snapshot_ >= options_.snapshot_interval;
+  const bool changed = aggregates_dirty_ && now - last_snapshot_ >= options_.snapshot_interval;
   // Only once something was published: an empty rollup must not overwrite a stored snapshot.
   const bool refresh = options_.snapshot_refresh.count() > 0 &&
                        last_snapshot_ != std::chrono::steady_clock::time_point{} &&
                        now - last_snapshot_ >= options_.snapshot_refresh;
   if (!force && !changed && !refresh) return;
-  json::object data = rollup_.snapshot(now_ms);
+  json::object data = aggregates_.snapshot(now_ms);
   if (resnapshot_pending_) data["resnapshot"] = true;
   const bridge::Message message{
       .room = options_.room,
@@ -381,7 +388,7 @@ void Worker::maybe_publish_snapshot(std::int64_t now_ms, bool force) {
   // back when it (re)subscribes (docs/snapshots.md).
   const std::string field = bridge::retained_field(message);
   if (publish_and_wait({bridge::to_json(message)}, &field)) {
-    rollup_dirty_ = false;
+    aggregates_dirty_ = false;
     resnapshot_pending_ = false;
     counters_.snapshots++;
   } else {
@@ -389,11 +396,11 @@ void Worker::maybe_publish_snapshot(std::int64_t now_ms, bool force) {
   }
 }
 
-bool Worker::rebuild_rollup() {
+bool Worker::rebuild_aggregates() {
   const std::int64_t now = now_unix_ms();
   auto read =
-      read_rollup_history(*options_.history, pipeline_, now - options_.rollup.window.count(),
-                          options_.rollup.recent, now, options_.history_limit);
+      read_rollup_history(*options_.history, pipeline_, now - aggregate_spec_.window.count(),
+                          aggregate_spec_.recent, now, options_.history_limit);
   if (auto* err = std::get_if<HistoryError>(&read)) {
     counters_.rebuild_failures++;
     next_rebuild_ = std::chrono::steady_clock::now() + options_.backoff_max;
@@ -404,16 +411,16 @@ bool Worker::rebuild_rollup() {
     return false;
   }
   auto& history = std::get<RollupHistory>(read);
-  Rollup fresh(options_.rollup);
+  streams::Aggregates fresh(aggregate_spec_);
   // Version (updatedAt, 0, 0): a change the source replays after this is counted only when the
   // order is newer than what the read saw (a tie replaces it with the same or a later state).
   for (std::size_t i = 0; i < history.updates.size(); ++i)
     fresh.apply(history.ids[i], {history.updated_at.at(history.ids[i]), 0, 0}, history.updates[i],
                 now);
-  rollup_ = std::move(fresh);
+  aggregates_ = std::move(fresh);
   rebuilt_at_ms_ = now;
   rebuild_due_ = false;
-  rollup_dirty_ = true;
+  aggregates_dirty_ = true;
   counters_.rebuilds++;
   spdlog::info("worker: aggregates rebuilt from {} orders in the database", history.updates.size());
   if (history.truncated)
@@ -434,10 +441,10 @@ std::optional<std::string> order_id_of(const json::object& data, const ChangeEve
   return std::nullopt;
 }
 
-// Where the change stands in its order's history (Rollup::Version): the order's updatedAt
-// (else the commit time), then the source position when it is comparable.
-std::optional<Rollup::Version> version_of(const ChangeEvent& event) {
-  Rollup::Version v;
+// Where the change stands in its order's history (streams::Aggregates::Version): the order's
+// updatedAt (else the commit time), then the source position when it is comparable.
+std::optional<streams::Aggregates::Version> version_of(const ChangeEvent& event) {
+  streams::Aggregates::Version v;
   const json::value* updated = find_path(event.document, "fullDocument.updatedAt");
   std::optional<std::int64_t> ms;
   if (updated && updated->is_string()) ms = parse_iso8601_ms(updated->as_string());
@@ -458,15 +465,15 @@ void Worker::count(const json::object& data, const ChangeEvent& event, std::int6
   auto id = order_id_of(data, event);
   auto version = version_of(event);
   if (id && version) {
-    switch (rollup_.apply(*id, *version, data, now_ms)) {
-      case Rollup::Applied::added:
-      case Rollup::Applied::replaced:
-        rollup_dirty_ = true;
+    switch (aggregates_.apply(*id, *version, data, now_ms)) {
+      case streams::Aggregates::Applied::added:
+      case streams::Aggregates::Applied::replaced:
+        aggregates_dirty_ = true;
         break;
-      case Rollup::Applied::skipped:
+      case streams::Aggregates::Applied::skipped:
         counters_.replays_skipped++;
         break;
-      case Rollup::Applied::invalid:
+      case streams::Aggregates::Applied::invalid:
         break;
     }
     return;
@@ -478,7 +485,7 @@ void Worker::count(const json::object& data, const ChangeEvent& event, std::int6
     counters_.replays_skipped++;
     return;
   }
-  if (rollup_.add(data, now_ms)) rollup_dirty_ = true;
+  if (aggregates_.add(data, now_ms)) aggregates_dirty_ = true;
 }
 
 }  // namespace pulseboard::worker

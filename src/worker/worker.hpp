@@ -21,8 +21,8 @@
 #include "common/latency_histogram.hpp"
 #include "pipeline/pipeline.hpp"
 #include "store/order_store.hpp"
+#include "streams/aggregates.hpp"
 #include "worker/leadership.hpp"
-#include "worker/rollup.hpp"
 
 namespace pulseboard::worker {
 
@@ -45,7 +45,9 @@ class Worker {
     std::shared_ptr<const Leadership> leadership;
     // Overrides the source's durable position for the first start (ChangeSource::start).
     std::optional<std::string> start_position;
-    Rollup::Options rollup;
+    // The windowed aggregates published as the snapshot (docs/streams.md). Unset: the built-in
+    // orders example's (examples/orders.toml), exactly the orders dashboard.
+    std::optional<streams::AggregateSpec> aggregates;
     // The snapshot is published again when unchanged for this long, so the broker's stored copy
     // comes back after a Redis restart that lost it (docs/snapshots.md). Zero: only on change.
     std::chrono::milliseconds snapshot_refresh{30000};
@@ -73,7 +75,7 @@ class Worker {
     std::uint64_t snapshots = 0;         // metrics-snapshot messages published
     std::uint64_t rebuilds = 0;          // aggregates rebuilt from the database
     std::uint64_t rebuild_failures = 0;  // the database could not be read; retried
-    // Published changes the rollup did not count again: already counted at that version or a
+    // Published changes the aggregates did not count again: already counted at that version or a
     // later one (a replay after a source restart, a retried batch, or after a rebuild).
     std::uint64_t replays_skipped = 0;
     // Commit time (ms since the epoch) of the last event the broker confirmed; 0 before one.
@@ -150,8 +152,8 @@ class Worker {
   bool publish_and_wait(const std::vector<std::string>& payloads,
                         const std::string* retained_field = nullptr);
   void maybe_publish_snapshot(std::int64_t now_ms, bool force);
-  bool rebuild_rollup();
-  // Counts one published update in the rollup, idempotently per order (Rollup::apply).
+  bool rebuild_aggregates();
+  // Counts one published update in the aggregates, idempotently per row (Aggregates::apply).
   void count(const boost::json::object& data, const changes::ChangeEvent& event,
              std::int64_t now_ms);
   void sleep_for(std::chrono::milliseconds d, std::stop_token stop);
@@ -170,8 +172,9 @@ class Worker {
   std::shared_ptr<broker::Broker> broker_;
   Options options_;
   pipeline::Pipeline pipeline_;
-  Rollup rollup_;
-  bool rollup_dirty_ = false;
+  streams::AggregateSpec aggregate_spec_;
+  streams::Aggregates aggregates_;
+  bool aggregates_dirty_ = false;
   bool rebuild_due_ = false;         // with options_.history: before the next snapshot
   bool resnapshot_pending_ = false;  // the next snapshot carries `resnapshot: true`
   std::chrono::steady_clock::time_point next_rebuild_{};
