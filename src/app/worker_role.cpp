@@ -10,6 +10,7 @@
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "app/server_tls_options.hpp"
+#include "app/streams_options.hpp"
 #include "app/worker_http.hpp"
 #include "broker/broker_redis.hpp"
 #include "changes/change_source.hpp"
@@ -31,6 +32,7 @@ struct WorkerOptions {
   std::string redis_mode = "pubsub";
   redis::TlsFiles redis_tls;
   std::string pipeline_file;
+  std::string config_path;  // --config: the streams; empty: the single-stream options
   std::string state_dir = ".";
   bool push_down = true;
   bool rebuild = true;
@@ -71,6 +73,7 @@ void add_data_path_options(CLI::App& cmd, WorkerOptions& o) {
   cmd.add_option("--pipeline-file", o.pipeline_file,
                  "JSON pipeline ($match/$project); default: the article's (PIPELINE_FILE)")
       ->envname("PIPELINE_FILE");
+  add_streams_config_option(cmd, o.config_path);
   cmd.add_option("--state-dir", o.state_dir, "where resume tokens are kept (WORKER_STATE_DIR)")
       ->envname("WORKER_STATE_DIR")
       ->capture_default_str();
@@ -152,11 +155,32 @@ void load_pipeline(WorkerOptions& o, changes::SourceOptions& source_options) {
   source_options.pipeline = std::get<pipeline::Pipeline>(std::move(parsed));
 }
 
+// --config: every stream of the file (checked whole; a bad file throws with every error printed).
+// One stream's pipeline may be pushed down to the database; several streams' pipelines are run
+// by the worker.
+void load_stream_file(WorkerOptions& o, changes::SourceOptions& source_options) {
+  if (!o.pipeline_file.empty())
+    throw std::runtime_error(
+        "--config and --pipeline-file exclude each other: a stream file "
+        "declares each stream's pipeline");
+  auto config = load_streams(o.config_path);
+  o.worker.streams = worker::streams_of(*config);
+  if (o.worker.streams.size() == 1) {
+    source_options.pipeline = o.worker.streams.front().pipeline;
+  } else {
+    source_options.push_down = false;
+  }
+  spdlog::info("worker: {} stream(s) from {}", o.worker.streams.size(), o.config_path);
+}
+
 // The change source, and the orders the aggregates are rebuilt from when --rebuild is on.
 std::unique_ptr<changes::ChangeSource> open_source(WorkerOptions& o) {
   changes::SourceOptions source_options;
-  if (!o.pipeline_file.empty()) load_pipeline(o, source_options);
   source_options.push_down = o.push_down;
+  if (!o.config_path.empty())
+    load_stream_file(o, source_options);
+  else if (!o.pipeline_file.empty())
+    load_pipeline(o, source_options);
   source_options.state_dir = o.state_dir;
   source_options.health_interval = std::chrono::milliseconds(o.cdc_health_interval_ms);
   source_options.max_retained_wal_bytes = o.max_retained_wal_bytes;

@@ -448,6 +448,8 @@ class PostgresChangeSource final : public ChangeSource {
                              std::to_string(kMaxTransactionRows) + " rows; not buffered"};
     ChangeEvent e;
     e.committed_at_ms = commit_ms_;
+    e.table =
+        rel->second.schema.empty() ? rel->second.name : rel->second.schema + "." + rel->second.name;
     json::object full = document_from_row(rel->second, row, old_row);
     json::value key = full.contains("_id") ? full.at("_id") : json::value(nullptr);
     e.document = json::object{

@@ -162,6 +162,7 @@ class SqliteChangeSource final : public ChangeSource {
       ChangeEvent e;
       e.position = std::to_string(position);
       e.event_id = sqlite_event_id(position);
+      e.table = "orders";  // the store's outbox carries the orders table's changes
       e.committed_at_ms = q.integer(4);
       if (q.text(1) == kCanaryOperation) {
         e.canary = true;

@@ -26,9 +26,38 @@
 
 namespace pulseboard::worker {
 
+// One declared stream (docs/streams.md): the changes of `table` its pipeline keeps go to its rooms
+// as `event`; its aggregates go to the same rooms as the retained `snapshot_event`.
+struct StreamOptions {
+  std::string name;
+  // The ChangeEvent::table it takes: `table` or `schema.table`; a bare name also takes the same
+  // table of any schema the source reports, and a qualified one the bare name of a source that
+  // reports no schema (SQLite). Empty: every change.
+  std::string table;
+  pipeline::Pipeline pipeline = pipeline::Pipeline::article_default();
+  std::vector<std::string> rooms;
+  std::string event;
+  std::string snapshot_event;
+  std::string key = "id";  // projected field keying the aggregates (else documentKey._id)
+  std::optional<streams::AggregateSpec> aggregate;  // none: rows are only forwarded
+  // Its rows are the orders Options::history reads: rebuilt from there (the orders table).
+  bool rebuild_from_history = false;
+};
+
+// Every stream of a checked stream file, in its order. A stream over the `orders` table is
+// rebuilt from the store (Options::history); the others start empty.
+std::vector<StreamOptions> streams_of(const streams::StreamsConfig& config);
+
+// True when `stream` takes `event` (by table).
+bool takes(const StreamOptions& stream, const changes::ChangeEvent& event);
+
 class Worker {
  public:
   struct Options {
+    // The streams this worker runs, over its one source (one durable position). Empty: one
+    // stream over every change from room/event/snapshot_event/pipeline_json/aggregates below
+    // (the orders dashboard, rebuilt from `history`).
+    std::vector<StreamOptions> streams;
     std::string bridge_channel = "socket-io-bridge";
     std::string room = "live-metrics";
     std::string event = "metrics-update";
@@ -130,6 +159,20 @@ class Worker {
   enum class Delivery { acknowledged, stopped, source_failed };
 
   struct RunState;
+  // A stream and what the worker keeps of it.
+  struct Stream {
+    StreamOptions options;
+    std::optional<streams::Aggregates> aggregates;
+    bool dirty = false;               // changed since its last snapshot
+    bool resnapshot_pending = false;  // its next snapshot carries `resnapshot: true`
+    std::chrono::steady_clock::time_point last_snapshot{};
+  };
+  // A change the pipeline of stream `stream` kept, and its projection.
+  struct Selected {
+    const changes::ChangeEvent* event;
+    std::size_t stream;
+    boost::json::object projected;
+  };
   // The steps of run(), in the order each turn of its loop takes them.
   bool stand_by(RunState& run, std::stop_token stop);        // true: not the leader, waited
   bool ensure_started(RunState& run, std::stop_token stop);  // false: start failed, waited
@@ -142,8 +185,13 @@ class Worker {
   // update) and `events` (its change) are parallel.
   void on_acknowledged(const std::vector<changes::ChangeEvent>& batch,
                        const std::vector<boost::json::object>& published,
-                       const std::vector<const changes::ChangeEvent*>& events, std::size_t canaries,
+                       const std::vector<Selected>& selected, std::size_t canaries,
                        std::int64_t confirmed_at_ms);
+  std::vector<Selected> select(const std::vector<changes::ChangeEvent>& batch,
+                               std::vector<const changes::ChangeEvent*>& canaries) const;
+  std::vector<std::string> update_payloads(const std::vector<Selected>& selected,
+                                           std::int64_t published_at,
+                                           std::vector<boost::json::object>& published) const;
   void note_progress(const changes::ChangeEvent& last, std::size_t published,
                      std::size_t batch_size, std::int64_t now);
   bool is_leader() const;
@@ -152,9 +200,13 @@ class Worker {
   bool publish_and_wait(const std::vector<std::string>& payloads,
                         const std::string* retained_field = nullptr);
   void maybe_publish_snapshot(std::int64_t now_ms, bool force);
+  void maybe_publish_snapshot(Stream& stream, std::int64_t now_ms, bool force);
   bool rebuild_aggregates();
-  // Counts one published update in the aggregates, idempotently per row (Aggregates::apply).
-  void count(const boost::json::object& data, const changes::ChangeEvent& event,
+  bool rebuilds_from_history() const;  // a history is set and a stream with aggregates reads it
+  bool rebuild_stream(Stream& stream, std::int64_t now);
+  // Counts one published update in its stream's aggregates, idempotently per row
+  // (Aggregates::apply).
+  void count(Stream& stream, const boost::json::object& data, const changes::ChangeEvent& event,
              std::int64_t now_ms);
   void sleep_for(std::chrono::milliseconds d, std::stop_token stop);
   // The canary (worker_canary.cpp): written every canary_interval while leading and started;
@@ -171,15 +223,10 @@ class Worker {
   std::unique_ptr<changes::ChangeSource> source_;
   std::shared_ptr<broker::Broker> broker_;
   Options options_;
-  pipeline::Pipeline pipeline_;
-  streams::AggregateSpec aggregate_spec_;
-  streams::Aggregates aggregates_;
-  bool aggregates_dirty_ = false;
-  bool rebuild_due_ = false;         // with options_.history: before the next snapshot
-  bool resnapshot_pending_ = false;  // the next snapshot carries `resnapshot: true`
+  std::vector<Stream> streams_;
+  bool rebuild_due_ = false;  // with options_.history: before the next snapshot
   std::chrono::steady_clock::time_point next_rebuild_{};
   std::int64_t rebuilt_at_ms_ = 0;
-  std::chrono::steady_clock::time_point last_snapshot_{};
   Counters counters_;
   // Progress log, once every few seconds rather than per batch.
   std::chrono::steady_clock::time_point last_report_{};
