@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "app/worker_http.hpp"
 #include "broker/broker_redis.hpp"
 #include "changes/change_source.hpp"
+#include "changes/sqlite_outbox_triggers.hpp"
 #include "common/log.hpp"
 #include "pipeline/pipeline.hpp"
 #include "redis/connection.hpp"
@@ -33,6 +35,7 @@ struct WorkerOptions {
   redis::TlsFiles redis_tls;
   std::string pipeline_file;
   std::string config_path;  // --config: the streams; empty: the single-stream options
+  std::vector<std::string> sqlite_tables;  // --config's tables besides orders (outbox triggers)
   std::string state_dir = ".";
   bool push_down = true;
   bool rebuild = true;
@@ -165,6 +168,14 @@ void load_stream_file(WorkerOptions& o, changes::SourceOptions& source_options) 
         "declares each stream's pipeline");
   auto config = load_streams(o.config_path);
   o.worker.streams = worker::streams_of(*config);
+  // SQLite: the tables besides orders get outbox triggers (the API's store writes the orders').
+  for (const auto& stream : config->streams) {
+    std::string_view table = stream.source;
+    if (table.starts_with("main.")) table.remove_prefix(5);
+    auto& tables = o.sqlite_tables;
+    if (table != "orders" && std::find(tables.begin(), tables.end(), table) == tables.end())
+      tables.emplace_back(table);
+  }
   if (o.worker.streams.size() == 1) {
     source_options.pipeline = o.worker.streams.front().pipeline;
   } else {
@@ -185,7 +196,8 @@ std::unique_ptr<changes::ChangeSource> open_source(WorkerOptions& o) {
   source_options.health_interval = std::chrono::milliseconds(o.cdc_health_interval_ms);
   source_options.max_retained_wal_bytes = o.max_retained_wal_bytes;
   std::string error;
-  auto source = changes::open_change_source(o.database_url, source_options, &error);
+  auto source =
+      changes::open_change_source(o.database_url, source_options, o.sqlite_tables, &error);
   if (!source) throw std::runtime_error("cannot open change source: " + error);
   if (o.rebuild) {
     // The orders themselves, through the store seam: where the aggregates are rebuilt from
