@@ -77,6 +77,12 @@ void add_queue_options(CLI::App& cmd, gateway::GatewayConfig& c) {
   cmd.add_option("--max-queued-bytes", c.max_queued_bytes,
                  "per-connection send queue bound in bytes (past it: disconnect)")
       ->capture_default_str();
+  cmd.add_option("--conflate-events", c.conflate_events,
+                 "latest-value-wins events, comma separated: a newer one replaces the one still "
+                 "queued for a socket (retained messages always do) (CONFLATE_EVENTS)")
+      ->envname("CONFLATE_EVENTS")
+      ->delimiter(',')
+      ->default_str("metrics-snapshot");
 }
 
 // Admission control and per-client bounds (docs/security.md).

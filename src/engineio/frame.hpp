@@ -14,7 +14,7 @@ namespace pulseboard::eio {
 using Frame = websocket::Message;
 
 inline Frame text_frame(std::string s) {
-  return Frame{std::make_shared<const std::string>(std::move(s)), false};
+  return Frame{std::make_shared<const std::string>(std::move(s)), false, 0};
 }
 // An Engine.IO message frame: "4" followed by a Socket.IO packet's text.
 inline Frame message_frame(std::string_view packet_text) {
@@ -25,7 +25,7 @@ inline Frame message_frame(std::string_view packet_text) {
   return text_frame(std::move(s));
 }
 inline Frame binary_frame(std::string s) {
-  return Frame{std::make_shared<const std::string>(std::move(s)), true};
+  return Frame{std::make_shared<const std::string>(std::move(s)), true, 0};
 }
 
 }  // namespace pulseboard::eio

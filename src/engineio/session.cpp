@@ -58,6 +58,13 @@ void Session::open() {
 
 bool Session::send(const Frame& frame) {
   if (closed_) return false;
+  // A newer latest-value frame takes the place of the waiting one: a reader that fell behind
+  // gets the newest state when it catches up, and its queue does not grow for it.
+  if (auto replaced = queue_.replace(frame)) {
+    queued_bytes_ = queued_bytes_ - std::min(queued_bytes_, *replaced) + frame.data->size();
+    host_.count(Counter::frame_conflated);
+    return true;
+  }
   const Settings& c = host_.settings();
   if (queue_.size() >= c.max_queued_frames ||
       queued_bytes_ + frame.data->size() > c.max_queued_bytes) {

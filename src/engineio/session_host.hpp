@@ -29,6 +29,7 @@ enum class Counter {
   session_opened,       // a session was created
   session_closed,       // a session was destroyed
   frame_queued,         // a frame entered a send queue
+  frame_conflated,      // a latest-value frame replaced the one with its key still queued
   upgraded,             // a polling session moved to its WebSocket
   send_queue_overflow,  // a session closed for not reading
   ping_timeout,         // a session closed for not answering pings

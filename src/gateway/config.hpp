@@ -43,6 +43,10 @@ struct GatewayConfig : eio::Settings, socketio::Settings {
   // deadline are in socketio::Settings).
   std::size_t recovery_history = 10000;
 
+  // Latest-value-wins events (besides every retained message): a newer one replaces the one
+  // still queued for a socket (docs/gateway.md, "Flow control").
+  std::vector<std::string> conflate_events{"metrics-snapshot"};
+
   // HTTP publish endpoint: POST /api/v1/publish with `Authorization: Bearer <key>`.
   std::string publish_api_key;  // PUBLISH_API_KEY; empty disables the endpoint
 

@@ -105,6 +105,7 @@ void DeliveryHealth::announce(const Status& s, bool broadcast) {
     b->nsp = nsp;
     b->rooms = server_.config().default_rooms;
     b->frames.push_back(eio::message_frame(sio::encode_event(nsp, kEvent, args)));
+    b->control = true;
     // While stale a socket that joins gets the event too; once recovered, nothing.
     for (const std::string& room : server_.config().default_rooms) {
       if (s.stale)

@@ -194,7 +194,11 @@ void Gateway::deliver_bridge_message(bridge::Message m) {
   if (auto stream = bridge_stream_.lock(); stream && !m.offset.empty()) {
     // The stream's entry id will be its offset; the retained copy carries none (a client that
     // joins later takes the copy as a snapshot, not as a position in the stream).
-    if (m.retain) retained_.put({m.nsp, m.room, m.event, to_broadcast(m)->frames});
+    if (m.retain) {
+      auto copy = to_broadcast(m);
+      conflation_.mark(*copy, m);
+      retained_.put({m.nsp, m.room, m.event, copy->frames});
+    }
     metrics_.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);
     stream->append({std::move(m.nsp), std::move(m.room), std::move(m.event), std::move(m.args),
                     std::move(m.offset)});
@@ -202,6 +206,7 @@ void Gateway::deliver_bridge_message(bridge::Message m) {
   }
   const auto& store = recovery();
   auto b = to_broadcast(m, store != nullptr);
+  conflation_.mark(*b, m);
   if (m.retain) retained_.put({m.nsp, m.room, m.event, b->frames});
   if (store) record_broadcast(*store, *b);
   metrics_.bridge_messages_total.fetch_add(1, std::memory_order_relaxed);

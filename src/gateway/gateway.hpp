@@ -13,6 +13,7 @@
 #include "cluster/adapter.hpp"
 #include "gateway/admission.hpp"
 #include "gateway/config.hpp"
+#include "gateway/conflation.hpp"
 #include "gateway/loop.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/session_stack.hpp"
@@ -62,6 +63,8 @@ class Gateway {
   const std::vector<std::unique_ptr<Loop>>& loops() const { return loops_; }
   SessionRegistry& sessions() { return sessions_; }
   socketio::RetainedMessages& retained() { return retained_; }
+  // Which bridge messages are latest-value-wins, and their keys (conflation.hpp).
+  ConflationKeys& conflation() { return conflation_; }
   SessionStack& session_stack() { return stack_; }
   // Connection state recovery; null when config().recovery_window is 0. Replaced before start()
   // by a store shared with other gateways (cluster setup).
@@ -100,6 +103,7 @@ class Gateway {
   std::vector<std::unique_ptr<Loop>> loops_;
   SessionRegistry sessions_;
   SeenOffsets seen_offsets_;
+  ConflationKeys conflation_{config_.conflate_events};
   std::weak_ptr<cluster::BridgeStream> bridge_stream_;
   http::Server http_;
   std::function<void(std::string)> publisher_;

@@ -63,6 +63,8 @@ std::string_view to_string(Rejection r) {
       return "address_connection_limit";
     case Rejection::descriptor_reserve:
       return "descriptor_reserve";
+    case Rejection::visibility_invalid:
+      return "visibility_invalid";
     case Rejection::count_:
       break;
   }
@@ -97,6 +99,9 @@ void GatewayMetrics::render_sessions_and_bridge(std::string& out) const {
   gauge("pulseboard_broadcasts_total", "Broadcasts fanned out", broadcasts_total.load(), "counter");
   gauge("pulseboard_frames_queued_total", "Frames queued to connections",
         frames_queued_total.load(), "counter");
+  gauge("pulseboard_frames_conflated_total",
+        "Latest-value frames that replaced the queued frame with the same key",
+        frames_conflated_total.load(), "counter");
   gauge("pulseboard_bridge_messages_total", "Bridge messages delivered",
         bridge_messages_total.load(), "counter");
   gauge("pulseboard_bridge_replays_dropped_total",

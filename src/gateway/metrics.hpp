@@ -44,6 +44,7 @@ enum class Rejection : std::size_t {
   // Connection bounds at accept time (connection_limit.hpp): the connection is closed at once.
   address_connection_limit,  // --max-connections-per-address reached by the TCP peer
   descriptor_reserve,        // the descriptor was among the reserve below the open-file limit
+  visibility_invalid,        // a pulseboard:visibility payload other than {hidden: bool}: ignored
   count_
 };
 std::string_view to_string(Rejection r);
@@ -58,6 +59,8 @@ struct GatewayMetrics {
   std::atomic<std::int64_t> sockets_connected{0};
   std::atomic<std::uint64_t> broadcasts_total{0};
   std::atomic<std::uint64_t> frames_queued_total{0};
+  // Latest-value frames that replaced a queued one with the same key (docs/gateway.md).
+  std::atomic<std::uint64_t> frames_conflated_total{0};
   std::atomic<std::uint64_t> bridge_messages_total{0};
   std::atomic<std::uint64_t> bridge_messages_invalid{0};
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(BridgeBound::count_)>

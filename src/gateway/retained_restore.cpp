@@ -17,6 +17,7 @@ std::size_t restore_retained(Gateway& server, std::uint64_t mark,
       continue;
     }
     auto b = to_broadcast(*m);
+    server.conflation().mark(*b, *m);
     if (!server.retained().restore({m->nsp, m->room, m->event, b->frames}, mark)) continue;
     ++taken;
     server.broadcast(std::move(b));

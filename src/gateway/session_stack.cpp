@@ -34,6 +34,9 @@ void SessionStack::count(eio::Counter counter) {
     case eio::Counter::frame_queued:
       m.frames_queued_total.fetch_add(1, relaxed);
       return;
+    case eio::Counter::frame_conflated:
+      m.frames_conflated_total.fetch_add(1, relaxed);
+      return;
     case eio::Counter::upgraded:
       m.upgrades_total.fetch_add(1, relaxed);
       return;
@@ -112,6 +115,8 @@ void SocketIoHost::count(socketio::Counter counter) {
       return m.reject(Rejection::connect_rate);
     case namespace_too_long:
       return m.reject(Rejection::namespace_too_long);
+    case visibility_invalid:
+      return m.reject(Rejection::visibility_invalid);
     case socket_connected:
       m.sockets_connected.fetch_add(1, relaxed);
       return;

@@ -21,6 +21,8 @@ struct Broadcast {
   std::vector<std::string> except;
   std::vector<Frame> frames;  // the text frame, then one binary frame per attachment
   bool is_volatile = false;   // dropped for a socket whose transport is congested
+  // A gateway control event (`pulseboard:*`): delivered to a hidden dashboard too.
+  bool control = false;
   // Connection state recovery offset (the packet's last argument) of a recorded bridge
   // message; empty: not recoverable (recovery_store.hpp).
   std::string offset;

@@ -61,6 +61,7 @@ enum class Counter {
   connect_attempts,    // too many failed CONNECTs (or their replies' bytes): session closed
   connect_rate,        // CONNECTs over the rate: session closed
   namespace_too_long,  // a CONNECT's namespace over its bound: session closed
+  visibility_invalid,  // a pulseboard:visibility event whose payload is not {hidden: bool}
   // Sockets and connection state recovery.
   socket_connected,
   socket_removed,

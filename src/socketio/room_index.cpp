@@ -111,6 +111,10 @@ std::size_t RoomIndex::deliver(const Broadcast& b) {
     if (b.is_volatile && session->congested()) continue;
     // Freed only on a later loop turn (deferred), so the pointer is still good here.
     if (!b.offset.empty() && targets[i]->skip_replayed(b.offset)) continue;
+    if (targets[i]->hidden() && !b.control) {
+      targets[i]->hold(b.frames);
+      continue;
+    }
     if (session->send_all(b.frames)) ++count;
   }
   return count;

@@ -36,6 +36,27 @@ void Socket::send_frames(const std::vector<Frame>& frames) {
   session_.send_all(frames);
 }
 
+void Socket::hold(const std::vector<Frame>& frames) {
+  if (frames.size() != 1 || frames.front().conflation_key == 0) return;
+  const Frame& frame = frames.front();
+  for (Frame& h : held_) {
+    if (h.conflation_key == frame.conflation_key) {
+      h = frame;
+      return;
+    }
+  }
+  if (held_.size() < max_held) held_.push_back(frame);
+}
+
+void Socket::set_hidden(bool hidden) {
+  if (hidden == hidden_) return;
+  hidden_ = hidden;
+  if (hidden_) return;
+  std::vector<Frame> held;
+  held.swap(held_);
+  send_frames(held);
+}
+
 void Socket::on_ack(std::uint64_t id, const boost::json::array& args,
                     const std::vector<std::string>& attachments) {
   auto it = pending_acks_.find(id);

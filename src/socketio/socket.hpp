@@ -68,6 +68,18 @@ class Socket {
   bool removed() const { return removed_; }
   void mark_removed() { removed_ = true; }
 
+  // The dashboard's tab is hidden (`pulseboard:visibility`): broadcasts are held back, only the
+  // latest frame of each latest-value key kept (docs/gateway.md, "Flow control").
+  bool hidden() const { return hidden_; }
+  // A broadcast for a hidden socket: a latest-value frame replaces the one held for its key;
+  // anything else is dropped (the next snapshot carries it).
+  void hold(const std::vector<Frame>& frames);
+  // Hidden or visible again; on visible, the held frames are queued at once, oldest key first.
+  void set_hidden(bool hidden);
+  std::size_t held() const { return held_.size(); }
+  // Latest-value keys held at most: beyond, more are dropped like any update.
+  static constexpr std::size_t max_held = 128;
+
   // Queues an EVENT; with `on_ack`, asks the client for an ack.
   void emit(std::string_view event, const boost::json::array& args,
             std::vector<std::string> attachments = {}, AckCallback on_ack = {});
@@ -94,6 +106,8 @@ class Socket {
   std::map<std::uint64_t, AckCallback> pending_acks_;
   std::uint64_t next_ack_id_ = 0;
   bool removed_ = false;
+  bool hidden_ = false;
+  std::vector<Frame> held_;
 };
 
 }  // namespace pulseboard::socketio

@@ -294,6 +294,15 @@ std::vector<std::string> rooms_argument(const json::array& args) {
   return rooms;
 }
 
+// `pulseboard:visibility`'s one argument, exactly {hidden: bool}; nothing for anything else.
+std::optional<bool> visibility_argument(const json::array& args) {
+  if (args.size() != 2 || !args[1].is_object()) return std::nullopt;
+  const json::object& o = args[1].as_object();
+  const json::value* hidden = o.if_contains("hidden");
+  if (o.size() != 1 || !hidden || !hidden->is_bool()) return std::nullopt;
+  return hidden->as_bool();
+}
+
 // A lost transport, a ping timeout or a shutdown: the client will come back for its socket.
 // Anything else (a protocol error, a bound crossed) is not recovered.
 bool recoverable_close(eio::CloseReason reason) {
@@ -325,6 +334,8 @@ bool recoverable_close(eio::CloseReason reason) {
 //   echo(...args, ack?)               with an ack id: acks the same args (binary included);
 //                                     without: the server emits "echo" with an ack id, then
 //                                     reports the client's ack args as "echo-ack"
+//   pulseboard:visibility({hidden: bool}, ack?) the dashboard's tab was hidden or shown again;
+//                                     ack {hidden} (docs/gateway.md, "Flow control")
 // Other events are accepted and ignored (dashboards only listen).
 void SocketIoClient::on_event(Socket& socket, sio::Packet& packet) {
   if (!packet.data || !packet.data->is_array() || packet.data->as_array().empty()) return;
@@ -361,6 +372,9 @@ void SocketIoClient::on_event(Socket& socket, sio::Packet& packet) {
       left.emplace_back(room);
     }
     ack(json::array{json::object{{"left", left}}});
+  } else if (event == "pulseboard:visibility") {
+    if (auto hidden = apply_visibility(socket, args))
+      ack(json::array{json::object{{"hidden", *hidden}}});
   } else if (event == "echo") {
     json::array rest(args.begin() + 1, args.end());
     if (packet.id) {
@@ -378,6 +392,20 @@ void SocketIoClient::on_event(Socket& socket, sio::Packet& packet) {
           });
     }
   }
+}
+
+std::optional<bool> SocketIoClient::apply_visibility(Socket& socket, const json::array& args) {
+  std::optional<bool> hidden = visibility_argument(args);
+  if (!hidden) {
+    host_.count(Counter::visibility_invalid);
+    host_.refusal_log().log(
+        spdlog::level::info,
+        "session {} ({}): socket {}: visibility event refused (need {{hidden: true|false}})",
+        session_.sid(), session_.address(), socket.id());
+    return std::nullopt;
+  }
+  socket.set_hidden(*hidden);
+  return hidden;
 }
 
 // The socket leaves every room at once (no delivery reaches it any more) but is freed on a

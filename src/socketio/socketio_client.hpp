@@ -86,6 +86,8 @@ class SocketIoClient final : public eio::SessionHandler {
   void refuse_connect(const std::string& nsp, std::string_view message, boost::json::value data);
   void close_for(Counter why, eio::CloseReason reason);
   void on_event(Socket& socket, sio::Packet& packet);
+  // `pulseboard:visibility`: applied, or refused and counted; the state applied, if any.
+  std::optional<bool> apply_visibility(Socket& socket, const boost::json::array& args);
   void send_packet(const sio::Packet& packet);
   void remove_socket(const std::string& nsp);
 

@@ -18,6 +18,10 @@ class Transport;
 struct Message {
   std::shared_ptr<const std::string> data;
   bool binary = false;
+  // Non-zero: a latest-value-wins message. The layer above may replace it with a newer one
+  // carrying the same key while it still waits in its queue; the transport ignores it. (It fits
+  // in the padding after `binary`: a queued message costs no more.)
+  std::uint32_t conflation_key = 0;
 };
 
 // How the connection ended, as the layer above is told: the peer closed it (a close frame, end

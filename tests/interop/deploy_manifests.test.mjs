@@ -2,7 +2,8 @@
 // object validates against the Kubernetes API schemas (kubernetes-models), and the manifests
 // agree with each other and with the real binary: selectors match pod labels, every variable a
 // container is given is one its role reads, every probe answers 200 on the port the manifest
-// gives the role, and the gateway is given the time to drain.
+// gives the role (over HTTPS with the production overlay's mounted certificate), and the gateway
+// is given the time to drain.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, waitFor } from './lib/gateway.mjs';
 import { deployDir, envNamesIn, flagsIn, kustomize, roleHelp, startRole } from './lib/deploy.mjs';
+import { issueCert, makeCa } from './lib/tls.mjs';
 
 const OVERLAYS = { base: 'kubernetes/base', production: 'kubernetes/overlays/production' };
 const ROLES = ['gateway', 'api', 'worker'];
@@ -141,39 +143,89 @@ function checkManifests(name) {
 checkManifests('base');
 checkManifests('production');
 
+describe('kubernetes production: TLS from the Ingress to the gateways and the API', () => {
+  let objs;
+  before(() => (objs = kustomize(path.join(deployDir, OVERLAYS.production))));
+
+  it('mounts the pulseboard-tls Secret where TLS_CERT/TLS_KEY point, and probes over HTTPS', () => {
+    for (const { deployment, container, role } of containersOf(objs).filter((c) => c.role !== 'worker')) {
+      const what = `${deployment.metadata.name}`;
+      const env = envOf(objs, container);
+      assert.ok(env.TLS_CERT && env.TLS_KEY, `${what} (${role}) is given TLS_CERT and TLS_KEY`);
+      const mount = container.volumeMounts.find((m) => env.TLS_CERT.startsWith(`${m.mountPath}/`));
+      assert.ok(mount?.readOnly, `${what}: TLS_CERT ${env.TLS_CERT} is on a read-only mount`);
+      assert.ok(env.TLS_KEY.startsWith(`${mount.mountPath}/`), `${what}: TLS_KEY on the same mount`);
+      const volume = deployment.spec.template.spec.volumes.find((v) => v.name === mount.name);
+      assert.equal(volume?.secret?.secretName, 'pulseboard-tls', `${what}: the mount is the Secret pulseboard-tls`);
+      // tls.crt and tls.key are the keys of a kubernetes.io/tls Secret.
+      assert.deepEqual([env.TLS_CERT, env.TLS_KEY].map((f) => path.basename(f)), ['tls.crt', 'tls.key']);
+      // Readable by the pod's group (fsGroup, the image's group), not by others.
+      assert.equal(volume.secret.defaultMode & 0o007, 0, `${what}: the key is not world-readable`);
+      assert.ok(volume.secret.defaultMode & 0o040, `${what}: the key is readable by the group`);
+      for (const probe of [container.readinessProbe, container.livenessProbe]) {
+        assert.equal(probe.httpGet.scheme, 'HTTPS', `${what} ${probe.httpGet.path} probed over HTTPS`);
+      }
+      assert.equal(deployment.spec.template.metadata.annotations['prometheus.io/scheme'], 'https', `${what} scraped over https`);
+    }
+    const ingress = ofKind(objs, 'Ingress')[0];
+    assert.equal(ingress.metadata.annotations['nginx.ingress.kubernetes.io/backend-protocol'], 'HTTPS');
+    const hosts = ingress.spec.rules.map((r) => r.host);
+    assert.deepEqual(ingress.spec.tls.flatMap((t) => t.hosts), hosts, 'the Ingress serves TLS for its hosts');
+  });
+});
+
 // Which variable gives each role its listening port (the probe's port must be that value).
 const PORT_VARIABLE = { gateway: 'PORT', api: 'API_PORT', worker: 'WORKER_HTTP_PORT' };
 
+// A role as its manifest configures it, with loopback services, a free port and, where the
+// manifest mounts a certificate, one made here in its place.
+function localEnv(env, { role, portVar, port, tmp, cert }) {
+  const plain = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string'));
+  const local = { ...plain, [portVar]: String(port), DATABASE_URL: `sqlite:${path.join(tmp, `${role}.db`)}` };
+  if (plain.REDIS_URL) Object.assign(local, { REDIS_URL: process.env.PULSEBOARD_REDIS_URL ?? '', REDIS_MODE: 'pubsub' });
+  if (plain.WORKER_STATE_DIR) local.WORKER_STATE_DIR = tmp;
+  if (plain.TLS_CERT) Object.assign(local, { TLS_CERT: cert.cert, TLS_KEY: cert.key });
+  return local;
+}
+
 describe('kubernetes probes answer on the real binary', () => {
-  let tmp;
-  before(() => (tmp = mkdtempSync(path.join(os.tmpdir(), 'pb-manifests-'))));
-  after(() => rmSync(tmp, { recursive: true, force: true }));
-  it('each role, configured from its manifest, answers its probes with 200 on its port', async () => {
-    const objs = kustomize(path.join(deployDir, OVERLAYS.base));
-    for (const { deployment, container, role } of containersOf(objs)) {
-      const env = envOf(objs, container);
-      const portVar = PORT_VARIABLE[role];
-      for (const probe of [container.readinessProbe, container.livenessProbe]) {
-        const port = container.ports.find((p) => p.name === probe.httpGet.port)?.containerPort;
-        assert.equal(String(port), env[portVar], `${deployment.metadata.name}: probe port ${probe.httpGet.port} is ${portVar}`);
-      }
-      // The manifest's plain settings, with loopback services and a free port instead.
-      const plain = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string'));
-      const free = await freePort();
-      const local = { ...plain, [portVar]: String(free), DATABASE_URL: `sqlite:${path.join(tmp, `${role}.db`)}` };
-      if (plain.REDIS_URL) Object.assign(local, { REDIS_URL: process.env.PULSEBOARD_REDIS_URL ?? '', REDIS_MODE: 'pubsub' });
-      if (plain.WORKER_STATE_DIR) local.WORKER_STATE_DIR = tmp;
-      const proc = await startRole({ role, env: local, port: free });
-      try {
-        // As the kubelet does: probe until it answers 200 (a gateway is ready once Redis
-        // confirmed its subscriptions); a path the role does not serve never does.
-        for (const probe of [container.readinessProbe, container.livenessProbe]) {
-          const what = `${role} ${probe.httpGet.path} answers 200`;
-          await waitFor(async () => (await fetch(`${proc.url}${probe.httpGet.path}`)).status === 200, { timeoutMs: 30000, what });
-        }
-      } finally {
-        await proc.stop();
-      }
-    }
+  let tmp, ca, cert;
+  before(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'pb-manifests-'));
+    ca = makeCa();
+    cert = issueCert(ca, 'pod', '0d44');
   });
+  after(() => {
+    rmSync(tmp, { recursive: true, force: true });
+    if (ca) rmSync(ca.dir, { recursive: true, force: true });
+  });
+  for (const overlay of Object.keys(OVERLAYS)) {
+    it(`${overlay}: each role, configured from its manifest, answers its probes with 200 on its port`, async () => {
+      const objs = kustomize(path.join(deployDir, OVERLAYS[overlay]));
+      for (const { deployment, container, role } of containersOf(objs)) {
+        const env = envOf(objs, container);
+        const portVar = PORT_VARIABLE[role];
+        for (const probe of [container.readinessProbe, container.livenessProbe]) {
+          const port = container.ports.find((p) => p.name === probe.httpGet.port)?.containerPort;
+          assert.equal(String(port), env[portVar], `${deployment.metadata.name}: probe port ${probe.httpGet.port} is ${portVar}`);
+        }
+        const free = await freePort();
+        const tls = typeof env.TLS_CERT === 'string';
+        const local = localEnv(env, { role, portVar, port: free, tmp, cert });
+        const proc = await startRole({ role, env: local, port: free, ca: tls ? ca.ca : undefined });
+        try {
+          // As the kubelet does: probe until it answers 200 (a gateway is ready once Redis
+          // confirmed its subscriptions), over the probe's scheme; a path the role does not
+          // serve, or a scheme it does not speak, never does.
+          for (const probe of [container.readinessProbe, container.livenessProbe]) {
+            assert.equal(probe.httpGet.scheme ?? 'HTTP', tls ? 'HTTPS' : 'HTTP', `${role} probe scheme`);
+            const what = `${overlay} ${role} ${probe.httpGet.path} answers 200`;
+            await waitFor(async () => (await proc.get(probe.httpGet.path)) === 200, { timeoutMs: 30000, what });
+          }
+        } finally {
+          await proc.stop();
+        }
+      }
+    });
+  }
 });

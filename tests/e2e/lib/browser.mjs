@@ -4,11 +4,13 @@ import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 
-export function launchChromium() {
+/** `args`: extra Chromium flags (e.g. --ignore-certificate-errors-spki-list=<pin>). */
+export function launchChromium({ args = [] } = {}) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
+      ...args,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-quic',

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { httpsRequest } from './tls.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../../..');
@@ -71,14 +72,20 @@ const PRINTED_TOKEN = /Authorization: Bearer ([\w-]+\.[\w-]+\.[\w-]+)/;
 /**
  * Runs `pulseboard demo --port <free> --rate 0 --database sqlite:///<dbPath>` and resolves once
  * /healthz answers and the demo has printed its write token (`demo.writeToken`). Its output is
- * passed on to this process's stdout and stderr so a failure shows the demo's logs.
+ * passed on to this process's stdout and stderr so a failure shows the demo's logs. With `tls`
+ * ({ cert, key, ca }: files and the CA's PEM) it serves HTTPS and WSS (--tls-cert/--tls-key),
+ * `demo.url` is https:// and /healthz is polled over https trusting that CA.
  */
-export async function startDemo({ dbPath, rate = 0, args = [] }) {
+export async function startDemo({ dbPath, rate = 0, args = [], tls }) {
   if (!existsSync(binary)) throw new Error(`no pulseboard binary at ${binary} (set PULSEBOARD_BIN)`);
   const port = await freePort();
   const child = spawn(
     binary,
-    ['demo', '--port', String(port), '--rate', String(rate), '--database', `sqlite://${dbPath}`, ...args],
+    [
+      'demo', '--port', String(port), '--rate', String(rate), '--database', `sqlite://${dbPath}`,
+      ...(tls ? ['--tls-cert', tls.cert, '--tls-key', tls.key] : []),
+      ...args,
+    ],
     {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: process.env.PULSEBOARD_LOG_LEVEL || 'warn' },
@@ -95,7 +102,9 @@ export async function startDemo({ dbPath, rate = 0, args = [] }) {
     printed += chunk.toString();
     writeToken = PRINTED_TOKEN.exec(printed)?.[1] ?? null;
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const healthy = async () =>
+    tls ? (await httpsRequest(`${url}/healthz`, { ca: tls.ca })).status === 200 : (await fetch(`${url}/healthz`)).ok;
   const demo = {
     url,
     port,
@@ -116,7 +125,7 @@ export async function startDemo({ dbPath, rate = 0, args = [] }) {
     await waitFor(
       async () => {
         if (exited) throw new Error(`pulseboard demo exited early: ${JSON.stringify(exited)}`);
-        return (await fetch(`${url}/healthz`)).ok;
+        return healthy();
       },
       { timeoutMs: 15000, what: `pulseboard demo on port ${port}` },
     );

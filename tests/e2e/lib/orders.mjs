@@ -1,6 +1,7 @@
 // The orders API as a client uses it. The demo's dev token (what the dashboard gets) is a viewer
 // token: it reads but cannot write, so POST and PATCH take the write token the demo prints
-// (`demo.writeToken`).
+// (`demo.writeToken`). With `{ ca }` the request goes over https trusting that CA only.
+import { httpsRequest } from './tls.mjs';
 
 export async function devToken(baseUrl) {
   const res = await fetch(`${baseUrl}/api/v1/dev-token`, { headers: { accept: 'application/json' } });
@@ -10,21 +11,23 @@ export async function devToken(baseUrl) {
   return token;
 }
 
-async function send(method, url, token, body, expected) {
-  const res = await fetch(url, {
+async function send(method, url, token, body, expected, { ca } = {}) {
+  const request = {
     method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status !== expected) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  };
+  const { status, text } = ca
+    ? await httpsRequest(url, { ...request, ca })
+    : await fetch(url, request).then(async (res) => ({ status: res.status, text: await res.text() }));
+  if (status !== expected) throw new Error(`${method} ${url}: ${status} ${text}`);
   return JSON.parse(text);
 }
 
-export function postOrder(baseUrl, token, order) {
-  return send('POST', `${baseUrl}/api/v1/orders`, token, order, 201);
+export function postOrder(baseUrl, token, order, options) {
+  return send('POST', `${baseUrl}/api/v1/orders`, token, order, 201, options);
 }
 
-export function patchOrder(baseUrl, token, id, change) {
-  return send('PATCH', `${baseUrl}/api/v1/orders/${encodeURIComponent(id)}`, token, change, 200);
+export function patchOrder(baseUrl, token, id, change, options) {
+  return send('PATCH', `${baseUrl}/api/v1/orders/${encodeURIComponent(id)}`, token, change, 200, options);
 }

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { binary, repoRoot, SECRET, waitFor } from './gateway.mjs';
+import { httpsRequest } from './tls.mjs';
 
 export const deployDir = path.join(repoRoot, 'deploy');
 
@@ -36,16 +37,18 @@ export function flagsIn(help) {
 }
 
 // Starts `pulseboard <role>` with only `env` (plus a token key) and resolves once /healthz
-// answers on `port`.
-export async function startRole({ role, env, port }) {
+// answers on `port`; with `ca` (the env gives TLS_CERT/TLS_KEY) over https trusting that CA.
+// `get(path)` resolves the status of a GET on the role, over the same scheme.
+export async function startRole({ role, env, port, ca }) {
   const child = spawn(binary, [role], {
     env: { PATH: process.env.PATH, ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? '', JWT_SECRET: SECRET, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => exited || (await fetch(`${url}/healthz`)).ok,
+  const url = `${ca ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const get = async (p) => (ca ? (await httpsRequest(`${url}${p}`, { ca })).status : (await fetch(`${url}${p}`)).status);
+  await waitFor(async () => exited || (await get('/healthz')) === 200,
     { timeoutMs: 60000, what: `pulseboard ${role} on ${port}` }).catch((e) => {
     child.kill('SIGKILL');
     throw e;
@@ -53,6 +56,7 @@ export async function startRole({ role, env, port }) {
   if (exited) throw new Error(`pulseboard ${role} exited: ${JSON.stringify(exited)}`);
   return {
     url,
+    get,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

@@ -62,7 +62,19 @@ export async function waitFor(check, { timeoutMs = 10000, intervalMs = 25, what 
 
 // Settings a test must give explicitly: inherited from the shell, they would join a gateway to
 // whatever Redis or database that shell points at (and carry retained messages between tests).
-const NOT_INHERITED = ['REDIS_URL', 'REDIS_MODE', 'SOCKETIO_ADAPTER', 'DATABASE_URL', 'MONGO_URI'];
+const NOT_INHERITED = [
+  'REDIS_URL',
+  'REDIS_MODE',
+  'SOCKETIO_ADAPTER',
+  'DATABASE_URL',
+  'MONGO_URI',
+  'REDIS_TLS_CA',
+  'REDIS_TLS_CERT',
+  'REDIS_TLS_KEY',
+  'TLS_CERT',
+  'TLS_KEY',
+  'PULSEBOARD_CONFIG',
+];
 export function inheritedEnv() {
   const env = { ...process.env };
   for (const name of NOT_INHERITED) delete env[name];

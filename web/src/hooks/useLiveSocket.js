@@ -1,6 +1,7 @@
 import { useEffect, useReducer } from 'react';
 import { io } from 'socket.io-client';
 import { ORDERS_EVENTS, subscribe } from '../lib/subscribe.js';
+import { reportVisibility } from '../lib/visibility.js';
 
 // The gateway serves the page and Socket.IO from one origin.
 export function defaultSocketUrl() {
@@ -34,7 +35,10 @@ export function useLiveSocket(authToken, { url, connect = io, stream = ORDERS_EV
     const socket = connect(socketUrl, socketOptions(authToken));
     const names = { event, snapshotEvent, rooms: rooms === '' ? [] : rooms.split('\n') };
     const unsubscribe = subscribe(socket, dispatch, Date.now, names);
+    // A background tab gets no per-order updates, only the latest snapshot when shown again.
+    const stopReporting = reportVisibility(socket);
     return () => {
+      stopReporting();
       unsubscribe();
       socket.disconnect();
     };
