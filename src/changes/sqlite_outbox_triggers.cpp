@@ -7,6 +7,8 @@ namespace {
 
 using db::sqlite::Statement;
 
+}  // namespace
+
 std::string quote_ident(std::string_view name) {
   std::string out = "\"";
   for (char c : name) {
@@ -15,6 +17,8 @@ std::string quote_ident(std::string_view name) {
   }
   return out + '"';
 }
+
+namespace {
 
 std::string quote_text(std::string_view text) {
   std::string out = "'";
@@ -44,21 +48,30 @@ bool has_source_table_column(sqlite3* db) {
 
 }  // namespace
 
-std::string outbox_trigger_sql(const SqliteTableShape& table, std::string_view operation) {
+std::string row_json_sql(const SqliteTableShape& table, std::string_view prefix) {
   std::string row = "json_object(";
   for (std::size_t i = 0; i < table.columns.size(); ++i) {
-    const std::string column = "NEW." + quote_ident(table.columns[i]);
+    const std::string column = std::string(prefix) + quote_ident(table.columns[i]);
     if (i > 0) row += ", ";
     row += quote_text(table.columns[i]) + ", CASE WHEN typeof(" + column + ") = 'blob' THEN hex(" +
            column + ") ELSE " + column + " END";
   }
-  row += ")";
-  const std::string key = table.key.empty() ? "NEW.rowid" : "NEW." + quote_ident(table.key);
+  return row + ")";
+}
+
+std::string row_key_sql(const SqliteTableShape& table, std::string_view prefix) {
+  const std::string key =
+      std::string(prefix) + (table.key.empty() ? "rowid" : quote_ident(table.key));
+  return "CAST(" + key + " AS TEXT)";
+}
+
+std::string outbox_trigger_sql(const SqliteTableShape& table, std::string_view operation) {
   return "CREATE TRIGGER " + trigger_name(table.name, operation) + " AFTER " +
          (operation == "insert" ? "INSERT" : "UPDATE") + " ON " + quote_ident(table.name) +
          " BEGIN INSERT INTO order_outbox (operation, order_id, document, committed_at, "
          "source_table) VALUES (" +
-         quote_text(operation) + ", CAST(" + key + " AS TEXT), " + row +
+         quote_text(operation) + ", " + row_key_sql(table, "NEW.") + ", " +
+         row_json_sql(table, "NEW.") +
          ", CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER), " +
          quote_text(table.name) + "); END";
 }

@@ -23,6 +23,14 @@ struct SqliteTableShape {
   std::string key;                   // the single-column primary key; empty: rowid
 };
 
+// The row as the JSON text the outbox carries (every column under its own name, a BLOB as hex),
+// and its key as text (the primary key, else the rowid), over columns prefixed by `prefix`
+// ("NEW." in a trigger, "" in a SELECT): a row read directly has the shape of its trigger's copy.
+std::string row_json_sql(const SqliteTableShape& table, std::string_view prefix);
+std::string row_key_sql(const SqliteTableShape& table, std::string_view prefix);
+// "name" with embedded quotes doubled.
+std::string quote_ident(std::string_view name);
+
 // The CREATE TRIGGER statement for `operation` ("insert" or "update"). The row becomes a JSON
 // object of every column under its own name (a BLOB as its hex text: json_object refuses BLOBs,
 // and a trigger that fails would fail the writer's statement); its key is the primary key (else

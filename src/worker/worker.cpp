@@ -49,7 +49,8 @@ std::vector<StreamOptions> streams_or_default(const Worker::Options& o) {
                         .snapshot_event = o.snapshot_event,
                         .key = "id",
                         .aggregate = aggregate_spec_of(o.aggregates),
-                        .rebuild_from_history = true}};
+                        .rebuild_from_history = true,
+                        .time_column = ""}};
 }
 
 }  // namespace
@@ -237,8 +238,8 @@ void Worker::on_history_lost(const SourceError& err) {
       "worker: {} source lost its history ({}); events since the last acknowledged "
       "position are NOT delivered; continuing from now and {} (resnapshots: {})",
       source_->name(), err.message,
-      options_.history ? "rebuilding the aggregates from the database"
-                       : "publishing a resnapshot of the aggregates it has",
+      rebuilds_from_history() ? "rebuilding the aggregates from the database"
+                              : "publishing a resnapshot of the aggregates it has",
       counters_.resnapshots.load());
   if (rebuilds_from_history()) {
     rebuild_due_ = true;
@@ -378,17 +379,24 @@ void Worker::maybe_publish_snapshot(std::int64_t now_ms, bool force) {
   for (auto& s : streams_) maybe_publish_snapshot(s, now_ms, force);
 }
 
+bool Worker::rebuilds(const Stream& stream) const {
+  if (!stream.aggregates) return false;
+  if (stream.options.rebuild_from_history) return options_.history != nullptr;
+  return options_.tables && !stream.options.time_column.empty();
+}
+
 bool Worker::rebuilds_from_history() const {
-  if (!options_.history) return false;
   for (const auto& s : streams_)
-    if (s.options.rebuild_from_history && s.aggregates) return true;
+    if (rebuilds(s)) return true;
   return false;
 }
 
 bool Worker::rebuild_aggregates() {
   const std::int64_t now = now_unix_ms();
   for (auto& s : streams_)
-    if (s.options.rebuild_from_history && s.aggregates && !rebuild_stream(s, now)) return false;
+    if (rebuilds(s) &&
+        !(s.options.rebuild_from_history ? rebuild_stream(s, now) : rebuild_from_table(s, now)))
+      return false;
   rebuilt_at_ms_ = now;
   rebuild_due_ = false;
   counters_.rebuilds++;

@@ -18,6 +18,7 @@
 
 #include "broker/broker.hpp"
 #include "changes/change_source.hpp"
+#include "changes/table_reader.hpp"
 #include "common/latency_histogram.hpp"
 #include "pipeline/pipeline.hpp"
 #include "store/order_store.hpp"
@@ -42,7 +43,15 @@ struct StreamOptions {
   std::optional<streams::AggregateSpec> aggregate;  // none: rows are only forwarded
   // Its rows are the orders Options::history reads: rebuilt from there (the orders table).
   bool rebuild_from_history = false;
+  // The column of `table` the aggregates' time field projects ("$fullDocument.<column>"): the
+  // other streams are rebuilt from their table's newest rows by it (Options::tables). Empty:
+  // not a column; such a stream starts empty.
+  std::string time_column;
 };
+
+// The source column a projected field copies: `field` of the last inclusion $project whose value
+// is "$fullDocument.<column>" (one level); empty otherwise.
+std::string source_column_of(const pipeline::Pipeline& pipeline, const std::string& field);
 
 // Every stream of a checked stream file, in its order. A stream over the `orders` table is
 // rebuilt from the store (Options::history); the others start empty.
@@ -85,7 +94,10 @@ class Worker {
     // due, no snapshot is published (a partial one would make totals go backwards); a failed
     // rebuild is retried every backoff_max.
     std::shared_ptr<store::OrderStore> history;
-    std::size_t history_limit = 200'000;  // orders read per rebuild, newest first
+    std::size_t history_limit = 200'000;  // orders (rows) read per rebuild, newest first
+    // Where the streams over other tables are rebuilt from (changes::TableReader: their newest
+    // `history_limit` rows by their time column), at the same moments. Null: they start empty.
+    std::shared_ptr<changes::TableReader> tables;
     // The leader writes a delivery canary through the database this often (ChangeSource::
     // emit_canary) and publishes it on the bridge when the stream brings it back
     // (docs/operations.md). Zero: no canary (`pulseboard worker` sets 5000 unless
@@ -204,6 +216,9 @@ class Worker {
   bool rebuild_aggregates();
   bool rebuilds_from_history() const;  // a history is set and a stream with aggregates reads it
   bool rebuild_stream(Stream& stream, std::int64_t now);
+  bool rebuild_from_table(Stream& stream, std::int64_t now);
+  bool rebuilds(const Stream& stream) const;  // it has aggregates and a place to rebuild from
+  void note_rebuild_failure(const Stream& stream, const std::string& why);
   // Counts one published update in its stream's aggregates, idempotently per row
   // (Aggregates::apply).
   void count(Stream& stream, const boost::json::object& data, const changes::ChangeEvent& event,

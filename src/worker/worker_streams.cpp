@@ -54,6 +54,21 @@ std::optional<streams::Aggregates::Version> version_of(const ChangeEvent& event)
 
 }  // namespace
 
+std::string source_column_of(const pipeline::Pipeline& pipeline, const std::string& field) {
+  constexpr std::string_view prefix = "$fullDocument.";
+  std::string column;
+  for (const auto& stage : pipeline.stages()) {
+    if (stage.kind != pipeline::Pipeline::Stage::Kind::project) continue;
+    const json::value* v = stage.spec.if_contains(field);
+    column.clear();
+    if (!v || !v->is_string()) continue;
+    std::string_view ref = v->as_string();
+    if (ref.starts_with(prefix) && ref.find('.', prefix.size()) == std::string_view::npos)
+      column = ref.substr(prefix.size());
+  }
+  return column;
+}
+
 std::vector<StreamOptions> streams_of(const streams::StreamsConfig& config) {
   std::vector<StreamOptions> out;
   for (const auto& s : config.streams) {
@@ -65,7 +80,10 @@ std::vector<StreamOptions> streams_of(const streams::StreamsConfig& config) {
                    .snapshot_event = s.snapshot_event,
                    .key = s.key,
                    .aggregate = s.aggregate,
-                   .rebuild_from_history = bare_table(s.source) == "orders"});
+                   .rebuild_from_history = bare_table(s.source) == "orders",
+                   .time_column = s.aggregate
+                                      ? source_column_of(s.pipeline, s.aggregate->time_field)
+                                      : std::string()});
   }
   return out;
 }
@@ -174,18 +192,57 @@ void Worker::maybe_publish_snapshot(Stream& stream, std::int64_t now_ms, bool fo
   }
 }
 
+void Worker::note_rebuild_failure(const Stream& stream, const std::string& why) {
+  counters_.rebuild_failures++;
+  next_rebuild_ = std::chrono::steady_clock::now() + options_.backoff_max;
+  spdlog::warn(
+      "worker: cannot read {} to rebuild the aggregates of {} ({}); no snapshot until it works, "
+      "retrying in {} ms",
+      stream.options.table, stream.options.name, why, options_.backoff_max.count());
+}
+
+// The table's newest rows by the time column, oldest first, through the stream's pipeline as
+// inserts. Version (0, 0, 0): any change the source delivers after this replaces the row's
+// contribution, so a replay of the unacknowledged rest ends at the row's latest state.
+bool Worker::rebuild_from_table(Stream& stream, std::int64_t now) {
+  auto read = options_.tables->newest(stream.options.table, stream.options.time_column,
+                                      options_.history_limit);
+  if (auto* err = std::get_if<std::string>(&read)) {
+    note_rebuild_failure(stream, *err);
+    return false;
+  }
+  auto& rows = std::get<std::vector<ChangeEvent>>(read);
+  streams::Aggregates fresh(*stream.options.aggregate);
+  std::size_t counted = 0;
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    auto projected = stream.options.pipeline.apply(it->document);
+    if (!projected) continue;
+    auto id = key_of(*projected, *it, stream.options.key);
+    it->event_id = changes::rebuild_event_id(id.value_or(""));
+    const json::object data = metrics_update_data(*projected, *it, now);
+    if (id)
+      fresh.apply(*id, {0, 0, 0}, data, now);
+    else
+      fresh.add(data, now);
+    ++counted;
+  }
+  stream.aggregates = std::move(fresh);
+  stream.dirty = true;
+  spdlog::info("worker: aggregates of {} rebuilt from {} rows of {}", stream.options.name, counted,
+               stream.options.table);
+  if (rows.size() >= options_.history_limit)
+    spdlog::warn("worker: {} has more than {} rows; only the newest are in the aggregates",
+                 stream.options.table, options_.history_limit);
+  return true;
+}
+
 bool Worker::rebuild_stream(Stream& stream, std::int64_t now) {
   const auto& spec = *stream.options.aggregate;
   auto read =
       read_rollup_history(*options_.history, stream.options.pipeline, now - spec.window.count(),
                           spec.recent, now, options_.history_limit);
   if (auto* err = std::get_if<HistoryError>(&read)) {
-    counters_.rebuild_failures++;
-    next_rebuild_ = std::chrono::steady_clock::now() + options_.backoff_max;
-    spdlog::warn(
-        "worker: cannot read the orders to rebuild the aggregates of {} ({}); no snapshot until "
-        "it works, retrying in {} ms",
-        stream.options.name, store::to_string(err->error), options_.backoff_max.count());
+    note_rebuild_failure(stream, std::string(store::to_string(err->error)));
     return false;
   }
   auto& history = std::get<RollupHistory>(read);

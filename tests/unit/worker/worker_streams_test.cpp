@@ -13,6 +13,7 @@
 #include "common/clock.hpp"
 #include "eventually.hpp"
 #include "streams/stream_config.hpp"
+#include "worker/stream_checks.hpp"
 #include "worker/worker.hpp"
 
 namespace pulseboard::worker {
@@ -128,6 +129,22 @@ std::vector<StreamOptions> two_streams() {
   auto parsed = streams::parse_config(kTwoStreams, "two.toml");
   EXPECT_TRUE(std::holds_alternative<streams::StreamsConfig>(parsed));
   return streams_of(std::get<streams::StreamsConfig>(parsed));
+}
+
+// The columns a rebuild orders by and the start-up checks look for come from the pipeline.
+TEST(WorkerStreams, FindsTheSourceColumnsAPipelineNames) {
+  auto parsed = pipeline::Pipeline::parse(
+      R"([{"$match":{"fullDocument.kind":"keep","$or":[{"fullDocument.n.x":1},{"fullDocument.m":2}]}},
+          {"$project":{"id":"$fullDocument.k","time":"$fullDocument.at","deep":"$fullDocument.a.b",
+                       "lit":{"$literal":"$fullDocument.not_a_column"}}}])");
+  const auto& p = std::get<pipeline::Pipeline>(parsed);
+  EXPECT_EQ(source_column_of(p, "time"), "at");
+  EXPECT_EQ(source_column_of(p, "deep"), "");  // not a column of its own
+  EXPECT_EQ(source_column_of(p, "missing"), "");
+  const std::vector<std::string> named = columns_named(p);
+  for (const char* column : {"kind", "n", "m", "k", "at", "a"})
+    EXPECT_NE(std::find(named.begin(), named.end(), column), named.end()) << column;
+  EXPECT_EQ(named.size(), 6u);  // not "not_a_column": a $literal is a value
 }
 
 TEST(WorkerStreams, RoutesByTableAndSchemaQualifiedNames) {
