@@ -51,6 +51,7 @@ class Aggregates {
   struct Counters {
     std::uint64_t over_max_rows = 0;  // rows not counted in the window: max_rows was reached
     std::uint64_t other_rows = 0;     // rows counted under `other`: max_groups was reached
+    std::uint64_t late_rows = 0;      // rows older than the window: only in `recent`
   };
 
   // `spec` as parse_config() checked it (an interval of at least 100 ms, measures, ...).

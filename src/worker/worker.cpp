@@ -95,6 +95,9 @@ Worker::Stats Worker::stats() const {
   s.replayed_changes = source.replayed;
   s.acknowledged_skipped = source.skipped_acknowledged;
   fill_canary_stats(s);
+  for (const auto& stream : streams_)
+    if (stream.options.aggregate)
+      s.streams.push_back({stream.options.name, stream.applied->load(), stream.late->load()});
   return s;
 }
 

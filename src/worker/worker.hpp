@@ -138,6 +138,14 @@ class Worker {
     // ChangeSource::health(): a followed table missing from the publication also makes
     // delivery stale (and the worker withholds canaries, so every gateway says so too).
     changes::SourceHealth source_health{};
+    // Per stream with aggregates, in the file's order: rows its aggregates counted (added or
+    // replaced; replays skipped are not) and rows older than its window (only in `recent`).
+    struct StreamRows {
+      std::string name;
+      std::uint64_t applied = 0;
+      std::uint64_t late = 0;
+    };
+    std::vector<StreamRows> streams{};
   };
 
   // Throws std::invalid_argument when options.pipeline_json does not parse (a startup error).
@@ -177,6 +185,11 @@ class Worker {
     std::optional<streams::Aggregates> aggregates;
     bool dirty = false;               // changed since its last snapshot
     bool resnapshot_pending = false;  // its next snapshot carries `resnapshot: true`
+    // Stats::StreamRows, written by run(), read by stats() from any thread.
+    std::shared_ptr<std::atomic<std::uint64_t>> applied =
+        std::make_shared<std::atomic<std::uint64_t>>(0);
+    std::shared_ptr<std::atomic<std::uint64_t>> late =
+        std::make_shared<std::atomic<std::uint64_t>>(0);
     std::chrono::steady_clock::time_point last_snapshot{};
   };
   // A change the pipeline of stream `stream` kept, and its projection.
@@ -223,6 +236,8 @@ class Worker {
   // (Aggregates::apply).
   void count(Stream& stream, const boost::json::object& data, const changes::ChangeEvent& event,
              std::int64_t now_ms);
+  void count_row(Stream& stream, const boost::json::object& data, const changes::ChangeEvent& event,
+                 std::int64_t now_ms);
   void sleep_for(std::chrono::milliseconds d, std::stop_token stop);
   // The canary (worker_canary.cpp): written every canary_interval while leading and started;
   // the ones a batch brought back are published after its data.

@@ -134,6 +134,14 @@ std::vector<std::string> Worker::update_payloads(const std::vector<Selected>& se
 void Worker::count(Stream& stream, const json::object& data, const ChangeEvent& event,
                    std::int64_t now_ms) {
   if (!stream.aggregates) return;
+  // The late rows of this one (Aggregates' own count restarts with each rebuild).
+  const std::uint64_t late_before = stream.aggregates->counters().late_rows;
+  count_row(stream, data, event, now_ms);
+  *stream.late += stream.aggregates->counters().late_rows - late_before;
+}
+
+void Worker::count_row(Stream& stream, const json::object& data, const ChangeEvent& event,
+                       std::int64_t now_ms) {
   auto id = key_of(data, event, stream.options.key);
   auto version = version_of(event);
   if (id && version) {
@@ -141,6 +149,7 @@ void Worker::count(Stream& stream, const json::object& data, const ChangeEvent& 
       case streams::Aggregates::Applied::added:
       case streams::Aggregates::Applied::replaced:
         stream.dirty = true;
+        ++*stream.applied;
         break;
       case streams::Aggregates::Applied::skipped:
         counters_.replays_skipped++;
@@ -158,7 +167,10 @@ void Worker::count(Stream& stream, const json::object& data, const ChangeEvent& 
     counters_.replays_skipped++;
     return;
   }
-  if (stream.aggregates->add(data, now_ms)) stream.dirty = true;
+  if (stream.aggregates->add(data, now_ms)) {
+    stream.dirty = true;
+    ++*stream.applied;
+  }
 }
 
 void Worker::maybe_publish_snapshot(Stream& stream, std::int64_t now_ms, bool force) {

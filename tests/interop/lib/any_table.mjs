@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
-import { binary, inheritedEnv, mintToken, nextEvent, startPulseboard, waitFor } from './gateway.mjs';
+import { binary, freePort, inheritedEnv, mintToken, nextEvent, startPulseboard, waitFor } from './gateway.mjs';
 import { startRedis } from './redis.mjs';
 
 // The names of one run: nothing outside this test knows them.
@@ -79,12 +79,13 @@ rank_by = "total"
 `;
 }
 
-export function startWorker({ configFile, databaseUrl, redisUrl }) {
-  const child = spawn(binary, ['worker', '--no-leader-election', '--config', configFile], {
+export function startWorker({ configFile, databaseUrl, redisUrl, httpPort = 0 }) {
+  const args = ['worker', '--no-leader-election', '--config', configFile, '--http-port', String(httpPort)];
+  const child = spawn(binary, args, {
     env: { ...inheritedEnv(), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const w = { child, log: '', exited: null };
+  const w = { child, log: '', exited: null, url: `http://127.0.0.1:${httpPort}` };
   const collect = (chunk) => (w.log += chunk.toString());
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
@@ -179,7 +180,8 @@ export function describeAnyTable(store) {
     };
 
     const startStreaming = async () => {
-      worker = startWorker({ configFile, databaseUrl: store.databaseUrl, redisUrl: redis.url });
+      const httpPort = await freePort();
+      worker = startWorker({ configFile, databaseUrl: store.databaseUrl, redisUrl: redis.url, httpPort });
       await waitFor(() => /source started/.test(worker.log), {
         timeoutMs: 60000,
         what: 'the worker streaming',
@@ -226,6 +228,10 @@ export function describeAnyTable(store) {
       assert.ok(skipped.every((k) => !seen.has(k)), 'rows the pipeline drops are not delivered');
       const { snapshot } = await snapshotEqualsSql('after the first rows');
       assert.equal(snapshot.totals.rows, 40, 'the rows outside the window are not counted');
+      // The stream's own counters: 45 rows went into its aggregates, 5 of them older than the window.
+      const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+      assert.match(metrics, new RegExp(`^pulseboard_worker_stream_rows_applied_total\\{stream="s_${n.suffix}"\\} 45$`, 'm'));
+      assert.match(metrics, new RegExp(`^pulseboard_worker_stream_rows_late_total\\{stream="s_${n.suffix}"\\} 5$`, 'm'));
     });
 
     it('pushes the stream\'s filter down as the table\'s row filter', { skip: !store.rowFilter && 'no row filters here' }, async () => {

@@ -203,6 +203,13 @@ TEST(WorkerStreams, EachChangeGoesToTheStreamsOfItsTableOncePerRoomAndReplaysCou
            last_total("growth", "signup-snapshot", "signups") == 2.0;
   }));
   EXPECT_GE(w.stats().replays_skipped, 3u);  // o1, s1, s2 the second time
+  // Per stream: each row counted once, the replays not.
+  const auto rows = w.stats().streams;
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].name, options.streams[0].name);
+  EXPECT_EQ(rows[0].applied, 1u);  // o1
+  EXPECT_EQ(rows[1].applied, 2u);  // s1, s2
+  EXPECT_EQ(rows[0].late + rows[1].late, 0u);
 }
 
 }  // namespace
