@@ -46,6 +46,37 @@ class MongoChangeSource final : public ChangeSource {
   ~MongoChangeSource() override { stop(); }
 
   std::string name() const override { return "mongo"; }
+
+  // One collection of the stream file (or `orders`): that collection's change stream, as
+  // before. Several: the database's, with a first stage keeping only their changes.
+  std::string watched_collection() const {
+    if (options_.tables.empty()) return options_.collection;
+    const std::string& name = options_.tables.front().name;
+    const auto dot = name.rfind('.');
+    return dot == std::string::npos ? name : name.substr(dot + 1);
+  }
+
+  std::string collection_names() const {
+    std::string out;
+    for (const auto& t : options_.tables) out += (out.empty() ? "" : ",") + t.name;
+    return out;
+  }
+
+  json::object collections_match() const {
+    json::array names;
+    for (const auto& t : options_.tables) {
+      const auto dot = t.name.rfind('.');
+      names.emplace_back(dot == std::string::npos ? t.name : t.name.substr(dot + 1));
+    }
+    return json::object{{"$match", json::object{{"ns.coll", json::object{{"$in", names}}}}}};
+  }
+
+  mongoc_change_stream_t* watch(const char* db, const bson_t* pipeline, const bson_t* opts) {
+    if (options_.tables.size() <= 1)
+      return mongoc_collection_watch(collection_.get(), pipeline, opts);
+    database_.reset(mongoc_client_get_database(client_.get(), db));
+    return mongoc_database_watch(database_.get(), pipeline, opts);
+  }
   bool pipeline_applied() const override { return options_.push_down; }
 
   std::optional<SourceError> start(std::optional<std::string> resume) override {
@@ -57,7 +88,7 @@ class MongoChangeSource final : public ChangeSource {
     if (!client_) return SourceError{SourceError::Kind::unavailable, "cannot create client"};
     const char* db = mongoc_uri_get_database(uri_.get());
     collection_.reset(mongoc_client_get_collection(client_.get(), db ? db : kDefaultDatabase,
-                                                   options_.collection.c_str()));
+                                                   watched_collection().c_str()));
 
     std::optional<std::string> token;
     if (resume && *resume != kFromNow) {
@@ -79,10 +110,11 @@ class MongoChangeSource final : public ChangeSource {
     }
     json::array stages =
         options_.push_down ? pipeline::mongo_server_pipeline(options_.pipeline) : json::array{};
+    if (options_.tables.size() > 1) stages.insert(stages.begin(), collections_match());
     auto pipeline = db::mongo::document_from_json(json::object{{"pipeline", stages}}, &err);
     auto opts_bson = db::mongo::document_from_json(opts, &err);
     if (!pipeline || !opts_bson) return SourceError{SourceError::Kind::unavailable, err.message};
-    stream_.reset(mongoc_collection_watch(collection_.get(), pipeline.get(), opts_bson.get()));
+    stream_.reset(watch(db ? db : kDefaultDatabase, pipeline.get(), opts_bson.get()));
     const bson_t* reply = nullptr;
     if (mongoc_change_stream_error_document(stream_.get(), &err, &reply)) {
       auto e = from_bson_error(err, reply);
@@ -90,7 +122,8 @@ class MongoChangeSource final : public ChangeSource {
       return e;
     }
     spdlog::info("worker: mongo change stream on {}.{} {}", db ? db : kDefaultDatabase,
-                 options_.collection, token ? "resumed after " + *token : std::string("from now"));
+                 options_.tables.size() > 1 ? "{" + collection_names() + "}" : watched_collection(),
+                 token ? "resumed after " + *token : std::string("from now"));
     return std::nullopt;
   }
 
@@ -136,6 +169,7 @@ class MongoChangeSource final : public ChangeSource {
     // Children before parents: the stream needs its collection, the collection its client.
     stream_.reset();
     collection_.reset();
+    database_.reset();
     client_.reset();
     uri_.reset();
   }
@@ -147,6 +181,9 @@ class MongoChangeSource final : public ChangeSource {
   db::mongo::Uri uri_;
   db::mongo::Client client_;
   db::mongo::Collection collection_;
+  // The database whose change stream is watched when the file names several collections.
+  std::unique_ptr<mongoc_database_t, decltype(&mongoc_database_destroy)> database_{
+      nullptr, &mongoc_database_destroy};
   db::mongo::ChangeStream stream_;
 };
 
