@@ -16,6 +16,24 @@ void counter(std::string& out, std::string_view name, std::string_view help, std
 
 void render_delivery_metrics(std::string& out, const WorkerStatus& status);
 
+// One sample per stream with aggregates, labelled by its name (an identifier: no escaping).
+void render_stream_metrics(std::string& out, const worker::Worker::Stats& s) {
+  if (s.streams.empty()) return;
+  auto family = [&](std::string_view name, std::string_view help, auto value) {
+    out += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " +
+           std::string(name) + " counter\n";
+    for (const auto& stream : s.streams)
+      out += std::string(name) + "{stream=\"" + stream.name + "\"} " +
+             std::to_string(value(stream)) + "\n";
+  };
+  family("pulseboard_worker_stream_rows_applied_total",
+         "Rows a stream's aggregates counted (added or replaced)",
+         [](const auto& r) { return r.applied; });
+  family("pulseboard_worker_stream_rows_late_total",
+         "Rows older than a stream's window: only in its recent rows",
+         [](const auto& r) { return r.late; });
+}
+
 }  // namespace
 
 std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_ms) {
@@ -53,6 +71,7 @@ std::string render_worker_metrics(const WorkerStatus& status, std::int64_t now_m
                              "Now minus the commit time of the last published change", "gauge",
                              std::to_string(lag));
   }
+  render_stream_metrics(out, s);
   render_delivery_metrics(out, status);
   return out;
 }

@@ -19,6 +19,10 @@ struct ChangeEvent {
   // {"_id":{"position":..}, "operationType":.., "fullDocument":{..}, "committedAt":ms}
   boost::json::object document;
   std::int64_t committed_at_ms = 0;
+  // The table (collection) the change is of, as the stream file names it (`schema.table` when
+  // the source knows the schema); the worker routes the change to the streams of that table.
+  // Empty: the source does not say (every stream takes it).
+  std::string table;
   // A delivery canary (ChangeSource::emit_canary) read back from the stream, not a change of the
   // data: the worker acknowledges its position but never runs it through the pipeline, the
   // aggregates or the data path's messages. `document` is empty.

@@ -1,5 +1,6 @@
 #include "changes/change_source.hpp"
 
+#include "changes/sqlite_outbox_triggers.hpp"
 #include "db/database_url.hpp"
 
 namespace pulseboard::changes {
@@ -21,6 +22,16 @@ std::unique_ptr<ChangeSource> open_change_source(std::string_view url, const Sou
       return make_mongo_source(target.target, options);
   }
   return nullptr;
+}
+
+std::unique_ptr<ChangeSource> open_change_source(std::string_view url, const SourceOptions& options,
+                                                 std::vector<std::string> tables,
+                                                 std::string* error) {
+  auto parsed = db::parse_database_url(url);
+  if (auto* target = std::get_if<db::DatabaseUrl>(&parsed);
+      target && target->backend == db::Backend::sqlite)
+    return make_sqlite_source(target->target, options, std::move(tables));
+  return open_change_source(url, options, error);
 }
 
 }  // namespace pulseboard::changes

@@ -29,6 +29,13 @@ struct SourceError {
   std::string message;
 };
 
+// A table a PostgreSQL source publishes, and the pipelines of the streams over it (their
+// push-down row filters are OR-ed into the table's).
+struct FollowedTable {
+  std::string name;  // `table` or `schema.table`, as the stream file names it
+  std::vector<pipeline::Pipeline> pipelines;
+};
+
 struct SourceOptions {
   // The pipeline the worker runs; a source may push (part of) it down to the database.
   pipeline::Pipeline pipeline = pipeline::Pipeline::article_default();
@@ -40,6 +47,9 @@ struct SourceOptions {
   std::chrono::milliseconds idle_poll{20};
   // SQLite: delete acknowledged outbox rows committed longer ago than this; zero keeps all.
   std::chrono::milliseconds outbox_retention{std::chrono::hours(24)};
+  // PostgreSQL: the tables of the publication (every table of a stream file). Empty: `orders`
+  // under `pipeline`, the default data path.
+  std::vector<FollowedTable> tables;
   // PostgreSQL object names.
   std::string publication = "pulseboard_orders";
   std::string slot = "pulseboard_worker";

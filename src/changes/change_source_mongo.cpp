@@ -1,12 +1,16 @@
-// MongoDB change source: a change stream on the database, limited to the orders collection and
-// the delivery canary's heartbeat collection (`watch` with the pipeline, fullDocument:
-// "updateLookup"), resumed after the last acknowledged resume token, which is kept in a file
-// under the state directory. libmongoc is blocking, which suits the worker's own thread;
-// getMore waits at most maxAwaitTimeMS.
+// MongoDB change source: a change stream on the database, limited to the followed collections
+// (the stream file's, or `orders`) and the delivery canary's heartbeat collection (`watch` with the
+// pipeline, fullDocument: "updateLookup"), resumed after the last acknowledged resume token, which
+// is kept in a file under the state directory. libmongoc is blocking, which suits the worker's own
+// thread; getMore waits at most maxAwaitTimeMS.
 #include <mongoc/mongoc.h>
 #include <spdlog/spdlog.h>
 
+#include <spdlog/fmt/ranges.h>
+
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "changes/change_source.hpp"
 #include "changes/mongo_canary.hpp"
@@ -145,8 +149,8 @@ class MongoChangeSource final : public ChangeSource {
       stop();
       return e;
     }
-    spdlog::info("worker: mongo change stream on {}.{} (and {}) {}", database_name(),
-                 options_.collection, kMongoCanaryCollection,
+    spdlog::info("worker: mongo change stream on {}.{{{}}} (and {}) {}", database_name(),
+                 fmt::join(collections(), ","), kMongoCanaryCollection,
                  token ? "resumed after " + *token : std::string("from now"));
     return std::nullopt;
   }
@@ -220,7 +224,19 @@ class MongoChangeSource final : public ChangeSource {
     return db ? db : kDefaultDatabase;
   }
 
-  // A database-level stream: the followed collection and the canary's (mongo_watch_pipeline).
+  // The collections followed: the stream file's (a `db.coll` source names its collection), or
+  // the one of the options when there is no file. Changes are routed to streams by ns.coll.
+  std::vector<std::string> collections() const {
+    if (options_.tables.empty()) return {options_.collection};
+    std::vector<std::string> names;
+    for (const auto& t : options_.tables) {
+      const auto dot = t.name.rfind('.');
+      names.push_back(dot == std::string::npos ? t.name : t.name.substr(dot + 1));
+    }
+    return names;
+  }
+
+  // A database-level stream: the followed collections and the canary's (mongo_watch_pipeline).
   std::optional<SourceError> open_stream(const std::optional<std::string>& token) {
     json::object opts{{"fullDocument", "updateLookup"}, {"maxAwaitTimeMS", kMaxAwaitMs}};
     if (token) {
@@ -230,8 +246,7 @@ class MongoChangeSource final : public ChangeSource {
         return SourceError{SourceError::Kind::unavailable, "invalid resume token " + *token};
       opts["resumeAfter"] = t;
     }
-    json::array stages =
-        mongo_watch_pipeline(options_.pipeline, options_.push_down, options_.collection);
+    json::array stages = mongo_watch_pipeline(options_.pipeline, options_.push_down, collections());
     bson_error_t err;
     auto pipeline = db::mongo::document_from_json(json::object{{"pipeline", stages}}, &err);
     auto opts_bson = db::mongo::document_from_json(opts, &err);

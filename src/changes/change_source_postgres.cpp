@@ -68,13 +68,19 @@ std::string quote_ident(PGconn* conn, const std::string& name) {
   return out;
 }
 
+std::string bare_name(const std::string& table) {
+  const auto dot = table.rfind('.');
+  return dot == std::string::npos ? table : table.substr(dot + 1);
+}
+
 class PostgresChangeSource final : public ChangeSource {
  public:
   PostgresChangeSource(std::string conninfo, const SourceOptions& options)
       : conninfo_(std::move(conninfo)),
         options_(options),
-        health_(options.slot, options.publication, "orders", options.health_interval,
-                options.max_retained_wal_bytes) {}
+        health_(options.slot, options.publication,
+                options.tables.empty() ? std::string("orders") : bare_name(options.tables[0].name),
+                options.health_interval, options.max_retained_wal_bytes) {}
   ~PostgresChangeSource() override { stop(); }
 
   std::string name() const override { return "postgres"; }
@@ -215,9 +221,12 @@ class PostgresChangeSource final : public ChangeSource {
 
     const int version = PQserverVersion(c);
     version_ = version;
-    row_filter_ = pipeline::publication_row_filter(options_.pipeline, options_.push_down, version);
-    if (row_filter_.empty() && options_.push_down &&
-        pipeline::can_push_down_to_postgres(options_.pipeline))
+    published_ = published_tables(c, version);
+    row_filter_.clear();
+    for (const auto& t : published_)
+      row_filter_ += (row_filter_.empty() ? "" : "; ") + t.name +
+                     (t.filter.empty() ? ": none" : ": " + t.filter);
+    if (version < pipeline::kPostgresRowFilterVersion && options_.push_down)
       spdlog::warn(
           "worker: PostgreSQL server version {} has no publication row filters (15 has); every "
           "row is published and the worker filters",
@@ -230,10 +239,57 @@ class PostgresChangeSource final : public ChangeSource {
     return std::nullopt;
   }
 
+  // A table of the publication: its name in SQL and its row filter (empty: every row).
+  struct PublishedTable {
+    std::string name;
+    std::string sql;
+    std::string filter;
+  };
+
+  std::vector<PublishedTable> published_tables(PGconn* c, int version) const {
+    if (options_.tables.empty()) {
+      auto filter =
+          pipeline::publication_row_filter(options_.pipeline, options_.push_down, version);
+      return {{"orders", "orders", std::move(filter)}};
+    }
+    std::vector<PublishedTable> out;
+    for (const auto& t : options_.tables) {
+      std::vector<const pipeline::Pipeline*> pipelines;
+      for (const auto& p : t.pipelines) pipelines.push_back(&p);
+      const auto dot = t.name.find('.');
+      std::string sql = dot == std::string::npos ? quote_ident(c, t.name)
+                                                 : quote_ident(c, t.name.substr(0, dot)) + "." +
+                                                       quote_ident(c, t.name.substr(dot + 1));
+      if (t.name == "orders") sql = "orders";
+      out.push_back(
+          {t.name, std::move(sql),
+           pipeline::publication_row_filter(pipelines, options_.push_down, version, t.name)});
+    }
+    return out;
+  }
+
+  // A row filter on a column outside the replica identity makes PostgreSQL refuse every UPDATE
+  // of the table: a filtered table gets REPLICA IDENTITY FULL (orders has it from the schema).
+  static std::optional<std::string> full_identity(PGconn* conn, const PublishedTable& t) {
+    if (t.filter.empty() || t.name == "orders") return std::nullopt;
+    const std::string check =
+        "SELECT relreplident FROM pg_class WHERE oid = to_regclass('" + t.sql + "')";
+    db::pg::Result r(PQexec(conn, check.c_str()));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) == 0)
+      return "table " + t.name + " does not exist";
+    if (std::string_view(PQgetvalue(r.get(), 0, 0)) == "f") return std::nullopt;
+    db::pg::Result alter(PQexec(conn, ("ALTER TABLE " + t.sql + " REPLICA IDENTITY FULL").c_str()));
+    if (PQresultStatus(alter.get()) != PGRES_COMMAND_OK)
+      return "setting REPLICA IDENTITY FULL on " + t.name + ": " + PQerrorMessage(conn);
+    return std::nullopt;
+  }
+
   std::optional<SourceError> prepare_schema(PGconn* c) {
     const std::string pub = quote_ident(c, options_.publication);
-    const std::string table =
-        "orders" + (row_filter_.empty() ? "" : " WHERE (" + row_filter_ + ")");
+    std::string table;
+    for (const auto& t : published_)
+      table += (table.empty() ? "" : ", ") + t.sql +
+               (t.filter.empty() ? "" : " WHERE (" + t.filter + ")");
     // The store's tables and the publication, in one transaction under the schema lock
     // (pg::run_schema_setup): an API starting at the same instant creates the same tables, and
     // a concurrent CREATE ... IF NOT EXISTS or CREATE PUBLICATION fails instead of skipping.
@@ -243,6 +299,8 @@ class PostgresChangeSource final : public ChangeSource {
           PQexec(conn, std::string(db::postgres_worker_positions_sql()).c_str()));
       if (PQresultStatus(positions.get()) != PGRES_COMMAND_OK)
         return "creating worker_positions: " + std::string(PQerrorMessage(conn));
+      for (const auto& t : published_)
+        if (auto err = full_identity(conn, t)) return err;
       const char* params[] = {options_.publication.c_str()};
       db::pg::Result exists(PQexecParams(conn, "SELECT 1 FROM pg_publication WHERE pubname = $1", 1,
                                          nullptr, params, nullptr, nullptr, 0));
@@ -448,16 +506,12 @@ class PostgresChangeSource final : public ChangeSource {
                              std::to_string(kMaxTransactionRows) + " rows; not buffered"};
     ChangeEvent e;
     e.committed_at_ms = commit_ms_;
-    json::object full = document_from_row(rel->second, row, old_row);
-    json::value key = full.contains("_id") ? full.at("_id") : json::value(nullptr);
-    e.document = json::object{
-        {"_id", json::object{{"position", pgoutput::format_lsn(commit_lsn_)}}},
-        {"operationType", operation},
-        {"documentKey", json::object{{"_id", key}}},
-        {"fullDocument", std::move(full)},
-        {"ns", json::object{{"db", PQdb(conn_.get())}, {"coll", rel->second.name}}},
-        {"committedAt", commit_ms_},
-    };
+    e.table =
+        rel->second.schema.empty() ? rel->second.name : rel->second.schema + "." + rel->second.name;
+    const bool own_names = !contract_names(rel->second.name);
+    e.document = change_document(rel->second.name, pgoutput::format_lsn(commit_lsn_), operation,
+                                 document_from_row(rel->second, row, old_row, own_names), own_names,
+                                 PQdb(conn_.get()), commit_ms_);
     transaction_.push_back(std::move(e));
     return std::nullopt;
   }
@@ -521,7 +575,8 @@ class PostgresChangeSource final : public ChangeSource {
   SourceOptions options_;
   db::pg::Conn conn_;       // replication
   db::pg::Conn positions_;  // regular: schema setup, then worker_positions
-  std::string row_filter_;
+  std::string row_filter_;  // for the log: each table's row filter
+  std::vector<PublishedTable> published_;
   int version_ = 0;           // the server's, read at start
   std::string position_key_;  // worker_positions.source
   Lsn confirmed_ = 0;         // slot's confirmed flush LSN when we started

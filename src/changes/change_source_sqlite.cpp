@@ -12,6 +12,7 @@
 
 #include "changes/change_source.hpp"
 #include "changes/event_id.hpp"
+#include "changes/sqlite_outbox_triggers.hpp"
 #include "common/clock.hpp"
 #include "db/sqlite.hpp"
 
@@ -32,8 +33,9 @@ using db::sqlite::Statement;
 
 class SqliteChangeSource final : public ChangeSource {
  public:
-  SqliteChangeSource(std::string path, const SourceOptions& options)
-      : path_(std::move(path)), options_(options) {}
+  SqliteChangeSource(std::string path, const SourceOptions& options,
+                     std::vector<std::string> tables)
+      : path_(std::move(path)), options_(options), tables_(std::move(tables)) {}
   ~SqliteChangeSource() override { stop(); }
 
   std::string name() const override { return "sqlite"; }
@@ -125,6 +127,8 @@ class SqliteChangeSource final : public ChangeSource {
     if (!db_) return fail("cannot open " + path_ + ": " + error);
     if (auto err = db::sqlite::run_schema_setup(db_.get(), path_, kOpenBusyWait))
       return fail("cannot prepare schema: " + *err);
+    if (auto err = install_outbox_triggers(db_.get(), tables_))
+      return fail("cannot install the outbox triggers: " + *err);
     return std::nullopt;
   }
 
@@ -150,8 +154,8 @@ class SqliteChangeSource final : public ChangeSource {
 
   std::optional<SourceError> read_batch(std::size_t max_batch, std::vector<ChangeEvent>& out) {
     Statement q(db_.get(),
-                "SELECT position, operation, order_id, document, committed_at FROM order_outbox "
-                "WHERE position > ? ORDER BY position LIMIT ?");
+                "SELECT position, operation, order_id, document, committed_at, source_table "
+                "FROM order_outbox WHERE position > ? ORDER BY position LIMIT ?");
     if (!q.ok()) return fail("cannot prepare outbox read");
     q.bind(1, std::int64_t{next_});
     q.bind(2, static_cast<std::int64_t>(max_batch));
@@ -162,6 +166,7 @@ class SqliteChangeSource final : public ChangeSource {
       ChangeEvent e;
       e.position = std::to_string(position);
       e.event_id = sqlite_event_id(position);
+      e.table = q.text(5);
       e.committed_at_ms = q.integer(4);
       if (q.text(1) == kCanaryOperation) {
         e.canary = true;
@@ -176,7 +181,9 @@ class SqliteChangeSource final : public ChangeSource {
         continue;
       }
       json::object full = order.as_object();
-      if (auto* id = full.if_contains("id")) {
+      // An order (written by the API's store) takes the change-event shape's `_id`; a row a
+      // trigger copied keeps its columns' own names, as the stream file refers to them.
+      if (auto* id = e.table == "orders" ? full.if_contains("id") : nullptr) {
         json::value key = *id;  // copy first: inserting "_id" may reallocate the object
         full.erase("id");
         full["_id"] = std::move(key);
@@ -211,6 +218,7 @@ class SqliteChangeSource final : public ChangeSource {
 
   std::string path_;
   SourceOptions options_;
+  std::vector<std::string> tables_;  // followed besides orders: filled by outbox triggers
   db::sqlite::Db db_;
   std::int64_t acknowledged_ = 0;  // durable, in worker_positions
   std::int64_t next_ = 0;          // read cursor: last position handed out by poll()
@@ -220,7 +228,12 @@ class SqliteChangeSource final : public ChangeSource {
 }  // namespace
 
 std::unique_ptr<ChangeSource> make_sqlite_source(std::string path, const SourceOptions& options) {
-  return std::make_unique<SqliteChangeSource>(std::move(path), options);
+  return std::make_unique<SqliteChangeSource>(std::move(path), options, std::vector<std::string>{});
+}
+
+std::unique_ptr<ChangeSource> make_sqlite_source(std::string path, const SourceOptions& options,
+                                                 std::vector<std::string> tables) {
+  return std::make_unique<SqliteChangeSource>(std::move(path), options, std::move(tables));
 }
 
 }  // namespace pulseboard::changes

@@ -76,12 +76,12 @@ std::optional<std::string> mongo_write_reply_error(const json::object& reply) {
 }
 
 json::array mongo_watch_pipeline(const pipeline::Pipeline& pipeline, bool push_down,
-                                 std::string_view collection) {
-  json::array stages{json::object{
-      {"$match",
-       json::object{{"ns.coll",
-                     json::object{{"$in", json::array{json::string(collection),
-                                                      json::string(kMongoCanaryCollection)}}}}}}}};
+                                 const std::vector<std::string>& collections) {
+  json::array names;
+  for (const auto& c : collections) names.emplace_back(c);
+  names.emplace_back(kMongoCanaryCollection);
+  json::array stages{
+      json::object{{"$match", json::object{{"ns.coll", json::object{{"$in", std::move(names)}}}}}}};
   if (!push_down) return stages;
   for (auto& stage : pipeline::mongo_server_pipeline(pipeline)) {
     const json::object& s = stage.as_object();

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pipeline/pipeline.hpp"
 
@@ -23,12 +24,12 @@ boost::json::object mongo_canary_command(std::string_view writer_id, std::int64_
 // nullopt when it was applied.
 std::optional<std::string> mongo_write_reply_error(const boost::json::object& reply);
 
-// The pipeline of the database-level change stream the source opens: only `collection` and
+// The pipeline of the database-level change stream the source opens: only `collections` and
 // kMongoCanaryCollection, then (with push_down) the worker's pipeline, rewritten so a canary
 // passes every $match and keeps its `ns` through a $project (the decoder recognises it by
 // ns.coll). Without push_down, the worker runs its pipeline itself on what arrives.
 boost::json::array mongo_watch_pipeline(const pipeline::Pipeline& pipeline, bool push_down,
-                                        std::string_view collection);
+                                        const std::vector<std::string>& collections);
 
 // Who this worker is in the heartbeat collection: the host name (a pod's name), or
 // "pulseboard-worker" when it has none.

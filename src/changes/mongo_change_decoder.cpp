@@ -89,6 +89,11 @@ std::variant<ChangeEvent, SourceError> decode_mongo_change(const json::object& d
   else
     e.event_id = mongo_event_id(e.position);
   e.committed_at_ms = committed_ms(doc).value_or(0);
+  // The collection routes the change to its streams (a projection that drops `ns` leaves it
+  // empty: every stream takes it, as the one stream of a pushed-down pipeline should).
+  if (auto* ns = doc.if_contains("ns"); ns && ns->is_object())
+    if (auto* coll = ns->as_object().if_contains("coll"); coll && coll->is_string())
+      e.table = std::string(coll->as_string());
   if (is_canary(doc)) {
     e.canary = true;
     return e;

@@ -76,8 +76,28 @@ json::value typed(std::uint32_t oid, const std::string& text) {
 
 }  // namespace
 
+bool contract_names(std::string_view table) {
+  return table == "orders";
+}
+
+json::value document_key(const json::object& full, bool own_names) {
+  const json::value* key = full.if_contains(own_names ? "id" : "_id");
+  return key ? *key : json::value(nullptr);
+}
+
+json::object change_document(std::string_view table, std::string_view position,
+                             std::string_view operation, json::object full, bool own_names,
+                             std::string_view database, std::int64_t committed_at_ms) {
+  json::value key = document_key(full, own_names);
+  return json::object{
+      {"_id", json::object{{"position", position}}},           {"operationType", operation},
+      {"documentKey", json::object{{"_id", std::move(key)}}},  {"fullDocument", std::move(full)},
+      {"ns", json::object{{"db", database}, {"coll", table}}}, {"committedAt", committed_at_ms},
+  };
+}
+
 json::object document_from_row(const pgoutput::Relation& relation, const pgoutput::Tuple& row,
-                               const pgoutput::Tuple* old_row) {
+                               const pgoutput::Tuple* old_row, bool own_names) {
   json::object doc;
   for (std::size_t i = 0; i < relation.columns.size() && i < row.size(); ++i) {
     const auto& column = relation.columns[i];
@@ -88,7 +108,7 @@ json::object document_from_row(const pgoutput::Relation& relation, const pgoutpu
         continue;
       v = &(*old_row)[i];
     }
-    auto name = field_name(column.name);
+    auto name = own_names ? column.name : field_name(column.name);
     if (v->kind == pgoutput::Value::Kind::null)
       doc[name] = nullptr;
     else

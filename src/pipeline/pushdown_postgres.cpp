@@ -22,7 +22,7 @@ std::string sql_literal(const json::value& v) {
 }
 
 // Column of `orders` that a fullDocument field maps to, for row filters.
-std::optional<std::string_view> order_column(std::string_view path) {
+std::optional<std::string> order_column(std::string_view path) {
   if (path == "fullDocument.status") return "status";
   if (path == "fullDocument.category") return "category";
   if (path == "fullDocument.amount") return "amount";
@@ -30,13 +30,35 @@ std::optional<std::string_view> order_column(std::string_view path) {
   return std::nullopt;
 }
 
+bool is_plain_identifier(std::string_view name) {
+  if (name.empty() || name.size() > 63 || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
+  return true;
+}
+
+// Column a fullDocument field maps to: the orders table's contract names, else the column of
+// the field's own name (one level; the other tables keep their columns' names), quoted.
+std::optional<std::string> column_of(std::string_view table, std::string_view path) {
+  const auto dot = table.rfind('.');
+  if ((dot == std::string_view::npos ? table : table.substr(dot + 1)) == "orders")
+    return order_column(path);
+  constexpr std::string_view prefix = "fullDocument.";
+  if (!path.starts_with(prefix)) return std::nullopt;
+  path.remove_prefix(prefix.size());
+  if (!is_plain_identifier(path)) return std::nullopt;
+  return "\"" + std::string(path) + "\"";
+}
+
 bool is_scalar_literal(const json::value& v) {
   return v.is_string() || as_number(v).has_value();
 }
 
 // One conjunct of the first $match as SQL, or nullopt when a row filter cannot express it.
-std::optional<std::string> conjunct_sql(std::string_view key, const json::value& cond) {
-  auto column = order_column(key);
+std::optional<std::string> conjunct_sql(std::string_view table, std::string_view key,
+                                        const json::value& cond) {
+  auto column = column_of(table, key);
   if (!column) return std::nullopt;
   if (is_scalar_literal(cond)) return std::string(*column) + " = " + sql_literal(cond);
   if (!is_operator_object(cond) || cond.as_object().size() != 1) return std::nullopt;
@@ -96,17 +118,18 @@ bool operation_types_are_insert_and_update(const json::value& cond) {
 
 }  // namespace
 
-std::string postgres_row_filter(const Pipeline& pipeline) {
+std::string postgres_row_filter(const Pipeline& pipeline, std::string_view table) {
   if (pipeline.stages().empty() || pipeline.stages().front().kind != Pipeline::Stage::Kind::match)
     return {};
   std::string sql;
   for (auto& kv : pipeline.stages().front().spec) {
-    if (auto part = conjunct_sql(kv.key(), kv.value())) sql += (sql.empty() ? "" : " AND ") + *part;
+    if (auto part = conjunct_sql(table, kv.key(), kv.value()))
+      sql += (sql.empty() ? "" : " AND ") + *part;
   }
   return sql;
 }
 
-bool can_push_down_to_postgres(const Pipeline& pipeline) {
+bool can_push_down_to_postgres(const Pipeline& pipeline, std::string_view table) {
   if (pipeline.stages().empty() || pipeline.stages().front().kind != Pipeline::Stage::Kind::match)
     return false;
   // Publications only carry insert/update here; a pipeline that wants other operation types
@@ -118,14 +141,28 @@ bool can_push_down_to_postgres(const Pipeline& pipeline) {
   json::array rest = pipeline.to_json();
   rest[0].as_object()["$match"].as_object().erase("operationType");
   if (json::serialize(rest).find("operationType") != std::string::npos) return false;
-  return !postgres_row_filter(pipeline).empty();
+  return !postgres_row_filter(pipeline, table).empty();
 }
 
-std::string publication_row_filter(const Pipeline& pipeline, bool push_down, int server_version) {
+std::string publication_row_filter(const Pipeline& pipeline, bool push_down, int server_version,
+                                   std::string_view table) {
   if (!push_down || server_version < kPostgresRowFilterVersion ||
-      !can_push_down_to_postgres(pipeline))
+      !can_push_down_to_postgres(pipeline, table))
     return {};
-  return postgres_row_filter(pipeline);
+  return postgres_row_filter(pipeline, table);
+}
+
+std::string publication_row_filter(const std::vector<const Pipeline*>& pipelines, bool push_down,
+                                   int server_version, std::string_view table) {
+  std::vector<std::string> filters;
+  for (const Pipeline* p : pipelines) {
+    filters.push_back(publication_row_filter(*p, push_down, server_version, table));
+    if (filters.back().empty()) return {};  // one stream needs every row of the table
+  }
+  if (filters.size() == 1) return filters.front();
+  std::string sql;
+  for (const auto& f : filters) sql += (sql.empty() ? "(" : " OR (") + f + ")";
+  return sql;
 }
 
 }  // namespace pulseboard::pipeline

@@ -4,10 +4,10 @@
 // max) per interval, over the window and per group, the top groups, and the most recent rows.
 // Published as the stream's retained snapshot, so a dashboard that joins late starts full.
 // Pure: time comes in as arguments. For examples/orders.toml the snapshot is the one the
-// worker's Rollup publishes today, byte for byte (tests/unit/streams/).
+// worker's former orders rollup published, byte for byte (tests/unit/streams/).
 //
-// Idempotent per row key (apply()), exactly as Rollup: each key contributes once, in its latest
-// version; a replay is skipped, a newer version replaces the old contribution.
+// Idempotent per row key (apply()): each key contributes once, in its latest version; a replay
+// is skipped, a newer version replaces the old contribution.
 //
 // Memory, all bounded by the configuration:
 // - buckets: at most window/interval + 1;
@@ -37,8 +37,9 @@ namespace pulseboard::streams {
 
 class Aggregates {
  public:
-  // Where one change stands in its row's history; the worker's Rollup::Version, compared the
-  // same way: the row's updatedAt, then the change's position in the source, then its index.
+  // Where one change stands in its row's history: the row's updatedAt, then the change's
+  // position in the source (PostgreSQL commit LSN, SQLite outbox position), then its index. A
+  // rebuild from the store has no position: (updatedAt, 0, 0), below every streamed change.
   struct Version {
     std::int64_t updated_at_ms = 0;
     std::uint64_t position = 0;
@@ -50,12 +51,13 @@ class Aggregates {
   struct Counters {
     std::uint64_t over_max_rows = 0;  // rows not counted in the window: max_rows was reached
     std::uint64_t other_rows = 0;     // rows counted under `other`: max_groups was reached
+    std::uint64_t late_rows = 0;      // rows older than the window: only in `recent`
   };
 
   // `spec` as parse_config() checked it (an interval of at least 100 ms, measures, ...).
   explicit Aggregates(AggregateSpec spec);
 
-  // One published row of key `key` at `version`, idempotently (Rollup::apply's rules):
+  // One published row of key `key` at `version`, idempotently:
   // skipped when this key is held at `version` or later; replaced when held at an older one
   // (its contribution and its `recent` entry are taken out first); added otherwise. Invalid
   // (ignored) when a `required` field is not a number.

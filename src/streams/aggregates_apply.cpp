@@ -111,7 +111,10 @@ Aggregates::Applied Aggregates::insert(const std::string* key, Version version,
   // A clock ahead of ours still counts, in the current interval, rather than in one that the
   // series would never show. Rows older than the window only enter `recent`.
   const std::int64_t start = std::min(bucket_start(time_of(row, now_ms)), bucket_start(now_ms));
-  if (start >= oldest_start(now_ms)) count_in(start, key, counted, group_of(row));
+  if (start >= oldest_start(now_ms))
+    count_in(start, key, counted, group_of(row));
+  else
+    ++counters_.late_rows;
   // Kept while counted in the window or shown in `recent` (push_recent and advance drop it).
   if (key) counted_.emplace(*key, std::move(counted));
   push_recent(key, row);

@@ -1,7 +1,8 @@
 // Aggregates::snapshot(): the retained snapshot's `data` object. Its shape follows the
 // configuration: {generatedAt, intervalMs, windowMs, totals, series, <group list>, recent}, the
 // measures under their names in the places they are shown. Sums are folded interval by interval
-// in time order, as Rollup does, so the orders example prints the very same numbers.
+// in time order, as the former orders rollup did, so the orders example prints the very same
+// numbers.
 #include <algorithm>
 #include <limits>
 

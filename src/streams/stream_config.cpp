@@ -111,6 +111,11 @@ void read_channels(ConfigReader& r, const toml::table& t, const std::string& pat
     r.error(t.get("snapshot_event"), path + ".snapshot_event", "must differ from event");
 }
 
+Where where(const toml::node* at) {
+  if (!at || !at->source().begin.line) return {};
+  return {at->source().begin.line, at->source().begin.column};
+}
+
 StreamConfig read_stream(ConfigReader& r, const toml::table& t, const std::string& path) {
   r.only_keys(t, path,
               {"name", "source", "key", "pipeline", "rooms", "event", "snapshot_event", "aggregate",
@@ -127,11 +132,13 @@ StreamConfig read_stream(ConfigReader& r, const toml::table& t, const std::strin
           t.get("source"), path + ".source",
           "'" + *source + "' is not a table or collection name (identifier or schema.identifier)");
     s.source = *source;
+    s.source_at = where(t.get("source"));
   }
   read_channels(r, t, path, s);
   auto p = read_pipeline(r, t, path);
   if (!p) return s;  // the fields below are checked against what the pipeline projects
   s.pipeline = std::move(*p);
+  s.pipeline_at = where(t.get("pipeline"));
   const detail::Fields fields(s.pipeline);
   if (auto key = r.string(t, path, "key", false)) s.key = *key;
   if (!t.contains("key") && !fields.has(s.key))

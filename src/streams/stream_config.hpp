@@ -92,8 +92,16 @@ struct DashboardSpec {
   std::vector<Panel> panels;
 };
 
+// Where a key's value starts in the file (1-based), for errors found after parsing.
+struct Where {
+  std::int64_t line = 1;
+  std::int64_t column = 1;
+};
+
 struct StreamConfig {
   std::string name;
+  Where source_at;         // of `source`: a table the database does not have is reported there
+  Where pipeline_at;       // of `pipeline`: a column the table does not have is reported there
   std::string source;      // table (optionally schema.table) or collection
   std::string key = "id";  // projected field holding the row's primary key
   pipeline::Pipeline pipeline;

@@ -6,10 +6,10 @@
 #include <mutex>
 #include <stdexcept>
 #include "bridge/bridge_message.hpp"
-#include "changes/event_id.hpp"
 #include "common/backoff.hpp"
 #include "common/clock.hpp"
 #include "common/json_text.hpp"
+#include "streams/dashboard_description.hpp"
 #include "worker/rollup_history.hpp"
 
 namespace pulseboard::worker {
@@ -18,7 +18,6 @@ using changes::ChangeEvent;
 using changes::ChangeSource;
 using changes::SourceCounters;
 using changes::SourceError;
-using pipeline::find_path;
 using pipeline::Pipeline;
 using pipeline::PipelineError;
 
@@ -27,11 +26,31 @@ namespace {
 constexpr std::chrono::milliseconds kMaxPollWait{200};
 constexpr std::chrono::seconds kReportEvery{10};
 
+streams::AggregateSpec aggregate_spec_of(const std::optional<streams::AggregateSpec>& spec) {
+  if (spec) return *spec;
+  return streams::builtin_orders_config().streams.front().aggregate.value();
+}
+
 Pipeline load_pipeline(const std::string& text) {
   if (text.empty()) return Pipeline::article_default();
   auto parsed = Pipeline::parse(text);
   if (auto* err = std::get_if<PipelineError>(&parsed)) throw std::invalid_argument(err->message);
   return std::get<Pipeline>(std::move(parsed));
+}
+
+// Without declared streams: the one stream of the single-stream options (the orders dashboard).
+std::vector<StreamOptions> streams_or_default(const Worker::Options& o) {
+  if (!o.streams.empty()) return o.streams;
+  return {StreamOptions{.name = "orders",
+                        .table = "",
+                        .pipeline = load_pipeline(o.pipeline_json),
+                        .rooms = {o.room},
+                        .event = o.event,
+                        .snapshot_event = o.snapshot_event,
+                        .key = "id",
+                        .aggregate = aggregate_spec_of(o.aggregates),
+                        .rebuild_from_history = true,
+                        .time_column = ""}};
 }
 
 }  // namespace
@@ -51,10 +70,15 @@ Worker::Worker(std::unique_ptr<ChangeSource> source, std::shared_ptr<broker::Bro
     : source_(std::move(source)),
       broker_(std::move(broker)),
       options_(std::move(options)),
-      pipeline_(load_pipeline(options_.pipeline_json)),
-      rollup_(options_.rollup) {
+      counters_() {
   if (!source_ || !broker_)
     throw std::invalid_argument("worker needs a change source and a broker");
+  for (auto& stream : streams_or_default(options_)) {
+    Stream s;
+    s.options = std::move(stream);
+    if (s.options.aggregate) s.aggregates.emplace(*s.options.aggregate);
+    streams_.push_back(std::move(s));
+  }
   if (options_.batch == 0) options_.batch = 1;
 }
 
@@ -71,6 +95,9 @@ Worker::Stats Worker::stats() const {
   s.replayed_changes = source.replayed;
   s.acknowledged_skipped = source.skipped_acknowledged;
   fill_canary_stats(s);
+  for (const auto& stream : streams_)
+    if (stream.options.aggregate)
+      s.streams.push_back({stream.options.name, stream.applied->load(), stream.late->load()});
   return s;
 }
 
@@ -97,12 +124,17 @@ struct Worker::RunState {
 };
 
 void Worker::run(std::stop_token stop) {
-  spdlog::info(
-      "worker: started; source {}, channel '{}', room '{}', pipeline {}", source_->name(),
-      options_.bridge_channel, options_.room,
-      pipeline_.is_article_default() ? "article default" : json::serialize(pipeline_.to_json()));
+  for (const auto& s : streams_)
+    spdlog::info("worker: stream {} over {}: '{}' to {} room(s) (first '{}'), pipeline {}",
+                 s.options.name, s.options.table.empty() ? "every change" : s.options.table,
+                 s.options.event, s.options.rooms.size(), s.options.rooms.front(),
+                 s.options.pipeline.is_article_default()
+                     ? "article default"
+                     : json::serialize(s.options.pipeline.to_json()));
+  spdlog::info("worker: started; source {}, channel '{}'", source_->name(),
+               options_.bridge_channel);
   RunState run(options_.backoff_min, options_.backoff_max, options_.start_position);
-  rebuild_due_ = options_.history != nullptr;
+  rebuild_due_ = rebuilds_from_history();
 
   while (!stop.stop_requested()) {
     if (stand_by(run, stop) || !ensure_started(run, stop)) continue;
@@ -134,7 +166,7 @@ bool Worker::stand_by(RunState& run, std::stop_token stop) {
   }
   // The leader meanwhile counted changes this worker never saw: when it leads again, its
   // aggregates come from the database rather than from what it held.
-  rebuild_due_ = options_.history != nullptr;
+  rebuild_due_ = rebuilds_from_history();
   counters_.source_failing = false;  // not running is not failing: standing by is healthy
   if (!run.standby_logged) spdlog::info("worker: standby (not the leader)");
   run.standby_logged = true;
@@ -163,18 +195,23 @@ bool Worker::ensure_started(RunState& run, std::stop_token stop) {
 
 std::chrono::milliseconds Worker::refresh_aggregates() {
   // After the source started, so that every change committed after the read is delivered
-  // (and one committed before it is recognised as counted: Rollup::apply).
-  if (rebuild_due_ && std::chrono::steady_clock::now() >= next_rebuild_ && rebuild_rollup())
+  // (and one committed before it is recognised as counted: Aggregates::apply).
+  if (rebuild_due_ && std::chrono::steady_clock::now() >= next_rebuild_ && rebuild_aggregates())
     maybe_publish_snapshot(now_unix_ms(), true);
 
-  const auto now = std::chrono::steady_clock::now();
-  if (rollup_.advance(now_unix_ms())) rollup_dirty_ = true;
+  for (auto& s : streams_)
+    if (s.aggregates && s.aggregates->advance(now_unix_ms())) s.dirty = true;
   maybe_publish_snapshot(now_unix_ms(), false);
-  auto until_snapshot = std::chrono::duration_cast<std::chrono::milliseconds>(
-      last_snapshot_ + options_.snapshot_interval - now);
   // A pending snapshot shortens the wait for changes so that it goes out on time.
-  return rollup_dirty_ ? std::clamp(until_snapshot, std::chrono::milliseconds(1), kMaxPollWait)
-                       : kMaxPollWait;
+  const auto now = std::chrono::steady_clock::now();
+  auto wait = kMaxPollWait;
+  for (const auto& s : streams_) {
+    if (!s.dirty) continue;
+    auto until_snapshot = std::chrono::duration_cast<std::chrono::milliseconds>(
+        s.last_snapshot + options_.snapshot_interval - now);
+    wait = std::min(wait, std::clamp(until_snapshot, std::chrono::milliseconds(1), kMaxPollWait));
+  }
+  return wait;
 }
 
 void Worker::on_source_error(RunState& run, const SourceError& err, std::stop_token stop) {
@@ -199,15 +236,15 @@ void Worker::on_source_error(RunState& run, const SourceError& err, std::stop_to
 // configured, carries `resnapshot: true`.
 void Worker::on_history_lost(const SourceError& err) {
   counters_.resnapshots++;
-  resnapshot_pending_ = true;
+  for (auto& s : streams_) s.resnapshot_pending = true;
   spdlog::error(
       "worker: {} source lost its history ({}); events since the last acknowledged "
       "position are NOT delivered; continuing from now and {} (resnapshots: {})",
       source_->name(), err.message,
-      options_.history ? "rebuilding the aggregates from the database"
-                       : "publishing a resnapshot of the aggregates it has",
+      rebuilds_from_history() ? "rebuilding the aggregates from the database"
+                              : "publishing a resnapshot of the aggregates it has",
       counters_.resnapshots.load());
-  if (options_.history) {
+  if (rebuilds_from_history()) {
     rebuild_due_ = true;
     next_rebuild_ = {};
   } else {
@@ -234,21 +271,8 @@ void Worker::on_delivery(RunState& run, Delivery delivery, std::stop_token stop)
 }
 
 Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::stop_token stop) {
-  struct Selected {
-    const ChangeEvent* event;
-    json::object projected;
-  };
-  std::vector<Selected> selected;
-  std::vector<const ChangeEvent*> canaries;  // bypass the pipeline and the aggregates
-  for (auto& e : batch) {
-    if (e.canary) {
-      canaries.push_back(&e);
-    } else if (source_->pipeline_applied()) {
-      selected.push_back({&e, e.document});
-    } else if (auto doc = pipeline_.apply(e.document)) {
-      selected.push_back({&e, std::move(*doc)});
-    }
-  }
+  std::vector<const ChangeEvent*> canaries;  // bypass the pipelines and the aggregates
+  const std::vector<Selected> selected = select(batch, canaries);
 
   Backoff backoff(options_.backoff_min, options_.backoff_max);
   std::vector<json::object> published;  // parallel to `selected`
@@ -257,14 +281,7 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
     if (!is_leader())
       return Delivery::stopped;  // the new leader re-reads from the durable position
     const std::int64_t published_at = now_unix_ms();
-    std::vector<std::string> payloads;
-    published.clear();
-    for (auto& s : selected) {
-      published.push_back(metrics_update_data(s.projected, *s.event, published_at));
-      payloads.push_back(bridge::to_json({.room = options_.room,
-                                          .event = options_.event,
-                                          .args = to_json_text(published.back())}));
-    }
+    std::vector<std::string> payloads = update_payloads(selected, published_at, published);
     for (auto& canary : canary_payloads(canaries, published_at)) payloads.push_back(canary);
     if (publish_and_wait(payloads)) break;
     counters_.publish_failures++;
@@ -286,23 +303,24 @@ Worker::Delivery Worker::deliver(const std::vector<ChangeEvent>& batch, std::sto
         batch.back().position, err->message);
     return Delivery::source_failed;
   }
-  std::vector<const ChangeEvent*> events;  // parallel to `published`
-  for (auto& s : selected) events.push_back(s.event);
-  on_acknowledged(batch, published, events, canaries.size(), confirmed_at);
+  on_acknowledged(batch, published, selected, canaries.size(), confirmed_at);
   return Delivery::acknowledged;
 }
 
 void Worker::on_acknowledged(const std::vector<ChangeEvent>& batch,
                              const std::vector<json::object>& published,
-                             const std::vector<const ChangeEvent*>& events, std::size_t canaries,
+                             const std::vector<Selected>& selected, std::size_t canaries,
                              std::int64_t confirmed_at_ms) {
+  std::vector<const ChangeEvent*> events;  // parallel to `published`
+  for (auto& s : selected) events.push_back(s.event);
   counters_.batches_acknowledged++;
   counters_.published += published.size();
   if (!events.empty()) counters_.last_committed_at_ms = events.back()->committed_at_ms;
   note_canaries_published(canaries);
   observe_publish_latency(events, confirmed_at_ms);
   const std::int64_t now = now_unix_ms();
-  for (std::size_t i = 0; i < published.size(); ++i) count(published[i], *events[i], now);
+  for (std::size_t i = 0; i < published.size(); ++i)
+    count(streams_[selected[i].stream], published[i], *events[i], now);
   note_progress(batch.back(), published.size(), batch.size(), now);
 }
 
@@ -361,124 +379,31 @@ bool Worker::publish_and_wait(const std::vector<std::string>& payloads,
 void Worker::maybe_publish_snapshot(std::int64_t now_ms, bool force) {
   // Until the aggregates are rebuilt, a snapshot would show less than the one before it.
   if (rebuild_due_) return;
-  const auto now = std::chrono::steady_clock::now();
-  const bool changed = rollup_dirty_ && now - last_snapshot_ >= options_.snapshot_interval;
-  // Only once something was published: an empty rollup must not overwrite a stored snapshot.
-  const bool refresh = options_.snapshot_refresh.count() > 0 &&
-                       last_snapshot_ != std::chrono::steady_clock::time_point{} &&
-                       now - last_snapshot_ >= options_.snapshot_refresh;
-  if (!force && !changed && !refresh) return;
-  json::object data = rollup_.snapshot(now_ms);
-  if (resnapshot_pending_) data["resnapshot"] = true;
-  const bridge::Message message{
-      .room = options_.room,
-      .event = options_.snapshot_event,
-      .retain = true,
-      .args = to_json_text(data),
-  };
-  last_snapshot_ = now;
-  // Stored by the broker as well as published: a gateway that was not subscribed now reads it
-  // back when it (re)subscribes (docs/snapshots.md).
-  const std::string field = bridge::retained_field(message);
-  if (publish_and_wait({bridge::to_json(message)}, &field)) {
-    rollup_dirty_ = false;
-    resnapshot_pending_ = false;
-    counters_.snapshots++;
-  } else {
-    spdlog::warn("worker: broker did not confirm the metrics snapshot; will retry");
-  }
+  for (auto& s : streams_) maybe_publish_snapshot(s, now_ms, force);
 }
 
-bool Worker::rebuild_rollup() {
+bool Worker::rebuilds(const Stream& stream) const {
+  if (!stream.aggregates) return false;
+  if (stream.options.rebuild_from_history) return options_.history != nullptr;
+  return options_.tables && !stream.options.time_column.empty();
+}
+
+bool Worker::rebuilds_from_history() const {
+  for (const auto& s : streams_)
+    if (rebuilds(s)) return true;
+  return false;
+}
+
+bool Worker::rebuild_aggregates() {
   const std::int64_t now = now_unix_ms();
-  auto read =
-      read_rollup_history(*options_.history, pipeline_, now - options_.rollup.window.count(),
-                          options_.rollup.recent, now, options_.history_limit);
-  if (auto* err = std::get_if<HistoryError>(&read)) {
-    counters_.rebuild_failures++;
-    next_rebuild_ = std::chrono::steady_clock::now() + options_.backoff_max;
-    spdlog::warn(
-        "worker: cannot read the orders to rebuild the aggregates ({}); no snapshot until it "
-        "works, retrying in {} ms",
-        store::to_string(err->error), options_.backoff_max.count());
-    return false;
-  }
-  auto& history = std::get<RollupHistory>(read);
-  Rollup fresh(options_.rollup);
-  // Version (updatedAt, 0, 0): a change the source replays after this is counted only when the
-  // order is newer than what the read saw (a tie replaces it with the same or a later state).
-  for (std::size_t i = 0; i < history.updates.size(); ++i)
-    fresh.apply(history.ids[i], {history.updated_at.at(history.ids[i]), 0, 0}, history.updates[i],
-                now);
-  rollup_ = std::move(fresh);
+  for (auto& s : streams_)
+    if (rebuilds(s) &&
+        !(s.options.rebuild_from_history ? rebuild_stream(s, now) : rebuild_from_table(s, now)))
+      return false;
   rebuilt_at_ms_ = now;
   rebuild_due_ = false;
-  rollup_dirty_ = true;
   counters_.rebuilds++;
-  spdlog::info("worker: aggregates rebuilt from {} orders in the database", history.updates.size());
-  if (history.truncated)
-    spdlog::warn("worker: more than {} orders in the window; the oldest are not in the aggregates",
-                 options_.history_limit);
   return true;
-}
-
-namespace {
-
-// The order a change belongs to: documentKey._id of the change event, else the projection's id.
-std::optional<std::string> order_id_of(const json::object& data, const ChangeEvent& event) {
-  if (const json::value* key = find_path(event.document, "documentKey._id");
-      key && key->is_string())
-    return std::string(key->as_string());
-  if (const json::value* id = data.if_contains("id"); id && id->is_string())
-    return std::string(id->as_string());
-  return std::nullopt;
-}
-
-// Where the change stands in its order's history (Rollup::Version): the order's updatedAt
-// (else the commit time), then the source position when it is comparable.
-std::optional<Rollup::Version> version_of(const ChangeEvent& event) {
-  Rollup::Version v;
-  const json::value* updated = find_path(event.document, "fullDocument.updatedAt");
-  std::optional<std::int64_t> ms;
-  if (updated && updated->is_string()) ms = parse_iso8601_ms(updated->as_string());
-  if (updated && updated->is_int64()) ms = updated->as_int64();
-  if (!ms && event.committed_at_ms > 0) ms = event.committed_at_ms;
-  if (!ms) return std::nullopt;
-  v.updated_at_ms = *ms;
-  if (auto order = changes::event_order(event.event_id)) {
-    v.position = order->position;
-    v.index = order->index;
-  }
-  return v;
-}
-
-}  // namespace
-
-void Worker::count(const json::object& data, const ChangeEvent& event, std::int64_t now_ms) {
-  auto id = order_id_of(data, event);
-  auto version = version_of(event);
-  if (id && version) {
-    switch (rollup_.apply(*id, *version, data, now_ms)) {
-      case Rollup::Applied::added:
-      case Rollup::Applied::replaced:
-        rollup_dirty_ = true;
-        break;
-      case Rollup::Applied::skipped:
-        counters_.replays_skipped++;
-        break;
-      case Rollup::Applied::invalid:
-        break;
-    }
-    return;
-  }
-  // No order id to key it by (a projection without one, from a source that applied the
-  // pipeline): counted once per event, except one committed before the last rebuild read the
-  // database, which is in the rebuilt totals already.
-  if (rebuilt_at_ms_ != 0 && event.committed_at_ms <= rebuilt_at_ms_) {
-    counters_.replays_skipped++;
-    return;
-  }
-  if (rollup_.add(data, now_ms)) rollup_dirty_ = true;
 }
 
 }  // namespace pulseboard::worker

@@ -18,17 +18,55 @@
 
 #include "broker/broker.hpp"
 #include "changes/change_source.hpp"
+#include "changes/table_reader.hpp"
 #include "common/latency_histogram.hpp"
 #include "pipeline/pipeline.hpp"
 #include "store/order_store.hpp"
+#include "streams/aggregates.hpp"
 #include "worker/leadership.hpp"
-#include "worker/rollup.hpp"
 
 namespace pulseboard::worker {
+
+// One declared stream (docs/streams.md): the changes of `table` its pipeline keeps go to its rooms
+// as `event`; its aggregates go to the same rooms as the retained `snapshot_event`.
+struct StreamOptions {
+  std::string name;
+  // The ChangeEvent::table it takes: `table` or `schema.table`; a bare name also takes the same
+  // table of any schema the source reports, and a qualified one the bare name of a source that
+  // reports no schema (SQLite). Empty: every change.
+  std::string table;
+  pipeline::Pipeline pipeline = pipeline::Pipeline::article_default();
+  std::vector<std::string> rooms;
+  std::string event;
+  std::string snapshot_event;
+  std::string key = "id";  // projected field keying the aggregates (else documentKey._id)
+  std::optional<streams::AggregateSpec> aggregate;  // none: rows are only forwarded
+  // Its rows are the orders Options::history reads: rebuilt from there (the orders table).
+  bool rebuild_from_history = false;
+  // The column of `table` the aggregates' time field projects ("$fullDocument.<column>"): the
+  // other streams are rebuilt from their table's newest rows by it (Options::tables). Empty:
+  // not a column; such a stream starts empty.
+  std::string time_column;
+};
+
+// The source column a projected field copies: `field` of the last inclusion $project whose value
+// is "$fullDocument.<column>" (one level); empty otherwise.
+std::string source_column_of(const pipeline::Pipeline& pipeline, const std::string& field);
+
+// Every stream of a checked stream file, in its order. A stream over the `orders` table is
+// rebuilt from the store (Options::history); the others start empty.
+std::vector<StreamOptions> streams_of(const streams::StreamsConfig& config);
+
+// True when `stream` takes `event` (by table).
+bool takes(const StreamOptions& stream, const changes::ChangeEvent& event);
 
 class Worker {
  public:
   struct Options {
+    // The streams this worker runs, over its one source (one durable position). Empty: one
+    // stream over every change from room/event/snapshot_event/pipeline_json/aggregates below
+    // (the orders dashboard, rebuilt from `history`).
+    std::vector<StreamOptions> streams;
     std::string bridge_channel = "socket-io-bridge";
     std::string room = "live-metrics";
     std::string event = "metrics-update";
@@ -45,7 +83,9 @@ class Worker {
     std::shared_ptr<const Leadership> leadership;
     // Overrides the source's durable position for the first start (ChangeSource::start).
     std::optional<std::string> start_position;
-    Rollup::Options rollup;
+    // The windowed aggregates published as the snapshot (docs/streams.md). Unset: the built-in
+    // orders example's (examples/orders.toml), exactly the orders dashboard.
+    std::optional<streams::AggregateSpec> aggregates;
     // The snapshot is published again when unchanged for this long, so the broker's stored copy
     // comes back after a Redis restart that lost it (docs/snapshots.md). Zero: only on change.
     std::chrono::milliseconds snapshot_refresh{30000};
@@ -54,7 +94,10 @@ class Worker {
     // due, no snapshot is published (a partial one would make totals go backwards); a failed
     // rebuild is retried every backoff_max.
     std::shared_ptr<store::OrderStore> history;
-    std::size_t history_limit = 200'000;  // orders read per rebuild, newest first
+    std::size_t history_limit = 200'000;  // orders (rows) read per rebuild, newest first
+    // Where the streams over other tables are rebuilt from (changes::TableReader: their newest
+    // `history_limit` rows by their time column), at the same moments. Null: they start empty.
+    std::shared_ptr<changes::TableReader> tables;
     // The leader writes a delivery canary through the database this often (ChangeSource::
     // emit_canary) and publishes it on the bridge when the stream brings it back
     // (docs/operations.md). Zero: no canary (`pulseboard worker` sets 5000 unless
@@ -73,7 +116,7 @@ class Worker {
     std::uint64_t snapshots = 0;         // metrics-snapshot messages published
     std::uint64_t rebuilds = 0;          // aggregates rebuilt from the database
     std::uint64_t rebuild_failures = 0;  // the database could not be read; retried
-    // Published changes the rollup did not count again: already counted at that version or a
+    // Published changes the aggregates did not count again: already counted at that version or a
     // later one (a replay after a source restart, a retried batch, or after a rebuild).
     std::uint64_t replays_skipped = 0;
     // Commit time (ms since the epoch) of the last event the broker confirmed; 0 before one.
@@ -95,6 +138,14 @@ class Worker {
     // ChangeSource::health(): a followed table missing from the publication also makes
     // delivery stale (and the worker withholds canaries, so every gateway says so too).
     changes::SourceHealth source_health{};
+    // Per stream with aggregates, in the file's order: rows its aggregates counted (added or
+    // replaced; replays skipped are not) and rows older than its window (only in `recent`).
+    struct StreamRows {
+      std::string name;
+      std::uint64_t applied = 0;
+      std::uint64_t late = 0;
+    };
+    std::vector<StreamRows> streams{};
   };
 
   // Throws std::invalid_argument when options.pipeline_json does not parse (a startup error).
@@ -128,6 +179,25 @@ class Worker {
   enum class Delivery { acknowledged, stopped, source_failed };
 
   struct RunState;
+  // A stream and what the worker keeps of it.
+  struct Stream {
+    StreamOptions options;
+    std::optional<streams::Aggregates> aggregates;
+    bool dirty = false;               // changed since its last snapshot
+    bool resnapshot_pending = false;  // its next snapshot carries `resnapshot: true`
+    // Stats::StreamRows, written by run(), read by stats() from any thread.
+    std::shared_ptr<std::atomic<std::uint64_t>> applied =
+        std::make_shared<std::atomic<std::uint64_t>>(0);
+    std::shared_ptr<std::atomic<std::uint64_t>> late =
+        std::make_shared<std::atomic<std::uint64_t>>(0);
+    std::chrono::steady_clock::time_point last_snapshot{};
+  };
+  // A change the pipeline of stream `stream` kept, and its projection.
+  struct Selected {
+    const changes::ChangeEvent* event;
+    std::size_t stream;
+    boost::json::object projected;
+  };
   // The steps of run(), in the order each turn of its loop takes them.
   bool stand_by(RunState& run, std::stop_token stop);        // true: not the leader, waited
   bool ensure_started(RunState& run, std::stop_token stop);  // false: start failed, waited
@@ -140,8 +210,13 @@ class Worker {
   // update) and `events` (its change) are parallel.
   void on_acknowledged(const std::vector<changes::ChangeEvent>& batch,
                        const std::vector<boost::json::object>& published,
-                       const std::vector<const changes::ChangeEvent*>& events, std::size_t canaries,
+                       const std::vector<Selected>& selected, std::size_t canaries,
                        std::int64_t confirmed_at_ms);
+  std::vector<Selected> select(const std::vector<changes::ChangeEvent>& batch,
+                               std::vector<const changes::ChangeEvent*>& canaries) const;
+  std::vector<std::string> update_payloads(const std::vector<Selected>& selected,
+                                           std::int64_t published_at,
+                                           std::vector<boost::json::object>& published) const;
   void note_progress(const changes::ChangeEvent& last, std::size_t published,
                      std::size_t batch_size, std::int64_t now);
   bool is_leader() const;
@@ -150,10 +225,19 @@ class Worker {
   bool publish_and_wait(const std::vector<std::string>& payloads,
                         const std::string* retained_field = nullptr);
   void maybe_publish_snapshot(std::int64_t now_ms, bool force);
-  bool rebuild_rollup();
-  // Counts one published update in the rollup, idempotently per order (Rollup::apply).
-  void count(const boost::json::object& data, const changes::ChangeEvent& event,
+  void maybe_publish_snapshot(Stream& stream, std::int64_t now_ms, bool force);
+  bool rebuild_aggregates();
+  bool rebuilds_from_history() const;  // a history is set and a stream with aggregates reads it
+  bool rebuild_stream(Stream& stream, std::int64_t now);
+  bool rebuild_from_table(Stream& stream, std::int64_t now);
+  bool rebuilds(const Stream& stream) const;  // it has aggregates and a place to rebuild from
+  void note_rebuild_failure(const Stream& stream, const std::string& why);
+  // Counts one published update in its stream's aggregates, idempotently per row
+  // (Aggregates::apply).
+  void count(Stream& stream, const boost::json::object& data, const changes::ChangeEvent& event,
              std::int64_t now_ms);
+  void count_row(Stream& stream, const boost::json::object& data, const changes::ChangeEvent& event,
+                 std::int64_t now_ms);
   void sleep_for(std::chrono::milliseconds d, std::stop_token stop);
   // The canary (worker_canary.cpp): written every canary_interval while leading and started;
   // the ones a batch brought back are published after its data.
@@ -169,14 +253,10 @@ class Worker {
   std::unique_ptr<changes::ChangeSource> source_;
   std::shared_ptr<broker::Broker> broker_;
   Options options_;
-  pipeline::Pipeline pipeline_;
-  Rollup rollup_;
-  bool rollup_dirty_ = false;
-  bool rebuild_due_ = false;         // with options_.history: before the next snapshot
-  bool resnapshot_pending_ = false;  // the next snapshot carries `resnapshot: true`
+  std::vector<Stream> streams_;
+  bool rebuild_due_ = false;  // with options_.history: before the next snapshot
   std::chrono::steady_clock::time_point next_rebuild_{};
   std::int64_t rebuilt_at_ms_ = 0;
-  std::chrono::steady_clock::time_point last_snapshot_{};
   Counters counters_;
   // Progress log, once every few seconds rather than per batch.
   std::chrono::steady_clock::time_point last_report_{};

@@ -58,19 +58,31 @@ TEST(MongoCanary, WriteRepliesSayWhetherTheHeartbeatWasTaken) {
 }
 
 TEST(MongoCanary, TheStreamFollowsTheOrdersAndTheHeartbeatCollectionOnly) {
-  auto stages = mongo_watch_pipeline(pipeline::Pipeline::article_default(), true, "orders");
+  auto stages = mongo_watch_pipeline(pipeline::Pipeline::article_default(), true, {"orders"});
   EXPECT_EQ(stages.front(), json::parse(R"({"$match":{"ns.coll":{"$in":["orders",
       "pulseboard_canary"]}}})"));
   auto other = recorded("insert_completed.json");
   other["ns"] = json::object{{"db", "dashboard"}, {"coll", "customers"}};
   EXPECT_FALSE(through_server(stages, other));
   // Without push-down only the collections are chosen; the worker filters the rest.
-  EXPECT_EQ(mongo_watch_pipeline(pipeline::Pipeline::article_default(), false, "orders"),
+  EXPECT_EQ(mongo_watch_pipeline(pipeline::Pipeline::article_default(), false, {"orders"}),
             json::array{stages.front()});
 }
 
+TEST(MongoCanary, AStreamFileFollowsEachOfItsCollectionsAndTheHeartbeat) {
+  auto stages =
+      mongo_watch_pipeline(pipeline::Pipeline::article_default(), false, {"tickets", "signups"});
+  EXPECT_EQ(stages, json::parse(R"([{"$match":{"ns.coll":{"$in":["tickets","signups",
+      "pulseboard_canary"]}}}])"));
+  auto ticket = recorded("insert_completed.json");
+  ticket["ns"] = json::object{{"db", "dashboard"}, {"coll", "tickets"}};
+  EXPECT_TRUE(through_server(stages, ticket));
+  auto orders = recorded("insert_completed.json");  // not in this file
+  EXPECT_FALSE(through_server(stages, orders));
+}
+
 TEST(MongoCanary, ARecordedHeartbeatPassesThePushedDownPipelineAndDecodesAsACanary) {
-  auto stages = mongo_watch_pipeline(pipeline::Pipeline::article_default(), true, "orders");
+  auto stages = mongo_watch_pipeline(pipeline::Pipeline::article_default(), true, {"orders"});
   // The article's $match wants a completed order: the heartbeat is none, and must pass anyway.
   EXPECT_FALSE(pipeline::Pipeline::article_default().apply(recorded("canary_upsert.json")));
   auto sent = through_server(stages, recorded("canary_upsert.json"));
@@ -84,7 +96,7 @@ TEST(MongoCanary, ARecordedHeartbeatPassesThePushedDownPipelineAndDecodesAsACana
 }
 
 TEST(MongoCanary, OrdersStillArriveProjectedWithoutTheStreamsOwnFields) {
-  auto stages = mongo_watch_pipeline(pipeline::Pipeline::article_default(), true, "orders");
+  auto stages = mongo_watch_pipeline(pipeline::Pipeline::article_default(), true, {"orders"});
   EXPECT_FALSE(through_server(stages, recorded("insert_pending.json")));
   auto sent = through_server(stages, recorded("insert_completed.json"));
   ASSERT_TRUE(sent);
@@ -99,7 +111,7 @@ TEST(MongoCanary, OrdersStillArriveProjectedWithoutTheStreamsOwnFields) {
 TEST(MongoCanary, AnExclusionProjectionMayNotHideTheHeartbeatsCollection) {
   auto p = pipeline::Pipeline::parse(R"([{"$project":{"ns":0,"updateDescription":0}}])");
   ASSERT_TRUE(std::holds_alternative<pipeline::Pipeline>(p));
-  auto stages = mongo_watch_pipeline(std::get<pipeline::Pipeline>(p), true, "orders");
+  auto stages = mongo_watch_pipeline(std::get<pipeline::Pipeline>(p), true, {"orders"});
   EXPECT_EQ(stages.back(), json::parse(R"({"$project":{"updateDescription":0}})"));
   auto sent = through_server(stages, recorded("canary_upsert.json"));
   ASSERT_TRUE(sent);

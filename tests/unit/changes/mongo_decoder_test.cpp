@@ -31,6 +31,18 @@ TEST(MongoDecoder, InsertBecomesTheContractShape) {
       "createdAt":"2024-11-28T04:00:00.120Z","updatedAt":"2024-11-28T04:00:00.120Z","__v":0})"));
 }
 
+// The collection routes a change to the streams of that collection (docs/streams.md).
+TEST(MongoDecoder, TheChangeNamesItsCollection) {
+  EXPECT_EQ(decode_ok("insert_completed.json").table, "orders");
+  json::object other = recorded("insert_completed.json");
+  other["ns"] = json::object{{"db", "dashboard"}, {"coll", "signups"}};
+  auto r = decode_mongo_change(other, false);
+  ASSERT_TRUE(std::holds_alternative<ChangeEvent>(r));
+  EXPECT_EQ(std::get<ChangeEvent>(r).table, "signups");
+  // A server-side projection without `ns`: no table, so every stream takes it.
+  EXPECT_EQ(decode_ok("projected_insert.json", true).table, "");
+}
+
 TEST(MongoDecoder, CanonicalExtendedJsonNumbersAndDates) {
   auto e = decode_ok("insert_pending.json");
   auto& full = e.document.at("fullDocument").as_object();

@@ -32,6 +32,26 @@ TEST(Pipeline, RowFilterKeepsOnlyExpressibleConjunctsAndQuotes) {
   EXPECT_FALSE(can_push_down_to_postgres(parse_ok(R"([{"$project":{"a":1}}])")));
 }
 
+// Any other table: fullDocument.<column> is the column of that name (quoted), whatever it is
+// called; the orders table keeps its contract mapping; streams over one table are OR-ed, and one
+// stream without a filter takes every row of its table.
+TEST(Pipeline, RowFilterOnAnyTableNamesItsOwnColumns) {
+  auto keep = parse_ok(
+      R"([{"$match":{"operationType":{"$in":["insert","update"]},"fullDocument.kind_x":"keep",
+                     "fullDocument.n":{"$in":[1,2]},"fullDocument.a.b":"nested"}}])");
+  EXPECT_TRUE(can_push_down_to_postgres(keep, "t_x"));
+  EXPECT_EQ(postgres_row_filter(keep, "public.t_x"), R"("kind_x" = 'keep' AND "n" IN (1, 2))");
+  EXPECT_EQ(postgres_row_filter(keep, "orders"), "");  // not contract fields
+  auto other = parse_ok(
+      R"([{"$match":{"operationType":{"$in":["insert","update"]},"fullDocument.kind_x":"also"}}])");
+  EXPECT_EQ(publication_row_filter({&keep, &other}, true, 150000, "t_x"),
+            R"(("kind_x" = 'keep' AND "n" IN (1, 2)) OR ("kind_x" = 'also'))");
+  auto all = parse_ok(R"([{"$project":{"a":1}}])");
+  EXPECT_EQ(publication_row_filter({&keep, &all}, true, 150000, "t_x"), "");
+  EXPECT_EQ(publication_row_filter({&keep}, true, 140000, "t_x"), "");
+  EXPECT_EQ(publication_row_filter({&keep}, false, 150000, "t_x"), "");
+}
+
 // A row filter turns an update whose old row did not match into an INSERT (and one that stops
 // matching into a DELETE): only a pipeline admitting both insert and update means the same.
 TEST(Pipeline, RowFilterOnlyWhenItCannotChangeWhichOperationTypesPass) {

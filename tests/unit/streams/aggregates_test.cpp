@@ -111,6 +111,17 @@ TEST(Aggregates, GroupsPastTheBoundCountUnderOtherAndMakeRoomWhenTheySlideOut) {
   EXPECT_EQ(a.snapshot(kNow + 300000).at("groups").at(0).at("shop"), "shop9");
 }
 
+// A row older than the window is shown in `recent` but not counted, and counted as late (the
+// worker's pulseboard_worker_stream_rows_late_total).
+TEST(Aggregates, RowsOlderThanTheWindowAreCountedAsLate) {
+  Aggregates a(sales_spec());
+  a.apply("old", v(1), sale(5, "x", kNow - 3'600'000), kNow);
+  a.apply("new", v(2), sale(7, "x", kNow - 1000), kNow);
+  EXPECT_EQ(a.counters().late_rows, 1u);
+  EXPECT_EQ(a.snapshot(kNow).at("totals").at("n"), 1);
+  EXPECT_EQ(a.snapshot(kNow).at("recent").as_array().size(), 2u);
+}
+
 TEST(Aggregates, RowsAndKeysStayBoundedByMaxRowsAndTheWindow) {
   Aggregates a(sales_spec());
   for (int i = 0; i < 5000; ++i)

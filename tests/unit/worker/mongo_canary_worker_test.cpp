@@ -24,7 +24,7 @@ using testing::eventually;
 
 // What the server sends for a recorded change on the stream the MongoDB source opens.
 std::optional<ChangeEvent> streamed(const std::string& file) {
-  auto stages = mongo_watch_pipeline(pipeline::Pipeline::article_default(), true, "orders");
+  auto stages = mongo_watch_pipeline(pipeline::Pipeline::article_default(), true, {"orders"});
   auto p = std::get<pipeline::Pipeline>(pipeline::Pipeline::parse(json::serialize(stages)));
   auto sent = p.apply(pulseboard::testing::recorded(file));
   if (!sent) return std::nullopt;
