@@ -12,6 +12,7 @@
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "app/server_tls_options.hpp"
+#include "app/stream_sources.hpp"
 #include "app/streams_options.hpp"
 #include "auth/jwt.hpp"
 #include "broker/broker_memory.hpp"
@@ -85,6 +86,23 @@ void print_welcome(const std::string& secret, std::uint16_t port) {
       << std::endl;
 }
 
+// The worker's change source: with a stream file, every stream of it over the demo's SQLite
+// file (its tables checked and given outbox triggers, as the worker role does); without one,
+// the built-in orders stream.
+std::unique_ptr<changes::ChangeSource> open_demo_source(const DemoOptions& o,
+                                                        const streams::StreamsConfig& config,
+                                                        worker::Worker::Options& worker_options) {
+  changes::SourceOptions source_options;
+  std::vector<std::string> sqlite_tables;
+  if (!o.streams_file.empty())
+    apply_stream_file(config, StreamSources{o.streams_file, o.database_url, true}, worker_options,
+                      source_options, sqlite_tables);
+  std::string error;
+  auto source = changes::open_change_source(o.database_url, source_options, sqlite_tables, &error);
+  if (!source) throw std::runtime_error("cannot open the change source: " + error);
+  return source;
+}
+
 int run_demo(DemoOptions& o) {
   configure_logging(o.log_level);
   // 43 characters of a 64-letter alphabet: 258 random bits, past HS256's 256 (RFC 7518 3.2).
@@ -94,11 +112,13 @@ int run_demo(DemoOptions& o) {
     spdlog::warn("no built dashboard found: run `npm ci && npm run build` in web/");
 
   auto streams_config = load_streams(o.streams_file);
+  worker::Worker::Options worker_options;
   o.gateway.tls = load_server_tls(o.tls);
   AuthOptions auth;
   auth.secret = o.secret;
   auto verifier = make_verifier(auth);
   std::shared_ptr<store::OrderStore> store = store::open_store(o.database_url);
+  worker_options.history = store;  // a restarted demo shows the last 5 minutes again
   auto broker = std::make_shared<broker::MemoryBroker>();
   auto orders = std::make_shared<api::OrdersApi>(store, verifier, api::OrdersApi::Options{});
 
@@ -108,11 +128,7 @@ int run_demo(DemoOptions& o) {
   add_dev_token_route(server, o.secret, all_rooms(*streams_config));
   add_dashboards_route(server, streams_config, verifier);
 
-  std::string error;
-  auto source = changes::open_change_source(o.database_url, changes::SourceOptions{}, &error);
-  if (!source) throw std::runtime_error("cannot open the change source: " + error);
-  worker::Worker::Options worker_options;
-  worker_options.history = store;  // a restarted demo shows the last 5 minutes again
+  auto source = open_demo_source(o, *streams_config, worker_options);
   worker::Worker worker(std::move(source), broker, std::move(worker_options));
 
   std::uint16_t port = server.start();

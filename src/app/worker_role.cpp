@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -12,19 +11,18 @@
 #include "app/role_options.hpp"
 #include "app/roles.hpp"
 #include "app/server_tls_options.hpp"
+#include "app/stream_sources.hpp"
 #include "app/streams_options.hpp"
 #include "app/worker_http.hpp"
 #include "broker/broker_redis.hpp"
 #include "changes/change_source.hpp"
 #include "changes/sqlite_outbox_triggers.hpp"
-#include "changes/table_reader.hpp"
 #include "common/log.hpp"
 #include "pipeline/pipeline.hpp"
 #include "redis/connection.hpp"
 #include "redis/endpoint.hpp"
 #include "store/order_store.hpp"
 #include "worker/leader_lease.hpp"
-#include "worker/stream_checks.hpp"
 #include "worker/worker.hpp"
 
 namespace pulseboard::app {
@@ -170,65 +168,15 @@ void load_pipeline(WorkerOptions& o, changes::SourceOptions& source_options) {
   source_options.pipeline = std::get<pipeline::Pipeline>(std::move(parsed));
 }
 
-// The tables and columns the file names, against the database (SQLite, PostgreSQL): a problem
-// stops the start like an error of the file. A server that does not answer within
-// kCheckWait is not checked (the source retries it); its streams are then rebuilt once it does.
-void check_tables(WorkerOptions& o, const streams::StreamsConfig& config) {
-  constexpr auto kCheckWait = std::chrono::seconds(30);
-  std::string error;
-  std::shared_ptr<changes::TableReader> reader = changes::open_table_reader(o.database_url, &error);
-  if (!reader) return;  // MongoDB: collections need no declaration
-  const auto until = std::chrono::steady_clock::now() + kCheckWait;
-  auto down = reader->reachable();
-  while (down && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    down = reader->reachable();
-  }
-  if (down) {
-    spdlog::warn("worker: the tables of {} are not checked: the database does not answer ({})",
-                 o.config_path, *down);
-  } else if (auto errors = worker::check_stream_tables(config, *reader); !errors.empty()) {
-    for (const auto& e : errors) std::cerr << e.to_string() << "\n";
-    throw std::runtime_error("stream file " + o.config_path + ": " + std::to_string(errors.size()) +
-                             " error(s) against the database, nothing started");
-  }
-  if (o.rebuild) o.worker.tables = std::move(reader);
-}
-
 // --config: every stream of the file (checked whole; a bad file throws with every error printed).
-// One stream's pipeline may be pushed down to the database; several streams' pipelines are run
-// by the worker.
 void load_stream_file(WorkerOptions& o, changes::SourceOptions& source_options) {
   if (!o.pipeline_file.empty())
     throw std::runtime_error(
         "--config and --pipeline-file exclude each other: a stream file "
         "declares each stream's pipeline");
   auto config = load_streams(o.config_path);
-  check_tables(o, *config);
-  o.worker.streams = worker::streams_of(*config);
-  // SQLite: the tables besides orders get outbox triggers (the API's store writes the orders').
-  for (const auto& stream : config->streams) {
-    std::string_view table = stream.source;
-    if (table.starts_with("main.")) table.remove_prefix(5);
-    auto& tables = o.sqlite_tables;
-    if (table != "orders" && std::find(tables.begin(), tables.end(), table) == tables.end())
-      tables.emplace_back(table);
-  }
-  // PostgreSQL: every table of the file in the one publication, each with the OR of its
-  // streams' row filters.
-  for (const auto& stream : config->streams) {
-    auto& tables = source_options.tables;
-    auto it = std::find_if(tables.begin(), tables.end(),
-                           [&](const auto& t) { return t.name == stream.source; });
-    if (it == tables.end()) it = tables.insert(tables.end(), {stream.source, {}});
-    it->pipelines.push_back(stream.pipeline);
-  }
-  if (o.worker.streams.size() == 1) {
-    source_options.pipeline = o.worker.streams.front().pipeline;
-  } else if (!o.database_url.starts_with("postgres")) {
-    source_options.push_down = false;  // MongoDB runs one pipeline server-side: the worker does
-  }
-  spdlog::info("worker: {} stream(s) from {}", o.worker.streams.size(), o.config_path);
+  apply_stream_file(*config, StreamSources{o.config_path, o.database_url, o.rebuild}, o.worker,
+                    source_options, o.sqlite_tables);
 }
 
 // The change source, and the orders the aggregates are rebuilt from when --rebuild is on.
