@@ -17,6 +17,7 @@
 #include "auth/jwt.hpp"
 #include "broker/broker_memory.hpp"
 #include "changes/change_source.hpp"
+#include "changes/sqlite_outbox_triggers.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "gateway/bridge_intake.hpp"
