@@ -16,14 +16,15 @@ namespace {
 
 // The tables and columns the file names, against the database (SQLite, PostgreSQL). A server
 // that does not answer within kCheckWait is not checked (the source retries it); its streams
-// are then rebuilt once it does.
+// are then rebuilt once it does. MongoDB has no start-up checks (collections declare no
+// columns): its reader only rebuilds.
 std::shared_ptr<changes::TableReader> check_tables(const streams::StreamsConfig& config,
                                                    const StreamSources& where) {
   constexpr auto kCheckWait = std::chrono::seconds(30);
   std::string error;
   std::shared_ptr<changes::TableReader> reader =
       changes::open_table_reader(where.database_url, &error);
-  if (!reader) return nullptr;  // MongoDB: collections need no declaration
+  if (!reader || where.database_url.starts_with("mongodb")) return reader;
   const auto until = std::chrono::steady_clock::now() + kCheckWait;
   auto down = reader->reachable();
   while (down && std::chrono::steady_clock::now() < until) {

@@ -4,6 +4,7 @@
 
 #include "changes/postgres_row.hpp"
 #include "changes/sqlite_outbox_triggers.hpp"
+#include "changes/table_reader_mongo.hpp"
 #include "db/database_url.hpp"
 #include "db/postgres.hpp"
 #include "db/sqlite.hpp"
@@ -207,8 +208,7 @@ std::unique_ptr<TableReader> open_table_reader(std::string_view database_url, st
     return std::make_unique<SqliteTableReader>(target.target);
   if (target.backend == db::Backend::postgres)
     return std::make_unique<PostgresTableReader>(target.target);
-  if (error) *error = "tables are read from SQLite and PostgreSQL only";
-  return nullptr;
+  return make_mongo_table_reader(target.target);
 }
 
 }  // namespace pulseboard::changes

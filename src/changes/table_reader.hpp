@@ -22,7 +22,8 @@ class TableReader {
   // nullopt once the database answers; why not otherwise (the server is not up yet).
   virtual std::optional<std::string> reachable() = 0;
   // The table's columns in table order; an error naming why when it does not exist ("table 'x'
-  // does not exist") or cannot be read. `table` may be schema-qualified on PostgreSQL.
+  // does not exist") or cannot be read. `table` may be schema-qualified on PostgreSQL. Empty:
+  // the table declares no columns (a MongoDB collection), nothing to check.
   virtual std::variant<std::vector<std::string>, std::string> columns(const std::string& table) = 0;
   // At most `limit` rows with the largest `order_column` (the stream's time column), newest
   // first, as insert change events (position "rebuild", committedAt 0).
@@ -30,7 +31,8 @@ class TableReader {
       const std::string& table, const std::string& order_column, std::size_t limit) = 0;
 };
 
-// SQLite (`sqlite:`) or PostgreSQL (`postgresql://`); null with *error for MongoDB or a bad URL.
+// SQLite (`sqlite:`), PostgreSQL (`postgresql://`) or MongoDB (`mongodb://`,
+// table_reader_mongo.hpp); null with *error for a bad URL.
 std::unique_ptr<TableReader> open_table_reader(std::string_view database_url, std::string* error);
 
 }  // namespace pulseboard::changes

@@ -65,6 +65,7 @@ std::vector<streams::ConfigError> check_stream_tables(const streams::StreamsConf
       continue;
     }
     const auto& have = std::get<std::vector<std::string>>(columns);
+    if (have.empty()) continue;  // a MongoDB collection: no declared columns
     for (const auto& column : columns_named(s.pipeline))
       if (std::find(have.begin(), have.end(), column) == have.end())
         errors.push_back({config.file, s.pipeline_at.line, s.pipeline_at.column, path + ".pipeline",
