@@ -29,21 +29,11 @@ namespace {
 constexpr std::int64_t kMaxAwaitMs = 200;
 constexpr const char* kDefaultDatabase = "dashboard";
 
-// A BSON document as JSON (relaxed Extended JSON); empty when it does not render as an object.
-json::object json_of(const bson_t* doc) {
-  char* text = doc ? bson_as_relaxed_extended_json(doc, nullptr) : nullptr;
-  boost::system::error_code ec;
-  auto v = json::parse(text ? text : "", ec);
-  bson_free(text);
-  if (ec || !v.is_object()) return {};
-  return std::move(v.as_object());
-}
-
 SourceError from_bson_error(const bson_error_t& error, const bson_t* reply) {
   // Server codes (280, 286, ...) only mean something in the server's domains; client-side
   // codes are small enums that could collide with them.
   if (reply && !bson_empty(reply)) {
-    auto v = json_of(reply);
+    auto v = db::mongo::json_of(reply);
     if (v.contains("code")) return mongo_error_reply_to_source_error(v);
   }
   if (error.domain == MONGOC_ERROR_SERVER || error.domain == MONGOC_ERROR_QUERY)
@@ -67,7 +57,7 @@ class OplogHealth {
     bson_t reply;  // initialised by the call whatever happens
     const bool ok = mongoc_client_read_command_with_opts(client, "local", command.get(), nullptr,
                                                          nullptr, &reply, &err);
-    auto replied = json_of(&reply);
+    auto replied = db::mongo::json_of(&reply);
     bson_destroy(&reply);
     auto headroom = ok ? oplog_headroom(*token, replied) : std::nullopt;
     if (!headroom) {
@@ -172,7 +162,7 @@ class MongoChangeSource final : public ChangeSource {
         if (!out.empty() || std::chrono::steady_clock::now() >= deadline) break;
         continue;
       }
-      json::object v = json_of(doc);
+      json::object v = db::mongo::json_of(doc);
       if (v.empty()) return SourceError{SourceError::Kind::unavailable, "unreadable change event"};
       auto decoded = decode_mongo_change(v, projected);
       if (auto* e = std::get_if<SourceError>(&decoded)) {
@@ -202,7 +192,7 @@ class MongoChangeSource final : public ChangeSource {
     bson_t reply;
     const bool ok = mongoc_database_write_command_with_opts(database_.get(), command.get(), nullptr,
                                                             &reply, &err);
-    auto replied = json_of(&reply);
+    auto replied = db::mongo::json_of(&reply);
     bson_destroy(&reply);
     if (!ok) return std::string(err.message);
     return mongo_write_reply_error(replied);

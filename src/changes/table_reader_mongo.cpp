@@ -16,17 +16,6 @@ constexpr std::string_view kRebuildPosition = "rebuild";
 using Cursor =
     std::unique_ptr<mongoc_cursor_t, db::mongo::Destroyer<mongoc_cursor_t, mongoc_cursor_destroy>>;
 
-// A BSON document as relaxed Extended JSON, the change source's rendering; empty when it does
-// not render as an object.
-json::object json_of(const bson_t* doc) {
-  char* text = doc ? bson_as_relaxed_extended_json(doc, nullptr) : nullptr;
-  boost::system::error_code ec;
-  auto v = json::parse(text ? text : "", ec);
-  bson_free(text);
-  if (ec || !v.is_object()) return {};
-  return std::move(v.as_object());
-}
-
 class MongoTableReader final : public TableReader {
  public:
   explicit MongoTableReader(std::string uri) : uri_text_(std::move(uri)) { db::mongo::init_once(); }
@@ -69,7 +58,7 @@ class MongoTableReader final : public TableReader {
     std::vector<ChangeEvent> out;
     const bson_t* doc = nullptr;
     while (mongoc_cursor_next(cursor.get(), &doc))
-      if (auto e = mongo_rebuild_event(json_of(doc), ns)) out.push_back(std::move(*e));
+      if (auto e = mongo_rebuild_event(db::mongo::json_of(doc), ns)) out.push_back(std::move(*e));
     if (mongoc_cursor_error(cursor.get(), &err))
       return "reading " + ns.db + "." + ns.coll + ": " + err.message;
     return out;

@@ -26,4 +26,13 @@ Document document_from_json(const boost::json::value& value, bson_error_t* error
                                      static_cast<ssize_t>(text.size()), error));
 }
 
+boost::json::object json_of(const bson_t* doc) {
+  char* text = doc ? bson_as_relaxed_extended_json(doc, nullptr) : nullptr;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text ? text : "", ec);
+  bson_free(text);
+  if (ec || !v.is_object()) return {};
+  return std::move(v.as_object());
+}
+
 }  // namespace pulseboard::db::mongo

@@ -56,4 +56,7 @@ mongoc_client_pool_t* new_pool(const mongoc_uri_t* uri);
 // text is not a document.
 Document document_from_json(const boost::json::value& value, bson_error_t* error);
 
+// A BSON document as JSON (relaxed Extended JSON); empty when it does not render as an object.
+boost::json::object json_of(const bson_t* doc);
+
 }  // namespace pulseboard::db::mongo
