@@ -3,6 +3,7 @@
 // dashboard that reads slowly stays connected and gets the newest state when it catches up,
 // while a healthy client beside it gets every message.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
@@ -44,26 +45,31 @@ async function publishSnapshots(url, count, perSecond, pad) {
 
 describe('a slow reader on a feed of snapshots', { timeout: 120000 }, () => {
   let gw;
+  const sockets = [];
   before(async () => {
     gw = await startPulseboard({ args: ['--max-queued-frames', '64', '--max-queued-bytes', '1000000'] });
   });
   after(async () => {
+    for (const s of sockets) if (s.terminate) s.terminate(); else s.disconnect();
     await gw.stop();
   });
 
   it('stays connected with a bounded queue and gets the latest snapshot when it reads again', async () => {
     const stalled = await rawDashboard(gw.url);
+    sockets.push(stalled);
     stalled.pause(); // no more reads: the kernel buffers fill, then the gateway's queue
     let stalledClosed = false;
     stalled.on('close', () => (stalledClosed = true));
 
     const healthy = io(gw.url, { transports: ['websocket'], auth: { token: mintToken() } });
+    sockets.push(healthy);
     await nextEvent(healthy, 'connect');
     const seen = [];
     healthy.on('metrics-snapshot', (s) => seen.push(s.i));
 
-    // 300 × 64 KB = 19 MB: far more than loopback socket buffers hold.
-    await publishSnapshots(gw.url, SNAPSHOTS, PER_SECOND, 'x'.repeat(64 * 1024));
+    // 300 × 64 KB = 19 MB: far more than loopback socket buffers hold. Random text, so that
+    // WebSocket compression (which `ws` negotiates) cannot shrink it below the buffers.
+    await publishSnapshots(gw.url, SNAPSHOTS, PER_SECOND, randomBytes(48 * 1024).toString('base64'));
     await waitFor(() => seen.length === SNAPSHOTS, { what: 'every snapshot at the healthy client', timeoutMs: 30000 });
     assert.deepEqual(seen, [...Array(SNAPSHOTS).keys()]);
 
