@@ -17,6 +17,7 @@
 #include "changes/mongo_change_decoder.hpp"
 #include "changes/mongo_oplog_headroom.hpp"
 #include "changes/resume_token_file.hpp"
+#include "changes/table_reader_mongo.hpp"
 #include "common/clock.hpp"
 #include "db/mongo.hpp"
 #include "pipeline/pushdown_mongo.hpp"
@@ -214,15 +215,14 @@ class MongoChangeSource final : public ChangeSource {
     return db ? db : kDefaultDatabase;
   }
 
-  // The collections followed: the stream file's (a `db.coll` source names its collection), or
-  // the one of the options when there is no file. Changes are routed to streams by ns.coll.
+  // The collections followed: the stream file's (split as the rebuild reader splits a source,
+  // mongo_namespace), or the one of the options when there is no file. Changes are routed to
+  // streams by ns.coll.
   std::vector<std::string> collections() const {
     if (options_.tables.empty()) return {options_.collection};
     std::vector<std::string> names;
-    for (const auto& t : options_.tables) {
-      const auto dot = t.name.rfind('.');
-      names.push_back(dot == std::string::npos ? t.name : t.name.substr(dot + 1));
-    }
+    for (const auto& t : options_.tables)
+      names.push_back(mongo_namespace(t.name, database_name()).coll);
     return names;
   }
 
