@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -20,6 +21,17 @@ namespace pulseboard::gateway {
 namespace bhttp = boost::beast::http;
 
 namespace {
+// The compression stream a broadcast belongs to (websocket/deflate_stream.hpp): its namespace
+// and its one room (or the whole namespace). A broadcast to several rooms, or with exceptions,
+// reaches sockets that see different sequences of messages, so it is compressed on its own.
+std::optional<std::string> deflate_stream_key(const socketio::Broadcast& b) {
+  if (b.rooms.size() > 1 || !b.except.empty()) return std::nullopt;
+  std::string key = b.nsp;
+  key += '\0';
+  if (!b.rooms.empty()) key += b.rooms.front();
+  return key;
+}
+
 // The publish key compared in constant time: how long a refusal takes tells nothing about how
 // much of the key was right. Only the length can leak, through the early exit.
 bool publish_key_matches(std::string_view given, std::string_view key) {
@@ -181,7 +193,17 @@ void Gateway::publish(http::Request&& req, const http::Respond& respond) {
 
 void Gateway::broadcast(std::shared_ptr<const socketio::Broadcast> b) {
   metrics_.broadcasts_total.fetch_add(1, std::memory_order_relaxed);
-  for (auto& loop : loops_) boost::asio::post(loop->ioc, [l = loop.get(), b] { l->deliver(b); });
+  auto deliver = [&] {
+    for (auto& loop : loops_) boost::asio::post(loop->ioc, [l = loop.get(), b] { l->deliver(b); });
+  };
+  std::optional<std::string> stream = deflate_stream_key(*b);
+  if (!stream || metrics_.ws_deflate_connections.load(std::memory_order_relaxed) <= 0)
+    return deliver();
+  std::vector<const websocket::SharedPayload*> payloads;
+  for (const auto& frame : b->frames)
+    if (frame.deflatable)
+      payloads.push_back(static_cast<const websocket::SharedPayload*>(frame.data.get()));
+  deflate_streams_.compress(*stream, payloads, deliver);
 }
 
 void Gateway::deliver_bridge_message(bridge::Message m) {

@@ -23,6 +23,7 @@
 #include "recovery/recovery_store.hpp"
 #include "socketio/broadcast.hpp"
 #include "socketio/retained_messages.hpp"
+#include "websocket/deflate_stream.hpp"
 
 namespace pulseboard::gateway {
 
@@ -49,7 +50,8 @@ class Gateway {
   void shutdown();
   void wait();  // until the loops have stopped
 
-  // Thread-safe fan-out to local sockets (every loop delivers to its own members).
+  // Thread-safe fan-out to local sockets (every loop delivers to its own members). A broadcast to
+  // one room is compressed in that room's stream first when WebSocket clients agreed to deflate.
   void broadcast(std::shared_ptr<const socketio::Broadcast> broadcast);
   // Delivers a bridge message `{room, event, data, retain?}` (the article's worker format) to
   // local sockets. The caller parsed it within its bounds (bridge::parse) and refused it if not.
@@ -105,6 +107,8 @@ class Gateway {
   SeenOffsets seen_offsets_;
   ConflationKeys conflation_{config_.conflate_events};
   std::weak_ptr<cluster::BridgeStream> bridge_stream_;
+  // The rooms' shared compression contexts (websocket/deflate_stream.hpp).
+  websocket::DeflateStreams deflate_streams_{config_.ws_deflate.level, metrics_.ws_deflate_streams};
   http::Server http_;
   std::function<void(std::string)> publisher_;
   std::vector<std::function<void(std::string&)>> extra_metrics_;

@@ -167,6 +167,21 @@ void GatewayMetrics::render_adapter_and_transport(std::string& out) const {
   gauge("pulseboard_ws_deflate_wire_bytes_total",
         "Compressed size of those messages as sent, summed over recipients",
         ws_deflate_wire_bytes.load(), "counter");
+  gauge("pulseboard_ws_deflate_stream_messages_sent_total",
+        "Compressed messages sent in their room's shared context, summed over recipients",
+        ws_deflate_stream_messages_sent.load(), "counter");
+  gauge("pulseboard_ws_deflate_stream_messages_compressed_total",
+        "Messages compressed in their room's shared context (once each, for every recipient)",
+        ws_deflate_streams.messages.load(), "counter");
+  gauge("pulseboard_ws_deflate_streams",
+        "Rooms whose broadcasts are compressed with a context kept across messages (at most 32)",
+        ws_deflate_streams.live.load(), "gauge");
+  gauge("pulseboard_ws_deflate_stream_resets_total",
+        "Room compression streams restarted so that sockets that could not follow join again",
+        ws_deflate_streams.resets.load(), "counter");
+  gauge("pulseboard_ws_deflate_stream_evictions_total",
+        "Room compression streams closed to open one for another room (limit 32)",
+        ws_deflate_streams.evictions.load(), "counter");
   gauge("pulseboard_ws_inflate_too_big_total",
         "Compressed WebSocket messages that inflated past --max-payload: closed with 1009 (also "
         "in rejections_total as oversized_message)",

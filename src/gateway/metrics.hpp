@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/latency_histogram.hpp"
+#include "websocket/deflate_stream.hpp"
 
 namespace pulseboard::gateway {
 
@@ -84,6 +85,11 @@ struct GatewayMetrics {
   std::atomic<std::uint64_t> ws_deflate_messages_compressed{0};
   std::atomic<std::uint64_t> ws_deflate_plain_bytes{0};
   std::atomic<std::uint64_t> ws_deflate_wire_bytes{0};
+  // ... of which sent in a room's shared context (websocket/deflate_stream.hpp), per recipient;
+  // and the rooms' streams: open, reset for a socket that could not follow, closed for a newer
+  // room.
+  std::atomic<std::uint64_t> ws_deflate_stream_messages_sent{0};
+  websocket::DeflateStreamCounters ws_deflate_streams;
   // Compressed messages that inflated past --max-payload (also counted as oversized_message).
   std::atomic<std::uint64_t> ws_inflate_too_big{0};
   // Log lines of per-client refusals left out by the log rate limit.

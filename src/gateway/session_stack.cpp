@@ -89,6 +89,10 @@ void SessionStack::deflated_bytes(std::uint64_t plain, std::uint64_t wire) {
   metrics_.ws_deflate_wire_bytes.fetch_add(wire, std::memory_order_relaxed);
 }
 
+void SessionStack::stream_messages_sent(std::uint64_t messages) {
+  metrics_.ws_deflate_stream_messages_sent.fetch_add(messages, std::memory_order_relaxed);
+}
+
 void SessionStack::on_finished(const eio::Session& session) {
   sessions_.remove(session.sid());
 }

@@ -88,6 +88,7 @@ class SessionStack final : public eio::SessionHost, public websocket::Metrics, p
   // websocket::Metrics
   void count(websocket::Counter counter) override;
   void deflated_bytes(std::uint64_t plain, std::uint64_t wire) override;
+  void stream_messages_sent(std::uint64_t messages) override;
 
   SocketIoHost& socketio() { return socketio_; }
   const SocketIoHost& socketio() const { return socketio_; }

@@ -49,6 +49,7 @@ std::optional<int> window_bits(std::string_view v) {
 }
 
 struct Offer {
+  bool server_no_context_takeover = false;
   bool client_no_context_takeover = false;
   bool server_max_window_bits = false;  // offered (only 15 is accepted)
   bool client_max_window_bits = false;  // offered: we may choose the client's window
@@ -72,6 +73,7 @@ bool apply_param(std::string_view param, unsigned& seen, Offer& offer) {
   if (index == std::size(kParams) || (seen & (1u << index))) return false;  // unknown, twice
   seen |= 1u << index;
   if (index < 2) {  // the *_no_context_takeover flags carry no value
+    if (index == 0) offer.server_no_context_takeover = true;
     if (index == 1) offer.client_no_context_takeover = true;
     return !value;
   }
@@ -88,7 +90,11 @@ bool apply_param(std::string_view param, unsigned& seen, Offer& offer) {
 
 DeflateAgreement agree(const Offer& offer) {
   DeflateAgreement a;
-  a.response = std::string(kExtension) + "; server_no_context_takeover";
+  a.response = std::string(kExtension);
+  if (offer.server_no_context_takeover) {
+    a.server_no_context_takeover = true;
+    a.response += "; server_no_context_takeover";
+  }
   if (offer.client_no_context_takeover) {
     a.client_no_context_takeover = true;
     a.response += "; client_no_context_takeover";
@@ -165,6 +171,18 @@ const std::string* SharedPayload::deflated(int level, bool& made_now) const {
     }
   });
   return smaller_ ? &deflated_ : nullptr;
+}
+
+SharedPayload::~SharedPayload() {
+  delete stream_form_.load(std::memory_order_acquire);
+}
+
+bool SharedPayload::attach_stream_form(std::unique_ptr<StreamForm> form) const {
+  const StreamForm* none = nullptr;
+  if (!stream_form_.compare_exchange_strong(none, form.get(), std::memory_order_acq_rel))
+    return false;
+  form.release();
+  return true;
 }
 
 std::shared_ptr<const SharedPayload> make_shared_payload(std::string plain) {

@@ -70,6 +70,8 @@ class Metrics {
     static_cast<void>(plain);
     static_cast<void>(wire);
   }
+  // Messages sent in their room's stream form (deflate_stream.hpp).
+  virtual void stream_messages_sent(std::uint64_t messages) { static_cast<void>(messages); }
 
  protected:
   ~Metrics() = default;

@@ -35,20 +35,23 @@ struct Batch {
   std::size_t buffer_count = 0;
   std::size_t bytes = 0;
 
-  // permessage-deflate, for the transport writing this batch: the zlib level (0: not agreed),
-  // and what its compressed messages saved.
-  int deflate_level = 0;
-  std::size_t deflate_min_size = 0;
-  std::uint64_t plain_bytes = 0;  // of the messages sent compressed
-  std::uint64_t wire_bytes = 0;   // what they took instead
-  int payloads_deflated = 0;      // compressed by this batch (the first socket to need them)
+  // permessage-deflate, for the transport writing this batch: its settings (null: not
+  // agreed), its place in a room's compression stream (null: it keeps no server context,
+  // deflate_stream.hpp), and what its compressed messages saved.
+  const DeflateSettings* deflate = nullptr;
+  StreamFollower* follower = nullptr;
+  std::uint64_t plain_bytes = 0;      // of the messages sent compressed
+  std::uint64_t wire_bytes = 0;       // what they took instead
+  int payloads_deflated = 0;          // compressed by this batch (the first socket to need them)
+  std::uint64_t stream_messages = 0;  // sent in their stream form
 
-  void reset(const DeflateSettings& deflate, bool agreed) {
+  void reset(const DeflateSettings& settings, bool agreed, StreamFollower* stream_follower) {
     frames = buffer_count = bytes = 0;
-    deflate_level = agreed ? deflate.level : 0;
-    deflate_min_size = deflate.min_size;
+    deflate = agreed ? &settings : nullptr;
+    follower = agreed ? stream_follower : nullptr;
     plain_bytes = wire_bytes = 0;
     payloads_deflated = 0;
+    stream_messages = 0;
   }
   void add(Opcode opcode, const std::string& payload, bool compressed = false) {
     auto& h = headers[frames++];
@@ -57,22 +60,18 @@ struct Batch {
     if (!payload.empty()) buffers[buffer_count++] = asio::buffer(payload);
     bytes += n + payload.size();
   }
-  // A data message: its shared compressed form when this socket agreed to deflate, the message
-  // is big enough to be worth it, and compressing made it smaller; otherwise its plain bytes.
+  // A data message, in the form choose_deflate() picks for this socket.
   void add_message(Opcode opcode, const std::string& payload, bool deflatable) {
-    if (deflatable && deflate_level > 0 && payload.size() >= deflate_min_size) {
-      bool made_now = false;
-      const std::string* z =
-          static_cast<const SharedPayload&>(payload).deflated(deflate_level, made_now);
-      payloads_deflated += made_now ? 1 : 0;
-      if (z) {
-        add(opcode, *z, true);
-        plain_bytes += payload.size();
-        wire_bytes += z->size();
-        return;
-      }
+    if (!deflatable || !deflate) return add(opcode, payload);
+    const DeflateChoice c =
+        choose_deflate(static_cast<const SharedPayload&>(payload), follower, *deflate);
+    payloads_deflated += c.made_now ? 1 : 0;
+    stream_messages += c.in_stream ? 1 : 0;
+    add(opcode, *c.bytes, c.compressed);
+    if (c.compressed) {
+      plain_bytes += payload.size();
+      wire_bytes += c.bytes->size();
     }
-    add(opcode, payload);
   }
 };
 
@@ -83,6 +82,7 @@ Batch& thread_batch() {
 
 void count_deflated(const Batch& batch, Metrics& metrics) {
   for (int i = 0; i < batch.payloads_deflated; ++i) metrics.count(Counter::payload_deflated);
+  if (batch.stream_messages > 0) metrics.stream_messages_sent(batch.stream_messages);
   if (batch.wire_bytes > 0) metrics.deflated_bytes(batch.plain_bytes, batch.wire_bytes);
 }
 
@@ -123,6 +123,7 @@ Transport::~Transport() {
 
 void Transport::agree_deflate(const DeflateAgreement& agreement) {
   deflate_agreed_ = true;
+  follows_streams_ = !agreement.server_no_context_takeover;
   parser_.enable_inflate(agreement.client_window_bits, agreement.client_no_context_takeover);
   metrics_.count(Counter::deflate_agreed);
 }
@@ -210,7 +211,7 @@ void Transport::flush() {
 
 bool Transport::write_batch() {
   Batch& batch = thread_batch();
-  batch.reset(deflate_, deflate_agreed_);
+  batch.reset(deflate_, deflate_agreed_, follows_streams_ ? &follower_ : nullptr);
   std::size_t from_direct = 0;
   bool has_close = false;
   // The pending pong leaves first; its buffer is kept alive by `pong` until the write is done.

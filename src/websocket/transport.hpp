@@ -8,7 +8,9 @@
 //    sendmsg(). A socket that cannot take everything gets the rest in one asynchronous write,
 //    and the queue above (bounded) holds what arrives meanwhile.
 //  - permessage-deflate (websocket/deflate.hpp), when the client offers it: a socket that agreed
-//    sends the compressed form of a message, made once for every socket, with RSV1.
+//    sends the compressed form of a message, made once for every socket, with RSV1; a room's
+//    broadcasts in their room's shared context while it follows that room's stream
+//    (websocket/deflate_stream.hpp).
 //  - Reads wait for readability, then read into one buffer per thread, so an idle connection
 //    holds no read buffer at all; only an incomplete frame is kept.
 // While the socket only probes an upgrade it writes its own small queue instead of the one above.
@@ -28,6 +30,7 @@
 
 #include "common/refusal_log.hpp"
 #include "net/stream.hpp"
+#include "websocket/deflate_stream.hpp"
 #include "websocket/events.hpp"
 #include "websocket/flush_list.hpp"
 #include "websocket/frame_header.hpp"
@@ -93,7 +96,9 @@ class Transport : public std::enable_shared_from_this<Transport>, private FrameE
   RefusalLog& refusals_;
   FlushList<Transport>& flushes_;
   DeflateSettings deflate_;
-  bool deflate_agreed_ = false;  // permessage-deflate (websocket/deflate.hpp)
+  bool deflate_agreed_ = false;   // permessage-deflate (websocket/deflate.hpp)
+  bool follows_streams_ = false;  // ... with our context kept (websocket/deflate_stream.hpp)
+  StreamFollower follower_;
   FrameParser parser_;
   std::shared_ptr<Events> events_;
   std::vector<Outgoing> direct_;  // probe answers, pongs, the close frame: before queued ones

@@ -276,6 +276,14 @@ describe('dashboard end to end with pulseboard demo', () => {
   });
 
   it('adds live orders on top of the replayed snapshot', async () => {
+    // Chromium offers permessage-deflate; the gateway keeps the room's compression context, so
+    // over the feed the page reads updates and snapshots compressed against the ones before
+    // them (docs/gateway.md, "Compression"). The numbers on screen must still be exact.
+    const streamed = async () => {
+      const text = await (await fetch(`${demo.url}/metrics`)).text();
+      return Number(/^pulseboard_ws_deflate_stream_messages_sent_total (\d+)/m.exec(text)?.[1] ?? NaN);
+    };
+    const streamedBefore = await streamed();
     for (const [i, order] of FEED.entries()) {
       if (i > 0) await new Promise((r) => setTimeout(r, FEED_PACE_MS)); // pacing the feed, not waiting for the page
       posted.push(await postOrder(demo.url, token, order));
@@ -283,6 +291,8 @@ describe('dashboard end to end with pulseboard demo', () => {
     const view = await expectDashboard(page, (v) => assertShows(v, posted));
     assert.equal(view.recentPoints, 12);
     assert.ok(Number.isFinite(view.latency) && view.latency >= 0, `latency ${view.latency}`);
+    const streamedAfter = await streamed();
+    assert.ok(streamedAfter > streamedBefore, `messages sent in the room's context: ${streamedBefore} -> ${streamedAfter}`);
   });
 
   it('saves a screenshot of the live dashboard, Recent orders included', async () => {

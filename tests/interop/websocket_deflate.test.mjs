@@ -1,7 +1,9 @@
 // WebSocket permessage-deflate (RFC 7692; docs/gateway.md, "Compression"): the official client,
 // which offers it by default, must receive exactly what a client without it receives; the
-// handshake must answer what the gateway does (no server context, a small client window); and
-// a client that sends a decompression bomb is closed with 1009 and counted, while a healthy
+// handshake must answer what the gateway does (its context kept, a small client window); a
+// room's broadcasts go out in the room's shared compression context, and clients that miss
+// some of them, join late or want no server context still read every message exactly; and a
+// client that sends a decompression bomb is closed with 1009 and counted, while a healthy
 // dashboard beside it keeps receiving every tick.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -24,6 +26,23 @@ function bigPayload(seq) {
   const regions = {};
   for (let i = 0; i < 120; i++) regions[`region-${i}`] = { orders: (i * 37 + seq) % 1000, revenue: i * 7919 };
   return { seq, regions, note: 'caf\u00e9 \u2603' };
+}
+
+// One order's dashboard update, as the worker publishes it (about 200 bytes of JSON). Its
+// eventId is new at every call: the gateway drops a bridge message whose eventId it has seen.
+let orders = 0;
+function orderUpdate(seq) {
+  orders += 1;
+  const categories = ['tools', 'books', 'garden', 'toys', 'music'];
+  return {
+    time: new Date(Date.UTC(2026, 11, 7, 10, 0, seq)).toISOString(),
+    id: `order-${(seq * 7919).toString(36)}-${seq}`,
+    revenue: Math.round(((seq * 3779) % 99000) + 100) / 100,
+    category: categories[seq % 5],
+    eventId: `sqlite:${588 + orders}`,
+    committedAt: 1796627560526 + seq * 97,
+    publishedAt: 1796627560542 + seq * 97,
+  };
 }
 
 function recordEvents(client) {
@@ -49,13 +68,14 @@ describe('websocket permessage-deflate', { timeout: 120000 }, () => {
     await gw.stop();
   });
 
-  it('answers an offer with server_no_context_takeover and a 512-byte client window', async () => {
+  it('answers an offer keeping its context, with a 512-byte client window', async () => {
     const offered = await upgradeResponse(gw.url, { perMessageDeflate: true });
-    assert.equal(
-      offered.extensions,
-      'permessage-deflate; server_no_context_takeover; client_max_window_bits=9',
-    );
+    assert.equal(offered.extensions, 'permessage-deflate; client_max_window_bits=9');
     assert.equal(offered.ws.extensions, 'permessage-deflate');
+    // A client may ask the server to keep no context; it is answered so.
+    const noContext = await upgradeResponse(gw.url, { perMessageDeflate: { serverNoContextTakeover: true } });
+    assert.equal(noContext.extensions, 'permessage-deflate; server_no_context_takeover; client_max_window_bits=9');
+    noContext.ws.terminate();
     const plain = await upgradeResponse(gw.url, { perMessageDeflate: false });
     assert.equal(plain.extensions, undefined);
     // A malformed offer (a parameter twice) is declined; the handshake still succeeds.
@@ -96,6 +116,125 @@ describe('websocket permessage-deflate', { timeout: 120000 }, () => {
     assert.ok(metricValue(after, 'pulseboard_ws_deflate_connections') >= 1);
     deflating.disconnect();
     plain.disconnect();
+  });
+
+  it("sends a room's updates in the room's shared context, a fraction of their own compressed size", async () => {
+    const opts = { transports: ['websocket'], auth: { token: mintToken() }, reconnection: false };
+    const deflating = io(gw.url, opts);
+    await nextEvent(deflating, 'connect');
+    const seen = [];
+    deflating.on('metrics-update', (data) => seen.push(data));
+    const sent = [];
+    let seq = 0;
+    const send = async () => {
+      const data = orderUpdate(seq++);
+      sent.push(data);
+      assert.equal((await publish(gw.url, { room: 'live-metrics', event: 'metrics-update', data })).status, 202);
+      await waitFor(() => seen.length === sent.length, { what: `update ${seq - 1}` });
+    };
+    // The client joins the room's stream at its next reset, at most 5 s after it asked (with
+    // the first update it could not follow); until then its updates go out on their own.
+    const streamed = async () => metricValue(await metricsText(gw), 'pulseboard_ws_deflate_stream_messages_sent_total');
+    const streamedBefore = await streamed();
+    await waitFor(
+      async () => {
+        await send();
+        return (await streamed()) > streamedBefore;
+      },
+      { what: 'the client to follow the room stream', timeoutMs: 60000, intervalMs: 200 },
+    );
+    const before = await metricsText(gw);
+    for (let i = 0; i < 40; i++) await send();
+    assert.deepEqual(seen, sent);
+    const after = await metricsText(gw);
+    const delta = (name) => metricValue(after, name) - metricValue(before, name);
+    assert.equal(delta('pulseboard_ws_deflate_stream_messages_sent_total'), 40);
+    const wire = delta('pulseboard_ws_deflate_wire_bytes_total');
+    const plain = delta('pulseboard_ws_deflate_plain_bytes_total');
+    // Alone, a 200-byte update compresses to about 80 % of itself; in context to well under half.
+    assert.ok(wire * 2 < plain, `the updates took ${wire} bytes for ${plain}`);
+    deflating.disconnect();
+  });
+
+  it('gives every client exactly what was sent, whether it follows, misses messages or keeps no context', async (t) => {
+    const healthy = await startHealthyClient(gw);
+    const opts = { transports: ['websocket'], auth: { token: mintToken() }, reconnection: false };
+    const connect = async (extra = {}) => {
+      const socket = io(gw.url, { ...opts, ...extra });
+      await nextEvent(socket, 'connect');
+      const got = [];
+      socket.on('metrics-update', (data) => got.push(data));
+      return { socket, got };
+    };
+    const follower = await connect();
+    const hidden = await connect();
+    const noContext = await connect({ perMessageDeflate: { serverNoContextTakeover: true } });
+    assert.equal(noContext.socket.io.engine.transport.ws.extensions, 'permessage-deflate');
+    const resets = async () => metricValue(await metricsText(gw), 'pulseboard_ws_deflate_stream_resets_total');
+    const resetsBefore = await resets();
+    const sent = [];
+    let seq = 0;
+    const send = async (n) => {
+      for (let i = 0; i < n; i++, seq++) {
+        const data = orderUpdate(seq);
+        sent.push(data);
+        assert.equal((await publish(gw.url, { room: 'live-metrics', event: 'metrics-update', data })).status, 202);
+        await waitFor(() => follower.got.length === sent.length, { what: `update ${seq} at the follower` });
+      }
+    };
+    await send(20);
+    // A background tab gets no updates: its place in the room's stream is lost.
+    assert.deepEqual(await hidden.socket.timeout(10000).emitWithAck('pulseboard:visibility', { hidden: true }), { hidden: true });
+    const hiddenFrom = sent.length;
+    await send(20);
+    assert.deepEqual(await hidden.socket.timeout(10000).emitWithAck('pulseboard:visibility', { hidden: false }), { hidden: false });
+    const shownFrom = sent.length;
+    // A dashboard that connects now has read none of the stream either.
+    const late = await connect();
+    const lateFrom = sent.length;
+    // Until the stream resets for them (at most 5 s), and after, both read every update.
+    await waitFor(
+      async () => {
+        await send(5);
+        return (await resets()) > resetsBefore;
+      },
+      { what: 'the room stream to reset for the sockets that lost their place', timeoutMs: 60000, intervalMs: 200 },
+    );
+    await send(20);
+    await waitFor(
+      () => late.got.length === sent.length - lateFrom && noContext.got.length === sent.length && hidden.got.length === sent.length - (shownFrom - hiddenFrom),
+      { what: 'every client to have every update it was sent' },
+    );
+    assert.deepEqual(follower.got, sent);
+    assert.deepEqual(noContext.got, sent);
+    assert.deepEqual(hidden.got, [...sent.slice(0, hiddenFrom), ...sent.slice(shownFrom)]);
+    assert.deepEqual(late.got, sent.slice(lateFrom));
+    for (const c of [follower, hidden, noContext, late]) {
+      assert.ok(c.socket.connected, 'no client was cut by a bad compressed message');
+      c.socket.disconnect();
+    }
+    const r = await healthy.stop();
+    report(t, 'clients that lose their place in the room stream', r);
+    assertHealthy(gw, r);
+  });
+
+  it('keeps at most 32 room streams open when a publisher broadcasts to many rooms', async (t) => {
+    const healthy = await startHealthyClient(gw);
+    const watcher = io(gw.url, { transports: ['websocket'], auth: { token: mintToken() }, reconnection: false });
+    await nextEvent(watcher, 'connect'); // a deflating client, so that rooms get streams
+    const before = await metricsText(gw);
+    for (let i = 0; i < 100; i++) {
+      const r = await publish(gw.url, { room: `room-${i}`, event: 'metrics-update', data: orderUpdate(i) });
+      assert.equal(r.status, 202);
+    }
+    const after = await metricsText(gw);
+    assert.ok(metricValue(after, 'pulseboard_ws_deflate_streams') <= 32, 'at most 32 streams open');
+    const evicted = metricValue(after, 'pulseboard_ws_deflate_stream_evictions_total') - metricValue(before, 'pulseboard_ws_deflate_stream_evictions_total');
+    assert.ok(evicted >= 100 - 32, `${evicted} streams closed for newer rooms`);
+    watcher.disconnect();
+    const r = await healthy.stop();
+    report(t, 'a publisher broadcasting to 100 rooms', r);
+    assertHealthy(gw, r);
   });
 
   it('closes a client whose compressed message inflates past the limit, with 1009', async (t) => {

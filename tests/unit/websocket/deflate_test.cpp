@@ -16,19 +16,26 @@ namespace {
 
 // ---- negotiation ---------------------------------------------------------------------------
 
-TEST(DeflateNegotiation, AcceptsABareOfferWithoutServerContext) {
+TEST(DeflateNegotiation, AcceptsABareOfferKeepingTheServerContext) {
   const auto a = negotiate_deflate("permessage-deflate");
   ASSERT_TRUE(a);
-  EXPECT_EQ(a->response, "permessage-deflate; server_no_context_takeover");
+  EXPECT_EQ(a->response, "permessage-deflate");
   EXPECT_EQ(a->client_window_bits, 15);  // the client keeps its default window
   EXPECT_FALSE(a->client_no_context_takeover);
+  EXPECT_FALSE(a->server_no_context_takeover);
+}
+
+TEST(DeflateNegotiation, HonoursAClientThatWantsNoServerContext) {
+  const auto a = negotiate_deflate("permessage-deflate; server_no_context_takeover");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->response, "permessage-deflate; server_no_context_takeover");
+  EXPECT_TRUE(a->server_no_context_takeover);
 }
 
 TEST(DeflateNegotiation, ChoosesASmallClientWindowWhenTheClientLetsUs) {
   const auto a = negotiate_deflate("permessage-deflate; client_max_window_bits");  // ws, Chrome
   ASSERT_TRUE(a);
-  EXPECT_EQ(a->response,
-            "permessage-deflate; server_no_context_takeover; client_max_window_bits=9");
+  EXPECT_EQ(a->response, "permessage-deflate; client_max_window_bits=9");
   EXPECT_EQ(a->client_window_bits, 9);
 }
 
@@ -37,24 +44,21 @@ TEST(DeflateNegotiation, AcceptsClientNoContextTakeoverAndQuotedValues) {
       "permessage-deflate;client_no_context_takeover; client_max_window_bits=\"12\"");
   ASSERT_TRUE(a);
   EXPECT_EQ(a->response,
-            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; "
-            "client_max_window_bits=9");
+            "permessage-deflate; client_no_context_takeover; client_max_window_bits=9");
   EXPECT_TRUE(a->client_no_context_takeover);
 }
 
 TEST(DeflateNegotiation, AClientCappedAt8IsInflatedWithAtLeast9) {
   const auto a = negotiate_deflate("permessage-deflate; client_max_window_bits=8");
   ASSERT_TRUE(a);
-  EXPECT_EQ(a->response,
-            "permessage-deflate; server_no_context_takeover; client_max_window_bits=8");
+  EXPECT_EQ(a->response, "permessage-deflate; client_max_window_bits=8");
   EXPECT_EQ(a->client_window_bits, 9);
 }
 
 TEST(DeflateNegotiation, EchoesAServerWindowOf15AndDeclinesASmallerOne) {
   auto a = negotiate_deflate("permessage-deflate; server_max_window_bits=15");
   ASSERT_TRUE(a);
-  EXPECT_EQ(a->response,
-            "permessage-deflate; server_no_context_takeover; server_max_window_bits=15");
+  EXPECT_EQ(a->response, "permessage-deflate; server_max_window_bits=15");
   // A smaller server window is declined; the next offer of the list is taken instead.
   a = negotiate_deflate(
       "permessage-deflate; server_max_window_bits=10, permessage-deflate; "
@@ -67,7 +71,7 @@ TEST(DeflateNegotiation, EchoesAServerWindowOf15AndDeclinesASmallerOne) {
 TEST(DeflateNegotiation, SkipsOtherExtensions) {
   const auto a = negotiate_deflate("x-webkit-deflate-frame, permessage-deflate");
   ASSERT_TRUE(a);
-  EXPECT_EQ(a->response, "permessage-deflate; server_no_context_takeover");
+  EXPECT_EQ(a->response, "permessage-deflate");
 }
 
 TEST(DeflateNegotiation, DeclinesMalformedOrDuplicateParameters) {
