@@ -28,7 +28,10 @@ namespace {
 void add_listen_options(CLI::App& cmd, gateway::GatewayConfig& c) {
   cmd.add_option("--port", c.port, "TCP port (PORT)")->envname("PORT")->capture_default_str();
   cmd.add_option("--bind", c.bind_address, "address to listen on")->capture_default_str();
-  cmd.add_option("--threads", c.threads, "event loops (0 = one per core)")->capture_default_str();
+  cmd.add_option("--threads", c.threads,
+                 "event loops (0 = one per usable CPU but one, at least 1: the kernel and the "
+                 "process's other threads need a CPU too)")
+      ->capture_default_str();
   cmd.add_option("--client-url", c.cors_origin, "origin allowed by CORS (CLIENT_URL)")
       ->envname("CLIENT_URL");
   cmd.add_option("--namespace", c.namespaces, "namespaces served (repeatable)")

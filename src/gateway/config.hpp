@@ -22,7 +22,7 @@ namespace pulseboard::gateway {
 struct GatewayConfig : eio::Settings, socketio::Settings {
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 4000;            // PORT
-  unsigned threads = 0;                 // 0 = one io_context per core
+  unsigned threads = 0;                 // 0 = one io_context per usable CPU but one (at least 1)
   std::string cors_origin;              // CLIENT_URL; empty = no CORS headers
   std::shared_ptr<net::ServerTls> tls;  // HTTPS and WSS (TLS_CERT/TLS_KEY); null: plain
 

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 
+#include "common/cpu_count.hpp"
+
 namespace pulseboard::http {
 
 LoopPool::LoopPool(unsigned threads, std::vector<boost::asio::io_context*> borrowed)
     : loops_(std::move(borrowed)) {
   if (!loops_.empty()) return;
-  unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned n = threads ? threads : usable_cpus();
   // Concurrency hint 1: each context is run by one thread only.
   for (unsigned i = 0; i < n; ++i) {
     owned_.push_back(std::make_unique<boost::asio::io_context>(1));

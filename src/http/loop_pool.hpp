@@ -16,8 +16,8 @@ namespace pulseboard::http {
 
 class LoopPool {
  public:
-  // `threads` loops of its own (0: one per core), or, when `borrowed` is not empty, those
-  // contexts, which must outlive the pool.
+  // `threads` loops of its own (0: one per usable CPU, common/cpu_count.hpp), or, when `borrowed`
+  // is not empty, those contexts, which must outlive the pool.
   explicit LoopPool(unsigned threads, std::vector<boost::asio::io_context*> borrowed = {});
   ~LoopPool();
   LoopPool(const LoopPool&) = delete;
