@@ -180,8 +180,11 @@ void GatewayMetrics::render_adapter_and_transport(std::string& out) const {
         "Room compression streams restarted so that sockets that could not follow join again",
         ws_deflate_streams.resets.load(), "counter");
   gauge("pulseboard_ws_deflate_stream_evictions_total",
-        "Room compression streams closed to open one for another room (limit 32)",
+        "Room compression streams idle for 30 s closed to open one for another room (limit 32)",
         ws_deflate_streams.evictions.load(), "counter");
+  gauge("pulseboard_ws_deflate_stream_refused_total",
+        "Broadcasts compressed without a room stream: 32 streams open and none idle for 30 s",
+        ws_deflate_streams.refused.load(), "counter");
   gauge("pulseboard_ws_inflate_too_big_total",
         "Compressed WebSocket messages that inflated past --max-payload: closed with 1009 (also "
         "in rejections_total as oversized_message)",

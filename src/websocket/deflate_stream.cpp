@@ -59,6 +59,8 @@ class DeflateStreams::Stream {
   Stream& operator=(const Stream&) = delete;
 
   const std::string& key() const { return key_; }
+  std::chrono::steady_clock::time_point last_used() const { return last_used_; }
+  void use(std::chrono::steady_clock::time_point now) { last_used_ = now; }
 
   void compress(const SharedPayload& payload, std::chrono::steady_clock::time_point now,
                 DeflateStreamCounters& counters) {
@@ -130,6 +132,7 @@ class DeflateStreams::Stream {
   bool broken_ = false;
   std::uint64_t seq_ = 0;
   std::chrono::steady_clock::time_point last_reset_{};
+  std::chrono::steady_clock::time_point last_used_{};
   std::shared_ptr<std::atomic<bool>> reset_wanted_ = std::make_shared<std::atomic<bool>>(false);
 };
 
@@ -150,25 +153,32 @@ void DeflateStreams::compress_at(std::string_view key,
 void DeflateStreams::compress_locked(std::string_view key,
                                      std::span<const SharedPayload* const> payloads,
                                      std::chrono::steady_clock::time_point now) {
-  Stream& stream = stream_for(key);
-  for (const SharedPayload* payload : payloads) stream.compress(*payload, now, counters_);
+  Stream* stream = stream_for(key, now);
+  if (stream == nullptr) {
+    counters_.refused.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  stream->use(now);
+  for (const SharedPayload* payload : payloads) stream->compress(*payload, now, counters_);
 }
 
-DeflateStreams::Stream& DeflateStreams::stream_for(std::string_view key) {
+DeflateStreams::Stream* DeflateStreams::stream_for(std::string_view key,
+                                                   std::chrono::steady_clock::time_point now) {
   if (auto it = by_key_.find(std::string(key)); it != by_key_.end()) {
     by_use_.splice(by_use_.begin(), by_use_, it->second);
-    return *by_use_.front();
+    return by_use_.front().get();
   }
   if (by_use_.size() >= max_streams_) {
+    if (now - by_use_.back()->last_used() < kStreamIdleBeforeEviction) return nullptr;
     by_key_.erase(by_use_.back()->key());
     by_use_.pop_back();
     counters_.evictions.fetch_add(1, std::memory_order_relaxed);
     counters_.live.fetch_sub(1, std::memory_order_relaxed);
   }
   by_use_.push_front(std::make_unique<Stream>(std::string(key), next_id_++, level_));
-  counters_.live.fetch_add(1, std::memory_order_relaxed);
   by_key_.emplace(std::string(key), by_use_.begin());
-  return *by_use_.front();
+  counters_.live.fetch_add(1, std::memory_order_relaxed);
+  return by_use_.front().get();
 }
 
 }  // namespace pulseboard::websocket

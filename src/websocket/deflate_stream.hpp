@@ -24,9 +24,12 @@
 //    the socket stops following (it starts again at the next fresh message). Plain messages
 //    (small ones, control frames) never enter the window and change nothing.
 //
-// A stream holds one deflater (about 256 KiB); at most kMaxDeflateStreams live at once, the
-// least recently used closed first. A socket holds 16 bytes of position. A client that asks for
-// `server_no_context_takeover` never follows a stream.
+// A stream holds one deflater (about 256 KiB); at most kMaxDeflateStreams live at once. A new
+// room takes the place of the least recently used stream only when that one has been idle for
+// kStreamIdleBeforeEviction; while every stream is busy, the new room's messages are compressed
+// on their own, so a publisher that broadcasts to many rooms cannot make the streams churn. A
+// socket holds 16 bytes of position. A client that asks for `server_no_context_takeover` never
+// follows a stream.
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -44,6 +47,7 @@
 namespace pulseboard::websocket {
 
 inline constexpr std::size_t kMaxDeflateStreams = 32;
+inline constexpr std::chrono::seconds kStreamIdleBeforeEviction{30};
 // A stream resets (its next message compressed from nothing) when a socket asks, at most this
 // often: a socket that could not follow sends self-contained messages until then.
 inline constexpr std::chrono::seconds kStreamResetInterval{5};
@@ -83,7 +87,8 @@ DeflateChoice choose_deflate(const SharedPayload& payload, StreamFollower* follo
 struct DeflateStreamCounters {
   std::atomic<std::uint64_t> messages{0};   // compressed into a stream
   std::atomic<std::uint64_t> resets{0};     // a stream restarted for a socket that asked
-  std::atomic<std::uint64_t> evictions{0};  // a stream closed for a newer room
+  std::atomic<std::uint64_t> evictions{0};  // an idle stream closed for a newer room
+  std::atomic<std::uint64_t> refused{0};    // a broadcast without a stream: all were busy
   std::atomic<std::int64_t> live{0};        // streams open now
 };
 
@@ -115,7 +120,8 @@ class DeflateStreams {
   class Stream;
   void compress_locked(std::string_view key, std::span<const SharedPayload* const> payloads,
                        std::chrono::steady_clock::time_point now);
-  Stream& stream_for(std::string_view key);
+  // Null when the room has no stream and none can be closed for it.
+  Stream* stream_for(std::string_view key, std::chrono::steady_clock::time_point now);
 
   std::mutex mutex_;
   int level_;

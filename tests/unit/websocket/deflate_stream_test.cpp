@@ -171,22 +171,31 @@ TEST(DeflateStreams, SmallMessagesGetNoStreamForm) {
   EXPECT_EQ(p->stream_form(), nullptr);
 }
 
-TEST(DeflateStreams, TheLeastRecentlyUsedStreamIsClosedPastTheLimit) {
+TEST(DeflateStreams, PastTheLimitAnIdleStreamMakesRoomAndABusyOneDoesNot) {
   DeflateStreamCounters counters;
   DeflateStreams streams(6, counters, 2);
   Client client;
   const Clock::time_point now = Clock::now();
   client.receive(*broadcast(streams, update(0), now, room("a")));
   broadcast(streams, update(1), now, room("b"));
-  broadcast(streams, update(2), now, room("c"));  // closes a
+  // Both streams busy: room c's message is compressed on its own, and a and b keep theirs.
+  auto p = broadcast(streams, update(2), now + std::chrono::seconds(1), room("c"));
+  EXPECT_EQ(p->stream_form(), nullptr);
+  EXPECT_EQ(counters.refused.load(), 1u);
+  EXPECT_EQ(counters.evictions.load(), 0u);
+  // b is used again; later a has been idle long enough and makes room for c.
+  const Clock::time_point later = now + kStreamIdleBeforeEviction;
+  broadcast(streams, update(3), later, room("b"));
+  p = broadcast(streams, update(4), later, room("c"));
+  EXPECT_NE(p->stream_form(), nullptr);
   EXPECT_EQ(counters.evictions.load(), 1u);
   EXPECT_EQ(counters.live.load(), 2);
-  // Room a's next broadcast opens a new stream (a new id), fresh: the client follows that one.
+  // Room a's next broadcast finds no idle stream (b and c were just used): on its own.
   DeflateChoice c;
-  auto p = broadcast(streams, update(3), now, room("a"));
+  p = broadcast(streams, update(5), later, room("a"));
   EXPECT_EQ(client.receive(*p, &c), *p);
-  EXPECT_TRUE(c.in_stream);
-  EXPECT_EQ(counters.evictions.load(), 2u);
+  EXPECT_FALSE(c.in_stream);
+  EXPECT_EQ(counters.refused.load(), 2u);
 }
 
 // Many sockets, each missing messages at random (conflation, hidden tabs, volatile drops) and
