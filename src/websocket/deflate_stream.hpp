@@ -47,6 +47,8 @@
 namespace pulseboard::websocket {
 
 inline constexpr std::size_t kMaxDeflateStreams = 32;
+// How long the least recently used stream must have been idle before a new room may take its
+// place: a stream that a room still uses is never closed for another.
 inline constexpr std::chrono::seconds kStreamIdleBeforeEviction{30};
 // A stream resets (its next message compressed from nothing) when a socket asks, at most this
 // often: a socket that could not follow sends self-contained messages until then.
