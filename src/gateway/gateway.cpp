@@ -39,8 +39,7 @@ std::optional<std::string> deflate_stream_key(const socketio::Broadcast& b) {
 // with the loops. Measured on 2 CPUs at 10,000 dashboards x 10 messages/s (docs/benchmarks.md,
 // "Event loops per CPU"): one loop took 10.3 us of CPU per delivered frame and reached 356k
 // frames/s saturated; two took 13.6 us and 237k.
-unsigned default_loop_count() {
-  const unsigned cpus = usable_cpus();
+unsigned default_loop_count(unsigned cpus) {
   return cpus > 1 ? cpus - 1 : 1;
 }
 
@@ -109,10 +108,10 @@ Gateway::~Gateway() {
 }
 
 std::vector<boost::asio::io_context*> Gateway::make_loops(unsigned threads) {
-  unsigned n = threads ? threads : default_loop_count();
+  const unsigned cpus = usable_cpus();  // reads the cgroup's cpu.max: once
+  const unsigned n = threads ? threads : default_loop_count(cpus);
   spdlog::info("gateway: {} event loop{} ({}; {} usable CPU{})", n, n == 1 ? "" : "s",
-               threads ? "--threads" : "one per usable CPU but one", usable_cpus(),
-               usable_cpus() == 1 ? "" : "s");
+               threads ? "--threads" : "one per usable CPU but one", cpus, cpus == 1 ? "" : "s");
   std::vector<boost::asio::io_context*> contexts;
   for (unsigned i = 0; i < n; ++i) {
     loops_.push_back(std::make_unique<Loop>(i));

@@ -109,25 +109,6 @@ DeflateAgreement agree(const Offer& offer) {
   return a;
 }
 
-struct Deflater {
-  z_stream z{};
-  int level = 0;
-  bool ready = false;
-  Deflater() = default;
-  Deflater(const Deflater&) = delete;
-  Deflater& operator=(const Deflater&) = delete;
-  ~Deflater() {
-    if (ready) deflateEnd(&z);
-  }
-  bool start(int wanted) {
-    if (ready && level == wanted) return deflateReset(&z) == Z_OK;
-    if (ready) deflateEnd(&z);
-    level = wanted;
-    ready = deflateInit2(&z, wanted, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
-    return ready;
-  }
-};
-
 }  // namespace
 
 std::optional<DeflateAgreement> negotiate_deflate(std::string_view offers) {
@@ -144,21 +125,54 @@ std::optional<DeflateAgreement> negotiate_deflate(std::string_view offers) {
   return std::nullopt;
 }
 
-bool deflate_message(std::string_view in, int level, std::string& out) {
-  // One deflater per thread (about 256 KiB): no connection holds compression state.
-  thread_local Deflater deflater;
-  if (in.size() > UINT_MAX / 2 || !deflater.start(level)) return false;
-  z_stream& z = deflater.z;
+struct Deflater::State {
+  z_stream z{};
+  int level = 0;
+  bool ready = false;
+};
+
+Deflater::Deflater() : state_(std::make_unique<State>()) {}
+
+Deflater::~Deflater() {
+  if (state_->ready) deflateEnd(&state_->z);
+}
+
+bool Deflater::start(int level) {
+  State& s = *state_;
+  if (s.ready && s.level == level) return deflateReset(&s.z) == Z_OK;
+  if (s.ready) deflateEnd(&s.z);
+  s.level = level;
+  s.ready = deflateInit2(&s.z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+  return s.ready;
+}
+
+bool Deflater::compress(std::string_view in, std::string& out) {
+  z_stream& z = state_->z;
+  if (!state_->ready || in.size() > UINT_MAX / 2) return false;
   out.resize(deflateBound(&z, static_cast<uLong>(in.size())) + 16);
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&z, Z_SYNC_FLUSH) != Z_OK || z.avail_in != 0 || z.avail_out == 0) return false;
-  const std::size_t n = out.size() - z.avail_out;
-  if (n < 4 || std::memcmp(out.data() + n - 4, kFlushTail, 4) != 0) return false;
-  out.resize(n - 4);
+  std::size_t produced = 0;
+  for (;;) {
+    z.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
+    z.avail_out = static_cast<uInt>(out.size() - produced);
+    const int rc = deflate(&z, Z_SYNC_FLUSH);
+    // Z_BUF_ERROR on a second call: the first had filled the buffer exactly, nothing was left.
+    if (rc != Z_OK && !(rc == Z_BUF_ERROR && produced > 0)) return false;
+    produced = out.size() - z.avail_out;
+    if (z.avail_out > 0 || rc == Z_BUF_ERROR) break;  // all of it flushed
+    out.resize(out.size() * 2);
+  }
+  if (z.avail_in != 0 || produced < 4 || std::memcmp(out.data() + produced - 4, kFlushTail, 4) != 0)
+    return false;
+  out.resize(produced - 4);
   return true;
+}
+
+bool deflate_message(std::string_view in, int level, std::string& out) {
+  // One deflater per thread (about 256 KiB): no connection holds compression state.
+  thread_local Deflater deflater;
+  return deflater.start(level) && deflater.compress(in, out);
 }
 
 const std::string* SharedPayload::deflated(int level, bool& made_now) const {

@@ -55,6 +55,24 @@ struct DeflateAgreement {
 // context (no `server_no_context_takeover` in the answer) unless the client asked otherwise.
 std::optional<DeflateAgreement> negotiate_deflate(std::string_view offers);
 
+// A raw deflater (window 15) whose messages end with a sync flush, the trailing 00 00 ff ff
+// left out (RFC 7692 §7.2.1). Its context runs from one message to the next until start().
+class Deflater {
+ public:
+  Deflater();
+  ~Deflater();
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+  // Forgets every message before (a fresh context) at `level`; false when zlib failed.
+  bool start(int level);
+  // The next message into `out`; false when zlib failed (the context is then unknown: start()).
+  bool compress(std::string_view in, std::string& out);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 // Raw deflate of one whole message with no context kept, without the trailing 00 00 ff ff
 // (RFC 7692 §7.2.1). False when zlib failed.
 bool deflate_message(std::string_view in, int level, std::string& out);

@@ -39,7 +39,6 @@
 #include <mutex>
 #include <span>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 
 #include "websocket/deflate.hpp"
@@ -108,22 +107,22 @@ class DeflateStreams {
   // then calls `deliver` still holding the lock, so that every event loop receives a stream's
   // messages in the order they were compressed.
   template <typename Deliver>
-  void compress(std::string_view key, std::span<const SharedPayload* const> payloads,
+  void compress(const std::string& key, std::span<const SharedPayload* const> payloads,
                 Deliver&& deliver) {
     std::lock_guard lock(mutex_);
     compress_locked(key, payloads, std::chrono::steady_clock::now());
     deliver();
   }
   // As compress(), at a given time (tests).
-  void compress_at(std::string_view key, std::span<const SharedPayload* const> payloads,
+  void compress_at(const std::string& key, std::span<const SharedPayload* const> payloads,
                    std::chrono::steady_clock::time_point now);
 
  private:
   class Stream;
-  void compress_locked(std::string_view key, std::span<const SharedPayload* const> payloads,
+  void compress_locked(const std::string& key, std::span<const SharedPayload* const> payloads,
                        std::chrono::steady_clock::time_point now);
   // Null when the room has no stream and none can be closed for it.
-  Stream* stream_for(std::string_view key, std::chrono::steady_clock::time_point now);
+  Stream* stream_for(const std::string& key, std::chrono::steady_clock::time_point now);
 
   std::mutex mutex_;
   int level_;
