@@ -25,6 +25,8 @@ class FrameQueue {
   std::size_t capacity() const { return items_.capacity(); }
   const Frame& front() const { return items_[head_]; }
   const Frame& operator[](std::size_t i) const { return items_[head_ + i]; }
+  // Where the next push_back() writes (past the end while no slot is allocated): to prefetch.
+  const void* next_slot() const { return items_.data() + items_.size(); }
   // The live frames, oldest first, until the queue next changes.
   std::span<const Frame> pending() const { return {items_.data() + head_, size()}; }
 

@@ -208,7 +208,7 @@ void Gateway::publish(http::Request&& req, const http::Respond& respond) {
 void Gateway::broadcast(std::shared_ptr<const socketio::Broadcast> b) {
   metrics_.broadcasts_total.fetch_add(1, std::memory_order_relaxed);
   auto deliver = [&] {
-    for (auto& loop : loops_) boost::asio::post(loop->ioc, [l = loop.get(), b] { l->deliver(b); });
+    for (auto& loop : loops_) loop->post_broadcast(b);
   };
   std::optional<std::string> stream = deflate_stream_key(*b);
   if (!stream || metrics_.ws_deflate_connections.load(std::memory_order_relaxed) <= 0)

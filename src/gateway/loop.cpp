@@ -1,8 +1,19 @@
 #include "gateway/loop.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 
 namespace pulseboard::gateway {
+
+void Loop::post_broadcast(std::shared_ptr<const socketio::Broadcast> b) {
+  broadcasts_waiting_.fetch_add(1, std::memory_order_relaxed);
+  boost::asio::post(ioc, [this, b = std::move(b)] {
+    const bool last = broadcasts_waiting_.fetch_sub(1, std::memory_order_relaxed) == 1;
+    websocket::FlushList<websocket::Transport>::WriteThrough scope(flushes, last);
+    deliver(b);
+  });
+}
 
 void SessionRegistry::add(const std::string& sid, std::shared_ptr<eio::Session> session) {
   std::lock_guard lock(mutex_);

@@ -3,6 +3,7 @@
 // registry of its sessions, and the offsets of the bridge messages it delivered.
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -25,6 +26,14 @@ struct Loop : socketio::LoopRooms {
   boost::asio::io_context ioc{1};
   websocket::FlushList<websocket::Transport> flushes{ioc};
   unsigned index;
+
+  // From any thread: hands the loop a broadcast to deliver on its own thread.
+  void post_broadcast(std::shared_ptr<const socketio::Broadcast> b);
+
+ private:
+  // Broadcasts posted and not yet delivered. The last of them writes through (FlushList): with
+  // none behind it there is nothing to gather its frames with.
+  std::atomic<std::uint32_t> broadcasts_waiting_{0};
 };
 
 class SessionRegistry {

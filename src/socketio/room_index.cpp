@@ -85,7 +85,7 @@ std::vector<Socket*> RoomIndex::select(const std::string& nsp,
     targets.reserve(r->second.size());
     for (Socket* s : r->second) consider(s);
   } else {
-    std::unordered_set<Socket*> seen;
+    Members seen;
     for (const auto& room : rooms) {
       auto r = ns.rooms.find(room);
       if (r == ns.rooms.end()) continue;
@@ -96,26 +96,41 @@ std::vector<Socket*> RoomIndex::select(const std::string& nsp,
   return targets;
 }
 
+namespace {
+
+// On a large gateway the recipients' sockets, sessions and transports do not fit in the CPU's
+// cache, and each is a pointer away from the one before: fetched one by one, every recipient
+// waits on memory three times over. So the walk asks for them a few recipients ahead, each stage
+// reading only what the stage before it fetched.
+void prefetch_ahead(const std::vector<Socket*>& targets, std::size_t i) {
+  constexpr std::size_t kSocket = 12, kSession = 8, kWriter = 4;
+  const std::size_t n = targets.size();
+  if (i + kSocket < n) __builtin_prefetch(targets[i + kSocket]);
+  if (i + kSession < n) targets[i + kSession]->session().prefetch();
+  if (i + kWriter < n) targets[i + kWriter]->session().prefetch_writer();
+}
+
+}  // namespace
+
 std::size_t RoomIndex::deliver(const Broadcast& b) {
   std::size_t count = 0;
-  // Sessions may close while we deliver (queue overflow); collect targets first so the
-  // containers we iterate are never modified underneath us.
-  std::vector<Socket*> targets = select(b.nsp, b.rooms, b.except);
-  // Hold each session while sending: an overflow closes it and frees its sockets.
-  std::vector<std::shared_ptr<eio::Session>> sessions;
-  sessions.reserve(targets.size());
-  for (Socket* s : targets) sessions.push_back(s->session().shared_from_this());
-  for (std::size_t i = 0; i < sessions.size(); ++i) {
-    auto& session = sessions[i];
-    if (session->closed()) continue;
-    if (b.is_volatile && session->congested()) continue;
-    // Freed only on a later loop turn (deferred), so the pointer is still good here.
-    if (!b.offset.empty() && targets[i]->skip_replayed(b.offset)) continue;
-    if (targets[i]->hidden() && !b.control) {
-      targets[i]->hold(b.frames);
+  // Sessions may close while we deliver (queue overflow, a failed write); collect targets first
+  // so the containers we iterate are never modified underneath us. A closed session and its
+  // sockets are freed only on a later loop turn (eio::Session::close), so every pointer stays
+  // good until this returns.
+  const std::vector<Socket*> targets = select(b.nsp, b.rooms, b.except);
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    prefetch_ahead(targets, i);
+    Socket* target = targets[i];
+    eio::Session& session = target->session();
+    if (session.closed()) continue;
+    if (b.is_volatile && session.congested()) continue;
+    if (!b.offset.empty() && target->skip_replayed(b.offset)) continue;
+    if (target->hidden() && !b.control) {
+      target->hold(b.frames);
       continue;
     }
-    if (session->send_all(b.frames)) ++count;
+    if (session.send_all(b.frames)) ++count;
   }
   return count;
 }

@@ -1,10 +1,11 @@
 #pragma once
 // Room membership of the sockets owned by one event loop. Only that loop's thread touches it,
 // so no locks: a broadcast is posted to every loop and each delivers to its own members.
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include <functional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "socketio/broadcast.hpp"
@@ -37,9 +38,12 @@ class RoomIndex {
   void observe_rooms(RoomObserver observer);
 
  private:
+  // Open addressing: a broadcast walks the members of a room as one array of pointers, not one
+  // heap node per member as with std::unordered_set.
+  using Members = boost::unordered_flat_set<Socket*>;
   struct Namespace {
-    std::unordered_set<Socket*> sockets;
-    std::unordered_map<std::string, std::unordered_set<Socket*>> rooms;
+    Members sockets;
+    std::unordered_map<std::string, Members> rooms;
   };
   bool excluded(const Namespace& ns, Socket* socket, const std::vector<std::string>& except) const;
   void erase_if_empty(Namespace& ns, const std::string& nsp, Socket* socket,

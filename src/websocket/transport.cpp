@@ -23,6 +23,7 @@ constexpr int kMaxReadsPerEvent = 4;
 constexpr std::size_t kReadBufferSize = 64 * 1024;
 // Frames the transport itself queues ahead of the queue above (probe answers, the close frame).
 constexpr std::size_t kMaxDirectFrames = 16;
+constexpr std::size_t kCacheLine = 64;
 // How long a closing connection may take to finish its close handshake (and its last writes).
 constexpr auto kCloseTimeout = std::chrono::seconds(5);
 
@@ -110,10 +111,10 @@ std::string extension_offers(const Transport::Request& request) {
 
 Transport::Transport(net::Stream socket, Settings settings, Metrics& metrics, RefusalLog& refusals,
                      FlushList<Transport>& flushes)
-    : socket_(std::move(socket)),
+    : flushes_(flushes),
+      socket_(std::move(socket)),
       metrics_(metrics),
       refusals_(refusals),
-      flushes_(flushes),
       deflate_(settings.deflate),
       parser_(settings.max_message_bytes) {}
 
@@ -190,6 +191,16 @@ void Transport::write_direct(Message message) {
 }
 
 void Transport::kick() {
+  if (flushes_.writing_through() && !flush_marked_ && !async_write_pending_ && !close_sent_) {
+    // The write may end the connection, and with it the reference its session holds.
+    auto self = shared_from_this();
+    flush();
+    return;
+  }
+  flush_later();
+}
+
+void Transport::flush_later() {
   // A pending asynchronous write flushes again when it completes.
   if (flush_marked_ || async_write_pending_ || close_sent_) return;
   flush_marked_ = true;
@@ -197,6 +208,13 @@ void Transport::kick() {
 }
 
 // ---- writing ------------------------------------------------------------------------------
+
+void Transport::prefetch() const {
+  // The members flush() reads: the first ones, up to socket_ (see the declaration order).
+  const char* first = reinterpret_cast<const char*>(this);
+  const char* last = reinterpret_cast<const char*>(&socket_) + sizeof(socket_);
+  for (const char* line = first; line < last; line += kCacheLine) __builtin_prefetch(line);
+}
 
 void Transport::flush() {
   flush_marked_ = false;
@@ -206,7 +224,7 @@ void Transport::flush() {
     if (direct_.empty() && !queued_above && !pending_pong_) return;
     if (!write_batch()) return;
   }
-  kick();
+  flush_later();  // more than a few batches waiting: the rest on the next turn
 }
 
 bool Transport::write_batch() {

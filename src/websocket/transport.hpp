@@ -52,7 +52,9 @@ class Transport : public std::enable_shared_from_this<Transport>, private FrameE
   void bind(std::shared_ptr<Events> events, bool probe);
   void promote();  // the probe now writes the queue above too
   void write_direct(Message message);
-  void kick();  // the layer above queued messages: write them at the end of this loop turn
+  // The layer above queued messages: write them at the end of this loop turn, or at once while
+  // the loop writes through (websocket/flush_list.hpp).
+  void kick();
   // Sends a close frame with `code` and `reason`. Also for a WebSocket refused after its
   // handshake (never bound, say the sid's session has upgraded already): it then starts
   // reading, so the peer's close frame ends it at once instead of the close deadline.
@@ -62,6 +64,8 @@ class Transport : public std::enable_shared_from_this<Transport>, private FrameE
 
   // Writes what is queued (FlushList calls this once per loop turn).
   void flush();
+  // Asks the CPU to fetch what flush() reads, ahead of the call (a loop walking many sockets).
+  void prefetch() const;
 
  private:
   struct Outgoing {
@@ -75,6 +79,7 @@ class Transport : public std::enable_shared_from_this<Transport>, private FrameE
   void on_ping(std::string_view payload) override;
   void on_close(std::uint16_t code, std::string_view reason) override;
 
+  void flush_later();  // marks the transport on the FlushList, once
   void agree_deflate(const DeflateAgreement& agreement);
   void wait_readable();
   void on_readable();
@@ -91,20 +96,11 @@ class Transport : public std::enable_shared_from_this<Transport>, private FrameE
   void on_close_frame_sent();
   void shutdown_socket();
 
-  net::Stream socket_;  // plain TCP or TLS (net/stream.hpp)
-  Metrics& metrics_;
-  RefusalLog& refusals_;
+  // What every write reads comes first, in as few cache lines as will hold it: a broadcast to
+  // 19,000 sockets touches each recipient's transport, and on a large gateway the transports do
+  // not fit in the CPU's cache (docs/gateway.md, "Write path").
   FlushList<Transport>& flushes_;
-  DeflateSettings deflate_;
-  bool deflate_agreed_ = false;   // permessage-deflate (websocket/deflate.hpp)
-  bool follows_streams_ = false;  // ... with our context kept (websocket/deflate_stream.hpp)
-  StreamFollower follower_;
-  FrameParser parser_;
   std::shared_ptr<Events> events_;
-  std::vector<Outgoing> direct_;  // probe answers, pongs, the close frame: before queued ones
-  std::shared_ptr<std::string> pending_pong_;  // at most one: the latest ping's payload
-  std::string unsent_;  // what the socket did not take, while it is being written
-  std::unique_ptr<boost::asio::steady_timer> close_deadline_;  // only while closing
   bool draining_events_ = false;
   bool flush_marked_ = false;
   bool async_write_pending_ = false;
@@ -113,6 +109,19 @@ class Transport : public std::enable_shared_from_this<Transport>, private FrameE
   bool close_received_ = false;    // the peer's close frame arrived
   bool drop_after_close_ = false;  // failed connection: no need to wait for the peer's close
   bool reading_ = false;           // bound, or closing: its frames are read
+  bool deflate_agreed_ = false;    // permessage-deflate (websocket/deflate.hpp)
+  bool follows_streams_ = false;   // ... with our context kept (websocket/deflate_stream.hpp)
+  StreamFollower follower_;
+  std::shared_ptr<std::string> pending_pong_;  // at most one: the latest ping's payload
+  std::vector<Outgoing> direct_;  // probe answers, pongs, the close frame: before queued ones
+  std::string unsent_;            // what the socket did not take, while it is being written
+  net::Stream socket_;            // plain TCP or TLS (net/stream.hpp)
+  // Only when connecting, reading or closing.
+  Metrics& metrics_;
+  RefusalLog& refusals_;
+  DeflateSettings deflate_;
+  FrameParser parser_;
+  std::unique_ptr<boost::asio::steady_timer> close_deadline_;  // only while closing
 };
 
 }  // namespace pulseboard::websocket

@@ -9,7 +9,7 @@ import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { mintToken, nextEvent, publish, startPulseboard, waitFor } from './lib/gateway.mjs';
 
-describe('websocket framing', { timeout: 30000 }, () => {
+describe('websocket framing', { timeout: 60000 }, () => {
   let gw;
   before(async () => {
     // The burst below is about framing, not the per-address cap: fetch's keep-alive pool can
@@ -110,6 +110,36 @@ describe('websocket framing', { timeout: 30000 }, () => {
     assert.equal(got.length, 300);
     assert.deepEqual([...got].sort((a, b) => a - b), Array.from({ length: 300 }, (_, i) => i));
     client.disconnect();
+  });
+
+  it('keeps order and survives peers that vanish while a broadcast writes through', async () => {
+    // One broadcast at a time is written to each socket as it is queued (docs/gateway.md, "Write
+    // path"): a peer gone mid-stream fails that write inside the broadcast, and the sockets after
+    // it in the room still get every message, in order.
+    const healthy = io(gw.url, { transports: ['websocket'], auth: { token: mintToken() } });
+    await nextEvent(healthy, 'connect');
+    const vanishing = [];
+    for (let i = 0; i < 20; i++) {
+      const ws = await openSession();
+      ws.send(`40${JSON.stringify({ token: mintToken() })}`);
+      const [ack] = await once(ws, 'message');
+      assert.match(ack.toString(), /^40\{"sid"/);
+      vanishing.push(ws);
+    }
+    const got = [];
+    healthy.on('seq', (n) => got.push(n));
+    const messages = 200;
+    for (let i = 0; i < messages; i++) {
+      // Half-way through, the other peers drop their connections without a close frame: the
+      // gateway's next writes to them fail while it delivers.
+      if (i === messages / 2) for (const ws of vanishing) ws.terminate();
+      const r = await publish(gw.url, { room: 'live-metrics', event: 'seq', data: i });
+      assert.equal(r.status, 202);
+    }
+    await waitFor(() => got.length === messages, { timeoutMs: 20000, what: 'all 200 messages' });
+    assert.deepEqual(got, Array.from({ length: messages }, (_, i) => i));
+    assert.equal((await fetch(`${gw.url}/healthz`)).status, 200);
+    healthy.disconnect();
   });
 
   it('tells connected clients the server is going away on shutdown (1001)', async () => {

@@ -15,6 +15,7 @@ struct FakeTransport {
     ++flushes;
     if (on_flush) on_flush();
   }
+  void prefetch() const {}
 };
 
 TEST(FlushList, FlushesEachMarkedTransportOnceAfterTheHandlersAlreadyQueued) {
@@ -59,6 +60,23 @@ TEST(FlushList, KeepsAMarkedTransportAliveUntilItIsFlushed) {
   EXPECT_FALSE(watch.expired());
   ioc.run();
   EXPECT_TRUE(watch.expired());
+}
+
+TEST(FlushList, WritesThroughOnlyWhileAScopeSaysSoAndRestoresTheOuterSetting) {
+  boost::asio::io_context ioc;
+  FlushList<FakeTransport> list(ioc);
+  EXPECT_FALSE(list.writing_through());
+  {
+    FlushList<FakeTransport>::WriteThrough last(list, true);
+    EXPECT_TRUE(list.writing_through());
+    {
+      // A broadcast delivered from within another (never today, but scopes must nest).
+      FlushList<FakeTransport>::WriteThrough inner(list, false);
+      EXPECT_FALSE(list.writing_through());
+    }
+    EXPECT_TRUE(list.writing_through());
+  }
+  EXPECT_FALSE(list.writing_through());
 }
 
 }  // namespace
