@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include "common/prefetch.hpp"
 #include "websocket/transport.hpp"
 
 namespace pulseboard::eio {
@@ -10,7 +11,6 @@ namespace {
 
 namespace http = boost::beast::http;
 constexpr std::string_view kTextPlain = "text/plain; charset=UTF-8";
-constexpr std::size_t kCacheLine = 64;
 
 const Frame& ping_frame() {
   static const Frame f = text_frame("2");
@@ -59,9 +59,7 @@ void Session::open() {
 
 void Session::prefetch() const {
   // The members send() reads: the first ones, through queue_ (see the declaration order).
-  const char* first = reinterpret_cast<const char*>(this);
-  const char* last = reinterpret_cast<const char*>(&queue_) + sizeof(queue_);
-  for (const char* line = first; line < last; line += kCacheLine) __builtin_prefetch(line);
+  prefetch_lines(this, &queue_ + 1);
 }
 
 void Session::prefetch_writer() const {

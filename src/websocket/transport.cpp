@@ -8,6 +8,8 @@
 #include <chrono>
 #include <span>
 
+#include "common/prefetch.hpp"
+
 namespace pulseboard::websocket {
 namespace asio = boost::asio;
 
@@ -23,7 +25,6 @@ constexpr int kMaxReadsPerEvent = 4;
 constexpr std::size_t kReadBufferSize = 64 * 1024;
 // Frames the transport itself queues ahead of the queue above (probe answers, the close frame).
 constexpr std::size_t kMaxDirectFrames = 16;
-constexpr std::size_t kCacheLine = 64;
 // How long a closing connection may take to finish its close handshake (and its last writes).
 constexpr auto kCloseTimeout = std::chrono::seconds(5);
 
@@ -191,7 +192,7 @@ void Transport::write_direct(Message message) {
 }
 
 void Transport::kick() {
-  if (flushes_.writing_through() && !flush_marked_ && !async_write_pending_ && !close_sent_) {
+  if (flushes_.writing_through() && !flush_pending()) {
     // The write may end the connection, and with it the reference its session holds.
     auto self = shared_from_this();
     flush();
@@ -201,8 +202,7 @@ void Transport::kick() {
 }
 
 void Transport::flush_later() {
-  // A pending asynchronous write flushes again when it completes.
-  if (flush_marked_ || async_write_pending_ || close_sent_) return;
+  if (flush_pending()) return;
   flush_marked_ = true;
   flushes_.add(shared_from_this());
 }
@@ -210,10 +210,8 @@ void Transport::flush_later() {
 // ---- writing ------------------------------------------------------------------------------
 
 void Transport::prefetch() const {
-  // The members flush() reads: the first ones, up to socket_ (see the declaration order).
-  const char* first = reinterpret_cast<const char*>(this);
-  const char* last = reinterpret_cast<const char*>(&socket_) + sizeof(socket_);
-  for (const char* line = first; line < last; line += kCacheLine) __builtin_prefetch(line);
+  // The members flush() reads: the first ones, through socket_ (see the declaration order).
+  prefetch_lines(this, &socket_ + 1);
 }
 
 void Transport::flush() {

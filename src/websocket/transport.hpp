@@ -80,6 +80,9 @@ class Transport : public std::enable_shared_from_this<Transport>, private FrameE
   void on_close(std::uint16_t code, std::string_view reason) override;
 
   void flush_later();  // marks the transport on the FlushList, once
+  // A flush will come anyway: marked already, or when the pending asynchronous write completes;
+  // or never again, once the close frame is written.
+  bool flush_pending() const { return flush_marked_ || async_write_pending_ || close_sent_; }
   void agree_deflate(const DeflateAgreement& agreement);
   void wait_readable();
   void on_readable();
