@@ -10,6 +10,7 @@ import math
 import os
 import platform
 import re
+import statistics
 
 SERVERS = ["pulseboard", "node-baseline", "article-uws", "uws-fanout"]
 # What each peer is (bench/peers/*), named in the results.
@@ -63,13 +64,12 @@ def collect(out):
         if os.path.exists(os.path.join(raw, f"{name}-skipped.json")):
             servers[name] = {"skipped": load(os.path.join(raw, f"{name}-skipped.json"))["skipped"]}
             continue
-        runs = []
+        runs, repeats = [], []
         for file in sorted(os.listdir(raw)):
-            m = re.fullmatch(rf"{re.escape(name)}-(\d+)\.json", file)
-            if m:
-                report = load(os.path.join(raw, file))
-                if report:
-                    runs.append(report)
+            m = re.fullmatch(rf"{re.escape(name)}-\d+(\.r\d+)?\.json", file)
+            report = load(os.path.join(raw, file)) if m else None
+            if report:
+                (repeats if m.group(1) else runs).append(report)
         runs.sort(key=lambda r: r["connections"]["requested"])
         capacity = None
         parts = [load(os.path.join(raw, f"{name}-capacity-{p}.json")) for p in "ab"]
@@ -88,7 +88,7 @@ def collect(out):
                 capacity["rss_delta_bytes_per_connection"] = round(
                     (rss["rss_kb_held"] - rss["rss_kb_before"]) * 1024 / held)
         if runs or capacity:
-            servers[name] = {"runs": runs, "capacity": capacity}
+            servers[name] = {"runs": runs, "repeats": repeats, "capacity": capacity}
     return floor, servers
 
 
@@ -101,17 +101,55 @@ def floor_pass(floor, frames_per_send):
     return None
 
 
+def load_point(run, phase):
+    return (run["connections"]["requested"], phase["name"], phase["saturate"],
+            phase["rate_msgs_per_s"] if not phase["saturate"] else math.inf, phase["payload_bytes"])
+
+
+def sorted_points(table):
+    return dict(sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][4], kv[0][3])))
+
+
 def rows(servers):
-    """(clients, phase name) -> {server: phase}"""
+    """(clients, phase name, ...) -> {server: phase}, from each server's first round"""
     table = {}
     for name, s in servers.items():
         for run in s.get("runs", []):
-            clients = run["connections"]["requested"]
             for phase in run["phases"]:
-                table.setdefault((clients, phase["name"], phase["saturate"], phase["rate_msgs_per_s"]
-                                  if not phase["saturate"] else math.inf, phase["payload_bytes"]),
-                                 {})[name] = phase
-    return dict(sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][4], kv[0][3])))
+                table.setdefault(load_point(run, phase), {})[name] = phase
+    return sorted_points(table)
+
+
+def rounds(servers):
+    """(clients, phase name, ...) -> {server: [phase of each round]}, first round first"""
+    table = {}
+    for name, s in servers.items():
+        for run in s.get("runs", []) + s.get("repeats", []):
+            for phase in run["phases"]:
+                table.setdefault(load_point(run, phase), {}).setdefault(name, []).append(phase)
+    return sorted_points(table)
+
+
+def median_over_rounds(phases, figure):
+    """The median of figure(phase) over the rounds that delivered frames, with its range."""
+    values = [figure(p) for p in phases if p["received_frames"] and figure(p) is not None]
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "rounds": len(values)}
+
+
+def side_by_side(servers):
+    """Per load point and server: p99 (ms), user and total CPU per delivered frame (µs), each the
+    median over the rounds (REPEATS in bench/run)."""
+    figures = {"p99_ms": lambda p: ms(p["latency_us"]["p99"]),
+               "user_us_per_frame": lambda p: p["server"].get("user_us_per_frame"),
+               "cpu_us_per_frame": lambda p: p["server"].get("cpu_us_per_frame")}
+    out = {}
+    for point, by_server in rounds(servers).items():
+        out[point] = {n: {k: median_over_rounds(phases, f) for k, f in figures.items()}
+                      for n, phases in by_server.items()}
+    return out
 
 
 def fmt(v, digits=2):
@@ -274,31 +312,63 @@ def with_ratio(value, best, digits=2):
     return "–" if value is None else f"{fmt(value, digits)} ({fmt(r)}×)"
 
 
+def with_range(m, best, digits=2):
+    """median (× ratio to the best median) and, over several rounds, [min–max]"""
+    if m is None:
+        return "–"
+    cell = with_ratio(m["median"], best, digits)
+    if m["rounds"] > 1:
+        cell += f" [{fmt(m['min'], digits)}–{fmt(m['max'], digits)}]"
+    return cell
+
+
+def standing(name, table):
+    """How often a server's median is the best of its load point, and its worst ratio."""
+    parts = []
+    for key, label in (("p99_ms", "p99"), ("cpu_us_per_frame", "total CPU per frame")):
+        ratios = []
+        for by_server in table.values():
+            mine = by_server.get(name, {}).get(key)
+            best = min((m[key]["median"] for m in by_server.values() if m[key]), default=None)
+            if mine and best:
+                ratios.append(mine["median"] / best)
+        if ratios:
+            parts.append(f"best {label} at {sum(r <= 1.0 for r in ratios)} of {len(ratios)} points "
+                         f"(highest ratio {max(ratios):.2f}×)")
+    return f"- **{name}**: " + ("; ".join(parts) if parts else "no load point delivered")
+
+
 def peers_markdown(servers):
-    """Every server side by side per load point: p99 and CPU per delivered frame, each with its
-    ratio to the best server of that load point."""
+    """Every server side by side per load point: p99 and CPU per delivered frame, each the median
+    over the rounds with its ratio to the best server's median at that load point."""
     present = [n for n in SERVERS if n in servers and "skipped" not in servers[n]]
     if len(present) < 2:
         return []
+    table = side_by_side({n: servers[n] for n in present})
+    most = max((m["p99_ms"]["rounds"] for by in table.values() for m in by.values() if m["p99_ms"]),
+               default=1)
     out = ["## All servers side by side", ""]
     out += [f"- **{n}**: {PEER_NOTES.get(n, n)}" for n in present]
     out += ["", "Each cell: the figure, then (×) its ratio to the best server at that load point "
-            "(1.00× is the best). CPU is the server's user / total time per delivered frame (µs).", "",
+            "(1.00× is the best). CPU is the server's user / total time per delivered frame (µs).",
+            f"Each figure is the median over up to {most} rounds (bench/run's REPEATS, the servers "
+            "in alternating order), with the lowest and highest round in brackets.", "",
             "| clients | load | " + " | ".join(f"{n} p99 ms | {n} user / total µs" for n in present) + " |",
             "|---|---|" + "---|---|" * len(present)]
-    for (clients, pname, *_), by_server in rows({n: servers[n] for n in present}).items():
-        p99 = {n: ms(p["latency_us"]["p99"]) for n, p in by_server.items() if p["received_frames"]}
-        user = {n: p["server"].get("user_us_per_frame") for n, p in by_server.items() if p["received_frames"]}
-        total = {n: p["server"].get("cpu_us_per_frame") for n, p in by_server.items() if p["received_frames"]}
-        best = lambda d: min((v for v in d.values() if v), default=None)
+    for (clients, pname, *_), by_server in table.items():
+        best = lambda k: min((m[k]["median"] for m in by_server.values() if m[k]), default=None)
         line = f"| {clients} | {pname} |"
         for n in present:
-            if n not in p99:
+            m = by_server.get(n)
+            if not m or not m["p99_ms"]:
                 line += " – | – |"
                 continue
-            line += (f" {with_ratio(p99[n], best(p99))} | {fmt(user[n], 3)} / "
-                     f"{with_ratio(total[n], best(total), 3)} |")
+            user = m["user_us_per_frame"]
+            line += (f" {with_range(m['p99_ms'], best('p99_ms'))} | "
+                     f"{fmt(user and user['median'], 3)} / "
+                     f"{with_range(m['cpu_us_per_frame'], best('cpu_us_per_frame'), 3)} |")
         out.append(line)
+    out += [""] + [standing(n, table) for n in present]
     out += ["", "| server | RSS per idle connection (growth, capacity run) | ratio to the smallest |", "|---|---|---|"]
     rss = {n: (servers[n].get("capacity") or {}).get("rss_delta_bytes_per_connection") for n in present}
     smallest = min((v for v in rss.values() if v), default=None)
@@ -662,6 +732,10 @@ def main():
         results["cluster"] = dict(cluster, targets=[dict(zip(("target", "measured", "verdict"), t))
                                                     for t in cluster_targets(cluster)])
     results["peers"] = {n: PEER_NOTES[n] for n in SERVERS if n in servers}
+    results["side_by_side"] = [
+        {"clients": point[0], "load": point[1], "servers": by_server}
+        for point, by_server in side_by_side(
+            {n: s for n, s in servers.items() if "skipped" not in s}).items()]
     if mix:
         results["mix"] = mix
     if storms:
