@@ -85,7 +85,7 @@ std::vector<Socket*> RoomIndex::select(const std::string& nsp,
     targets.reserve(r->second.size());
     for (Socket* s : r->second) consider(s);
   } else {
-    Members seen;
+    boost::unordered_flat_set<Socket*> seen;
     for (const auto& room : rooms) {
       auto r = ns.rooms.find(room);
       if (r == ns.rooms.end()) continue;
@@ -94,6 +94,20 @@ std::vector<Socket*> RoomIndex::select(const std::string& nsp,
     }
   }
   return targets;
+}
+
+RoomMembers::Ordered RoomIndex::recipients(const std::string& nsp,
+                                           const std::vector<std::string>& rooms,
+                                           const std::vector<std::string>& except) const {
+  if (except.empty() && rooms.size() <= 1) {
+    auto it = namespaces_.find(nsp);
+    if (it == namespaces_.end()) return in_address_order({});
+    const Namespace& ns = it->second;
+    if (rooms.empty()) return ns.sockets.ordered();
+    auto r = ns.rooms.find(rooms.front());
+    return r == ns.rooms.end() ? in_address_order({}) : r->second.ordered();
+  }
+  return in_address_order(select(nsp, rooms, except));
 }
 
 namespace {
@@ -114,11 +128,12 @@ void prefetch_ahead(const std::vector<Socket*>& targets, std::size_t i) {
 
 std::size_t RoomIndex::deliver(const Broadcast& b) {
   std::size_t count = 0;
-  // Sessions may close while we deliver (queue overflow, a failed write); collect targets first
-  // so the containers we iterate are never modified underneath us. A closed session and its
-  // sockets are freed only on a later loop turn (eio::Session::close), so every pointer stays
-  // good until this returns.
-  const std::vector<Socket*> targets = select(b.nsp, b.rooms, b.except);
+  // Sessions may close while we deliver (queue overflow, a failed write) and leave their rooms:
+  // the list walked here is held, and a leave replaces a room's list rather than changing it.
+  // A closed session and its sockets are freed only on a later loop turn
+  // (eio::Session::close), so every pointer stays good until this returns.
+  const RoomMembers::Ordered held = recipients(b.nsp, b.rooms, b.except);
+  const std::vector<Socket*>& targets = *held;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     prefetch_ahead(targets, i);
     Socket* target = targets[i];

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "socketio/broadcast.hpp"
+#include "socketio/room_members.hpp"
 
 namespace pulseboard::socketio {
 
@@ -24,7 +25,8 @@ class RoomIndex {
   // each once. The pointers stay valid until this loop runs anything else.
   std::vector<Socket*> select(const std::string& nsp, const std::vector<std::string>& rooms,
                               const std::vector<std::string>& except) const;
-  // Queues the broadcast on each target socket once; returns how many sockets received it.
+  // Queues the broadcast on each target socket once, in address order (socketio/room_members.hpp);
+  // returns how many sockets received it.
   std::size_t deliver(const Broadcast& broadcast);
   std::vector<std::string> room_names(const std::string& nsp) const;
   std::size_t socket_count() const;
@@ -38,13 +40,15 @@ class RoomIndex {
   void observe_rooms(RoomObserver observer);
 
  private:
-  // Open addressing: a broadcast walks the members of a room as one array of pointers, not one
-  // heap node per member as with std::unordered_set.
-  using Members = boost::unordered_flat_set<Socket*>;
+  using Members = RoomMembers;
   struct Namespace {
     Members sockets;
     std::unordered_map<std::string, Members> rooms;
   };
+  // select()'s sockets in address order: a room's kept list when one room (or the whole
+  // namespace) is the target with no exceptions, which is what the bridge sends.
+  RoomMembers::Ordered recipients(const std::string& nsp, const std::vector<std::string>& rooms,
+                                  const std::vector<std::string>& except) const;
   bool excluded(const Namespace& ns, Socket* socket, const std::vector<std::string>& except) const;
   void erase_if_empty(Namespace& ns, const std::string& nsp, Socket* socket,
                       const std::string& room);
