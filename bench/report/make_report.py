@@ -322,12 +322,14 @@ def with_range(m, best, digits=2):
     return cell
 
 
-def standing(name, table):
-    """How often a server's median is the best of its load point, and its worst ratio."""
+def standing(name, table, present):
+    """How often a server's median is the best at the load points every server ran, and its
+    worst ratio there."""
+    shared = [by for by in table.values() if all(n in by for n in present)]
     parts = []
     for key, label in (("p99_ms", "p99"), ("cpu_us_per_frame", "total CPU per frame")):
         ratios = []
-        for by_server in table.values():
+        for by_server in shared:
             mine = by_server.get(name, {}).get(key)
             best = min((m[key]["median"] for m in by_server.values() if m[key]), default=None)
             if mine and best:
@@ -368,7 +370,8 @@ def peers_markdown(servers):
                      f"{fmt(user and user['median'], 3)} / "
                      f"{with_range(m['cpu_us_per_frame'], best('cpu_us_per_frame'), 3)} |")
         out.append(line)
-    out += [""] + [standing(n, table) for n in present]
+    out += ["", "At the load points every server ran (a server that delivered nothing there has "
+            "no figure):", ""] + [standing(n, table, present) for n in present]
     out += ["", "| server | RSS per idle connection (growth, capacity run) | ratio to the smallest |", "|---|---|---|"]
     rss = {n: (servers[n].get("capacity") or {}).get("rss_delta_bytes_per_connection") for n in present}
     smallest = min((v for v in rss.values() if v), default=None)
