@@ -4,8 +4,8 @@
 // Joins, leaves and `contains` go through an open-addressing set. A broadcast walks the members in
 // address order instead. Sockets accepted one after another are allocated one after another, and
 // so are the kernel's objects behind their connections: walked in that order, each send reads
-// memory next to the one before, where the set's hash order jumps across the whole gateway. On
-// 10,000 connections this took 15 % off the CPU per delivered frame (docs/benchmarks.md,
+// memory next to the one before, where the set's hash order jumps across the whole gateway. At
+// 10,000 connections this took 8-26 % off the CPU per delivered frame (docs/benchmarks.md,
 // "Delivering in address order").
 //
 // The ordered list is built by the first broadcast after a change and shared with every walk
