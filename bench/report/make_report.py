@@ -106,20 +106,6 @@ def load_point(run, phase):
             phase["rate_msgs_per_s"] if not phase["saturate"] else math.inf, phase["payload_bytes"])
 
 
-def sorted_points(table):
-    return dict(sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][4], kv[0][3])))
-
-
-def rows(servers):
-    """(clients, phase name, ...) -> {server: phase}, from each server's first round"""
-    table = {}
-    for name, s in servers.items():
-        for run in s.get("runs", []):
-            for phase in run["phases"]:
-                table.setdefault(load_point(run, phase), {})[name] = phase
-    return sorted_points(table)
-
-
 def rounds(servers):
     """(clients, phase name, ...) -> {server: [phase of each round]}, first round first"""
     table = {}
@@ -127,7 +113,14 @@ def rounds(servers):
         for run in s.get("runs", []) + s.get("repeats", []):
             for phase in run["phases"]:
                 table.setdefault(load_point(run, phase), {}).setdefault(name, []).append(phase)
-    return sorted_points(table)
+    # By clients, then payload, then rate (saturated last).
+    return dict(sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][4], kv[0][3])))
+
+
+def rows(servers):
+    """(clients, phase name, ...) -> {server: phase}, from each server's first round"""
+    return {point: {name: phases[0] for name, phases in by_server.items()}
+            for point, by_server in rounds(servers).items()}
 
 
 def median_over_rounds(phases, figure):

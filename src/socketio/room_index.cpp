@@ -76,14 +76,11 @@ std::vector<Socket*> RoomIndex::select(const std::string& nsp,
     if (!except.empty() && excluded(ns, s, except)) return;
     targets.push_back(s);
   };
-  if (rooms.empty()) {
-    targets.reserve(ns.sockets.size());
-    for (Socket* s : ns.sockets) consider(s);
-  } else if (rooms.size() == 1) {
-    auto r = ns.rooms.find(rooms.front());
-    if (r == ns.rooms.end()) return targets;
-    targets.reserve(r->second.size());
-    for (Socket* s : r->second) consider(s);
+  if (rooms.size() <= 1) {
+    const Members* members = single_target(ns, rooms);
+    if (!members) return targets;
+    targets.reserve(members->size());
+    for (Socket* s : *members) consider(s);
   } else {
     boost::unordered_flat_set<Socket*> seen;
     for (const auto& room : rooms) {
@@ -101,13 +98,19 @@ RoomMembers::Ordered RoomIndex::recipients(const std::string& nsp,
                                            const std::vector<std::string>& except) const {
   if (except.empty() && rooms.size() <= 1) {
     auto it = namespaces_.find(nsp);
-    if (it == namespaces_.end()) return in_address_order({});
-    const Namespace& ns = it->second;
-    if (rooms.empty()) return ns.sockets.ordered();
-    auto r = ns.rooms.find(rooms.front());
-    return r == ns.rooms.end() ? in_address_order({}) : r->second.ordered();
+    const Members* members = it == namespaces_.end() ? nullptr : single_target(it->second, rooms);
+    return members ? members->ordered() : in_address_order({});
   }
   return in_address_order(select(nsp, rooms, except));
+}
+
+// The members a one-room (or namespace-wide, `rooms` empty) target names; null when the room
+// has none here.
+const RoomIndex::Members* RoomIndex::single_target(const Namespace& ns,
+                                                   const std::vector<std::string>& rooms) {
+  if (rooms.empty()) return &ns.sockets;
+  auto r = ns.rooms.find(rooms.front());
+  return r == ns.rooms.end() ? nullptr : &r->second;
 }
 
 namespace {

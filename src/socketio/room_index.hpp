@@ -49,6 +49,7 @@ class RoomIndex {
   // namespace) is the target with no exceptions, which is what the bridge sends.
   RoomMembers::Ordered recipients(const std::string& nsp, const std::vector<std::string>& rooms,
                                   const std::vector<std::string>& except) const;
+  static const Members* single_target(const Namespace& ns, const std::vector<std::string>& rooms);
   bool excluded(const Namespace& ns, Socket* socket, const std::vector<std::string>& except) const;
   void erase_if_empty(Namespace& ns, const std::string& nsp, Socket* socket,
                       const std::string& room);
