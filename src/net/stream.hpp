@@ -52,8 +52,9 @@ class Stream {
   // The TCP socket under either kind: options, is_open, shutdown, close.
   boost::asio::ip::tcp::socket& socket();
 
-  // Without blocking (the socket is in non-blocking mode). Plain TCP: one gathered write of
-  // what the kernel takes. TLS: takes nothing (would_block); write asynchronously instead.
+  // Without blocking (the socket is in non-blocking mode). Plain TCP: one system call writes
+  // what the kernel takes: send() of the pieces copied together when they total at most 16 KiB,
+  // else one gathered sendmsg(). TLS: takes nothing (would_block); write asynchronously instead.
   std::size_t try_write(std::span<const boost::asio::const_buffer> buffers, ErrorCode& ec);
   // Without blocking: plain TCP reads the socket; TLS hands out what the last readiness wait
   // decrypted. would_block when there is nothing.

@@ -5,8 +5,8 @@
 // (websocket/frame_parser.hpp, websocket/frame_header.hpp):
 //  - Writes are gathered. Queuing a frame only marks the transport on its loop's FlushList;
 //    the flush writes every frame queued by then, headers and shared broadcast buffers, in one
-//    sendmsg(). A socket that cannot take everything gets the rest in one asynchronous write,
-//    and the queue above (bounded) holds what arrives meanwhile.
+//    system call (net::Stream::try_write). A socket that cannot take everything gets the rest
+//    in one asynchronous write, and the queue above (bounded) holds what arrives meanwhile.
 //  - permessage-deflate (websocket/deflate.hpp), when the client offers it: a socket that agreed
 //    sends the compressed form of a message, made once for every socket, with RSV1; a room's
 //    broadcasts in their room's shared context while it follows that room's stream
