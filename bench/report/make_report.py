@@ -137,12 +137,21 @@ def side_by_side(servers):
     median over the rounds (REPEATS in bench/run)."""
     figures = {"p99_ms": lambda p: ms(p["latency_us"]["p99"]),
                "user_us_per_frame": lambda p: p["server"].get("user_us_per_frame"),
-               "cpu_us_per_frame": lambda p: p["server"].get("cpu_us_per_frame")}
+               "cpu_us_per_frame": lambda p: p["server"].get("cpu_us_per_frame"),
+               "cores_busy": cores_busy,
+               "frames_per_s": lambda p: p["frames_per_s"]}
     out = {}
     for point, by_server in rounds(servers).items():
         out[point] = {n: {k: median_over_rounds(phases, f) for k, f in figures.items()}
                       for n, phases in by_server.items()}
     return out
+
+
+def cores_busy(phase):
+    """The server's CPU in cores while the phase's frames arrived: CPU per frame × frames per
+    second (the load generator counts both over the time until the last frame came in)."""
+    cpu = phase["server"].get("cpu_us_per_frame")
+    return None if cpu is None else cpu * phase["frames_per_s"] / 1e6
 
 
 def fmt(v, digits=2):
@@ -333,6 +342,28 @@ def standing(name, table, present):
     return f"- **{name}**: " + ("; ".join(parts) if parts else "no load point delivered")
 
 
+def saturation_markdown(table, present):
+    """At a saturated load point a server that keeps its event loop busy spends one core whatever
+    it does per frame, so its CPU per frame there is that core over the frames it delivered: the
+    busy cores and the delivered rate say which of the two moved."""
+    points = [(key, by) for key, by in table.items() if key[2]]
+    if not points:
+        return []
+    out = ["", "At the saturated points, each server's CPU in cores (CPU per frame × frames per "
+           "second) and the frames it delivered per second, medians over the rounds:",
+           "", "| clients | load | " + " | ".join(f"{n} cores / frames per s" for n in present) + " |",
+           "|---|---|" + "---|" * len(present)]
+    for (clients, pname, *_), by_server in points:
+        cells = []
+        for n in present:
+            m = by_server.get(n)
+            busy, rate = (m["cores_busy"], m["frames_per_s"]) if m else (None, None)
+            cells.append("–" if not busy or not rate else
+                         f"{fmt(busy['median'])} / {rate['median'] / 1000:.0f}k")
+        out.append(f"| {clients} | {pname} | " + " | ".join(cells) + " |")
+    return out
+
+
 def peers_markdown(servers):
     """Every server side by side per load point: p99 and CPU per delivered frame, each the median
     over the rounds with its ratio to the best server's median at that load point."""
@@ -365,6 +396,7 @@ def peers_markdown(servers):
         out.append(line)
     out += ["", "At the load points every server ran (a server that delivered nothing there has "
             "no figure):", ""] + [standing(n, table, present) for n in present]
+    out += saturation_markdown(table, present)
     out += ["", "| server | RSS per idle connection (growth, capacity run) | ratio to the smallest |", "|---|---|---|"]
     rss = {n: (servers[n].get("capacity") or {}).get("rss_delta_bytes_per_connection") for n in present}
     smallest = min((v for v in rss.values() if v), default=None)
