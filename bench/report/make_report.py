@@ -11,6 +11,7 @@ import os
 import platform
 import re
 import statistics
+from typing import NamedTuple
 
 SERVERS = ["pulseboard", "node-baseline", "article-uws", "uws-fanout"]
 # What each peer is (bench/peers/*), named in the results.
@@ -101,9 +102,18 @@ def floor_pass(floor, frames_per_send):
     return None
 
 
+class LoadPoint(NamedTuple):
+    clients: int
+    name: str       # the phase's name: "10/s 100B", "sat 100B"
+    saturate: bool
+    rate: float     # messages per second; inf when saturated
+    payload_bytes: int
+
+
 def load_point(run, phase):
-    return (run["connections"]["requested"], phase["name"], phase["saturate"],
-            phase["rate_msgs_per_s"] if not phase["saturate"] else math.inf, phase["payload_bytes"])
+    return LoadPoint(run["connections"]["requested"], phase["name"], phase["saturate"],
+                     phase["rate_msgs_per_s"] if not phase["saturate"] else math.inf,
+                     phase["payload_bytes"])
 
 
 def rounds(servers):
@@ -114,7 +124,8 @@ def rounds(servers):
             for phase in run["phases"]:
                 table.setdefault(load_point(run, phase), {}).setdefault(name, []).append(phase)
     # By clients, then payload, then rate (saturated last).
-    return dict(sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][4], kv[0][3])))
+    return dict(sorted(table.items(),
+                       key=lambda kv: (kv[0].clients, kv[0].payload_bytes, kv[0].rate)))
 
 
 def rows(servers):
@@ -346,7 +357,7 @@ def saturation_markdown(table, present):
     """At a saturated load point a server that keeps its event loop busy spends one core whatever
     it does per frame, so its CPU per frame there is that core over the frames it delivered: the
     busy cores and the delivered rate say which of the two moved."""
-    points = [(key, by) for key, by in table.items() if key[2]]
+    points = [(point, by) for point, by in table.items() if point.saturate]
     if not points:
         return []
     out = ["", "At the saturated points, each server's CPU in cores (CPU per frame × frames per "
@@ -761,7 +772,7 @@ def main():
                                                     for t in cluster_targets(cluster)])
     results["peers"] = {n: PEER_NOTES[n] for n in SERVERS if n in servers}
     results["side_by_side"] = [
-        {"clients": point[0], "load": point[1], "servers": by_server}
+        {"clients": point.clients, "load": point.name, "servers": by_server}
         for point, by_server in side_by_side(
             {n: s for n, s in servers.items() if "skipped" not in s}).items()]
     if mix:

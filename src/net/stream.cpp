@@ -1,6 +1,7 @@
 #include "net/stream.hpp"
 
 #include <openssl/ssl.h>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -93,15 +94,9 @@ std::size_t Stream::try_write(std::span<const asio::const_buffer> buffers, Error
     return 0;
   }
   if (buffers.size() == 1) return plain_->write_some(buffers.front(), ec);
-  std::size_t total = 0;
-  for (const auto& b : buffers) total += b.size();
-  if (total > kCopyUpTo) return plain_->write_some(buffers, ec);
+  if (asio::buffer_size(buffers) > kCopyUpTo) return plain_->write_some(buffers, ec);
   const std::span<char> copy = thread_send_buffer();
-  std::size_t n = 0;
-  for (const auto& b : buffers) {
-    std::memcpy(copy.data() + n, b.data(), b.size());
-    n += b.size();
-  }
+  const std::size_t n = asio::buffer_copy(asio::buffer(copy.data(), copy.size()), buffers);
   return plain_->write_some(asio::const_buffer(copy.data(), n), ec);
 }
 
