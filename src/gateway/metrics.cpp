@@ -135,6 +135,9 @@ void GatewayMetrics::render_sessions_and_bridge(std::string& out) const {
         "Recovery attempts whose offset was more than 1000 entries or 2 MiB behind: a fresh "
         "socket, the history not read",
         recoveries_beyond_bound.load(), "counter");
+  gauge("pulseboard_recoveries_timed_out_total",
+        "Recovery attempts whose store did not answer within the deadline: a fresh socket",
+        recoveries_timed_out.load(), "counter");
   gauge("pulseboard_bridge_messages_invalid_total", "Bridge messages refused as malformed",
         bridge_messages_invalid.load(), "counter");
 }
@@ -225,6 +228,9 @@ std::string GatewayMetrics::render_prometheus() const {
   delivery_latency.render(out, "pulseboard_delivery_latency_seconds",
                           "Commit in the database to the bridge message handed to this gateway's "
                           "sockets, per message");
+  recovery_lookup_latency.render(out, "pulseboard_recovery_lookup_seconds",
+                                 "Recovery lookups: asking the store to its answer reaching the "
+                                 "session's loop, late answers included");
   return out;
 }
 

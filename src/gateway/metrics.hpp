@@ -102,6 +102,10 @@ struct GatewayMetrics {
   // its attempt rate, or the offset was further behind than the bounds.
   std::atomic<std::uint64_t> recoveries_rate_limited{0};
   std::atomic<std::uint64_t> recoveries_beyond_bound{0};
+  // Recovery attempts whose store did not answer within the deadline (a fresh socket), and how
+  // long every lookup took to come back, the late ones included.
+  std::atomic<std::uint64_t> recoveries_timed_out{0};
+  LatencyHistogram recovery_lookup_latency;
   // Bridge messages whose offset (eventId) was delivered already: a replay, not delivered.
   std::atomic<std::uint64_t> bridge_replays_dropped{0};
   // Streams adapter: entries read from the Redis Streams, and bridge messages delivered

@@ -168,7 +168,14 @@ void SocketIoHost::count(socketio::Counter counter) {
     case recovery_beyond_bound:
       m.recoveries_beyond_bound.fetch_add(1, relaxed);
       return;
+    case recovery_timed_out:
+      m.recoveries_timed_out.fetch_add(1, relaxed);
+      return;
   }
+}
+
+void SocketIoHost::observe_recovery_lookup(std::chrono::steady_clock::duration took) {
+  metrics_.recovery_lookup_latency.observe(std::chrono::duration<double>(took).count());
 }
 
 std::shared_ptr<eio::Session> SessionStack::make_session(Loop& loop, std::string sid,

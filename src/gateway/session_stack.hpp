@@ -47,6 +47,7 @@ class SocketIoHost final : public socketio::ClientHost {
   const auth::JwtVerifier* verifier() const override { return verifier_.get(); }
   const socketio::RetainedMessages& retained() const override { return retained_; }
   recovery::RecoveryStore* recovery() override { return recovery_.get(); }
+  void observe_recovery_lookup(std::chrono::steady_clock::duration took) override;
 
   // Connection state recovery (recovery_store.hpp); null when recovery is off. Set before the
   // sessions that use it are opened.

@@ -76,6 +76,7 @@ enum class Counter {
   recovery_succeeded,
   recovery_rate_limited,
   recovery_beyond_bound,
+  recovery_timed_out,  // the store did not answer within recovery_deadline: a fresh socket
 };
 
 class ClientHost {
@@ -88,6 +89,9 @@ class ClientHost {
   virtual const RetainedMessages& retained() const = 0;
   // Null when recovery is off.
   virtual recovery::RecoveryStore* recovery() = 0;
+  // How long a recovery lookup took, from asking the store to its answer reaching the session's
+  // loop; answers after the deadline are observed too (a slow store, not a lost one).
+  virtual void observe_recovery_lookup(std::chrono::steady_clock::duration took) = 0;
 
  protected:
   ~ClientHost() = default;

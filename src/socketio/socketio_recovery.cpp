@@ -27,6 +27,12 @@ bool attempt_admitted(ClientHost& host, eio::Session& session, const std::string
                          session.sid(), session.address(), who);
   return false;
 }
+
+using Clock = std::chrono::steady_clock;
+
+long long ms_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
 }  // namespace
 
 void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
@@ -60,15 +66,33 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
       });
   wait->timer.async_wait([this, finish, weak](boost::system::error_code ec) {
     if (ec || weak.expired()) return;
+    host_.count(Counter::recovery_timed_out);
     host_.refusal_log().log(
         spdlog::level::warn,
         "session {}: the recovery store did not answer within {} ms: a fresh socket",
         session_.sid(), host_.settings().recovery_deadline.count());
     (*finish)(recovery::Lookup::none());
   });
-  host_.recovery()->recover(nsp, pid, offset, [finish, &ioc](recovery::Lookup r) {
-    boost::asio::post(ioc, [finish, r = std::move(r)]() mutable { (*finish)(std::move(r)); });
-  });
+  // Both times are kept so that a late answer says where it waited: in the store (and on the way
+  // back from it), or in this loop's queue.
+  const Clock::time_point asked = Clock::now();
+  host_.recovery()->recover(
+      nsp, pid, offset, [this, weak, wait, finish, &ioc, asked](recovery::Lookup r) {
+        const Clock::time_point answered = Clock::now();
+        boost::asio::post(
+            ioc, [this, weak, wait, finish, asked, answered, r = std::move(r)]() mutable {
+              if (weak.expired()) return;  // the client (and `this`) went with its session
+              const Clock::time_point arrived = Clock::now();
+              host_.observe_recovery_lookup(arrived - asked);
+              if (wait->done)
+                host_.refusal_log().log(
+                    spdlog::level::warn,
+                    "session {}: the recovery store answered after {} ms (on this "
+                    "loop after {} ms), past the deadline",
+                    session_.sid(), ms_between(asked, answered), ms_between(asked, arrived));
+              (*finish)(std::move(r));
+            });
+      });
 }
 
 void SocketIoClient::admit_recovered(Admit admit, const std::string& offset,

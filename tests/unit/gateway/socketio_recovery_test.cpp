@@ -23,6 +23,18 @@ struct SilentStore final : recovery::RecoveryStore {
   void recover(const std::string&, const std::string&, const std::string&, Done) override {}
 };
 
+// A store that answers when the test says so (Redis slow, answering after the deadline).
+struct LateStore final : recovery::RecoveryStore {
+  void record(const std::string&, const std::string&, const std::string&,
+              const std::string&) override {}
+  void save(const recovery::RecoverableSession&, std::chrono::milliseconds) override {}
+  void forget(const std::string&, const std::string&) override {}
+  void recover(const std::string&, const std::string&, const std::string&, Done done) override {
+    waiting.push_back(std::move(done));
+  }
+  std::vector<Done> waiting;
+};
+
 // A store that answers every lookup with `answer` and counts them.
 struct CountingStore final : recovery::RecoveryStore {
   void record(const std::string&, const std::string&, const std::string&,
@@ -112,6 +124,51 @@ TEST_F(SocketIoRecovery, AStoreThatDoesNotAnswerGivesAFreshSocketAtTheDeadline) 
   EXPECT_NE(got.find("40{\"sid\":"), std::string::npos) << got;
   EXPECT_EQ(ctx.metrics.sockets_connected.load(), 1);
   EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
+  // An operator sees it: counted, and no lookup time (no answer came).
+  EXPECT_EQ(ctx.metrics.recoveries_timed_out.load(), 1u);
+  EXPECT_NE(ctx.metrics.render_prometheus().find("pulseboard_recoveries_timed_out_total 1\n"),
+            std::string::npos);
+  EXPECT_EQ(ctx.metrics.recovery_lookup_latency.count(), 0u);
+  s->close(eio::CloseReason::server_shutting_down);
+  settle();
+}
+
+TEST_F(SocketIoRecovery, AnAnswerAfterTheDeadlineIsTimedAndChangesNothingForTheClient) {
+  auto store = std::make_shared<LateStore>();
+  ctx.set_recovery(store);
+  auto s = open_session();
+  s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
+  settle(100ms);
+  const std::string fresh = read(s);
+  ASSERT_NE(fresh.find("40{\"sid\":"), std::string::npos) << fresh;
+  ASSERT_EQ(store->waiting.size(), 1u);
+  // The store finally answers with a session to recover: too late, the client has its socket.
+  recovery::Recovered late;
+  late.session = {"p", "old-sid", "/", "", {}};
+  store->waiting.front()(recovery::Lookup::of(std::move(late)));
+  settle();
+  EXPECT_EQ(ctx.metrics.recovery_lookup_latency.count(), 1u);
+  EXPECT_NE(ctx.metrics.render_prometheus().find("pulseboard_recovery_lookup_seconds_bucket{le="
+                                                 "\"0.025\"} 0\n"),
+            std::string::npos)
+      << "it waited past the 30 ms deadline";
+  EXPECT_EQ(ctx.metrics.recoveries_timed_out.load(), 1u);
+  EXPECT_EQ(ctx.metrics.recoveries_succeeded.load(), 0u);
+  EXPECT_EQ(ctx.metrics.sockets_connected.load(), 1);
+  EXPECT_EQ(read(s).find("old-sid"), std::string::npos);
+  s->close(eio::CloseReason::server_shutting_down);
+  settle();
+}
+
+TEST_F(SocketIoRecovery, AnAnswerInTimeIsTimed) {
+  auto store = std::make_shared<CountingStore>();
+  ctx.set_recovery(store);
+  auto s = open_session();
+  s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
+  settle();
+  EXPECT_NE(read(s).find("40{\"sid\":"), std::string::npos);
+  EXPECT_EQ(ctx.metrics.recovery_lookup_latency.count(), 1u);
+  EXPECT_EQ(ctx.metrics.recoveries_timed_out.load(), 0u);
   s->close(eio::CloseReason::server_shutting_down);
   settle();
 }
