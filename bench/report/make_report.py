@@ -472,8 +472,31 @@ def collect_storm(out):
         if report:
             report["server"] = m.group(1)
             report["nginx"] = load(os.path.join(raw, f"storm-{m.group(1)}-nginx.json")) or {}
+            report["lookups"] = recovery_lookups(os.path.join(raw, f"storm-{m.group(1)}-metrics.txt"))
             storms.append(report)
     return storms
+
+
+def recovery_lookups(path):
+    """The gateway's recovery counters and lookup histogram after the storm (its /metrics lines),
+    or None when the server exports none."""
+    if not os.path.exists(path):
+        return None
+    values, buckets = {}, []
+    with open(path) as f:
+        for line in f:
+            name, _, value = line.rpartition(" ")
+            m = re.fullmatch(r'pulseboard_recovery_lookup_seconds_bucket\{le="([^"]+)"\}', name)
+            if m:
+                buckets.append((float(m.group(1)), float(value)))
+            elif name:
+                values[name] = float(value)
+    answered = values.get("pulseboard_recovery_lookup_seconds_count", 0)
+    # The smallest bucket bound under which 99 % of the answers came.
+    p99_le = next((le for le, n in buckets if answered and n >= 0.99 * answered), None)
+    return {"attempted": values.get("pulseboard_recoveries_attempted_total"),
+            "timed_out": values.get("pulseboard_recoveries_timed_out_total"),
+            "answered": answered, "answered_p99_le_s": p99_le}
 
 
 def storm_markdown(storms):
@@ -500,6 +523,15 @@ def storm_markdown(storms):
                    f"{fmt(st.get('receiving_99_s'))} | {fmt(st.get('receiving_100_s'))} | "
                    f"{st.get('recovered_sessions')} | {st.get('connection_attempts')} | "
                    f"{fmt(st.get('server_cpu_s'))} | {fmt(s['nginx'].get('nginx_cpu_s'))} |")
+    for s in storms:
+        lk = s.get("lookups")
+        if not lk or lk["attempted"] is None:
+            continue
+        le = lk["answered_p99_le_s"]
+        out += ["", f"{s['server']}'s recovery store (its /metrics after the storm): "
+                f"{lk['attempted']:.0f} lookups, {lk['answered']:.0f} answered "
+                f"(99 % within {'–' if le is None else f'{le:g} s'}), "
+                f"{lk['timed_out'] or 0:.0f} past the 5 s deadline (fresh sockets)."]
     return "\n".join(out) + "\n\n"
 
 

@@ -25,11 +25,15 @@ bool RecoveryAttempts::take(const std::string& who, Clock::time_point now) {
   return it->second.take(now);
 }
 
-// Forgets the subjects whose allowance is full (they are as if never seen). At most once a
-// second: a table full of busy subjects is not walked on every attempt.
+// Forgets the subjects whose allowance is full (they are as if never seen). A table full of busy
+// subjects is not walked on every attempt, only once per time an attempt takes to come back
+// (200 ms at 5/s): a subject that tried once is forgettable again by then. A reconnect storm
+// brings every dashboard of a gateway within seconds, each a subject of its own; walking only
+// once a second refused the excess over the table's size for the whole second.
 bool RecoveryAttempts::make_room(Clock::time_point now) {
   if (now >= next_sweep_) {
-    next_sweep_ = now + std::chrono::seconds(1);
+    next_sweep_ = now + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(1.0 / per_second_));
     for (auto it = buckets_.begin(); it != buckets_.end();)
       it = it->second.full(now) ? buckets_.erase(it) : std::next(it);
   }

@@ -19,7 +19,9 @@ class RecoveryAttempts {
   static constexpr double kPerSecond = 5;
   static constexpr double kBurst = 20;
   // Subjects tracked at once. Those with a full allowance are forgotten first; when every one
-  // of them is still busy, an attempt from a subject not in the table is refused.
+  // of them is still busy, an attempt from a subject not in the table is refused. A subject that
+  // tried once is forgettable 1/kPerSecond later, so this holds a storm of 10,000 distinct
+  // subjects in 0.2-0.4 s (25,000 a second or more).
   static constexpr std::size_t kMaxTracked = 10'000;
   // A longer subject is tracked under its first bytes and a hash of the rest.
   static constexpr std::size_t kMaxKeyBytes = 128;

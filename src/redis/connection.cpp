@@ -24,6 +24,8 @@ constexpr std::chrono::milliseconds kReconnectFloor{100};
 constexpr std::chrono::milliseconds kReconnectCap{5000};
 
 constexpr std::size_t kReadChunk = 64 * 1024;
+// What one turn of the event loop reads from Redis at most (on_read).
+constexpr std::size_t kReadPerTurn = 1024 * 1024;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -176,6 +178,8 @@ void Connection::connect() {
           error_code ignored;
           self->socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
           self->socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+          // on_read drains the socket with synchronous reads that must not block.
+          self->socket_.non_blocking(true, ignored);
           self->secure();
         });
       });
@@ -307,22 +311,47 @@ void Connection::read_loop() {
 }
 
 void Connection::on_read(error_code ec, std::size_t n) {
-  auto gen = generation_;
   if (ec) return lose(ec == asio::error::eof ? "closed by server" : "read: " + ec.message());
-  if (redisReaderFeed(reader_.get(), read_buffer_.data(), n) != REDIS_OK)
-    return lose(std::string("protocol: ") + reader_->errstr);
+  if (!consume(n)) return;
+  // Every async read waits for a whole turn of the event loop it shares with the sessions, and a
+  // reconnect storm fills that turn with thousands of handshakes: one buffer per turn left
+  // recovery lookups waiting seconds for replies that Redis had sent long before. So whatever has
+  // arrived is read now, up to a bound that keeps the sessions' turn from waiting on Redis. (TLS
+  // reads a record at a time through its own buffer; it keeps one read per turn.)
+  if (!tls_) {
+    for (std::size_t read = n; read < kReadPerTurn;) {
+      error_code more_ec;
+      const std::size_t more = socket_.read_some(asio::buffer(read_buffer_), more_ec);
+      if (more_ec == asio::error::would_block || more_ec == asio::error::try_again) break;
+      if (more_ec)
+        return lose(more_ec == asio::error::eof ? "closed by server"
+                                                : "read: " + more_ec.message());
+      if (!consume(more)) return;
+      read += more;
+    }
+  }
+  read_loop();
+}
+
+bool Connection::consume(std::size_t n) {
+  auto gen = generation_;
+  if (redisReaderFeed(reader_.get(), read_buffer_.data(), n) != REDIS_OK) {
+    lose(std::string("protocol: ") + reader_->errstr);
+    return false;
+  }
   for (;;) {
     void* raw = nullptr;
-    if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK)
-      return lose(std::string("protocol: ") + reader_->errstr);
-    if (raw == nullptr) break;
+    if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK) {
+      lose(std::string("protocol: ") + reader_->errstr);
+      return false;
+    }
+    if (raw == nullptr) return true;
     auto* reply = static_cast<redisReply*>(raw);
     Reply value = from_hiredis(*reply);
     freeReplyObject(reply);
     dispatch(std::move(value));
-    if (gen != generation_) return;  // a reply made us drop the connection
+    if (gen != generation_) return false;  // a reply made us drop the connection
   }
-  read_loop();
 }
 
 void Connection::dispatch(Reply reply) {

@@ -96,6 +96,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void flush();
   void read_loop();
   void on_read(boost::system::error_code ec, std::size_t n);
+  // Feeds n bytes of read_buffer_ to the reader and dispatches every complete reply; false when
+  // the connection was dropped (a protocol error, or a reply's callback dropped it).
+  bool consume(std::size_t n);
   void dispatch(Reply reply);
   void complete(Pending& p, const Reply& reply);
   void send_internal(std::vector<std::string> args, Callback cb);

@@ -33,6 +33,23 @@ TEST(RecoveryAttempts, TheTableStaysBoundedAndForgetsIdleSubjects) {
   EXPECT_EQ(attempts.tracked(), 1u);
 }
 
+TEST(RecoveryAttempts, AStormOfMoreSubjectsThanTheTableHoldsIsAdmittedWhenItFitsTheirRate) {
+  // A reconnect storm: every dashboard asks once, each a subject of its own. A table of 3 at 5/s
+  // forgets a subject 200 ms after its attempt, so one arrival every 150 ms always finds room
+  // (a table walked only once a second refused from the fifth on).
+  RecoveryAttempts attempts(5, 20, 3);
+  const auto t0 = Clock::now();
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_TRUE(attempts.take("address 10.0.0." + std::to_string(i), t0 + i * 150ms)) << i;
+    EXPECT_LE(attempts.tracked(), 3u);
+  }
+  // Faster than that, the bound holds: the table is not walked again before 200 ms have passed.
+  const auto t1 = t0 + 10s;
+  for (const char* who : {"x", "y", "z"}) EXPECT_TRUE(attempts.take(who, t1));
+  EXPECT_FALSE(attempts.take("w", t1 + 100ms));
+  EXPECT_TRUE(attempts.take("w", t1 + 200ms));
+}
+
 TEST(RecoveryAttempts, ALongSubjectIsTrackedUnderABoundedKey) {
   RecoveryAttempts attempts(5, 1);
   const std::string a(100'000, 'a');
