@@ -103,6 +103,31 @@ TEST(Connection, BinarySafeCommandsInOrder) {
   io.run_for(std::chrono::milliseconds(20));
 }
 
+TEST(Connection, RepliesLargerThanWhatOneTurnReadsArriveWholeAndInOrder) {
+  // 40 replies of 300 KB (and 1 byte apart): many reads of the 64 KB buffer, several turns of
+  // the 1 MB a turn reads at most, replies split across reads.
+  REQUIRE_REDIS(ep);
+  boost::asio::io_context io;
+  auto conn = Connection::create(io.get_executor(), *ep, "large");
+  conn->start();
+  const std::string key = "pulseboard:test:large";
+  const std::string even(300'000, 'e'), odd(300'001, 'o');
+  int stored = 0;
+  conn->command({"SET", key + ":0", even}, [&](const Reply&) { ++stored; });
+  conn->command({"SET", key + ":1", odd}, [&](const Reply&) { ++stored; });
+  std::vector<std::string> got;
+  for (int i = 0; i < 40; ++i)
+    conn->command({"GET", key + ":" + std::to_string(i % 2)}, [&](const Reply& r) {
+      got.push_back(r.string() ? *r.string() : std::string("not a string"));
+    });
+  conn->command({"DEL", key + ":0", key + ":1"}, [](const Reply&) {});
+  ASSERT_TRUE(run_until(io, [&] { return got.size() == 40; }));
+  EXPECT_EQ(stored, 2);
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i] == (i % 2 ? odd : even)) << i;
+  conn->stop();
+  io.run_for(std::chrono::milliseconds(20));
+}
+
 TEST(Connection, SelectsTheDatabaseFromTheUrl) {
   REQUIRE_REDIS(ep);
   boost::asio::io_context io;
