@@ -72,6 +72,10 @@ class SocketIoClient final : public eio::SessionHandler {
   void recover(Admit admit, std::string pid, std::string offset);
   // On the session's loop, with the store's answer (or none at the deadline).
   void admit_recovered(Admit admit, const std::string& offset, recovery::Lookup lookup);
+  // On the session's loop, as the store's answer arrives there: times the lookup, and says where a
+  // late one waited (until the store answered, and until this loop ran the answer).
+  void time_lookup(std::chrono::steady_clock::time_point asked,
+                   std::chrono::steady_clock::time_point answered, bool late);
   void send_missed(Socket& socket, const recovery::Recovered& recovered);
   void save_for_recovery(Socket& socket, bool disconnected = false);
   void forget_for_recovery(Socket& socket);

@@ -73,26 +73,28 @@ void SocketIoClient::recover(Admit admit, std::string pid, std::string offset) {
         session_.sid(), host_.settings().recovery_deadline.count());
     (*finish)(recovery::Lookup::none());
   });
-  // Both times are kept so that a late answer says where it waited: in the store (and on the way
-  // back from it), or in this loop's queue.
   const Clock::time_point asked = Clock::now();
-  host_.recovery()->recover(
-      nsp, pid, offset, [this, weak, wait, finish, &ioc, asked](recovery::Lookup r) {
-        const Clock::time_point answered = Clock::now();
-        boost::asio::post(
-            ioc, [this, weak, wait, finish, asked, answered, r = std::move(r)]() mutable {
-              if (weak.expired()) return;  // the client (and `this`) went with its session
-              const Clock::time_point arrived = Clock::now();
-              host_.observe_recovery_lookup(arrived - asked);
-              if (wait->done)
-                host_.refusal_log().log(
-                    spdlog::level::warn,
-                    "session {}: the recovery store answered after {} ms (on this "
-                    "loop after {} ms), past the deadline",
-                    session_.sid(), ms_between(asked, answered), ms_between(asked, arrived));
-              (*finish)(std::move(r));
-            });
-      });
+  auto on_answer = [this, weak, wait, finish, &ioc, asked](recovery::Lookup r) {
+    const Clock::time_point answered = Clock::now();
+    auto on_loop = [this, weak, wait, finish, asked, answered, r = std::move(r)]() mutable {
+      if (weak.expired()) return;  // the client (and `this`) went with its session
+      time_lookup(asked, answered, wait->done);
+      (*finish)(std::move(r));
+    };
+    boost::asio::post(ioc, std::move(on_loop));
+  };
+  host_.recovery()->recover(nsp, pid, offset, std::move(on_answer));
+}
+
+void SocketIoClient::time_lookup(Clock::time_point asked, Clock::time_point answered, bool late) {
+  const Clock::time_point arrived = Clock::now();
+  host_.observe_recovery_lookup(arrived - asked);
+  if (late)
+    host_.refusal_log().log(spdlog::level::warn,
+                            "session {}: the recovery store answered after {} ms (on this loop "
+                            "after {} ms), past the deadline",
+                            session_.sid(), ms_between(asked, answered),
+                            ms_between(asked, arrived));
 }
 
 void SocketIoClient::admit_recovered(Admit admit, const std::string& offset,
