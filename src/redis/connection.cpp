@@ -314,10 +314,11 @@ void Connection::on_read(error_code ec, std::size_t n) {
   if (ec) return lose(ec == asio::error::eof ? "closed by server" : "read: " + ec.message());
   if (!consume(n)) return;
   // Every async read waits for a whole turn of the event loop it shares with the sessions, and a
-  // reconnect storm fills that turn with thousands of handshakes: one buffer per turn left
-  // recovery lookups waiting seconds for replies that Redis had sent long before. So whatever has
-  // arrived is read now, up to a bound that keeps the sessions' turn from waiting on Redis. (TLS
-  // reads a record at a time through its own buffer; it keeps one read per turn.)
+  // reconnect storm fills that turn with thousands of handshakes: with one buffer per turn, a
+  // large reply (a recovery answer may be 2 MiB) and every reply queued behind it waited a turn
+  // per 64 KB. So whatever has arrived is read now, up to a bound that keeps the sessions' turn
+  // from waiting on Redis. (TLS reads a record at a time through its own buffer; it keeps one
+  // read per turn.)
   if (!tls_) {
     for (std::size_t read = n; read < kReadPerTurn;) {
       error_code more_ec;
