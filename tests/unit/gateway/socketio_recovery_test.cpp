@@ -14,21 +14,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A store whose answer never comes (Redis hung).
-struct SilentStore final : recovery::RecoveryStore {
+// A store that only looks sessions up: what it is asked to keep is dropped.
+struct LookupOnlyStore : recovery::RecoveryStore {
   void record(const std::string&, const std::string&, const std::string&,
               const std::string&) override {}
   void save(const recovery::RecoverableSession&, std::chrono::milliseconds) override {}
   void forget(const std::string&, const std::string&) override {}
+};
+
+// A store whose answer never comes (Redis hung).
+struct SilentStore final : LookupOnlyStore {
   void recover(const std::string&, const std::string&, const std::string&, Done) override {}
 };
 
 // A store that answers when the test says so (Redis slow, answering after the deadline).
-struct LateStore final : recovery::RecoveryStore {
-  void record(const std::string&, const std::string&, const std::string&,
-              const std::string&) override {}
-  void save(const recovery::RecoverableSession&, std::chrono::milliseconds) override {}
-  void forget(const std::string&, const std::string&) override {}
+struct LateStore final : LookupOnlyStore {
   void recover(const std::string&, const std::string&, const std::string&, Done done) override {
     waiting.push_back(std::move(done));
   }
@@ -36,11 +36,7 @@ struct LateStore final : recovery::RecoveryStore {
 };
 
 // A store that answers every lookup with `answer` and counts them.
-struct CountingStore final : recovery::RecoveryStore {
-  void record(const std::string&, const std::string&, const std::string&,
-              const std::string&) override {}
-  void save(const recovery::RecoverableSession&, std::chrono::milliseconds) override {}
-  void forget(const std::string&, const std::string&) override {}
+struct CountingStore final : LookupOnlyStore {
   void recover(const std::string&, const std::string&, const std::string&, Done done) override {
     ++lookups;
     done(answer);
@@ -65,6 +61,12 @@ struct SocketIoRecovery : PollingSessionTest {
     std::shared_ptr<const socketio::Broadcast> b = to_broadcast(*m, true);
     record_broadcast(*ctx.stack.socketio().recovery(), *b);
     loop->deliver(b);
+  }
+  // A new session whose CONNECT asks for socket "p" back from offset "o".
+  std::shared_ptr<eio::Session> ask_to_recover() {
+    auto s = open_session();
+    s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
+    return s;
   }
   // The next polling answer of session `s`.
   std::string read(const std::shared_ptr<eio::Session>& s) {
@@ -114,8 +116,7 @@ TEST_F(SocketIoRecovery, AReconnectGetsItsSocketBackWithTheMissedUpdatesBeforeTh
 
 TEST_F(SocketIoRecovery, AStoreThatDoesNotAnswerGivesAFreshSocketAtTheDeadline) {
   ctx.set_recovery(std::make_shared<SilentStore>());
-  auto s = open_session();
-  s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
+  auto s = ask_to_recover();
   settle();
   EXPECT_EQ(ctx.metrics.sockets_connected.load(), 0) << "still waiting for the store";
   // At the deadline the client gets a fresh socket instead of waiting for ever.
@@ -136,8 +137,7 @@ TEST_F(SocketIoRecovery, AStoreThatDoesNotAnswerGivesAFreshSocketAtTheDeadline) 
 TEST_F(SocketIoRecovery, AnAnswerAfterTheDeadlineIsTimedAndChangesNothingForTheClient) {
   auto store = std::make_shared<LateStore>();
   ctx.set_recovery(store);
-  auto s = open_session();
-  s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
+  auto s = ask_to_recover();
   settle(100ms);
   const std::string fresh = read(s);
   ASSERT_NE(fresh.find("40{\"sid\":"), std::string::npos) << fresh;
@@ -163,8 +163,7 @@ TEST_F(SocketIoRecovery, AnAnswerAfterTheDeadlineIsTimedAndChangesNothingForTheC
 TEST_F(SocketIoRecovery, AnAnswerInTimeIsTimed) {
   auto store = std::make_shared<CountingStore>();
   ctx.set_recovery(store);
-  auto s = open_session();
-  s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
+  auto s = ask_to_recover();
   settle();
   EXPECT_NE(read(s).find("40{\"sid\":"), std::string::npos);
   EXPECT_EQ(ctx.metrics.recovery_lookup_latency.count(), 1u);
@@ -211,8 +210,7 @@ TEST_F(SocketIoRecovery, AttemptsOverTheRateGetFreshSocketsWithoutAskingTheStore
   ctx.set_recovery(store);
   const int attempts = int(recovery::RecoveryAttempts::kBurst) + 40;
   for (int i = 0; i < attempts; ++i) {
-    auto s = open_session();
-    s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
+    auto s = ask_to_recover();
     settle();
     const std::string got = read(s);
     EXPECT_NE(got.find("40{\"sid\":"), std::string::npos) << i << ": " << got;
@@ -235,8 +233,7 @@ TEST_F(SocketIoRecovery, AnOffsetBeyondTheBoundGetsAFreshSocketAndIsCounted) {
   auto store = std::make_shared<CountingStore>();
   store->answer = recovery::Lookup::too_far_behind();
   ctx.set_recovery(store);
-  auto s = open_session();
-  s->poll_post(R"(40{"pid":"p","offset":"o"})", false, respond());
+  auto s = ask_to_recover();
   settle();
   const std::string got = read(s);
   EXPECT_NE(got.find("40{\"sid\":"), std::string::npos) << got;
