@@ -32,6 +32,13 @@ struct LateStore final : LookupOnlyStore {
   void recover(const std::string&, const std::string&, const std::string&, Done done) override {
     waiting.push_back(std::move(done));
   }
+  // Answers the oldest lookup and lets go of it: what it holds (the lookup's deadline timer) must
+  // not outlive the loop, which the fixture destroys before the store.
+  void answer(recovery::Lookup lookup) {
+    Done done = std::move(waiting.front());
+    waiting.erase(waiting.begin());
+    done(std::move(lookup));
+  }
   std::vector<Done> waiting;
 };
 
@@ -145,7 +152,7 @@ TEST_F(SocketIoRecovery, AnAnswerAfterTheDeadlineIsTimedAndChangesNothingForTheC
   // The store finally answers with a session to recover: too late, the client has its socket.
   recovery::Recovered late;
   late.session = {"p", "old-sid", "/", "", {}};
-  store->waiting.front()(recovery::Lookup::of(std::move(late)));
+  store->answer(recovery::Lookup::of(std::move(late)));
   settle();
   EXPECT_EQ(ctx.metrics.recovery_lookup_latency.count(), 1u);
   EXPECT_NE(ctx.metrics.render_prometheus().find("pulseboard_recovery_lookup_seconds_bucket{le="
