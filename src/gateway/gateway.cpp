@@ -103,7 +103,10 @@ Gateway::~Gateway() {
   shutdown();
   wait();
   // The store may hold I/O objects on the loops (a Redis Cluster router's timer): it goes before
-  // them, as it did when it was declared after them.
+  // them, as it did when it was declared after them. Its Redis connection lives on after this,
+  // held by its pending reads, until the first loop is destroyed; its pending lookups hold
+  // deadline timers on the sessions' loops, destroyed after the first (loops_ is destroyed in
+  // order), so those timers never outlive their loop.
   set_recovery(nullptr);
 }
 
