@@ -311,25 +311,20 @@ void Connection::read_loop() {
 }
 
 void Connection::on_read(error_code ec, std::size_t n) {
-  if (ec) return lose(ec == asio::error::eof ? "closed by server" : "read: " + ec.message());
-  if (!consume(n)) return;
   // Every async read waits for a whole turn of the event loop it shares with the sessions, and a
   // reconnect storm fills that turn with thousands of handshakes: with one buffer per turn, a
   // large reply (a recovery answer may be 2 MiB) and every reply queued behind it waited a turn
   // per 64 KB. So whatever has arrived is read now, up to a bound that keeps the sessions' turn
   // from waiting on Redis. (TLS reads a record at a time through its own buffer; it keeps one
   // read per turn.)
-  if (!tls_) {
-    for (std::size_t read = n; read < kReadPerTurn;) {
-      error_code more_ec;
-      const std::size_t more = socket_.read_some(asio::buffer(read_buffer_), more_ec);
-      if (more_ec == asio::error::would_block || more_ec == asio::error::try_again) break;
-      if (more_ec)
-        return lose(more_ec == asio::error::eof ? "closed by server"
-                                                : "read: " + more_ec.message());
-      if (!consume(more)) return;
-      read += more;
-    }
+  std::size_t read = 0;
+  for (;;) {
+    if (ec) return lose(ec == asio::error::eof ? "closed by server" : "read: " + ec.message());
+    if (!consume(n)) return;
+    read += n;
+    if (tls_ || read >= kReadPerTurn) break;
+    n = socket_.read_some(asio::buffer(read_buffer_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
   }
   read_loop();
 }
